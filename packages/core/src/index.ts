@@ -1,0 +1,72 @@
+export { StepsizeError } from './errors.js';
+export type { Schedule, ScheduleSignal, ScheduleSpec } from './schedules/schedule.js';
+export { isSchedule } from './schedules/schedule.js';
+export { scheduleFromJSON, scheduleTypes } from './schedules/spec.js';
+export { sample, type SampleOptions } from './schedules/sample.js';
+export { constant, type ConstantOptions } from './schedules/constant.js';
+export {
+  stepDecay,
+  multiStep,
+  piecewiseConstant,
+  type StepDecayOptions,
+  type MultiStepOptions,
+  type PiecewiseConstantOptions,
+} from './schedules/stepwise.js';
+export {
+  exponential,
+  exponentialDecay,
+  type ExponentialOptions,
+  type ExponentialDecayOptions,
+} from './schedules/exponential.js';
+export {
+  linear,
+  constantFactor,
+  linearFactor,
+  polynomial,
+  type LinearOptions,
+  type ConstantFactorOptions,
+  type LinearFactorOptions,
+  type PolynomialOptions,
+} from './schedules/linear.js';
+export { inverseTime, inverseSqrt, type InverseTimeOptions, type InverseSqrtOptions } from './schedules/inverse.js';
+export {
+  cosineAnnealing,
+  cosineRestarts,
+  type CosineAnnealingOptions,
+  type CosineRestartsOptions,
+} from './schedules/cosine.js';
+export { cyclic, type CyclicOptions } from './schedules/cyclic.js';
+export {
+  oneCycle,
+  oneCycleMomentum,
+  type OneCycleOptions,
+  type OneCycleMomentumOptions,
+  type OneCyclePhaseOptions,
+} from './schedules/one-cycle.js';
+export { warmupStableDecay, type WarmupStableDecayOptions } from './schedules/warmup-stable-decay.js';
+export {
+  warmup,
+  sequence,
+  product,
+  scale,
+  type WarmupOptions,
+  type SequenceOptions,
+  type ProductOptions,
+  type ScaleOptions,
+} from './schedules/compose.js';
+export {
+  lambdaFactor,
+  multiplicative,
+  type StepFunction,
+  type LambdaFactorOptions,
+  type MultiplicativeOptions,
+} from './schedules/custom.js';
+export {
+  reduceOnPlateau,
+  adaGradNorm,
+  type ReduceOnPlateauOptions,
+  type ReduceOnPlateauState,
+  type AdaGradNormOptions,
+  type AdaGradNormState,
+} from './schedules/metric-driven.js';
+export { scheduleJSONSchema } from './schedules/json-schema.js';
