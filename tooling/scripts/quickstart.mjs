@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// The README's quick start: `npm run demo`, `npm test`, `npm run bench` on a machine
+// that has only Node 20 and npm. It gets the pinned pnpm through `npm exec` when no
+// suitable pnpm is on PATH, installs the workspace, builds it with turbo, then runs
+// the task. `test` prints a final "N passed, N failed, N skipped" line summed over
+// every package's vitest JSON report and exits non-zero if anything failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PNPM_VERSION = '12.21.0';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const task = process.argv[2];
+const extra = process.argv.slice(3);
+const tasks = new Set(['demo', 'test', 'bench']);
+if (!tasks.has(task)) {
+  console.error(`quickstart: unknown task ${JSON.stringify(task)}; expected one of demo, test, bench`);
+  process.exit(2);
+}
+
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function pnpmVersion() {
+  const result = spawnSync('pnpm', ['--version'], { cwd: root, env, encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+// 1. A pnpm on PATH: re-run this script under `npm exec`, which puts the pinned pnpm on PATH
+//    for this process and everything it starts (turbo runs package scripts with it).
+if (pnpmVersion() !== PNPM_VERSION) {
+  if (process.env.STEPSIZE_QUICKSTART_NESTED) {
+    console.error(`quickstart: pnpm ${PNPM_VERSION} is still not on PATH after npm exec`);
+    process.exit(1);
+  }
+  console.log(`quickstart: fetching pnpm ${PNPM_VERSION} with npm exec`);
+  const status = run(
+    'npm',
+    ['exec', '--yes', `--package=pnpm@${PNPM_VERSION}`, '--', 'node', fileURLToPath(import.meta.url), task, ...extra],
+    { env: { ...env, STEPSIZE_QUICKSTART_NESTED: '1' } },
+  );
+  process.exit(status);
+}
+
+// 2. Install (frozen lockfile: what CI and a new user get is exactly what is committed).
+if (run('pnpm', ['install', '--frozen-lockfile']) !== 0) process.exit(1);
+
+// 3. Build everything the task needs.
+if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
+
+if (task === 'demo') {
+  process.exit(run('pnpm', ['--filter', '@stepsize/core', 'exec', 'node', 'dist/cli/main.js', 'sample', 'examples/warmup-cosine.json', '--steps', '1000', '--every', '1', ...extra]));
+}
+
+if (task === 'bench') {
+  process.exit(run('pnpm', ['exec', 'turbo', 'run', 'bench', '--concurrency=1', ...extra]));
+}
+
+// test: typecheck, then every package's tests, then one summary line.
+const results = join(root, '.test-results');
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+const typecheck = run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only']);
+const tests = run('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...extra]);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const reports = existsSync(results) ? readdirSync(results).filter((f) => f.endsWith('.json')) : [];
+for (const file of reports) {
+  const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
+  passed += report.numPassedTests ?? 0;
+  failed += report.numFailedTests ?? 0;
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  if (report.success === false && (report.numFailedTests ?? 0) === 0) failed += 1; // a suite that failed to load
+}
+if (typecheck !== 0) {
+  console.error('quickstart: typecheck failed');
+  failed += 1;
+}
+if (tests !== 0 && failed === 0) {
+  console.error('quickstart: a test task failed without a report');
+  failed += 1;
+}
+if (reports.length === 0) {
+  console.error('quickstart: no test report was written');
+  failed += 1;
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed === 0 && tests === 0 && typecheck === 0 ? 0 : 1);
