@@ -183,11 +183,7 @@ export const productDefinition = defineSchedule<ProductOptions>({
     const observers = schedules.map(rawObserve).filter((f) => f !== undefined);
     const stateful = schedules.some((s) => s.stateful);
     return {
-      value: (t) => {
-        let result = 1;
-        for (const value of values) result *= value(t);
-        return result;
-      },
+      value: productOf(values),
       stateful,
       ...(stateful && {
         observe: (signal: ScheduleSignal) => {
@@ -197,6 +193,18 @@ export const productDefinition = defineSchedule<ProductOptions>({
     };
   },
 });
+
+/** Multiplies value functions; the common two- and three-factor cases avoid the loop. */
+function productOf(values: readonly ((step: number) => number)[]): (step: number) => number {
+  const [a, b, c] = values as [(step: number) => number, (step: number) => number, (step: number) => number];
+  if (values.length === 2) return (t) => a(t) * b(t);
+  if (values.length === 3) return (t) => a(t) * b(t) * c(t);
+  return (t) => {
+    let result = 1;
+    for (let i = 0; i < values.length; i += 1) result *= (values[i] as (step: number) => number)(t);
+    return result;
+  };
+}
 
 /**
  * The product of schedules at the same step: `value(t) = s1(t) * s2(t) * ...`.

@@ -89,17 +89,19 @@ export function locateCycle(
   t: number,
   firstPeriod: number,
   multiplier: number,
-): { cycle: number; position: number; period: number } {
+): { cycle: number; start: number; position: number; period: number } {
   if (multiplier === 1) {
     const cycle = Math.floor(t / firstPeriod);
-    return { cycle, position: t - cycle * firstPeriod, period: firstPeriod };
+    const start = cycle * firstPeriod;
+    return { cycle, start, position: t - start, period: firstPeriod };
   }
-  const start = (i: number): number => (firstPeriod * (multiplier ** i - 1)) / (multiplier - 1);
+  const startOf = (i: number): number => (firstPeriod * (multiplier ** i - 1)) / (multiplier - 1);
   let cycle = Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log(multiplier));
   // The logarithm can land one cycle off at a boundary; fix it exactly.
-  while (cycle > 0 && start(cycle) > t) cycle -= 1;
-  while (start(cycle + 1) <= t) cycle += 1;
-  return { cycle, position: t - start(cycle), period: firstPeriod * multiplier ** cycle };
+  while (cycle > 0 && startOf(cycle) > t) cycle -= 1;
+  while (startOf(cycle + 1) <= t) cycle += 1;
+  const start = startOf(cycle);
+  return { cycle, start, position: t - start, period: firstPeriod * multiplier ** cycle };
 }
 
 export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOptions>>({
@@ -118,13 +120,26 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
       fail(`${path}.minValue`, `must be <= initialValue (${o.initialValue})`, o.minValue);
     }
   },
-  build: ({ initialValue, firstPeriod, periodMultiplier, minValue, peakDecay }) => ({
-    value: (t) => {
-      const { cycle, position, period } = locateCycle(t, firstPeriod, periodMultiplier);
-      const height = (initialValue - minValue) * peakDecay ** cycle;
-      return minValue + (height * (1 + Math.cos((Math.PI * position) / period))) / 2;
-    },
-  }),
+  build: ({ initialValue, firstPeriod, periodMultiplier, minValue, peakDecay }) => {
+    // The cycle containing the last step asked for is kept (a memo of a pure function of
+    // the options, not a recursion): consecutive steps skip the logarithm and the powers.
+    let start = 0;
+    let end = firstPeriod;
+    let period = firstPeriod;
+    let height = initialValue - minValue;
+    return {
+      value: (t) => {
+        if (!(t >= start && t < end)) {
+          const located = locateCycle(t, firstPeriod, periodMultiplier);
+          start = located.start;
+          period = located.period;
+          end = start + period;
+          height = (initialValue - minValue) * peakDecay ** located.cycle;
+        }
+        return minValue + (height * (1 + Math.cos((Math.PI * (t - start)) / period))) / 2;
+      },
+    };
+  },
 });
 
 /**

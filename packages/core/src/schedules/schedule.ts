@@ -116,7 +116,7 @@ export function rawObserve(schedule: Schedule): ((signal: ScheduleSignal) => voi
 
 /** Checks a step: a safe integer >= 0. */
 export function checkStep(step: unknown, path: string): asserts step is number {
-  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
+  if (!(Number.isSafeInteger(step) && (step as number) >= 0)) {
     fail(path, 'must be an integer step >= 0 (at most 2^53 - 1)', step);
   }
 }
@@ -148,8 +148,9 @@ function instantiate<O, S>(definition: ScheduleDefinition<O, S>, options: O, sta
   const { type } = definition;
   const value = runtime.value;
   const stateful = runtime.stateful ?? runtime.getState !== undefined;
+  const stepPath = `${type}(step): step`;
   const schedule = function evaluate(step: number): number {
-    checkStep(step, `${type}(step): step`);
+    if (!(Number.isSafeInteger(step) && step >= 0)) checkStep(step, stepPath);
     const result = value(step);
     if (!(result >= 0 && result <= Number.MAX_VALUE)) {
       throw new StepsizeError(
