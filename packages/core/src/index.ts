@@ -70,3 +70,50 @@ export {
   type AdaGradNormState,
 } from './schedules/metric-driven.js';
 export { scheduleJSONSchema } from './schedules/json-schema.js';
+export type { Ops } from './optimizers/ops.js';
+export type { OptimizerMath, UpdateInput, UpdateOutput, Slots, HostState } from './optimizers/definition.js';
+export {
+  createOptimizer,
+  evaluateHyperparameter,
+  type Hyperparameter,
+  type Optimizer,
+  type OptimizerDefinition,
+  type OptimizerSpec,
+  type ParameterGroup,
+  type CommonOptimizerOptions,
+  type ResolvedGroup,
+} from './optimizers/optimizer.js';
+export {
+  OptimizerRunner,
+  type OptimizerState,
+  type RunnerOptions,
+  type StepReport,
+  type FusedKernel,
+  type KernelProvider,
+} from './optimizers/runner.js';
+export {
+  sgd,
+  adam,
+  adamW,
+  adamax,
+  nadam,
+  radam,
+  adagrad,
+  adadelta,
+  rmsprop,
+  rprop,
+  lion,
+  lamb,
+  optimizerDefinitions,
+  type SgdOptions,
+  type AdamOptions,
+  type AdamaxOptions,
+  type NadamOptions,
+  type RadamOptions,
+  type AdagradOptions,
+  type AdadeltaOptions,
+  type RmspropOptions,
+  type RpropOptions,
+  type LionOptions,
+  type LambOptions,
+} from './optimizers/builtins.js';

@@ -31,6 +31,12 @@ function optionSchema(spec: OptionSpec): JSONSchema {
       return { ...base, $ref: '#' };
     case 'scheduleList':
       return { ...base, type: 'array', items: { $ref: '#' }, minItems: spec.minLength };
+    case 'hyperparameter':
+      return {
+        ...base,
+        oneOf: [{ type: 'number', ...numberBounds(spec) }, { $ref: '#' }],
+        ...(spec.default !== undefined && { default: spec.default }),
+      };
     case 'function':
       throw new Error('function options have no JSON form');
   }

@@ -52,6 +52,19 @@ export interface ScheduleListOption extends OptionBase {
   readonly minLength: number;
 }
 
+/**
+ * A hyperparameter: a number in range, or a schedule (a spec object in JSON)
+ * whose values are checked against the same range when evaluated.
+ */
+export interface HyperparameterOption extends OptionBase {
+  readonly kind: 'hyperparameter';
+  readonly min?: number;
+  readonly exclusiveMin?: true;
+  readonly max?: number;
+  readonly exclusiveMax?: true;
+  readonly default?: number;
+}
+
 /** A function: allowed in code, refused in JSON. */
 export interface FunctionOption extends OptionBase {
   readonly kind: 'function';
@@ -65,6 +78,7 @@ export type OptionSpec =
   | EnumOption
   | ScheduleOption
   | ScheduleListOption
+  | HyperparameterOption
   | FunctionOption;
 
 /** Where options come from: a constructor call in code, or a JSON spec. */
@@ -109,7 +123,7 @@ export function describeRange(spec: {
   return noun;
 }
 
-function inRange(
+export function inRange(
   value: number,
   spec: { integer?: true; min?: number; exclusiveMin?: true; max?: number; exclusiveMax?: true },
 ): boolean {
@@ -169,6 +183,15 @@ function readOne(spec: OptionSpec, value: unknown, path: string, context: ReadCo
       }
       return value;
     case 'schedule':
+      return context.readSchedule(value, path);
+    case 'hyperparameter':
+      if (typeof value === 'number') return readNumber({ ...spec, kind: 'number' }, value, path);
+      if (context.mode === 'json' && !isPlainObject(value)) {
+        fail(path, `must be ${describeRange(spec)} or a schedule spec object`, value);
+      }
+      if (context.mode === 'code' && typeof value !== 'function') {
+        fail(path, `must be ${describeRange(spec)} or a schedule`, value);
+      }
       return context.readSchedule(value, path);
     case 'scheduleList': {
       if (!Array.isArray(value)) fail(path, 'must be an array of schedules', value);

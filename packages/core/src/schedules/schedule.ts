@@ -196,6 +196,7 @@ function specOf(
       );
     }
     if (optionSpec.kind === 'schedule') spec[key] = (value as Schedule).toJSON();
+    else if (optionSpec.kind === 'hyperparameter' && typeof value !== 'number') spec[key] = (value as Schedule).toJSON();
     else if (optionSpec.kind === 'scheduleList') spec[key] = (value as Schedule[]).map((s) => s.toJSON());
     else if (Array.isArray(value)) spec[key] = [...(value as unknown[])];
     else spec[key] = value;

@@ -1,0 +1,47 @@
+import type { Ops } from './ops.js';
+
+/** Per-parameter state slots (moment estimates, accumulators), by slot name. */
+export type Slots<T> = Record<string, T>;
+
+/** What an update step reads. */
+export interface UpdateInput<T, H, K extends string> {
+  readonly ops: Ops<T>;
+  /** This step's scalars, made with `ops.scalar` from {@link OptimizerMath.scalars}. */
+  readonly s: Readonly<Record<K, T>>;
+  /** Structural options (flags that change the shape of the computation). */
+  readonly h: H;
+  readonly param: T;
+  readonly grad: T;
+  readonly slots: Readonly<Slots<T>>;
+}
+
+/** What an update step produces: the new parameter and the new slots. */
+export interface UpdateOutput<T> {
+  readonly param: T;
+  readonly slots: Slots<T>;
+}
+
+/** Host-side numbers an optimizer carries across steps (e.g. NAdam's momentum product). */
+export type HostState = Record<string, number>;
+
+/**
+ * The math of one optimizer, written once:
+ * - `scalars` turns this step's hyperparameters (schedules already evaluated)
+ *   and the 1-based step count into the numbers the update needs (bias
+ *   corrections, step sizes), in float64 on the host, as PyTorch does in Python;
+ * - `update` is the elementwise rule over any backend's {@link Ops}.
+ * `H` is the resolved hyperparameters: numbers for this step plus flags;
+ * `K` the names of the scalars.
+ */
+export interface OptimizerMath<H, K extends string = string> {
+  /** Slot names, in a fixed order (fused kernels receive them in this order). */
+  slots(h: H): readonly string[];
+  /** Fresh slots for a parameter. */
+  init<T>(ops: Ops<T>, param: T, h: H): Slots<T>;
+  /** Fresh host state. */
+  initHost?(h: H): HostState;
+  /** This step's scalars (and the next host state). `step` counts updates, starting at 1. */
+  scalars(h: H, step: number, host: HostState): { values: Record<K, number>; host: HostState };
+  /** The elementwise update. */
+  update<T>(input: UpdateInput<T, H, K>): UpdateOutput<T>;
+}

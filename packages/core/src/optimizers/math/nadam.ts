@@ -1,0 +1,68 @@
+import type { OptimizerMath } from '../definition.js';
+
+/** Resolved NAdam hyperparameters for one step. */
+export interface NadamHyper {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly momentumDecay: number;
+  readonly useWeightDecay: boolean;
+}
+
+type NadamScalar =
+  | 'beta1'
+  | 'oneMinusBeta1'
+  | 'beta2'
+  | 'oneMinusBeta2'
+  | 'epsilon'
+  | 'weightDecay'
+  | 'biasCorrection2'
+  | 'gradientStep'
+  | 'momentumStep';
+
+/**
+ * NAdam (Dozat 2016) as PyTorch: `mu_t = b1 (1 - 0.5 · 0.96^(t · momentumDecay))`,
+ * `muProduct *= mu_t` (host state), `m`, `v` as Adam,
+ * `denom = √(v / (1 - b2^t)) + eps`,
+ * `p -= lr (1 - mu_t) / (1 - muProduct) · g / denom`,
+ * `p -= lr mu_{t+1} / (1 - muProduct · mu_{t+1}) · m / denom`.
+ */
+export const nadamMath: OptimizerMath<NadamHyper, NadamScalar> = {
+  slots: () => ['expAvg', 'expAvgSq'],
+  init: (ops, param) => ({ expAvg: ops.zerosLike(param), expAvgSq: ops.zerosLike(param) }),
+  initHost: () => ({ muProduct: 1 }),
+  scalars: (h, step, host) => {
+    const mu = h.beta1 * (1 - 0.5 * 0.96 ** (step * h.momentumDecay));
+    const muNext = h.beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * h.momentumDecay));
+    // PyTorch keeps mu_product as a float32 tensor: round it the same way.
+    const muProduct = Math.fround((host.muProduct ?? 1) * mu);
+    const muProductNext = Math.fround(Math.fround(muProduct * mu) * muNext);
+    return {
+      values: {
+        beta1: h.beta1,
+        oneMinusBeta1: 1 - h.beta1,
+        beta2: h.beta2,
+        oneMinusBeta2: 1 - h.beta2,
+        epsilon: h.epsilon,
+        weightDecay: h.weightDecay,
+        biasCorrection2: 1 - h.beta2 ** step,
+        gradientStep: (-h.learningRate * (1 - mu)) / (1 - muProduct),
+        momentumStep: (-h.learningRate * muNext) / (1 - muProductNext),
+      },
+      host: { muProduct },
+    };
+  },
+  update: ({ ops, s, h, param, grad, slots }) => {
+    const g = h.useWeightDecay ? ops.add(grad, ops.mul(param, s.weightDecay)) : grad;
+    const expAvg = ops.add(ops.mul(slots.expAvg as typeof param, s.beta1), ops.mul(g, s.oneMinusBeta1));
+    const expAvgSq = ops.add(ops.mul(slots.expAvgSq as typeof param, s.beta2), ops.mul(ops.mul(g, g), s.oneMinusBeta2));
+    const denominator = ops.add(ops.sqrt(ops.div(expAvgSq, s.biasCorrection2)), s.epsilon);
+    const afterGradient = ops.add(param, ops.mul(ops.div(g, denominator), s.gradientStep));
+    return {
+      param: ops.add(afterGradient, ops.mul(ops.div(expAvg, denominator), s.momentumStep)),
+      slots: { expAvg, expAvgSq },
+    };
+  },
+};

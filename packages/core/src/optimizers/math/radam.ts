@@ -1,0 +1,73 @@
+import type { OptimizerMath } from '../definition.js';
+
+/** Resolved RAdam hyperparameters for one step. */
+export interface RadamHyper {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly useWeightDecay: boolean;
+}
+
+type RadamScalar =
+  | 'beta1'
+  | 'oneMinusBeta1'
+  | 'beta2'
+  | 'oneMinusBeta2'
+  | 'epsilon'
+  | 'weightDecay'
+  | 'biasCorrection1'
+  | 'rectified'
+  | 'adaptiveScale'
+  | 'negativeLearningRate';
+
+/**
+ * RAdam (Liu et al. 2020, "On the Variance of the Adaptive Learning Rate and
+ * Beyond") as PyTorch: `m`, `v` as Adam; `rho_inf = 2 / (1 - b2) - 1`,
+ * `rho_t = rho_inf - 2 t b2^t / (1 - b2^t)`; if `rho_t > 5`:
+ * `p -= lr · m̂ · r_t · √(1 - b2^t) / (√v + eps)` with the rectification
+ * `r_t = √((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))`;
+ * else `p -= lr · m̂` (`m̂ = m / (1 - b1^t)`).
+ */
+export const radamMath: OptimizerMath<RadamHyper, RadamScalar> = {
+  slots: () => ['expAvg', 'expAvgSq'],
+  init: (ops, param) => ({ expAvg: ops.zerosLike(param), expAvgSq: ops.zerosLike(param) }),
+  scalars: (h, step, host) => {
+    const biasCorrection2 = 1 - h.beta2 ** step;
+    const rhoInfinity = 2 / (1 - h.beta2) - 1;
+    const rho = rhoInfinity - (2 * step * h.beta2 ** step) / biasCorrection2;
+    const rectified = rho > 5;
+    const rectification = rectified
+      ? Math.sqrt(((rho - 4) * (rho - 2) * rhoInfinity) / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho))
+      : 0;
+    return {
+      values: {
+        beta1: h.beta1,
+        oneMinusBeta1: 1 - h.beta1,
+        beta2: h.beta2,
+        oneMinusBeta2: 1 - h.beta2,
+        epsilon: h.epsilon,
+        weightDecay: h.weightDecay,
+        biasCorrection1: 1 - h.beta1 ** step,
+        rectified: rectified ? 1 : 0,
+        adaptiveScale: Math.sqrt(biasCorrection2),
+        negativeLearningRate: -h.learningRate * (rectified ? rectification : 1),
+      },
+      host,
+    };
+  },
+  update: ({ ops, s, h, param, grad, slots }) => {
+    const g = h.useWeightDecay ? ops.add(grad, ops.mul(param, s.weightDecay)) : grad;
+    const expAvg = ops.add(ops.mul(slots.expAvg as typeof param, s.beta1), ops.mul(g, s.oneMinusBeta1));
+    const expAvgSq = ops.add(ops.mul(slots.expAvgSq as typeof param, s.beta2), ops.mul(ops.mul(g, g), s.oneMinusBeta2));
+    const corrected = ops.div(expAvg, s.biasCorrection1);
+    // Both branches are computed and selected by the host-side scalar, so the graph is static.
+    const adaptive = ops.div(s.adaptiveScale, ops.add(ops.sqrt(expAvgSq), s.epsilon));
+    const scale = ops.where(s.rectified, adaptive, ops.fullLike(param, ops.scalar(1)));
+    return {
+      param: ops.add(param, ops.mul(ops.mul(corrected, scale), s.negativeLearningRate)),
+      slots: { expAvg, expAvgSq },
+    };
+  },
+};

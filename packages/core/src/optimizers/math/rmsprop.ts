@@ -1,0 +1,62 @@
+import type { OptimizerMath, Slots } from '../definition.js';
+
+/** Resolved RMSprop hyperparameters for one step. */
+export interface RmspropHyper {
+  readonly learningRate: number;
+  readonly alpha: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly centered: boolean;
+  readonly maximize: boolean;
+  readonly useMomentum: boolean;
+  readonly useWeightDecay: boolean;
+}
+
+type RmspropScalar = 'alpha' | 'oneMinusAlpha' | 'epsilon' | 'weightDecay' | 'momentum' | 'negativeLearningRate';
+
+/**
+ * RMSprop (Hinton, Coursera lecture 6e; centered: Graves 2013) as PyTorch:
+ * `v = a v + (1 - a) g²`; centered: `gAvg = a gAvg + (1 - a) g`,
+ * `avg = √(v - gAvg²) + eps`, else `avg = √v + eps`; with momentum
+ * `b = mu b + g / avg`, `p -= lr b`, else `p -= lr g / avg`.
+ */
+export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar> = {
+  slots: (h) => ['squareAvg', ...(h.useMomentum ? ['momentumBuffer'] : []), ...(h.centered ? ['gradAvg'] : [])],
+  init: (ops, param, h) => {
+    const slots: Slots<typeof param> = { squareAvg: ops.zerosLike(param) };
+    if (h.useMomentum) slots.momentumBuffer = ops.zerosLike(param);
+    if (h.centered) slots.gradAvg = ops.zerosLike(param);
+    return slots;
+  },
+  scalars: (h, _step, host) => ({
+    values: {
+      alpha: h.alpha,
+      oneMinusAlpha: 1 - h.alpha,
+      epsilon: h.epsilon,
+      weightDecay: h.weightDecay,
+      momentum: h.momentum,
+      negativeLearningRate: -h.learningRate,
+    },
+    host,
+  }),
+  update: ({ ops, s, h, param, grad, slots }) => {
+    let g = h.maximize ? ops.neg(grad) : grad;
+    if (h.useWeightDecay) g = ops.add(g, ops.mul(param, s.weightDecay));
+    const squareAvg = ops.add(ops.mul(slots.squareAvg as typeof param, s.alpha), ops.mul(ops.mul(g, g), s.oneMinusAlpha));
+    const next: Slots<typeof param> = { squareAvg };
+    let variance = squareAvg;
+    if (h.centered) {
+      const gradAvg = ops.add(ops.mul(slots.gradAvg as typeof param, s.alpha), ops.mul(g, s.oneMinusAlpha));
+      next.gradAvg = gradAvg;
+      variance = ops.sub(squareAvg, ops.mul(gradAvg, gradAvg));
+    }
+    const avg = ops.add(ops.sqrt(variance), s.epsilon);
+    if (h.useMomentum) {
+      const buffer = ops.add(ops.mul(slots.momentumBuffer as typeof param, s.momentum), ops.div(g, avg));
+      next.momentumBuffer = buffer;
+      return { param: ops.add(param, ops.mul(buffer, s.negativeLearningRate)), slots: next };
+    }
+    return { param: ops.add(param, ops.mul(ops.div(g, avg), s.negativeLearningRate)), slots: next };
+  },
+};

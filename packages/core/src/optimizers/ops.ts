@@ -1,0 +1,66 @@
+/**
+ * The elementwise primitives optimizer math is written against. Each backend
+ * implements them once (typed arrays, tf tensors, ONNX graph nodes); the
+ * optimizers in this folder are written only in terms of these, so the same
+ * definition of the math runs, or is traced, on every backend.
+ *
+ * Scalars are values of the same type `T` made with {@link Ops.scalar} (a
+ * one-element tensor); every binary operation broadcasts a scalar operand
+ * against a tensor. Results are new values: backends that update in place do
+ * so in their fused kernels, which must equal this composition (tested).
+ *
+ * Arithmetic follows the backend's float32 semantics, one rounding per
+ * operation, like PyTorch's single-tensor (`foreach=False`) code path.
+ *
+ * @example
+ * ```ts
+ * // m = beta1 * m + (1 - beta1) * g
+ * const m2 = ops.add(ops.mul(m, s.beta1), ops.mul(g, s.oneMinusBeta1));
+ * ```
+ */
+export interface Ops<T> {
+  /** Backend name, for error messages and reports. */
+  readonly name: string;
+  /** A scalar holding `value` (rounded to the backend's float type). */
+  scalar(value: number): T;
+  /** A tensor of `x`'s shape filled with zeros. */
+  zerosLike(x: T): T;
+  /** A tensor of `x`'s shape filled with the scalar `value`. */
+  fullLike(x: T, value: T): T;
+  /** a + b */
+  add(a: T, b: T): T;
+  /** a - b */
+  sub(a: T, b: T): T;
+  /** a * b */
+  mul(a: T, b: T): T;
+  /** a / b */
+  div(a: T, b: T): T;
+  /** -a */
+  neg(a: T): T;
+  /** |a| */
+  abs(a: T): T;
+  /** √a */
+  sqrt(a: T): T;
+  /** sign(a): -1, 0 or 1 (0 for ±0; NaN for NaN). */
+  sign(a: T): T;
+  /** Elementwise max(a, b) (NaN if either is NaN). */
+  maximum(a: T, b: T): T;
+  /** Elementwise min(a, b) (NaN if either is NaN). */
+  minimum(a: T, b: T): T;
+  /** 1 where a > b, else 0. */
+  greater(a: T, b: T): T;
+  /** 1 where a < b, else 0. */
+  less(a: T, b: T): T;
+  /** Where `mask` is non-zero `a`, else `b`. */
+  where(mask: T, a: T, b: T): T;
+  /** Sum of all elements, as a scalar. */
+  sum(a: T): T;
+  /**
+   * Stores `value` in `target` and returns the tensor that now holds it: backends
+   * with mutable storage copy into `target` (so parameter identity is stable),
+   * others return `value`.
+   */
+  assign(target: T, value: T): T;
+  /** Index of the first NaN or infinite element, or -1 when all are finite (host check). */
+  firstNonFinite(x: T): number;
+}

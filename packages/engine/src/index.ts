@@ -1,0 +1,1 @@
+export { float32Ops } from './ops.js';
