@@ -1,1 +1,2 @@
 export { float32Ops } from './ops.js';
+export { fusedKernels } from './kernels.js';
