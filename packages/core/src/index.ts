@@ -117,3 +117,4 @@ export {
   type LionOptions,
   type LambOptions,
 } from './optimizers/builtins.js';
+export { optimizerFromJSON, optimizerTypes } from './optimizers/spec.js';

@@ -185,7 +185,10 @@ function readOne(spec: OptionSpec, value: unknown, path: string, context: ReadCo
     case 'schedule':
       return context.readSchedule(value, path);
     case 'hyperparameter':
-      if (typeof value === 'number') return readNumber({ ...spec, kind: 'number' }, value, path);
+      if (typeof value === 'number') {
+        if (!inRange(value, spec)) fail(path, `must be ${describeRange(spec)} or a schedule`, value);
+        return value;
+      }
       if (context.mode === 'json' && !isPlainObject(value)) {
         fail(path, `must be ${describeRange(spec)} or a schedule spec object`, value);
       }

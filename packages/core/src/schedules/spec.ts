@@ -31,6 +31,11 @@ function read(input: unknown, path: string, depth: number): Schedule {
   return createFromSpec(definition, input, path, (child, childAt) => read(child, childAt, depth + 1));
 }
 
+/** Reads a nested schedule spec found at `path` of a larger document (e.g. an optimizer's learning rate). */
+export function readScheduleSpec(input: unknown, path: string): Schedule {
+  return read(input, path, 1);
+}
+
 /**
  * Builds a schedule from its JSON spec (an object or a JSON string), validating
  * every option. Errors are {@link StepsizeError}s whose `path` is the JSON path
