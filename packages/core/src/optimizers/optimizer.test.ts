@@ -161,6 +161,7 @@ describe('hyperparameters, groups and non-finite gradients', () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(StepsizeError);
     expect((error as StepsizeError).path).toBe('gradients.w[1]');
