@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../random.js';
+import type { LossName } from './losses.js';
+import { Mlp, type Activation } from './mlp.js';
+
+/** Central finite differences in float64 around each float32 parameter. */
+function checkGradients(activation: Activation, loss: LossName, width: number): void {
+  const model = new Mlp({ inputSize: 3, layers: [5, 4, width], activation, seed: 7 });
+  const next = seededRandom(3);
+  const batch = 4;
+  const inputs = Float32Array.from({ length: batch * 3 }, () => next() * 2 - 1);
+  const targets =
+    loss === 'softmaxCrossEntropy'
+      ? Float32Array.from({ length: batch }, (_, i) => i % width)
+      : Float32Array.from({ length: batch * width }, () => (loss === 'binaryCrossEntropy' ? (next() > 0.5 ? 1 : 0) : next()));
+  const analytic: Record<string, Float32Array> = {};
+  for (const [name, g] of Object.entries(model.lossAndGradients({ inputs, targets, batch, loss }).gradients)) analytic[name] = g.slice();
+  const h = 1e-2;
+  for (const [name, param] of Object.entries(model.params)) {
+    for (let i = 0; i < param.length; i += 1) {
+      const original = param[i] as number;
+      param[i] = original + h;
+      const up = model.lossAndGradients({ inputs, targets, batch, loss }).loss;
+      param[i] = original - h;
+      const down = model.lossAndGradients({ inputs, targets, batch, loss }).loss;
+      param[i] = original;
+      // The float32 parameter moved by exactly fround(original ± h): divide by that distance.
+      const numeric = (up - down) / (Math.fround(original + h) - Math.fround(original - h));
+      expect(Math.abs((analytic[name]?.[i] as number) - numeric), `${activation}/${loss} ${name}[${i}]`).toBeLessThan(
+        2e-3 * Math.max(1, Math.abs(numeric)),
+      );
+    }
+  }
+}
+
+describe('Mlp backward pass matches finite differences', () => {
+  for (const activation of ['tanh', 'sigmoid', 'relu'] as const) {
+    for (const loss of ['mse', 'softmaxCrossEntropy', 'binaryCrossEntropy'] as const) {
+      it(`${activation} with ${loss}`, () => checkGradients(activation, loss, 3));
+    }
+  }
+});
+
+describe('Mlp', () => {
+  it('initialises the same weights from the same seed, different ones from another seed', () => {
+    const a = new Mlp({ inputSize: 4, layers: [8, 3], seed: 1 });
+    const b = new Mlp({ inputSize: 4, layers: [8, 3], seed: 1 });
+    const c = new Mlp({ inputSize: 4, layers: [8, 3], seed: 2 });
+    expect(a.params['dense0.weight']).toEqual(b.params['dense0.weight']);
+    expect(a.params['dense0.weight']).not.toEqual(c.params['dense0.weight']);
+    expect(Object.keys(a.params)).toEqual(['dense0.weight', 'dense0.bias', 'dense1.weight', 'dense1.bias']);
+    expect(a.shapes['dense0.weight']).toEqual([4, 8]);
+  });
+
+  it('refuses bad options and bad inputs with the argument and the value', () => {
+    expect(() => new Mlp({ inputSize: 0, layers: [3] })).toThrow(/Mlp options\.inputSize must be an integer >= 1, got 0/);
+    expect(() => new Mlp({ inputSize: 2, layers: [3, 2.5] })).toThrow(/layers\[1\] must be an integer >= 1, got 2\.5/);
+    expect(() => new Mlp({ inputSize: 2, layers: [3], activation: 'gelu' as never })).toThrow(/activation/);
+    const model = new Mlp({ inputSize: 2, layers: [3] });
+    expect(() => model.predict(new Float32Array(5), 2)).toThrow(/must hold batch \* inputSize = 4 values, got 5/);
+    expect(() =>
+      model.lossAndGradients({ inputs: new Float32Array(2), targets: Float32Array.of(3), batch: 1, loss: 'softmaxCrossEntropy' }),
+    ).toThrow(/targets\[0\] must be a class index in \[0, 2\], got 3/);
+  });
+});
