@@ -88,6 +88,9 @@ export {
   type OptimizerState,
   type RunnerOptions,
   type StepReport,
+  stateToJSON,
+  stateFromJSON,
+  type OptimizerStateJSON,
   type FusedKernel,
   type KernelProvider,
 } from './optimizers/runner.js';

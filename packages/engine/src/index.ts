@@ -1,2 +1,17 @@
 export { float32Ops } from './ops.js';
 export { fusedKernels } from './kernels.js';
+export { seededRandom, seededPermutation } from './random.js';
+export { Mlp, type MlpOptions, type Activation, type LossAndGradients } from './model/mlp.js';
+export { lossAndGradient, type LossName } from './model/losses.js';
+export {
+  train,
+  evaluate,
+  makeCheckpoint,
+  statefulSchedules,
+  type Dataset,
+  type StepRecord,
+  type EvaluationRecord,
+  type Checkpoint,
+  type TrainOptions,
+  type TrainResult,
+} from './train.js';

@@ -84,6 +84,7 @@ export const float32Ops: Ops<Float32Array> = {
     }
     return value;
   },
+  size: (x) => x.length,
   firstNonFinite: (x) => {
     for (let i = 0; i < x.length; i += 1) if (!Number.isFinite(x[i] as number)) return i;
     return -1;

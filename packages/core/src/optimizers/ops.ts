@@ -61,6 +61,8 @@ export interface Ops<T> {
    * others return `value`.
    */
   assign(target: T, value: T): T;
+  /** Number of elements. */
+  size(x: T): number;
   /** Index of the first NaN or infinite element, or -1 when all are finite (host check). */
   firstNonFinite(x: T): number;
 }

@@ -1,5 +1,5 @@
 import { StepsizeError } from '../errors.js';
-import { fail } from '../schedules/options.js';
+import { fail, isPlainObject } from '../schedules/options.js';
 import type { HostState, Slots } from './definition.js';
 import { evaluateHyperparameter, groupValuesAt, type Optimizer } from './optimizer.js';
 import type { Ops } from './ops.js';
@@ -156,8 +156,17 @@ export class OptimizerRunner<T> {
     for (const name of this.names) {
       const slots = state.params[name];
       if (slots === undefined) fail(`state.params.${name}`, 'is missing: the checkpoint does not fit these parameters', undefined);
+      const size = this.ops.size(this.params[name] as T);
       for (const slot of slotNames(name)) {
-        if (slots[slot] === undefined) fail(`state.params.${name}.${slot}`, 'is missing', undefined);
+        const value = slots[slot];
+        if (value === undefined) fail(`state.params.${name}.${slot}`, 'is missing', undefined);
+        if (this.ops.size(value) !== size) {
+          fail(`state.params.${name}.${slot}`, `must have ${size} elements like the parameter`, this.ops.size(value));
+        }
+      }
+      const average = state.ema[name];
+      if (this.optimizer.emaDecay !== undefined && (average === undefined || this.ops.size(average) !== size)) {
+        fail(`state.ema.${name}`, `must hold ${size} elements (the optimizer keeps a weight EMA)`, average);
       }
     }
     for (const name of Object.keys(state.params)) {
@@ -273,4 +282,90 @@ export class OptimizerRunner<T> {
     state.step = t + 1;
     return { outcome: 'updated', step: state.step, learningRate: firstRate };
   }
+}
+
+/** JSON form of {@link OptimizerState}: tensors become arrays of numbers. */
+export interface OptimizerStateJSON {
+  readonly step: number;
+  readonly skipped: number;
+  readonly microStep: number;
+  readonly groups: readonly HostState[];
+  readonly params: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
+  readonly accumulated: Readonly<Record<string, readonly number[]>>;
+  readonly ema: Readonly<Record<string, readonly number[]>>;
+}
+
+function mapRecord<A, B>(record: Readonly<Record<string, A>>, f: (value: A, key: string) => B): Record<string, B> {
+  const out: Record<string, B> = {};
+  for (const [key, value] of Object.entries(record)) out[key] = f(value, key);
+  return out;
+}
+
+/**
+ * Serializes optimizer state to plain JSON data (float32 values survive the
+ * round trip exactly: every float32 is a double that JSON prints exactly).
+ *
+ * @example
+ * ```ts
+ * const json = stateToJSON(runner.state, (t) => Array.from(t));
+ * ```
+ */
+export function stateToJSON<T>(state: OptimizerState<T>, toValues: (tensor: T) => ArrayLike<number>): OptimizerStateJSON {
+  const values = (t: T): number[] => Array.from(toValues(t));
+  return {
+    step: state.step,
+    skipped: state.skipped,
+    microStep: state.microStep,
+    groups: state.groups.map((g) => ({ ...g })),
+    params: mapRecord(state.params, (slots) => mapRecord(slots, values)),
+    accumulated: mapRecord(state.accumulated, values),
+    ema: mapRecord(state.ema, values),
+  };
+}
+
+function readCount(value: unknown, path: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) fail(path, 'must be an integer >= 0', value);
+  return value as number;
+}
+
+function readValues(value: unknown, path: string): number[] {
+  if (!Array.isArray(value)) fail(path, 'must be an array of numbers', value);
+  value.forEach((v: unknown, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${path}[${i}]`, 'must be a finite number', v);
+  });
+  return value as number[];
+}
+
+function readTensors<T>(value: unknown, path: string, fromValues: (values: number[]) => T): Record<string, T> {
+  if (!isPlainObject(value)) fail(path, 'must be an object of arrays by name', value);
+  return mapRecord(value, (v, key) => fromValues(readValues(v, `${path}.${key}`)));
+}
+
+/**
+ * Reads optimizer state written by {@link stateToJSON}, validating its shape;
+ * errors name the path (`state.params.w.expAvg[3]`). Load it with
+ * {@link OptimizerRunner.loadState}, which checks it fits the parameters.
+ */
+export function stateFromJSON<T>(json: unknown, fromValues: (values: number[]) => T): OptimizerState<T> {
+  const path = 'state';
+  if (!isPlainObject(json)) fail(path, 'must be an optimizer state object', json);
+  const groups = json.groups;
+  if (!Array.isArray(groups)) fail(`${path}.groups`, 'must be an array', groups);
+  const params = json.params;
+  if (!isPlainObject(params)) fail(`${path}.params`, 'must be an object of slots by parameter name', params);
+  return {
+    step: readCount(json.step, `${path}.step`),
+    skipped: readCount(json.skipped, `${path}.skipped`),
+    microStep: readCount(json.microStep, `${path}.microStep`),
+    groups: groups.map((g: unknown, i) => {
+      if (!isPlainObject(g)) fail(`${path}.groups[${i}]`, 'must be an object of numbers', g);
+      return mapRecord(g, (v, key) => {
+        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${path}.groups[${i}].${key}`, 'must be a finite number', v);
+        return v;
+      });
+    }),
+    params: mapRecord(params, (slots, name) => readTensors(slots, `${path}.params.${name}`, fromValues)),
+    accumulated: readTensors(json.accumulated ?? {}, `${path}.accumulated`, fromValues),
+    ema: readTensors(json.ema ?? {}, `${path}.ema`, fromValues),
+  };
 }

@@ -35,5 +35,6 @@ export const arrayOps: Ops<V> = {
     target.splice(0, target.length, ...value);
     return target;
   },
+  size: (x) => x.length,
   firstNonFinite: (x) => x.findIndex((v) => !Number.isFinite(v)),
 };
