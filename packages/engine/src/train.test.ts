@@ -67,7 +67,7 @@ describe('engine training on iris', () => {
   it('resumes from a JSON checkpoint bit for bit, plateau state included', () => {
     const { data, validation } = iris();
     const optimizer = (): ReturnType<typeof adamW> =>
-      adamW({ learningRate: product({ schedules: [warmupCosine(), reduceOnPlateau({ initialValue: 1, patience: 0, factor: 0.7 })] }), clipGradientNorm: 1 });
+      adamW({ learningRate: product({ schedules: [warmupCosine(), reduceOnPlateau({ initialValue: 1, patience: 0, factor: 0.9, threshold: 0.2 })] }), clipGradientNorm: 1 });
     const common = { data, validation, loss: 'softmaxCrossEntropy' as const, batchSize: 12, steps: 120, seed: 9, evaluateEvery: 5 };
     const full = new Mlp({ inputSize: 4, layers: [8, 3], activation: 'tanh', seed: 4 });
     const uninterrupted = train({ ...common, model: full, optimizer: optimizer() });
