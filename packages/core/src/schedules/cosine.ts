@@ -80,7 +80,7 @@ export interface CosineRestartsOptions {
   readonly periodMultiplier?: number;
   /** Floor of every cycle (PyTorch `eta_min`; Keras `alpha * initial`). Default 0. */
   readonly minValue?: number;
-  /** Each cycle's height above the floor is this times the previous one's (Keras `m_mul`), >= 0. Default 1. */
+  /** Each cycle's height above the floor is this times the previous one's (Keras `m_mul`), in [0, 1] (a growing peak would overflow). Default 1. */
   readonly peakDecay?: number;
 }
 
@@ -113,7 +113,7 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
     firstPeriod: { kind: 'number', min: 0, exclusiveMin: true, description: 'length of the first cycle' },
     periodMultiplier: { kind: 'number', min: 1, default: 1, description: 'growth factor of cycle lengths' },
     minValue: { kind: 'number', min: 0, default: 0, description: 'floor of every cycle' },
-    peakDecay: { kind: 'number', min: 0, default: 1, description: "factor on each cycle's height above the floor" },
+    peakDecay: { kind: 'number', min: 0, max: 1, default: 1, description: "factor on each cycle's height above the floor" },
   },
   check: (o, path) => {
     if (o.minValue > o.initialValue) {

@@ -23,7 +23,10 @@ export const linearDefinition = defineSchedule<Required<LinearOptions>>({
   },
   build: ({ initialValue, endValue, steps, beginStep }) => ({
     value: (t) => {
-      const count = Math.min(Math.max(t - beginStep, 0), steps);
+      const count = t - beginStep;
+      if (count <= 0) return initialValue;
+      // The end is returned exactly: interpolation rounding could otherwise step past it (below 0).
+      if (count >= steps) return endValue;
       return initialValue + ((endValue - initialValue) * count) / steps;
     },
   }),
@@ -119,7 +122,8 @@ export const linearFactorDefinition = defineSchedule<Required<LinearFactorOption
     steps: { kind: 'number', integer: true, min: 1, default: 5, description: 'steps from startFactor to endFactor' },
   },
   build: ({ initialValue, startFactor, endFactor, steps }) => ({
-    value: (t) => initialValue * (startFactor + ((endFactor - startFactor) * Math.min(t, steps)) / steps),
+    value: (t) =>
+      initialValue * (t >= steps ? endFactor : startFactor + ((endFactor - startFactor) * t) / steps),
   }),
 });
 

@@ -96,8 +96,9 @@ export const reduceOnPlateauDefinition = defineSchedule<Required<ReduceOnPlateau
     return {
       value: () => state.value,
       observe: (signal: ScheduleSignal) => {
-        const metric = signal.metric;
-        if (metric === undefined) return;
+        if (signal.metric === undefined) return;
+        const metric = signal.metric + 0; // -0 becomes 0, so the state survives JSON unchanged
+
         // Same order of updates as PyTorch's ReduceLROnPlateau.step.
         if (state.best === null || isBetter(metric, state.best)) {
           state.best = metric;

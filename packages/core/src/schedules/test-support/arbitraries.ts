@@ -1,0 +1,164 @@
+/** fast-check arbitraries of valid schedule specs, one per JSON type (test support). */
+import fc from 'fast-check';
+
+type Spec = Record<string, unknown>;
+
+const value = fc.double({ min: 0, max: 10, noNaN: true, noDefaultInfinity: true });
+const positive = fc.double({ min: 1e-6, max: 10, noNaN: true, noDefaultInfinity: true });
+const unit = fc.double({ min: 0, max: 1, noNaN: true, noDefaultInfinity: true });
+const decay = fc.double({ min: 0, max: 1, noNaN: true, noDefaultInfinity: true, maxExcluded: true });
+const count = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min, max });
+const sortedIntegers = (min: number, max: number, strict: boolean): fc.Arbitrary<number[]> =>
+  fc
+    .uniqueArray(fc.integer({ min, max }), { minLength: 1, maxLength: 6 })
+    .chain((xs) => (strict ? fc.constant(xs) : fc.array(fc.constantFrom(...xs), { minLength: 0, maxLength: 3 }).map((extra) => [...xs, ...extra])))
+    .map((xs) => [...xs].sort((a, b) => a - b));
+
+/** Arbitraries of leaf (non-composite) specs. */
+export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
+  constant: fc.record({ type: fc.constant('constant'), value }),
+  stepDecay: fc.record({ type: fc.constant('stepDecay'), initialValue: value, stepSize: count(1, 1000), gamma: unit }),
+  multiStep: fc.record({ type: fc.constant('multiStep'), initialValue: value, milestones: sortedIntegers(0, 10_000, false), gamma: unit }),
+  piecewiseConstant: sortedIntegers(0, 10_000, true).chain((boundaries) =>
+    fc.record({
+      type: fc.constant('piecewiseConstant'),
+      boundaries: fc.constant(boundaries),
+      values: fc.array(value, { minLength: boundaries.length + 1, maxLength: boundaries.length + 1 }),
+      atBoundary: fc.constantFrom('previous', 'next'),
+    }),
+  ),
+  exponential: fc.record({ type: fc.constant('exponential'), initialValue: value, gamma: unit }),
+  exponentialDecay: fc.record({
+    type: fc.constant('exponentialDecay'),
+    initialValue: value,
+    decayRate: fc.double({ min: 1e-3, max: 1, noNaN: true }),
+    decaySteps: positive,
+    staircase: fc.boolean(),
+    beginStep: count(0, 1000),
+  }),
+  linear: fc.record({ type: fc.constant('linear'), initialValue: value, endValue: value, steps: count(1, 10_000), beginStep: count(0, 1000) }),
+  constantFactor: fc.record({ type: fc.constant('constantFactor'), initialValue: value, factor: unit, steps: count(0, 1000) }),
+  linearFactor: fc.record({
+    type: fc.constant('linearFactor'),
+    initialValue: value,
+    startFactor: fc.double({ min: 1e-3, max: 1, noNaN: true }),
+    endFactor: unit,
+    steps: count(1, 1000),
+  }),
+  polynomial: fc.record({
+    type: fc.constant('polynomial'),
+    initialValue: value,
+    endValue: value,
+    steps: count(1, 10_000),
+    power: fc.double({ min: 0, max: 5, noNaN: true }),
+    cycle: fc.boolean(),
+    beginStep: count(0, 1000),
+  }),
+  inverseTime: fc.record({ type: fc.constant('inverseTime'), initialValue: value, decayRate: value, decaySteps: positive, staircase: fc.boolean() }),
+  inverseSqrt: fc.record(
+    { type: fc.constant('inverseSqrt'), initialValue: value, warmupSteps: count(0, 10_000), timescale: positive },
+    { requiredKeys: ['type', 'initialValue'] },
+  ),
+  cosineAnnealing: fc.record({
+    type: fc.constant('cosineAnnealing'),
+    initialValue: value,
+    steps: count(1, 100_000),
+    minValue: value,
+    afterEnd: fc.constantFrom('hold', 'periodic'),
+  }),
+  cosineRestarts: fc
+    .record({
+      type: fc.constant('cosineRestarts'),
+      initialValue: value,
+      firstPeriod: fc.double({ min: 0.5, max: 1000, noNaN: true }),
+      periodMultiplier: fc.double({ min: 1, max: 4, noNaN: true }),
+      peakDecay: unit,
+      minFraction: unit,
+    })
+    .map(({ minFraction, ...spec }) => ({ ...spec, minValue: spec.initialValue * minFraction })),
+  cyclic: fc.record(
+    {
+      type: fc.constant('cyclic'),
+      baseValue: value,
+      maxValue: value,
+      stepSizeUp: positive,
+      stepSizeDown: positive,
+      mode: fc.constantFrom('triangular', 'triangular2', 'expRange'),
+      gamma: fc.double({ min: 1e-3, max: 1, noNaN: true }),
+      scaleMode: fc.constantFrom('cycle', 'iterations'),
+    },
+    { requiredKeys: ['type', 'baseValue', 'maxValue'] },
+  ),
+  oneCycle: fc
+    .record({
+      type: fc.constant('oneCycle'),
+      maxValue: value,
+      totalSteps: count(10, 100_000),
+      pctStart: fc.double({ min: 0.2, max: 0.45, noNaN: true }),
+      annealStrategy: fc.constantFrom('cos', 'linear'),
+      threePhase: fc.boolean(),
+      divFactor: fc.double({ min: 1, max: 100, noNaN: true }),
+      finalDivFactor: fc.double({ min: 1, max: 1e5, noNaN: true }),
+    }),
+  oneCycleMomentum: fc.record({
+    type: fc.constant('oneCycleMomentum'),
+    totalSteps: count(10, 100_000),
+    pctStart: fc.double({ min: 0.2, max: 0.45, noNaN: true }),
+    annealStrategy: fc.constantFrom('cos', 'linear'),
+    threePhase: fc.boolean(),
+    baseMomentum: unit,
+    maxMomentum: unit,
+  }),
+  warmupStableDecay: fc.record({
+    type: fc.constant('warmupStableDecay'),
+    peakValue: value,
+    warmupSteps: count(0, 1000),
+    stableSteps: count(0, 1000),
+    decaySteps: count(1, 1000),
+    initialValue: value,
+    minValue: value,
+    decayShape: fc.constantFrom('linear', 'cosine', 'sqrt'),
+  }),
+  reduceOnPlateau: fc.record({
+    type: fc.constant('reduceOnPlateau'),
+    initialValue: value,
+    mode: fc.constantFrom('min', 'max'),
+    factor: decay,
+    patience: count(0, 5),
+    threshold: fc.double({ min: 0, max: 0.5, noNaN: true }),
+    thresholdMode: fc.constantFrom('rel', 'abs'),
+    cooldown: count(0, 3),
+    minValue: fc.double({ min: 0, max: 1e-3, noNaN: true }),
+    eps: fc.double({ min: 0, max: 1e-6, noNaN: true }),
+  }),
+  adaGradNorm: fc.record({ type: fc.constant('adaGradNorm'), initialValue: value, initialNorm: positive }),
+};
+
+/** Any valid spec, composites nesting up to `depth` levels. */
+export function specArbitrary(depth: number): fc.Arbitrary<Spec> {
+  const leaf = fc.oneof(...Object.values(leafArbitraries));
+  if (depth <= 0) return leaf;
+  const inner = specArbitrary(depth - 1);
+  return fc.oneof(
+    { weight: 3, arbitrary: leaf },
+    { weight: 1, arbitrary: compositeArbitraries(inner).warmup as fc.Arbitrary<Spec> },
+    { weight: 1, arbitrary: compositeArbitraries(inner).sequence as fc.Arbitrary<Spec> },
+    { weight: 1, arbitrary: compositeArbitraries(inner).product as fc.Arbitrary<Spec> },
+    { weight: 1, arbitrary: compositeArbitraries(inner).scale as fc.Arbitrary<Spec> },
+  );
+}
+
+/** Composite arbitraries over a child arbitrary. */
+export function compositeArbitraries(child: fc.Arbitrary<Spec>): Record<string, fc.Arbitrary<Spec>> {
+  return {
+    warmup: fc
+      .record({ type: fc.constant('warmup'), schedule: child, steps: count(1, 1000), mode: fc.constantFrom('linear', 'constant'), startValue: value }),
+    sequence: fc.array(child, { minLength: 2, maxLength: 4 }).chain((schedules) =>
+      fc
+        .uniqueArray(fc.integer({ min: 1, max: 100_000 }), { minLength: schedules.length - 1, maxLength: schedules.length - 1 })
+        .map((boundaries) => ({ type: 'sequence', schedules, boundaries: [...boundaries].sort((a, b) => a - b) })),
+    ),
+    product: fc.record({ type: fc.constant('product'), schedules: fc.array(child, { minLength: 2, maxLength: 3 }) }),
+    scale: fc.record({ type: fc.constant('scale'), schedule: child, factor: value }),
+  };
+}
