@@ -5,7 +5,7 @@ import type { FusedKernel, KernelProvider } from '@stepsize/core';
  * parameter, no allocation. Each rounds to float32 after every operation in
  * the same order as the generic composition in core (`optimizers/math`), so
  * the results are bit-for-bit equal to it (kernels.test.ts proves it).
- * Scalars are rounded to float32 like `Ops.scalar`.
+ * Scalars are rounded to float32 like `Ops.scalar`. Kernels allocate nothing.
  */
 const r = Math.fround;
 
@@ -13,33 +13,30 @@ type Arrays = Record<string, Float32Array>;
 type Flags = Record<string, unknown>;
 type Kernel = FusedKernel<Float32Array>;
 
-function scalarsOf(scalars: Readonly<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(scalars)) out[key] = r(value);
-  return out;
-}
-
 const sign = (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN);
 const max32 = (x: number, y: number): number => (x !== x || y !== y ? NaN : x > y ? x : y);
 const min32 = (x: number, y: number): number => (x !== x || y !== y ? NaN : x < y ? x : y);
 
 const sgd: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const maximize = h.maximize === true;
+  const useWeightDecay = h.useWeightDecay === true;
+  const nesterov = h.nesterov === true;
+  const s = scalars;
   const buffer = (slots as Arrays).momentumBuffer;
-  const lr = s.negativeLearningRate as number;
-  const wd = s.weightDecay as number;
-  const decay = s.bufferDecay as number;
-  const weight = s.gradientWeight as number;
-  const momentum = s.momentum as number;
+  const lr = r(s.negativeLearningRate as number);
+  const wd = r(s.weightDecay as number);
+  const decay = r(s.bufferDecay as number);
+  const weight = r(s.gradientWeight as number);
+  const momentum = r(s.momentum as number);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
-    let d = h.maximize ? -(g[i] as number) : (g[i] as number);
-    if (h.useWeightDecay) d = r(d + r(pi * wd));
+    let d = maximize ? -(g[i] as number) : (g[i] as number);
+    if (useWeightDecay) d = r(d + r(pi * wd));
     if (buffer) {
       const b = r(r((buffer[i] as number) * decay) + r(d * weight));
       buffer[i] = b;
-      d = h.nesterov ? r(d + r(b * momentum)) : b;
+      d = nesterov ? r(d + r(b * momentum)) : b;
     }
     p[i] = r(pi + r(d * lr));
   }
@@ -47,23 +44,30 @@ const sgd: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
 
 const adam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const maximize = h.maximize === true;
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
   const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = slots as Arrays;
   if (!m || !v) throw new Error('adam kernel: missing slots');
-  const [b1, c1, b2, c2, eps, wd, decay, step, bc2] = [
-    s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon, s.weightDecay, s.decayFactor,
-    s.negativeStepSize, s.biasCorrection2Sqrt,
-  ] as number[];
+  const b1 = r(s.beta1 as number);
+  const c1 = r(s.oneMinusBeta1 as number);
+  const b2 = r(s.beta2 as number);
+  const c2 = r(s.oneMinusBeta2 as number);
+  const eps = r(s.epsilon as number);
+  const wd = r(s.weightDecay as number);
+  const decay = r(s.decayFactor as number);
+  const step = r(s.negativeStepSize as number);
+  const bc2 = r(s.biasCorrection2Sqrt as number);
   const decoupled = h.decoupledWeightDecay === true;
   for (let i = 0; i < p.length; i += 1) {
     let pi = p[i] as number;
-    let gi = h.maximize ? -(g[i] as number) : (g[i] as number);
-    if (h.useWeightDecay) {
-      if (decoupled) pi = r(pi * (decay as number));
-      else gi = r(gi + r(pi * (wd as number)));
+    let gi = maximize ? -(g[i] as number) : (g[i] as number);
+    if (useWeightDecay) {
+      if (decoupled) pi = r(pi * decay);
+      else gi = r(gi + r(pi * wd));
     }
-    const mi = r(r((m[i] as number) * (b1 as number)) + r(gi * (c1 as number)));
-    const vi = r(r((v[i] as number) * (b2 as number)) + r(r(gi * gi) * (c2 as number)));
+    const mi = r(r((m[i] as number) * b1) + r(gi * c1));
+    const vi = r(r((v[i] as number) * b2) + r(r(gi * gi) * c2));
     m[i] = mi;
     v[i] = vi;
     let second = vi;
@@ -71,154 +75,195 @@ const adam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
       second = max32(vMax[i] as number, vi);
       vMax[i] = second;
     }
-    const denominator = r(r(r(Math.sqrt(second)) / (bc2 as number)) + (eps as number));
-    p[i] = r(pi + r(r(mi / denominator) * (step as number)));
+    const denominator = r(r(r(Math.sqrt(second)) / bc2) + eps);
+    p[i] = r(pi + r(r(mi / denominator) * step));
   }
 };
 
 const adamax: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const maximize = h.maximize === true;
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
   const { expAvg: m, expInf: u } = slots as Arrays;
   if (!m || !u) throw new Error('adamax kernel: missing slots');
-  const [b1, c1, b2, eps, wd, step] = [s.beta1, s.oneMinusBeta1, s.beta2, s.epsilon, s.weightDecay, s.negativeStepSize] as number[];
+  const b1 = r(s.beta1 as number);
+  const c1 = r(s.oneMinusBeta1 as number);
+  const b2 = r(s.beta2 as number);
+  const eps = r(s.epsilon as number);
+  const wd = r(s.weightDecay as number);
+  const step = r(s.negativeStepSize as number);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
-    let gi = h.maximize ? -(g[i] as number) : (g[i] as number);
-    if (h.useWeightDecay) gi = r(gi + r(pi * (wd as number)));
-    const mi = r(r((m[i] as number) * (b1 as number)) + r(gi * (c1 as number)));
-    const ui = max32(r((u[i] as number) * (b2 as number)), r(Math.abs(gi) + (eps as number)));
+    let gi = maximize ? -(g[i] as number) : (g[i] as number);
+    if (useWeightDecay) gi = r(gi + r(pi * wd));
+    const mi = r(r((m[i] as number) * b1) + r(gi * c1));
+    const ui = max32(r((u[i] as number) * b2), r(Math.abs(gi) + eps));
     m[i] = mi;
     u[i] = ui;
-    p[i] = r(pi + r(r(mi / ui) * (step as number)));
+    p[i] = r(pi + r(r(mi / ui) * step));
   }
 };
 
 const nadam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
   const { expAvg: m, expAvgSq: v } = slots as Arrays;
   if (!m || !v) throw new Error('nadam kernel: missing slots');
-  const [b1, c1, b2, c2, eps, wd, bc2, gradientStep, momentumStep] = [
-    s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon, s.weightDecay, s.biasCorrection2,
-    s.gradientStep, s.momentumStep,
-  ] as number[];
+  const b1 = r(s.beta1 as number);
+  const c1 = r(s.oneMinusBeta1 as number);
+  const b2 = r(s.beta2 as number);
+  const c2 = r(s.oneMinusBeta2 as number);
+  const eps = r(s.epsilon as number);
+  const wd = r(s.weightDecay as number);
+  const bc2 = r(s.biasCorrection2 as number);
+  const gradientStep = r(s.gradientStep as number);
+  const momentumStep = r(s.momentumStep as number);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = g[i] as number;
-    if (h.useWeightDecay) gi = r(gi + r(pi * (wd as number)));
-    const mi = r(r((m[i] as number) * (b1 as number)) + r(gi * (c1 as number)));
-    const vi = r(r((v[i] as number) * (b2 as number)) + r(r(gi * gi) * (c2 as number)));
+    if (useWeightDecay) gi = r(gi + r(pi * wd));
+    const mi = r(r((m[i] as number) * b1) + r(gi * c1));
+    const vi = r(r((v[i] as number) * b2) + r(r(gi * gi) * c2));
     m[i] = mi;
     v[i] = vi;
-    const denominator = r(r(Math.sqrt(r(vi / (bc2 as number)))) + (eps as number));
-    const afterGradient = r(pi + r(r(gi / denominator) * (gradientStep as number)));
-    p[i] = r(afterGradient + r(r(mi / denominator) * (momentumStep as number)));
+    const denominator = r(r(Math.sqrt(r(vi / bc2))) + eps);
+    const afterGradient = r(pi + r(r(gi / denominator) * gradientStep));
+    p[i] = r(afterGradient + r(r(mi / denominator) * momentumStep));
   }
 };
 
 const radam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
   const { expAvg: m, expAvgSq: v } = slots as Arrays;
   if (!m || !v) throw new Error('radam kernel: missing slots');
-  const [b1, c1, b2, c2, eps, wd, bc1, rectified, scale, lr] = [
-    s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon, s.weightDecay, s.biasCorrection1,
-    s.rectified, s.adaptiveScale, s.negativeLearningRate,
-  ] as number[];
+  const b1 = r(s.beta1 as number);
+  const c1 = r(s.oneMinusBeta1 as number);
+  const b2 = r(s.beta2 as number);
+  const c2 = r(s.oneMinusBeta2 as number);
+  const eps = r(s.epsilon as number);
+  const wd = r(s.weightDecay as number);
+  const bc1 = r(s.biasCorrection1 as number);
+  const rectified = r(s.rectified as number);
+  const scale = r(s.adaptiveScale as number);
+  const lr = r(s.negativeLearningRate as number);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = g[i] as number;
-    if (h.useWeightDecay) gi = r(gi + r(pi * (wd as number)));
-    const mi = r(r((m[i] as number) * (b1 as number)) + r(gi * (c1 as number)));
-    const vi = r(r((v[i] as number) * (b2 as number)) + r(r(gi * gi) * (c2 as number)));
+    if (useWeightDecay) gi = r(gi + r(pi * wd));
+    const mi = r(r((m[i] as number) * b1) + r(gi * c1));
+    const vi = r(r((v[i] as number) * b2) + r(r(gi * gi) * c2));
     m[i] = mi;
     v[i] = vi;
-    const corrected = r(mi / (bc1 as number));
-    const adaptive = r((scale as number) / r(r(Math.sqrt(vi)) + (eps as number)));
+    const corrected = r(mi / bc1);
+    const adaptive = r(scale / r(r(Math.sqrt(vi)) + eps));
     const factor = rectified !== 0 ? adaptive : 1;
-    p[i] = r(pi + r(r(corrected * factor) * (lr as number)));
+    p[i] = r(pi + r(r(corrected * factor) * lr));
   }
 };
 
 const adagrad: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const maximize = h.maximize === true;
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
   const sum = (slots as Arrays).sum;
   if (!sum) throw new Error('adagrad kernel: missing slots');
-  const [wd, eps, step] = [s.weightDecay, s.epsilon, s.negativeStepSize] as number[];
+  const wd = r(s.weightDecay as number);
+  const eps = r(s.epsilon as number);
+  const step = r(s.negativeStepSize as number);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
-    let gi = h.maximize ? -(g[i] as number) : (g[i] as number);
-    if (h.useWeightDecay) gi = r(gi + r(pi * (wd as number)));
+    let gi = maximize ? -(g[i] as number) : (g[i] as number);
+    if (useWeightDecay) gi = r(gi + r(pi * wd));
     const si = r((sum[i] as number) + r(gi * gi));
     sum[i] = si;
-    const std = r(r(Math.sqrt(si)) + (eps as number));
-    p[i] = r(pi + r(r(gi / std) * (step as number)));
+    const std = r(r(Math.sqrt(si)) + eps);
+    p[i] = r(pi + r(r(gi / std) * step));
   }
 };
 
 const adadelta: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const maximize = h.maximize === true;
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
   const { squareAvg: v, accDelta: u } = slots as Arrays;
   if (!v || !u) throw new Error('adadelta kernel: missing slots');
-  const [rho, c, eps, wd, lr] = [s.rho, s.oneMinusRho, s.epsilon, s.weightDecay, s.negativeLearningRate] as number[];
+  const rho = r(s.rho as number);
+  const c = r(s.oneMinusRho as number);
+  const eps = r(s.epsilon as number);
+  const wd = r(s.weightDecay as number);
+  const lr = r(s.negativeLearningRate as number);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
-    let gi = h.maximize ? -(g[i] as number) : (g[i] as number);
-    if (h.useWeightDecay) gi = r(gi + r(pi * (wd as number)));
-    const vi = r(r((v[i] as number) * (rho as number)) + r(r(gi * gi) * (c as number)));
-    const std = r(Math.sqrt(r(vi + (eps as number))));
+    let gi = maximize ? -(g[i] as number) : (g[i] as number);
+    if (useWeightDecay) gi = r(gi + r(pi * wd));
+    const vi = r(r((v[i] as number) * rho) + r(r(gi * gi) * c));
+    const std = r(Math.sqrt(r(vi + eps)));
     const ui = u[i] as number;
-    const delta = r(r(r(Math.sqrt(r(ui + (eps as number)))) / std) * gi);
+    const delta = r(r(r(Math.sqrt(r(ui + eps))) / std) * gi);
     v[i] = vi;
-    u[i] = r(r(ui * (rho as number)) + r(r(delta * delta) * (c as number)));
-    p[i] = r(pi + r(delta * (lr as number)));
+    u[i] = r(r(ui * rho) + r(r(delta * delta) * c));
+    p[i] = r(pi + r(delta * lr));
   }
 };
 
 const rmsprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const maximize = h.maximize === true;
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
   const { squareAvg: v, momentumBuffer: buffer, gradAvg } = slots as Arrays;
   if (!v) throw new Error('rmsprop kernel: missing slots');
-  const [a, c, eps, wd, momentum, lr] = [s.alpha, s.oneMinusAlpha, s.epsilon, s.weightDecay, s.momentum, s.negativeLearningRate] as number[];
+  const a = r(s.alpha as number);
+  const c = r(s.oneMinusAlpha as number);
+  const eps = r(s.epsilon as number);
+  const wd = r(s.weightDecay as number);
+  const momentum = r(s.momentum as number);
+  const lr = r(s.negativeLearningRate as number);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
-    let gi = h.maximize ? -(g[i] as number) : (g[i] as number);
-    if (h.useWeightDecay) gi = r(gi + r(pi * (wd as number)));
-    const vi = r(r((v[i] as number) * (a as number)) + r(r(gi * gi) * (c as number)));
+    let gi = maximize ? -(g[i] as number) : (g[i] as number);
+    if (useWeightDecay) gi = r(gi + r(pi * wd));
+    const vi = r(r((v[i] as number) * a) + r(r(gi * gi) * c));
     v[i] = vi;
     let variance = vi;
     if (gradAvg) {
-      const mean = r(r((gradAvg[i] as number) * (a as number)) + r(gi * (c as number)));
+      const mean = r(r((gradAvg[i] as number) * a) + r(gi * c));
       gradAvg[i] = mean;
       variance = r(vi - r(mean * mean));
     }
-    const avg = r(r(Math.sqrt(variance)) + (eps as number));
+    const avg = r(r(Math.sqrt(variance)) + eps);
     if (buffer) {
-      const b = r(r((buffer[i] as number) * (momentum as number)) + r(gi / avg));
+      const b = r(r((buffer[i] as number) * momentum) + r(gi / avg));
       buffer[i] = b;
-      p[i] = r(pi + r(b * (lr as number)));
+      p[i] = r(pi + r(b * lr));
     } else {
-      p[i] = r(pi + r(r(gi / avg) * (lr as number)));
+      p[i] = r(pi + r(r(gi / avg) * lr));
     }
   }
 };
 
 const rprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const maximize = h.maximize === true;
+  const s = scalars;
   const { prev, stepSize } = slots as Arrays;
   if (!prev || !stepSize) throw new Error('rprop kernel: missing slots');
-  const [etaMinus, etaPlus, low, high] = [s.etaMinus, s.etaPlus, s.minStepSize, s.maxStepSize] as number[];
+  const etaMinus = r(s.etaMinus as number);
+  const etaPlus = r(s.etaPlus as number);
+  const low = r(s.minStepSize as number);
+  const high = r(s.maxStepSize as number);
   for (let i = 0; i < p.length; i += 1) {
-    const gi = h.maximize ? -(g[i] as number) : (g[i] as number);
+    const gi = maximize ? -(g[i] as number) : (g[i] as number);
     const agreement = r(gi * (prev[i] as number));
     const decreasing = agreement < 0;
-    const factor = agreement > 0 ? (etaPlus as number) : decreasing ? (etaMinus as number) : 1;
-    const size = min32(max32(r((stepSize[i] as number) * factor), low as number), high as number);
+    const factor = agreement > 0 ? etaPlus : decreasing ? etaMinus : 1;
+    const size = min32(max32(r((stepSize[i] as number) * factor), low), high);
     stepSize[i] = size;
     const kept = decreasing ? 0 : gi;
     prev[i] = kept;
@@ -228,17 +273,24 @@ const rprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
 
 const lion: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const h = hyper as Flags;
-  const s = scalarsOf(scalars);
+  const maximize = h.maximize === true;
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
   const m = (slots as Arrays).expAvg;
   if (!m) throw new Error('lion kernel: missing slots');
-  const [b1, c1, b2, c2, decay, lr] = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.decayFactor, s.negativeLearningRate] as number[];
+  const b1 = r(s.beta1 as number);
+  const c1 = r(s.oneMinusBeta1 as number);
+  const b2 = r(s.beta2 as number);
+  const c2 = r(s.oneMinusBeta2 as number);
+  const decay = r(s.decayFactor as number);
+  const lr = r(s.negativeLearningRate as number);
   for (let i = 0; i < p.length; i += 1) {
-    const gi = h.maximize ? -(g[i] as number) : (g[i] as number);
+    const gi = maximize ? -(g[i] as number) : (g[i] as number);
     const mi = m[i] as number;
-    const direction = sign(r(r(mi * (b1 as number)) + r(gi * (c1 as number))));
-    const decayed = h.useWeightDecay ? r((p[i] as number) * (decay as number)) : (p[i] as number);
-    p[i] = r(decayed + r(direction * (lr as number)));
-    m[i] = r(r(mi * (b2 as number)) + r(gi * (c2 as number)));
+    const direction = sign(r(r(mi * b1) + r(gi * c1)));
+    const decayed = useWeightDecay ? r((p[i] as number) * decay) : (p[i] as number);
+    p[i] = r(decayed + r(direction * lr));
+    m[i] = r(r(mi * b2) + r(gi * c2));
   }
 };
 
