@@ -15,3 +15,4 @@ export {
   type TrainOptions,
   type TrainResult,
 } from './train.js';
+export { conformanceBackend } from './conformance-backend.js';

@@ -1,0 +1,12 @@
+export { readConformanceFile, type ConformanceCase, type ConformanceFile, type TensorData } from './cases.js';
+export {
+  runCase,
+  runSuite,
+  formatResults,
+  relativeError,
+  DEFAULT_TOLERANCE,
+  type CaseResult,
+  type ConformanceBackend,
+} from './runner.js';
+export { torchCase, torchConformanceFile, torchOptions, torchSchedulerSpec, type TorchOptimizerCase, type TorchOptimizerFixture } from './torch.js';
+export { pytorchOptimizerCases, pytorchOptimizerFixturePath } from './fixtures.js';

@@ -1,0 +1,18 @@
+import { formatResults, pytorchOptimizerCases, runSuite, type ConformanceBackend } from '@stepsize/conformance';
+import { describe, expect, it } from 'vitest';
+import { conformanceBackend } from './conformance-backend.js';
+
+const { kernels: _kernels, ...generic } = conformanceBackend;
+const base: ConformanceBackend<Float32Array> = { ...generic, name: 'engine (generic)' };
+
+describe('the engine passes the conformance suite (PyTorch optimizer trajectories)', () => {
+  for (const backend of [base, { ...conformanceBackend, name: 'engine (fused kernels)' }]) {
+    it(backend.name, () => {
+      const file = pytorchOptimizerCases();
+      const results = runSuite(backend, file);
+      console.log(formatResults(backend.name, results));
+      expect(results.length).toBeGreaterThanOrEqual(40);
+      for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
+    });
+  }
+});
