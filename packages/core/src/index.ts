@@ -82,6 +82,8 @@ export {
   type ParameterGroup,
   type CommonOptimizerOptions,
   type ResolvedGroup,
+  layerDecayGroups,
+  type LayerDecayOptions,
 } from './optimizers/optimizer.js';
 export {
   OptimizerRunner,

@@ -294,7 +294,45 @@ const lion: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-// LAMB needs two norms over the whole tensor, so it is not a single pass; it runs the generic path.
+/** LAMB in two passes: moments and both norms first, then the trust-ratio update (no scratch memory). */
+const lamb: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
+  const h = hyper as Flags;
+  const maximize = h.maximize === true;
+  const useWeightDecay = h.useWeightDecay === true;
+  const s = scalars;
+  const { expAvg: m, expAvgSq: v } = slots as Arrays;
+  if (!m || !v) throw new Error('lamb kernel: missing slots');
+  const b1 = r(s.beta1 as number);
+  const c1 = r(s.oneMinusBeta1 as number);
+  const b2 = r(s.beta2 as number);
+  const c2 = r(s.oneMinusBeta2 as number);
+  const eps = r(s.epsilon as number);
+  const wd = r(s.weightDecay as number);
+  const bc1 = r(s.biasCorrection1 as number);
+  const bc2 = r(s.biasCorrection2 as number);
+  const lr = r(s.negativeLearningRate as number);
+  const direction = (i: number): number => {
+    const adam = r(r((m[i] as number) / bc1) / r(r(Math.sqrt(r((v[i] as number) / bc2))) + eps));
+    return useWeightDecay ? r(adam + r((p[i] as number) * wd)) : adam;
+  };
+  let weightSquares = 0;
+  let updateSquares = 0;
+  for (let i = 0; i < p.length; i += 1) {
+    const gi = maximize ? -(g[i] as number) : (g[i] as number);
+    m[i] = r(r((m[i] as number) * b1) + r(gi * c1));
+    v[i] = r(r((v[i] as number) * b2) + r(r(gi * gi) * c2));
+    const pi = p[i] as number;
+    weightSquares += r(pi * pi);
+    const ri = direction(i);
+    updateSquares += r(ri * ri);
+  }
+  // Same reductions as the generic path: float64 sums rounded once, then float32 norms.
+  const weightNorm = r(Math.sqrt(r(weightSquares)));
+  const updateNorm = r(Math.sqrt(r(updateSquares)));
+  const trust = weightNorm > 0 && updateNorm > 0 ? r(weightNorm / updateNorm) : 1;
+  const scale = r(trust * lr);
+  for (let i = 0; i < p.length; i += 1) p[i] = r((p[i] as number) + r(direction(i) * scale));
+};
 
 const kernels: Record<string, Kernel> = {
   sgd,
@@ -308,11 +346,12 @@ const kernels: Record<string, Kernel> = {
   rmsprop,
   rprop,
   lion,
+  lamb,
 };
 
 /**
- * The engine's fused kernels, by optimizer type (`lamb` runs the generic
- * composition: its trust ratio needs two whole-tensor norms first).
+ * The engine's fused kernels, by optimizer type, one for every built-in
+ * optimizer (LAMB's makes two passes: its trust ratio needs both norms first).
  *
  * @example
  * ```ts

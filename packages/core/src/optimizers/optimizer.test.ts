@@ -9,6 +9,7 @@ import { constant } from '../schedules/constant.js';
 import { linear } from '../schedules/linear.js';
 import { reduceOnPlateau } from '../schedules/metric-driven.js';
 import { adam, adamW, lamb, lion, rprop, sgd } from './builtins.js';
+import { layerDecayGroups } from './optimizer.js';
 import { OptimizerRunner } from './runner.js';
 import { optimizerFromJSON } from './spec.js';
 import { arrayOps } from './test-support/array-ops.js';
@@ -110,6 +111,29 @@ describe('gradient transformations', () => {
     runner.step({ w: [1] }); // w = 0, ema = 0.5 * 1 + 0.5 * 0
     runner.step({ w: [1] }); // w = -1, ema = 0.5 * 0.5 + 0.5 * -1
     close(runner.state.ema.w as number[], [-0.25]);
+  });
+});
+
+describe('decoupled weight decay with a mask, and layer-wise decay', () => {
+  it('decays every parameter but the excluded ones by (1 - lr rate) before the update, for any optimizer', () => {
+    const weight = [2];
+    const bias = [2];
+    const optimizer = sgd({ learningRate: 0.1, decoupledWeightDecay: 0.5, decoupledWeightDecayExclude: ['*.bias'] });
+    new OptimizerRunner({ optimizer, ops: arrayOps, params: { 'a.weight': weight, 'a.bias': bias } }).step({ 'a.weight': [1], 'a.bias': [1] });
+    close(weight, [2 * (1 - 0.05) - 0.1]);
+    close(bias, [2 - 0.1]);
+    expect(() => new OptimizerRunner({ optimizer, ops: arrayOps, params: { w: [1] } })).toThrow(/decoupledWeightDecayExclude\[0\] matches no parameter/);
+    expect(optimizerFromJSON(JSON.stringify(optimizer)).toJSON()).toEqual(optimizer.toJSON());
+  });
+
+  it('layerDecayGroups gives layer i of L the scale decay^(L - 1 - i)', () => {
+    const groups = layerDecayGroups({ layers: [['l0.*'], ['l1.*'], ['head.*']], decay: 0.5 });
+    expect(groups.map((g) => g.learningRateScale)).toEqual([0.25, 0.5, 1]);
+    const params = { 'l0.w': [0], 'l1.w': [0], 'head.w': [0] };
+    new OptimizerRunner({ optimizer: sgd({ learningRate: 1, groups }), ops: arrayOps, params }).step({ 'l0.w': [1], 'l1.w': [1], 'head.w': [1] });
+    expect([params['l0.w'][0], params['l1.w'][0], params['head.w'][0]]).toEqual([-0.25, -0.5, -1]);
+    expect(() => layerDecayGroups({ layers: [['a']], decay: 0 })).toThrow(/decay must be a number in \(0, 1\], got 0/);
+    expect(() => layerDecayGroups({ layers: [[]], decay: 0.5 })).toThrow(/layers\[0\] must be a non-empty array/);
   });
 });
 

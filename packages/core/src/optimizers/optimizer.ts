@@ -54,6 +54,14 @@ export interface CommonOptimizerOptions {
   readonly emaDecay?: Hyperparameter;
   /** Non-finite gradients: `'throw'` (default; names the parameter and index) or `'skip'` the step. */
   readonly nonFinite?: 'throw' | 'skip';
+  /**
+   * Decoupled weight decay for any optimizer (Loshchilov & Hutter 2019; optax
+   * `add_decayed_weights` + learning rate): before each update
+   * `p = p (1 - lr · rate)`, with the parameter's group learning rate.
+   */
+  readonly decoupledWeightDecay?: Hyperparameter;
+  /** Parameters (names or `*` globs) the decoupled weight decay skips, e.g. `['*.bias']`. */
+  readonly decoupledWeightDecayExclude?: readonly string[];
 }
 
 /** The JSON form of an optimizer. */
@@ -87,6 +95,8 @@ export interface Optimizer {
   readonly accumulationSteps: number;
   readonly emaDecay: Hyperparameter | undefined;
   readonly nonFinite: 'throw' | 'skip';
+  readonly decoupledWeightDecay: Hyperparameter | undefined;
+  readonly decoupledWeightDecayExclude: readonly string[];
   /** The JSON spec; `optimizerFromJSON` rebuilds it. */
   toJSON(): OptimizerSpec;
 }
@@ -97,6 +107,8 @@ export const commonOptions: Readonly<Record<string, OptionSpec>> = {
   accumulationSteps: { kind: 'number', integer: true, min: 1, default: 1, description: 'micro-steps per update' },
   emaDecay: { kind: 'hyperparameter', min: 0, max: 1, optional: true, description: 'weight EMA decay' },
   nonFinite: { kind: 'enum', values: ['throw', 'skip'], default: 'throw', description: 'what a non-finite gradient does' },
+  decoupledWeightDecay: { kind: 'hyperparameter', min: 0, optional: true, description: 'decoupled weight decay rate' },
+  decoupledWeightDecayExclude: { kind: 'stringList', optional: true, description: 'parameters the decoupled decay skips' },
 };
 
 function readGroups(
@@ -178,6 +190,8 @@ export function buildOptimizer(definition: OptimizerDefinition, input: unknown, 
     accumulationSteps: options.accumulationSteps as number,
     emaDecay: options.emaDecay as Hyperparameter | undefined,
     nonFinite: options.nonFinite as 'throw' | 'skip',
+    decoupledWeightDecay: options.decoupledWeightDecay as Hyperparameter | undefined,
+    decoupledWeightDecayExclude: (options.decoupledWeightDecayExclude as string[] | undefined) ?? [],
     toJSON,
   };
 }
@@ -234,4 +248,40 @@ export function groupValuesAt(
 /** True when a hyperparameter is a schedule or a non-zero number (a structural "this term exists"). */
 export function isActive(value: unknown): boolean {
   return value !== undefined && value !== 0;
+}
+
+/** Options of {@link layerDecayGroups}. */
+export interface LayerDecayOptions {
+  /** Parameter names (or globs) per layer, from the input side to the output side. */
+  readonly layers: readonly (readonly string[])[];
+  /** Learning-rate factor per layer of depth from the output, in (0, 1]. */
+  readonly decay: number;
+}
+
+/**
+ * Layer-wise learning-rate decay (as timm's `layer_decay`, from BEiT / ELECTRA
+ * fine-tuning): the last layer keeps the full rate and each layer closer to the
+ * input gets `decay` times the rate of the one after it, i.e. layer `i` of `L`
+ * gets `learningRateScale = decay^(L - 1 - i)`. Returns parameter groups to pass
+ * as `groups` (add other options to them as needed).
+ *
+ * @example
+ * ```ts
+ * const optimizer = adamW({
+ *   learningRate: 1e-3,
+ *   groups: layerDecayGroups({ layers: [['dense0.*'], ['dense1.*'], ['dense2.*']], decay: 0.75 }),
+ * });
+ * // dense0 at 0.5625e-3, dense1 at 0.75e-3, dense2 at 1e-3
+ * ```
+ */
+export function layerDecayGroups(options: LayerDecayOptions): ParameterGroup[] {
+  const { layers, decay } = options;
+  if (!(typeof decay === 'number' && decay > 0 && decay <= 1)) fail('layerDecayGroups options.decay', 'must be a number in (0, 1]', decay);
+  if (!Array.isArray(layers) || layers.length === 0) fail('layerDecayGroups options.layers', 'must be a non-empty array of name lists', layers);
+  return layers.map((names, i) => {
+    if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== 'string' || n === '')) {
+      fail(`layerDecayGroups options.layers[${i}]`, 'must be a non-empty array of parameter names or globs', names);
+    }
+    return { params: [...names], learningRateScale: decay ** (layers.length - 1 - i) };
+  });
 }

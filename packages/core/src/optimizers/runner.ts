@@ -107,6 +107,11 @@ export class OptimizerRunner<T> {
         }
       });
     });
+    optimizer.decoupledWeightDecayExclude.forEach((pattern, j) => {
+      if (!this.names.some((name) => globToRegExp(pattern).test(name))) {
+        fail(`${optimizer.type} options.decoupledWeightDecayExclude[${j}]`, `matches no parameter; parameters: ${this.names.join(', ')}`, pattern);
+      }
+    });
     const groupOf: Record<string, number> = {};
     for (const name of this.names) {
       groupOf[name] = patterns.findIndex((list) => list.some((re) => re.test(name)));
@@ -242,6 +247,16 @@ export class OptimizerRunner<T> {
     }
     const { definition } = optimizer;
     const t = state.step;
+    if (optimizer.decoupledWeightDecay !== undefined) {
+      const rate = evaluateHyperparameter(optimizer.decoupledWeightDecay, t, { kind: 'hyperparameter', min: 0, description: '' }, `${definition.type} options.decoupledWeightDecay`);
+      const excluded = optimizer.decoupledWeightDecayExclude.map(globToRegExp);
+      for (const name of this.names) {
+        if (excluded.some((re) => re.test(name))) continue;
+        const learningRate = (this.hyperAt(this.groupOf[name] as number, t) as { learningRate?: number }).learningRate ?? 0;
+        const param = this.params[name] as T;
+        this.params[name] = ops.assign(param, ops.mul(param, ops.scalar(1 - learningRate * rate)));
+      }
+    }
     let firstRate: number | undefined;
     optimizer.groups.forEach((_, groupIndex) => {
       const members = this.names.filter((name) => this.groupOf[name] === groupIndex);

@@ -37,6 +37,8 @@ function optionSchema(spec: OptionSpec): JSONSchema {
         oneOf: [{ type: 'number', ...numberBounds(spec) }, { $ref: '#' }],
         ...(spec.default !== undefined && { default: spec.default }),
       };
+    case 'stringList':
+      return { ...base, type: 'array', items: { type: 'string', minLength: 1 } };
     case 'function':
       throw new Error('function options have no JSON form');
   }

@@ -65,6 +65,11 @@ export interface HyperparameterOption extends OptionBase {
   readonly default?: number;
 }
 
+/** A list of non-empty strings (names, globs). */
+export interface StringListOption extends OptionBase {
+  readonly kind: 'stringList';
+}
+
 /** A function: allowed in code, refused in JSON. */
 export interface FunctionOption extends OptionBase {
   readonly kind: 'function';
@@ -79,6 +84,7 @@ export type OptionSpec =
   | ScheduleOption
   | ScheduleListOption
   | HyperparameterOption
+  | StringListOption
   | FunctionOption;
 
 /** Where options come from: a constructor call in code, or a JSON spec. */
@@ -196,6 +202,12 @@ function readOne(spec: OptionSpec, value: unknown, path: string, context: ReadCo
         fail(path, `must be ${describeRange(spec)} or a schedule`, value);
       }
       return context.readSchedule(value, path);
+    case 'stringList':
+      if (!Array.isArray(value)) fail(path, 'must be an array of strings', value);
+      value.forEach((item: unknown, i) => {
+        if (typeof item !== 'string' || item === '') fail(childPath(path, i), 'must be a non-empty string', item);
+      });
+      return [...(value as string[])];
     case 'scheduleList': {
       if (!Array.isArray(value)) fail(path, 'must be an array of schedules', value);
       if (value.length < spec.minLength) fail(path, `must hold at least ${spec.minLength} schedules`, value);
