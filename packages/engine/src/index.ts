@@ -16,3 +16,4 @@ export {
   type TrainResult,
 } from './train.js';
 export { conformanceBackend } from './conformance-backend.js';
+export { engineTrainingBackend, engineLossTrajectory, type EngineTrainingSetup } from './training-backend.js';

@@ -1,0 +1,77 @@
+import { DEFAULT_TOLERANCE } from './runner.js';
+
+/** One training setup that every backend runs identically (no shuffling: batch k of an epoch is examples k·B ... k·B + B - 1). */
+export interface CrossBackendSetup {
+  readonly inputSize: number;
+  /** Dense layer widths, the last one being the output. */
+  readonly layers: readonly number[];
+  readonly activation: 'relu' | 'tanh' | 'sigmoid';
+  readonly loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy';
+  /** Initial weights: `dense{i}.weight` row-major `[in, out]`, `dense{i}.bias`. */
+  readonly weights: Readonly<Record<string, readonly number[]>>;
+  readonly data: { readonly inputs: readonly number[]; readonly targets: readonly number[]; readonly examples: number };
+  readonly batchSize: number;
+  readonly steps: number;
+  /** A stepsize optimizer spec (JSON), schedules included. */
+  readonly optimizer: Readonly<Record<string, unknown>>;
+}
+
+/** A backend that can train the setup's MLP and report the loss of every step. */
+export interface TrainingBackend {
+  readonly name: string;
+  lossTrajectory(setup: CrossBackendSetup): number[] | Promise<number[]>;
+}
+
+/** The outcome of {@link crossBackendCheck}. */
+export interface CrossBackendResult {
+  readonly backends: readonly [string, string];
+  readonly losses: readonly [readonly number[], readonly number[]];
+  /** Largest |a - b| / |b| over the steps. */
+  readonly maxRelativeError: number;
+  readonly step: number;
+  readonly tolerance: number;
+  readonly passed: boolean;
+}
+
+/**
+ * Trains the same model (same initial weights, data, batches, schedule and
+ * optimizer) on two backends and compares their loss trajectories step by
+ * step. Reports the largest relative difference and whether it is within
+ * `tolerance` (default: the conformance tolerance, 1e-5).
+ *
+ * @example
+ * ```ts
+ * const result = await crossBackendCheck(engineTrainingBackend, tfjsTrainingBackend, setup);
+ * console.log(result.maxRelativeError);
+ * ```
+ */
+export async function crossBackendCheck(
+  a: TrainingBackend,
+  b: TrainingBackend,
+  setup: CrossBackendSetup,
+  tolerance = DEFAULT_TOLERANCE,
+): Promise<CrossBackendResult> {
+  const first = await a.lossTrajectory(setup);
+  const second = await b.lossTrajectory(setup);
+  if (first.length !== setup.steps || second.length !== setup.steps) {
+    throw new Error(`crossBackendCheck: expected ${setup.steps} losses, got ${first.length} (${a.name}) and ${second.length} (${b.name})`);
+  }
+  let maxRelativeError = 0;
+  let step = -1;
+  second.forEach((reference, i) => {
+    const value = first[i] as number;
+    const error = value === reference ? 0 : Math.abs(value - reference) / Math.max(Math.abs(reference), 1e-30);
+    if (!(error <= maxRelativeError)) {
+      maxRelativeError = error;
+      step = i;
+    }
+  });
+  return {
+    backends: [a.name, b.name],
+    losses: [first, second],
+    maxRelativeError,
+    step,
+    tolerance,
+    passed: maxRelativeError <= tolerance,
+  };
+}
