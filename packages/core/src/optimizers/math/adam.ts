@@ -1,3 +1,4 @@
+import { updateMoments } from './moments.js';
 import type { OptimizerMath, Slots } from '../definition.js';
 
 /** Resolved Adam / AdamW hyperparameters for one step. */
@@ -63,8 +64,7 @@ export const adamMath: OptimizerMath<AdamHyper, AdamScalar> = {
       if (h.decoupledWeightDecay) p = ops.mul(p, s.decayFactor);
       else g = ops.add(g, ops.mul(p, s.weightDecay));
     }
-    const expAvg = ops.add(ops.mul(slots.expAvg as typeof p, s.beta1), ops.mul(g, s.oneMinusBeta1));
-    const expAvgSq = ops.add(ops.mul(slots.expAvgSq as typeof p, s.beta2), ops.mul(ops.mul(g, g), s.oneMinusBeta2));
+    const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof p, slots.expAvgSq as typeof p);
     const next: Slots<typeof p> = { expAvg, expAvgSq };
     let second = expAvgSq;
     if (h.amsgrad) {

@@ -1,3 +1,4 @@
+import { updateMoments } from './moments.js';
 import type { OptimizerMath } from '../definition.js';
 
 /** Resolved LAMB hyperparameters for one step. */
@@ -52,8 +53,7 @@ export const lambMath: OptimizerMath<LambHyper, LambScalar> = {
   }),
   update: ({ ops, s, h, param, grad, slots }) => {
     const g = h.maximize ? ops.neg(grad) : grad;
-    const expAvg = ops.add(ops.mul(slots.expAvg as typeof param, s.beta1), ops.mul(g, s.oneMinusBeta1));
-    const expAvgSq = ops.add(ops.mul(slots.expAvgSq as typeof param, s.beta2), ops.mul(ops.mul(g, g), s.oneMinusBeta2));
+    const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof param, slots.expAvgSq as typeof param);
     const adamStep = ops.div(
       ops.div(expAvg, s.biasCorrection1),
       ops.add(ops.sqrt(ops.div(expAvgSq, s.biasCorrection2)), s.epsilon),

@@ -1,3 +1,4 @@
+import { updateMoments } from './moments.js';
 import type { OptimizerMath } from '../definition.js';
 
 /** Resolved NAdam hyperparameters for one step. */
@@ -56,8 +57,7 @@ export const nadamMath: OptimizerMath<NadamHyper, NadamScalar> = {
   },
   update: ({ ops, s, h, param, grad, slots }) => {
     const g = h.useWeightDecay ? ops.add(grad, ops.mul(param, s.weightDecay)) : grad;
-    const expAvg = ops.add(ops.mul(slots.expAvg as typeof param, s.beta1), ops.mul(g, s.oneMinusBeta1));
-    const expAvgSq = ops.add(ops.mul(slots.expAvgSq as typeof param, s.beta2), ops.mul(ops.mul(g, g), s.oneMinusBeta2));
+    const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof param, slots.expAvgSq as typeof param);
     const denominator = ops.add(ops.sqrt(ops.div(expAvgSq, s.biasCorrection2)), s.epsilon);
     const afterGradient = ops.add(param, ops.mul(ops.div(g, denominator), s.gradientStep));
     return {

@@ -1,3 +1,4 @@
+import { updateMoments } from './moments.js';
 import type { OptimizerMath } from '../definition.js';
 
 /** Resolved RAdam hyperparameters for one step. */
@@ -59,8 +60,7 @@ export const radamMath: OptimizerMath<RadamHyper, RadamScalar> = {
   },
   update: ({ ops, s, h, param, grad, slots }) => {
     const g = h.useWeightDecay ? ops.add(grad, ops.mul(param, s.weightDecay)) : grad;
-    const expAvg = ops.add(ops.mul(slots.expAvg as typeof param, s.beta1), ops.mul(g, s.oneMinusBeta1));
-    const expAvgSq = ops.add(ops.mul(slots.expAvgSq as typeof param, s.beta2), ops.mul(ops.mul(g, g), s.oneMinusBeta2));
+    const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof param, slots.expAvgSq as typeof param);
     const corrected = ops.div(expAvg, s.biasCorrection1);
     // Both branches are computed and selected by the host-side scalar, so the graph is static.
     const adaptive = ops.div(s.adaptiveScale, ops.add(ops.sqrt(expAvgSq), s.epsilon));

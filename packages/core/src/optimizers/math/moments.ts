@@ -1,0 +1,20 @@
+import type { Ops } from '../ops.js';
+
+/** The scalars the moment updates read. */
+export interface MomentScalars<T> {
+  readonly beta1: T;
+  readonly oneMinusBeta1: T;
+  readonly beta2: T;
+  readonly oneMinusBeta2: T;
+}
+
+/**
+ * Adam's moment estimates, shared by Adam, AdamW, NAdam, RAdam and LAMB:
+ * `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g²` (PyTorch's operation order).
+ */
+export function updateMoments<T>(ops: Ops<T>, s: MomentScalars<T>, g: T, m: T, v: T): { expAvg: T; expAvgSq: T } {
+  return {
+    expAvg: ops.add(ops.mul(m, s.beta1), ops.mul(g, s.oneMinusBeta1)),
+    expAvgSq: ops.add(ops.mul(v, s.beta2), ops.mul(ops.mul(g, g), s.oneMinusBeta2)),
+  };
+}
