@@ -9,6 +9,10 @@ export interface ConformanceBackend<T> {
   readonly kernels?: KernelProvider<T>;
   /** Makes a float32 tensor from values. */
   fromValues(values: Float32Array, shape: readonly number[]): T;
+  /** Makes a trainable parameter (tfjs: a `tf.Variable`). Default: {@link ConformanceBackend.fromValues}. */
+  createParameter?(values: Float32Array, shape: readonly number[]): T;
+  /** Frees a tensor the case created (tfjs: `dispose`). Optional. */
+  dispose?(tensor: T): void;
   /** Reads a tensor back as float32 values. */
   toValues(tensor: T): Float32Array;
   /** Runs a step body and frees what it allocated (tfjs: tf.tidy). Default: just runs it. */
@@ -58,12 +62,14 @@ export function runCase<T>(backend: ConformanceBackend<T>, c: ConformanceCase, f
   try {
     const optimizer = optimizerFromJSON(c.optimizer);
     const params: Record<string, T> = {};
-    for (const [name, tensor] of Object.entries(c.params)) params[name] = backend.fromValues(Float32Array.from(tensor.values), tensor.shape);
+    const create = backend.createParameter ?? backend.fromValues;
+    for (const [name, tensor] of Object.entries(c.params)) params[name] = create.call(backend, Float32Array.from(tensor.values), tensor.shape);
     const runner = new OptimizerRunner({ optimizer, ops: backend.ops, params, ...(backend.kernels && { kernels: backend.kernels }) });
     c.gradients.forEach((gradient, step) => {
       const grads: Record<string, T> = {};
       for (const [name, values] of Object.entries(gradient)) grads[name] = backend.fromValues(Float32Array.from(values), c.params[name]?.shape ?? [values.length]);
       const report = scope(() => runner.step(grads));
+      if (backend.dispose) for (const grad of Object.values(grads)) backend.dispose(grad);
       const expectedRate = c.learningRates?.[step];
       if (expectedRate !== undefined && report.learningRate !== undefined) {
         learningRateError = Math.max(learningRateError, relativeError(report.learningRate, expectedRate, Math.abs(expectedRate)));

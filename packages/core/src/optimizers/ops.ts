@@ -61,6 +61,12 @@ export interface Ops<T> {
    * others return `value`.
    */
   assign(target: T, value: T): T;
+  /**
+   * Makes long-lived storage for optimizer state from a fresh tensor (tfjs: a
+   * `tf.Variable`, so a step can run inside `tf.tidy` and write state with
+   * {@link Ops.assign}). Optional; identity when absent.
+   */
+  persist?(x: T): T;
   /** Number of elements. */
   size(x: T): number;
   /** Index of the first NaN or infinite element, or -1 when all are finite (host check). */

@@ -32,7 +32,7 @@ export interface OptimizerState<T> {
   groups: HostState[];
   /** Slots per parameter. */
   params: Record<string, Slots<T>>;
-  /** Accumulated gradients while `microStep > 0`. */
+  /** Accumulated gradients (meaningful while `microStep > 0`). */
   accumulated: Record<string, T>;
   /** Exponential moving average of the weights (`emaDecay`). */
   ema: Record<string, T>;
@@ -130,13 +130,16 @@ export class OptimizerRunner<T> {
   private freshState(): OptimizerState<T> {
     const { definition } = this.optimizer;
     const math = definition.math;
+    const persist = (x: T): T => (this.ops.persist ? this.ops.persist(x) : x);
     const params: Record<string, Slots<T>> = {};
     for (const name of this.names) {
-      params[name] = math.init(this.ops, this.params[name] as T, this.hyperAt(this.groupOf[name] as number, 0));
+      const slots = math.init(this.ops, this.params[name] as T, this.hyperAt(this.groupOf[name] as number, 0));
+      for (const key of Object.keys(slots)) slots[key] = persist(slots[key] as T);
+      params[name] = slots;
     }
     const ema: Record<string, T> = {};
     if (this.optimizer.emaDecay !== undefined) {
-      for (const name of this.names) ema[name] = this.ops.add(this.params[name] as T, this.ops.scalar(0));
+      for (const name of this.names) ema[name] = persist(this.ops.add(this.params[name] as T, this.ops.scalar(0)));
     }
     return {
       step: 0,
@@ -214,16 +217,19 @@ export class OptimizerRunner<T> {
     let g: Record<string, T> = { ...grads };
     const k = optimizer.accumulationSteps;
     if (k > 1) {
+      // Accumulators are kept across cycles (and written with assign) so backends with
+      // long-lived storage allocate them once; they are meaningful while microStep > 0.
       for (const name of this.names) {
         const previous = state.accumulated[name];
-        state.accumulated[name] = previous === undefined ? (g[name] as T) : ops.add(previous, g[name] as T);
+        const restart = previous === undefined || state.microStep === 0;
+        const sum = restart ? ops.add(g[name] as T, ops.scalar(0)) : ops.add(previous, g[name] as T);
+        state.accumulated[name] = previous === undefined ? (ops.persist ? ops.persist(sum) : sum) : ops.assign(previous, sum);
       }
       state.microStep += 1;
       if (state.microStep < k) return { outcome: 'accumulated', step: state.step, learningRate: undefined };
       const inverse = ops.scalar(1 / k);
       g = {};
       for (const name of this.names) g[name] = ops.mul(state.accumulated[name] as T, inverse);
-      state.accumulated = {};
       state.microStep = 0;
     }
     if (optimizer.clipGradientValue !== undefined) {

@@ -1,0 +1,53 @@
+import { formatResults, pytorchOptimizerCases, runSuite } from '@stepsize/conformance';
+import { OptimizerRunner, adam, adamW, adadelta, adagrad, adamax, lamb, lion, nadam, radam, rmsprop, rprop, sgd, type Optimizer } from '@stepsize/core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { tfjsConformanceBackend } from './conformance-backend.js';
+import { tfjsOps } from './ops.js';
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`tfjs ${backend} backend`, () => {
+    it('passes the conformance suite (PyTorch optimizer trajectories)', async () => {
+      await tf.setBackend(backend);
+      await tf.ready();
+      const results = runSuite(tfjsConformanceBackend, pytorchOptimizerCases());
+      console.log(formatResults(tfjsConformanceBackend.name, results));
+      expect(results.length).toBeGreaterThanOrEqual(40);
+      for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
+    });
+
+    const optimizers: Record<string, () => Optimizer> = {
+      sgd: () => sgd({ learningRate: 0.01, momentum: 0.9, clipGradientNorm: 1 }),
+      adam: () => adam({ amsgrad: true, emaDecay: 0.9 }),
+      adamW: () => adamW({ accumulationSteps: 2 }),
+      adamax: () => adamax(),
+      nadam: () => nadam(),
+      radam: () => radam(),
+      adagrad: () => adagrad(),
+      adadelta: () => adadelta(),
+      rmsprop: () => rmsprop({ centered: true, momentum: 0.5 }),
+      rprop: () => rprop(),
+      lion: () => lion({ weightDecay: 0.1 }),
+      lamb: () => lamb({ weightDecay: 0.01 }),
+    };
+    it('keeps tf.memory().numTensors the same after 1,000 steps as after 10, for every optimizer', async () => {
+      await tf.setBackend(backend);
+      for (const [name, make] of Object.entries(optimizers)) {
+        const w = tf.variable(tf.randomNormal([64], 0, 1, 'float32', 1));
+        const runner = new OptimizerRunner({ optimizer: make(), ops: tfjsOps, params: { w } });
+        const step = (): void => {
+          tf.tidy(() => {
+            runner.step({ w: tf.mul(w, 0.1) });
+          });
+        };
+        for (let i = 0; i < 10; i += 1) step();
+        const after10 = tf.memory().numTensors;
+        for (let i = 0; i < 990; i += 1) step();
+        expect(tf.memory().numTensors, name).toBe(after10);
+        w.dispose();
+      }
+    });
+  });
+}

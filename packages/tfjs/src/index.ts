@@ -1,0 +1,2 @@
+export { tfjsOps } from './ops.js';
+export { tfjsConformanceBackend } from './conformance-backend.js';

@@ -1,0 +1,55 @@
+import type { Ops } from '@stepsize/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+const asMask = (mask: tf.Tensor): tf.Tensor => (mask.dtype === 'bool' ? mask : tf.notEqual(mask, 0));
+
+/**
+ * Core's optimizer primitives over tfjs tensors (float32, broadcasting), so
+ * core's optimizer math runs unchanged on any tfjs backend (cpu, wasm, webgl).
+ * Results are new tensors: run a step inside `tf.tidy`. Optimizer state lives
+ * in `tf.Variable`s ({@link Ops.persist}) written with {@link Ops.assign}, so
+ * nothing leaks across steps. `firstNonFinite` reads the tensor back (sync).
+ *
+ * @example
+ * ```ts
+ * const runner = new OptimizerRunner({ optimizer: adam(), ops: tfjsOps, params: { w: tf.variable(w0) } });
+ * tf.tidy(() => runner.step({ w: gradient }));
+ * ```
+ */
+export const tfjsOps: Ops<tf.Tensor> = {
+  name: 'tfjs',
+  scalar: (value) => tf.scalar(value, 'float32'),
+  zerosLike: (x) => tf.zerosLike(x),
+  fullLike: (x, value) => tf.add(tf.zerosLike(x), value),
+  add: (a, b) => tf.add(a, b),
+  sub: (a, b) => tf.sub(a, b),
+  mul: (a, b) => tf.mul(a, b),
+  div: (a, b) => tf.div(a, b),
+  neg: (a) => tf.neg(a),
+  abs: (a) => tf.abs(a),
+  sqrt: (a) => tf.sqrt(a),
+  sign: (a) => tf.sign(a),
+  maximum: (a, b) => tf.maximum(a, b),
+  minimum: (a, b) => tf.minimum(a, b),
+  greater: (a, b) => tf.cast(tf.greater(a, b), 'float32'),
+  less: (a, b) => tf.cast(tf.less(a, b), 'float32'),
+  where: (mask, a, b) => {
+    const shape = tf.broadcast_util.assertAndGetBroadcastShape(tf.broadcast_util.assertAndGetBroadcastShape(mask.shape, a.shape), b.shape);
+    return tf.where(tf.broadcastTo(asMask(mask), shape), tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
+  },
+  sum: (a) => tf.sum(a),
+  assign: (target, value) => {
+    if (target instanceof tf.Variable) {
+      target.assign(value.dtype === target.dtype ? value : tf.cast(value, target.dtype));
+      return target;
+    }
+    return value;
+  },
+  persist: (x) => tf.variable(x, false),
+  size: (x) => x.size,
+  firstNonFinite: (x) => {
+    const data = x.dataSync();
+    for (let i = 0; i < data.length; i += 1) if (!Number.isFinite(data[i] as number)) return i;
+    return -1;
+  },
+};
