@@ -1,2 +1,3 @@
 export { tfjsOps } from './ops.js';
 export { tfjsConformanceBackend } from './conformance-backend.js';
+export { StepsizeOptimizer, registerStepsizeOptimizer } from './optimizer.js';

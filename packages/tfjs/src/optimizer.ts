@@ -1,0 +1,180 @@
+import { OptimizerRunner, StepsizeError, optimizerFromJSON, type Optimizer } from '@stepsize/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { tfjsOps } from './ops.js';
+
+const HOST_PREFIX = '__stepsize_host__';
+
+/** A tensor with a name, as tfjs optimizers exchange weights. */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+/**
+ * A real `tf.Optimizer` running any stepsize optimizer (and its schedules):
+ * use it with `model.compile({ optimizer })` + `model.fit`, with
+ * `optimizer.minimize(f)` or `applyGradients`. The update is core's math over
+ * tf ops inside `tf.tidy` (no tensor leaks), on any tfjs backend. Parameters
+ * are the variables' names (`dense_Dense1/kernel`), so groups can match them
+ * with globs (`*bias`). State is available through `getWeights` /
+ * `setWeights`; `getConfig` holds the stepsize spec (schedule state
+ * included). Call {@link registerStepsizeOptimizer} once to let
+ * `tf.loadLayersModel` restore it.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: new StepsizeOptimizer(adamW({ learningRate: schedule })), loss: 'categoricalCrossentropy' });
+ * await model.fit(xs, ys, { epochs: 10 });
+ * ```
+ */
+export class StepsizeOptimizer extends tf.Optimizer {
+  /** tfjs serialization name. */
+  static className = 'StepsizeOptimizer';
+  /** The stepsize optimizer this runs. */
+  readonly optimizer: Optimizer;
+  private runner: OptimizerRunner<tf.Tensor> | undefined;
+
+  constructor(optimizer: Optimizer) {
+    super();
+    if (!optimizer || typeof optimizer.toJSON !== 'function' || !optimizer.definition) {
+      throw new StepsizeError('StepsizeOptimizer(optimizer)', 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
+    }
+    this.optimizer = optimizer;
+  }
+
+  /** The learning rate of the first group at the next step (schedules evaluated). */
+  get learningRate(): number {
+    const step = this.runner?.state.step ?? 0;
+    const value = this.optimizer.groups[this.optimizer.groups.length - 1]?.options.learningRate;
+    return typeof value === 'number' ? value : (value as ((s: number) => number) | undefined)?.(step) ?? Number.NaN;
+  }
+
+  private variablesOf(gradients: tf.NamedTensorMap): Record<string, tf.Variable> {
+    const registered = tf.engine().registeredVariables;
+    const variables: Record<string, tf.Variable> = {};
+    for (const name of Object.keys(gradients)) {
+      const variable = registered[name];
+      if (variable === undefined) {
+        throw new StepsizeError(`applyGradients: gradient "${name}"`, 'names no registered tf.Variable (give gradients keyed by variable name)', name);
+      }
+      if (variable.dtype !== 'float32') {
+        throw new StepsizeError(`applyGradients: variable "${name}"`, `has dtype ${variable.dtype}; stepsize optimizers update float32 variables only`, variable.dtype);
+      }
+      variables[name] = variable;
+    }
+    return variables;
+  }
+
+  /** Applies one step of gradients (keyed by variable name, or as a NamedTensor list). */
+  applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const gradients: tf.NamedTensorMap = Array.isArray(variableGradients)
+      ? Object.fromEntries(variableGradients.map(({ name, tensor }) => [name, tensor]))
+      : variableGradients;
+    for (const [name, gradient] of Object.entries(gradients)) {
+      if (gradient == null) throw new StepsizeError(`applyGradients: gradient "${name}"`, 'is null (the loss does not depend on this variable); pass varList to minimize', gradient);
+    }
+    const variables = this.variablesOf(gradients);
+    if (this.runner === undefined) {
+      this.runner = new OptimizerRunner({ optimizer: this.optimizer, ops: tfjsOps, params: variables });
+    }
+    tf.tidy(() => {
+      (this.runner as OptimizerRunner<tf.Tensor>).step(gradients);
+    });
+    this.incrementIterations();
+  }
+
+  /** `[iterations, ...slots as "<variable>/<slot>", ...host state]`. */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights: NamedTensor[] = [await this.saveIterations()];
+    if (!this.runner) return weights;
+    for (const [name, slots] of Object.entries(this.runner.state.params)) {
+      for (const [slot, tensor] of Object.entries(slots)) weights.push({ name: `${name}/${slot}`, tensor });
+    }
+    this.runner.state.groups.forEach((host, i) => {
+      for (const [key, value] of Object.entries(host)) weights.push({ name: `${HOST_PREFIX}/${i}/${key}`, tensor: tf.scalar(value) });
+    });
+    return weights;
+  }
+
+  /** Restores what {@link StepsizeOptimizer.getWeights} returned; the variables must exist (build the model first). */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    const slotsByParam: Record<string, tf.NamedTensorMap> = {};
+    const host: Record<string, number>[] = this.optimizer.groups.map(() => ({}));
+    for (const { name, tensor } of rest) {
+      if (name.startsWith(`${HOST_PREFIX}/`)) {
+        const [, group, key] = name.split('/');
+        const index = Number(group);
+        if (!host[index] || key === undefined) throw new StepsizeError(`setWeights: "${name}"`, 'names no parameter group of this optimizer', name);
+        host[index][key] = (await tensor.data())[0] as number;
+        continue;
+      }
+      const cut = name.lastIndexOf('/');
+      const param = name.slice(0, cut);
+      (slotsByParam[param] ??= {})[name.slice(cut + 1)] = tensor;
+    }
+    const registered = tf.engine().registeredVariables;
+    const params: Record<string, tf.Variable> = {};
+    for (const name of Object.keys(slotsByParam)) {
+      const variable = registered[name];
+      if (!variable) throw new StepsizeError(`setWeights: "${name}"`, 'names no registered tf.Variable (build the model before restoring its optimizer)', name);
+      params[name] = variable;
+    }
+    if (Object.keys(params).length === 0) return;
+    const runner = new OptimizerRunner({ optimizer: this.optimizer, ops: tfjsOps, params });
+    const state = runner.state;
+    for (const [name, slots] of Object.entries(slotsByParam)) {
+      const target = state.params[name] ?? {};
+      for (const [slot, tensor] of Object.entries(slots)) {
+        const variable = target[slot];
+        if (!variable) throw new StepsizeError(`setWeights: "${name}/${slot}"`, `is not a state slot of ${this.optimizer.type}`, slot);
+        if (variable.size !== tensor.size) throw new StepsizeError(`setWeights: "${name}/${slot}"`, `must have ${variable.size} elements`, tensor.size);
+        tfjsOps.assign(variable, tensor);
+      }
+    }
+    state.step = this.iterations;
+    state.groups = host;
+    runner.loadState(state);
+    this.runner?.state && this.disposeState();
+    this.runner = runner;
+  }
+
+  private disposeState(): void {
+    const state = this.runner?.state;
+    if (!state) return;
+    for (const slots of Object.values(state.params)) for (const tensor of Object.values(slots)) tensor.dispose();
+    for (const tensor of Object.values(state.ema)) tensor.dispose();
+    for (const tensor of Object.values(state.accumulated)) tensor.dispose();
+  }
+
+  /** Frees the optimizer's state variables. */
+  override dispose(): void {
+    this.disposeState();
+    this.runner = undefined;
+    super.dispose();
+  }
+
+  /** The stepsize spec (JSON; metric-driven schedule state included). */
+  getConfig(): tf.serialization.ConfigDict {
+    return { optimizer: this.optimizer.toJSON() as unknown as tf.serialization.ConfigDict };
+  }
+
+  /** Rebuilds from {@link StepsizeOptimizer.getConfig}. */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(optimizerFromJSON(config.optimizer)) as T;
+  }
+}
+
+/**
+ * Registers {@link StepsizeOptimizer} with tfjs serialization so that
+ * `tf.loadLayersModel` can restore a model saved with its optimizer. An explicit
+ * call, not an import side effect.
+ *
+ * @example
+ * ```ts
+ * registerStepsizeOptimizer();
+ * ```
+ */
+export function registerStepsizeOptimizer(): void {
+  tf.serialization.registerClass(StepsizeOptimizer);
+}
