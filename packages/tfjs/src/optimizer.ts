@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { tfjsOps } from './ops.js';
 
 const HOST_PREFIX = '__stepsize_host__';
+const BRAND = Symbol.for('stepsize.StepsizeOptimizer');
 
 /** A tensor with a name, as tfjs optimizers exchange weights. */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -31,8 +32,18 @@ export class StepsizeOptimizer extends tf.Optimizer {
   readonly optimizer: Optimizer;
   private runner: OptimizerRunner<tf.Tensor> | undefined;
 
+  /**
+   * True for a StepsizeOptimizer. (tfjs makes `instanceof Optimizer`, and so
+   * `instanceof` on subclasses, true for any object with minimize /
+   * applyGradients, so `instanceof StepsizeOptimizer` cannot tell.)
+   */
+  static is(value: unknown): value is StepsizeOptimizer {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   constructor(optimizer: Optimizer) {
     super();
+    Object.defineProperty(this, BRAND, { value: true });
     if (!optimizer || typeof optimizer.toJSON !== 'function' || !optimizer.definition) {
       throw new StepsizeError('StepsizeOptimizer(optimizer)', 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
     }

@@ -1,0 +1,165 @@
+import { StepsizeError, reduceOnPlateau, type ReduceOnPlateauOptions, type Schedule } from '@stepsize/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { Callback, type Logs } from '@tensorflow/tfjs-layers';
+import { StepsizeOptimizer } from './optimizer.js';
+
+/**
+ * Sets the learning rate of one of tfjs's own optimizers. `tf.train.sgd` and
+ * `tf.train.momentum` cache their rate as a tensor and only change through
+ * `setLearningRate`; Adam, Adagrad, Adadelta, Adamax and RMSProp read their
+ * `learningRate` field at every step (and have no setter).
+ *
+ * @example
+ * ```ts
+ * setTfjsLearningRate(tf.train.sgd(0.1), 0.05);
+ * ```
+ */
+export function setTfjsLearningRate(optimizer: tf.Optimizer, value: number): void {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new StepsizeError('setTfjsLearningRate(value)', `must be a finite number >= 0, got ${String(value)}`, value);
+  }
+  const target = optimizer as unknown as { setLearningRate?: (v: number) => void; learningRate?: unknown };
+  if (typeof target.setLearningRate === 'function') target.setLearningRate(value);
+  else if (typeof target.learningRate === 'number') target.learningRate = value;
+  else throw new StepsizeError('setTfjsLearningRate(optimizer)', `is a ${optimizer.getClassName()}, which has no learning rate stepsize knows how to set`, optimizer);
+}
+
+/** Options of {@link learningRateScheduler}. */
+export interface LearningRateSchedulerOptions {
+  /**
+   * The schedule for a tfjs built-in optimizer (required then). For a
+   * {@link StepsizeOptimizer} leave it out: its own schedules apply, and this
+   * callback feeds their metric and records the rate.
+   */
+  readonly schedule?: Schedule;
+  /** Step the schedule per `'batch'` (default) or per `'epoch'`. */
+  readonly per?: 'batch' | 'epoch';
+  /** The logged metric fed to metric-driven schedules at the end of each epoch, e.g. `'val_loss'`. */
+  readonly monitor?: string;
+}
+
+async function readMetric(logs: Logs | undefined, monitor: string, epoch: number): Promise<number> {
+  let value: unknown = logs?.[monitor];
+  // model.fit may hand callbacks scalar tensors that it has not read back yet.
+  if (typeof value === 'object' && value !== null && 'data' in value) value = ((await (value as tf.Tensor).data())[0] as number);
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    const known = Object.keys(logs ?? {}).join(', ') || 'none';
+    throw new StepsizeError(`learningRateScheduler: monitor "${monitor}"`, `has no finite value at the end of epoch ${epoch} (logged: ${known}); pass validationData or validationSplit for val_* metrics`, value);
+  }
+  return value;
+}
+
+class LearningRateScheduler extends Callback {
+  private readonly schedule: Schedule | undefined;
+  private readonly per: 'batch' | 'epoch';
+  private readonly monitor: string | undefined;
+  private batches = 0;
+  private epochs = 0;
+  private current = Number.NaN;
+
+  constructor(options: LearningRateSchedulerOptions) {
+    super();
+    this.schedule = options.schedule;
+    this.per = options.per ?? 'batch';
+    this.monitor = options.monitor;
+    if (this.per !== 'batch' && this.per !== 'epoch') {
+      throw new StepsizeError('learningRateScheduler options.per', `must be "batch" or "epoch", got ${JSON.stringify(this.per)}`, this.per);
+    }
+  }
+
+  private get optimizer(): tf.Optimizer {
+    const optimizer = (this.model as unknown as { optimizer?: tf.Optimizer }).optimizer;
+    if (!optimizer) throw new StepsizeError('learningRateScheduler', 'needs a compiled model (model.compile({ optimizer }))', undefined);
+    return optimizer;
+  }
+
+  private schedules(): Schedule[] {
+    const optimizer = this.optimizer;
+    if (StepsizeOptimizer.is(optimizer)) {
+      const found = new Set<Schedule>();
+      for (const group of optimizer.optimizer.groups) {
+        for (const value of Object.values(group.options)) if (typeof value === 'function' && (value as Schedule).stateful) found.add(value as Schedule);
+      }
+      return [...found];
+    }
+    return this.schedule?.stateful ? [this.schedule] : [];
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    const optimizer = this.optimizer;
+    if (!(StepsizeOptimizer.is(optimizer)) && this.schedule === undefined) {
+      throw new StepsizeError('learningRateScheduler options.schedule', `is required for tfjs's own ${optimizer.getClassName()} optimizer`, undefined);
+    }
+    if (StepsizeOptimizer.is(optimizer) && this.schedule !== undefined) {
+      throw new StepsizeError('learningRateScheduler options.schedule', "must be left out for a StepsizeOptimizer: give the schedule to the optimizer's learningRate", this.schedule);
+    }
+  }
+
+  private apply(step: number): void {
+    const optimizer = this.optimizer;
+    if (StepsizeOptimizer.is(optimizer)) {
+      this.current = optimizer.learningRate;
+      return;
+    }
+    this.current = (this.schedule as Schedule)(step);
+    setTfjsLearningRate(optimizer, this.current);
+  }
+
+  override async onEpochBegin(): Promise<void> {
+    if (this.per === 'epoch') this.apply(this.epochs);
+  }
+
+  override async onBatchBegin(): Promise<void> {
+    if (this.per === 'batch') this.apply(this.batches);
+  }
+
+  override async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
+    this.batches += 1;
+    if (logs) logs.lr = this.current;
+  }
+
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    if (logs) logs.lr = this.current; // recorded by model.fit's History (it runs after user callbacks)
+    this.epochs += 1;
+    if (this.monitor === undefined) return;
+    const schedules = this.schedules();
+    if (schedules.length === 0) return;
+    const metric = await readMetric(logs, this.monitor, epoch);
+    const step = this.per === 'batch' ? this.batches : this.epochs;
+    for (const schedule of schedules) schedule.observe({ step, metric });
+  }
+}
+
+/**
+ * A `model.fit` callback that drives the learning rate from a stepsize
+ * schedule, per batch or per epoch, and records it as `lr` in the training
+ * history. For tfjs's built-in optimizers it sets their rate (see
+ * {@link setTfjsLearningRate}); for a {@link StepsizeOptimizer} its own
+ * schedules apply. With `monitor`, metric-driven schedules (reduce-on-plateau)
+ * observe that logged metric at the end of each epoch.
+ *
+ * @example
+ * ```ts
+ * await model.fit(xs, ys, { epochs: 20, callbacks: [learningRateScheduler({ schedule: cosineAnnealing({ initialValue: 0.1, steps: 20 }), per: 'epoch' })] });
+ * ```
+ */
+export function learningRateScheduler(options: LearningRateSchedulerOptions): Callback {
+  return new LearningRateScheduler(options);
+}
+
+/**
+ * Reduce-on-plateau for `model.fit` (Keras `ReduceLROnPlateau`, PyTorch
+ * semantics via core's {@link reduceOnPlateau}) on any monitored metric, e.g.
+ * `val_loss`, for tfjs's built-in optimizers. For a {@link StepsizeOptimizer},
+ * put `reduceOnPlateau` in its learning rate (it composes with warmup and
+ * cosine) and use {@link learningRateScheduler} with `monitor`.
+ *
+ * @example
+ * ```ts
+ * callbacks: [reduceLearningRateOnPlateau({ initialValue: 0.01, monitor: 'val_loss', patience: 3, factor: 0.5 })]
+ * ```
+ */
+export function reduceLearningRateOnPlateau(options: ReduceOnPlateauOptions & { readonly monitor: string }): Callback {
+  const { monitor, ...plateau } = options;
+  return new LearningRateScheduler({ schedule: reduceOnPlateau(plateau), per: 'epoch', monitor });
+}
