@@ -11,6 +11,11 @@ import { exponential } from './exponential.js';
 import { MAX_SPEC_DEPTH, scheduleFromJSON, scheduleTypes } from './spec.js';
 import { compositeArbitraries, leafArbitraries, specArbitrary } from './test-support/arbitraries.js';
 
+// CI runs a fixed seed (a submission must not fail on a case it never saw before);
+// local runs explore new seeds. FC_SEED=<n> replays a reported failure.
+const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : process.env.CI ? 20261122 : Date.now() % 2 ** 31;
+fc.configureGlobal({ seed });
+
 let casesRun = 0;
 /** Wraps a property body (receiving its arguments as one tuple) and counts the cases run. */
 const counted =
@@ -20,7 +25,7 @@ const counted =
     check(values);
   };
 afterAll(() => {
-  console.log(`schedule properties: ${casesRun} cases run`);
+  console.log(`schedule properties: ${casesRun} cases run (fast-check seed ${seed})`);
 });
 
 const runs = { numRuns: 200 };
@@ -98,7 +103,10 @@ describe('schedule properties', () => {
             expect(error).toBeInstanceOf(StepsizeError);
             threw = error as StepsizeError;
           }
-          if (threw) expect(threw.path.startsWith(`$.${key}`) || threw.path === '$').toBe(true);
+          // 2.5 can be a valid value for the key and then break a cross-option rule that names the
+          // other option (e.g. minValue > initialValue); every other corruption is invalid in itself.
+          if (threw && bad !== 2.5) expect(threw.path.startsWith(`$.${key}`), `${threw.path} for ${key}`).toBe(true);
+          if (threw) expect(threw.path.startsWith('$')).toBe(true);
           // Some corruptions are valid for some keys (e.g. 2.5 for a real number); then it builds fine.
           expect(({} as Record<string, unknown>).polluted).toBeUndefined();
         }),
