@@ -7,3 +7,4 @@ export {
   setTfjsLearningRate,
   type LearningRateSchedulerOptions,
 } from './callbacks.js';
+export { tfjsTrainingBackend, tfjsLossTrajectory, type TfjsTrainingSetup } from './training-backend.js';

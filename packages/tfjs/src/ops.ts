@@ -8,7 +8,8 @@ const asMask = (mask: tf.Tensor): tf.Tensor => (mask.dtype === 'bool' ? mask : t
  * core's optimizer math runs unchanged on any tfjs backend (cpu, wasm, webgl).
  * Results are new tensors: run a step inside `tf.tidy`. Optimizer state lives
  * in `tf.Variable`s ({@link Ops.persist}) written with {@link Ops.assign}, so
- * nothing leaks across steps. `firstNonFinite` reads the tensor back (sync).
+ * nothing leaks across steps. `firstNonFinite` checks on the device and reads back one scalar (and the
+ * tensor itself only when something is not finite).
  *
  * @example
  * ```ts
@@ -48,6 +49,11 @@ export const tfjsOps: Ops<tf.Tensor> = {
   persist: (x) => tf.variable(x, false),
   size: (x) => x.size,
   firstNonFinite: (x) => {
+    // Check on the device first (one scalar read back); scan for the index only when needed.
+    const anyBad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(x))));
+    const bad = anyBad.dataSync()[0] === 1;
+    anyBad.dispose();
+    if (!bad) return -1;
     const data = x.dataSync();
     for (let i = 0; i < data.length; i += 1) if (!Number.isFinite(data[i] as number)) return i;
     return -1;
