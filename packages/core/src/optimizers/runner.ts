@@ -83,6 +83,8 @@ export class OptimizerRunner<T> {
   readonly names: readonly string[];
   /** Group index of each parameter. */
   readonly groupOf: Readonly<Record<string, number>>;
+  /** Parameter names of each group, in group order. */
+  private readonly members: readonly (readonly string[])[];
   private readonly kernels: KernelProvider<T> | undefined;
   private current: OptimizerState<T>;
 
@@ -117,6 +119,7 @@ export class OptimizerRunner<T> {
       groupOf[name] = patterns.findIndex((list) => list.some((re) => re.test(name)));
     }
     this.groupOf = groupOf;
+    this.members = optimizer.groups.map((_, i) => this.names.filter((name) => groupOf[name] === i));
     this.current = this.freshState();
   }
 
@@ -265,7 +268,7 @@ export class OptimizerRunner<T> {
     }
     let firstRate: number | undefined;
     optimizer.groups.forEach((_, groupIndex) => {
-      const members = this.names.filter((name) => this.groupOf[name] === groupIndex);
+      const members = this.members[groupIndex] ?? [];
       if (members.length === 0) return;
       const hyper = this.hyperAt(groupIndex, t);
       const { values, host } = definition.math.scalars(hyper, t + 1, state.groups[groupIndex] ?? {});
