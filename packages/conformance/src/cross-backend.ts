@@ -1,20 +1,8 @@
+import type { MlpTrainingSetup } from '@stepsize/core';
 import { DEFAULT_TOLERANCE } from './runner.js';
 
-/** One training setup that every backend runs identically (no shuffling: batch k of an epoch is examples k·B ... k·B + B - 1). */
-export interface CrossBackendSetup {
-  readonly inputSize: number;
-  /** Dense layer widths, the last one being the output. */
-  readonly layers: readonly number[];
-  readonly activation: 'relu' | 'tanh' | 'sigmoid';
-  readonly loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy';
-  /** Initial weights: `dense{i}.weight` row-major `[in, out]`, `dense{i}.bias`. */
-  readonly weights: Readonly<Record<string, readonly number[]>>;
-  readonly data: { readonly inputs: readonly number[]; readonly targets: readonly number[]; readonly examples: number };
-  readonly batchSize: number;
-  readonly steps: number;
-  /** A stepsize optimizer spec (JSON), schedules included. */
-  readonly optimizer: Readonly<Record<string, unknown>>;
-}
+/** The training run both backends perform (see `MlpTrainingSetup` in core). */
+export type CrossBackendSetup = MlpTrainingSetup;
 
 /** A backend that can train the setup's MLP and report the loss of every step. */
 export interface TrainingBackend {

@@ -123,3 +123,4 @@ export {
   type LambOptions,
 } from './optimizers/builtins.js';
 export { optimizerFromJSON, optimizerTypes } from './optimizers/spec.js';
+export type { MlpTrainingSetup } from './training-setup.js';

@@ -1,20 +1,10 @@
-import { OptimizerRunner, StepsizeError, optimizerFromJSON } from '@stepsize/core';
+import { OptimizerRunner, StepsizeError, optimizerFromJSON, type MlpTrainingSetup } from '@stepsize/core';
 import { fusedKernels } from './kernels.js';
 import { Mlp } from './model/mlp.js';
 import { float32Ops } from './ops.js';
 
-/** The setup a cross-backend check runs (structurally `CrossBackendSetup` of `@stepsize/conformance`). */
-export interface EngineTrainingSetup {
-  readonly inputSize: number;
-  readonly layers: readonly number[];
-  readonly activation: 'relu' | 'tanh' | 'sigmoid';
-  readonly loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy';
-  readonly weights: Readonly<Record<string, readonly number[]>>;
-  readonly data: { readonly inputs: readonly number[]; readonly targets: readonly number[]; readonly examples: number };
-  readonly batchSize: number;
-  readonly steps: number;
-  readonly optimizer: Readonly<Record<string, unknown>>;
-}
+/** The setup a cross-backend check runs (core's `MlpTrainingSetup`). */
+export type EngineTrainingSetup = MlpTrainingSetup;
 
 /** Trains the setup on the engine and returns the loss of every step (sequential batches, no shuffling). */
 export function engineLossTrajectory(setup: EngineTrainingSetup, options: { fused?: boolean } = {}): number[] {

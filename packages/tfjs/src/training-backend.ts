@@ -1,19 +1,9 @@
-import { StepsizeError, optimizerFromJSON } from '@stepsize/core';
+import { StepsizeError, optimizerFromJSON, type MlpTrainingSetup } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { StepsizeOptimizer } from './optimizer.js';
 
-/** The setup a cross-backend check runs (structurally `CrossBackendSetup` of `@stepsize/conformance`). */
-export interface TfjsTrainingSetup {
-  readonly inputSize: number;
-  readonly layers: readonly number[];
-  readonly activation: 'relu' | 'tanh' | 'sigmoid';
-  readonly loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy';
-  readonly weights: Readonly<Record<string, readonly number[]>>;
-  readonly data: { readonly inputs: readonly number[]; readonly targets: readonly number[]; readonly examples: number };
-  readonly batchSize: number;
-  readonly steps: number;
-  readonly optimizer: Readonly<Record<string, unknown>>;
-}
+/** The setup a cross-backend check runs (core's `MlpTrainingSetup`). */
+export type TfjsTrainingSetup = MlpTrainingSetup;
 
 let runs = 0;
 
