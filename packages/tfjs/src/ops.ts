@@ -8,7 +8,7 @@ const asMask = (mask: tf.Tensor): tf.Tensor => (mask.dtype === 'bool' ? mask : t
  * core's optimizer math runs unchanged on any tfjs backend (cpu, wasm, webgl).
  * Results are new tensors: run a step inside `tf.tidy`. Optimizer state lives
  * in `tf.Variable`s ({@link Ops.persist}) written with {@link Ops.assign}, so
- * nothing leaks across steps. `firstNonFinite` checks on the device and reads back one scalar (and the
+ * nothing leaks across steps. `firstNonFinite` reduces on the device and reads back one scalar (and the
  * tensor itself only when something is not finite).
  *
  * @example
@@ -49,11 +49,13 @@ export const tfjsOps: Ops<tf.Tensor> = {
   persist: (x) => tf.variable(x, false),
   size: (x) => x.size,
   firstNonFinite: (x) => {
-    // Check on the device first (one scalar read back); scan for the index only when needed.
-    const anyBad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(x))));
-    const bad = anyBad.dataSync()[0] === 1;
-    anyBad.dispose();
-    if (!bad) return -1;
+    // One reduction on the device and one scalar read back: the sum of the elements is
+    // NaN or infinite when any element is. Only then is the tensor read to find the index
+    // (a sum that overflows from finite values finds none and reports -1).
+    const total = tf.sum(x);
+    const finite = Number.isFinite(total.dataSync()[0] as number);
+    total.dispose();
+    if (finite) return -1;
     const data = x.dataSync();
     for (let i = 0; i < data.length; i += 1) if (!Number.isFinite(data[i] as number)) return i;
     return -1;

@@ -84,6 +84,7 @@ export const sgdDefinition = define(
     maximize: b(v, 'maximize'),
     useMomentum: isActive(o.momentum),
     useWeightDecay: isActive(o.weightDecay),
+    useDampening: isActive(o.dampening),
   }),
   (o, path) => {
     if (o.nesterov === true && (!isActive(o.momentum) || o.dampening !== 0)) {

@@ -12,6 +12,8 @@ export interface SgdHyper {
   readonly useMomentum: boolean;
   /** Structural: weight decay is a schedule or non-zero. */
   readonly useWeightDecay: boolean;
+  /** Structural: dampening is non-zero (otherwise the gradient enters the buffer unscaled). */
+  readonly useDampening: boolean;
 }
 
 type SgdScalar = 'negativeLearningRate' | 'weightDecay' | 'momentum' | 'bufferDecay' | 'gradientWeight';
@@ -40,7 +42,9 @@ export const sgdMath: OptimizerMath<SgdHyper, SgdScalar> = {
     if (h.useWeightDecay) d = ops.add(d, ops.mul(param, s.weightDecay));
     const next: Slots<typeof param> = {};
     if (h.useMomentum) {
-      const buffer = ops.add(ops.mul(slots.momentumBuffer as typeof param, s.bufferDecay), ops.mul(d, s.gradientWeight));
+      // With dampening 0 the gradient weight is 1 on every step: skip that multiplication.
+      const weighted = h.useDampening ? ops.mul(d, s.gradientWeight) : d;
+      const buffer = ops.add(ops.mul(slots.momentumBuffer as typeof param, s.bufferDecay), weighted);
       next.momentumBuffer = buffer;
       d = h.nesterov ? ops.add(d, ops.mul(buffer, s.momentum)) : buffer;
     }
