@@ -17,6 +17,7 @@ const ops: Ops<number[]> = {
   sub: (a, b) => zip(a, b, (x, y) => x - y),
   mul: (a, b) => zip(a, b, (x, y) => x * y),
   div: (a, b) => zip(a, b, (x, y) => x / y),
+  addScaled: (a, b, s) => zip(a, b, (x, y) => x + y * (s[0] as number)),
   neg: (a) => a.map((x) => -x),
   abs: (a) => a.map(Math.abs),
   sqrt: (a) => f32(a.map(Math.sqrt)),

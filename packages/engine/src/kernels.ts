@@ -22,6 +22,7 @@ const sgd: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
   const nesterov = h.nesterov === true;
+  const useDampening = h.useDampening === true;
   const s = scalars;
   const buffer = (slots as Arrays).momentumBuffer;
   const lr = r(s.negativeLearningRate as number);
@@ -32,13 +33,14 @@ const sgd: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let d = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) d = r(d + r(pi * wd));
+    if (useWeightDecay) d = r(d + pi * wd);
     if (buffer) {
-      const b = r(r((buffer[i] as number) * decay) + r(d * weight));
+      const decayed = r((buffer[i] as number) * decay);
+      const b = useDampening ? r(decayed + d * weight) : r(decayed + d);
       buffer[i] = b;
-      d = nesterov ? r(d + r(b * momentum)) : b;
+      d = nesterov ? r(d + b * momentum) : b;
     }
-    p[i] = r(pi + r(d * lr));
+    p[i] = r(pi + d * lr);
   }
 };
 
@@ -64,10 +66,10 @@ const adam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
     if (useWeightDecay) {
       if (decoupled) pi = r(pi * decay);
-      else gi = r(gi + r(pi * wd));
+      else gi = r(gi + pi * wd);
     }
-    const mi = r(r((m[i] as number) * b1) + r(gi * c1));
-    const vi = r(r((v[i] as number) * b2) + r(r(gi * gi) * c2));
+    const mi = r(r((m[i] as number) * b1) + gi * c1);
+    const vi = r(r((v[i] as number) * b2) + r(r(gi * c2) * gi));
     m[i] = mi;
     v[i] = vi;
     let second = vi;
@@ -76,7 +78,7 @@ const adam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
       vMax[i] = second;
     }
     const denominator = r(r(r(Math.sqrt(second)) / bc2) + eps);
-    p[i] = r(pi + r(r(mi / denominator) * step));
+    p[i] = r(pi + r(r(mi * step) / denominator));
   }
 };
 
@@ -96,12 +98,12 @@ const adamax: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) gi = r(gi + r(pi * wd));
-    const mi = r(r((m[i] as number) * b1) + r(gi * c1));
+    if (useWeightDecay) gi = r(gi + pi * wd);
+    const mi = r(r((m[i] as number) * b1) + gi * c1);
     const ui = max32(r((u[i] as number) * b2), r(Math.abs(gi) + eps));
     m[i] = mi;
     u[i] = ui;
-    p[i] = r(pi + r(r(mi / ui) * step));
+    p[i] = r(pi + r(r(mi * step) / ui));
   }
 };
 
@@ -123,14 +125,14 @@ const nadam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = g[i] as number;
-    if (useWeightDecay) gi = r(gi + r(pi * wd));
-    const mi = r(r((m[i] as number) * b1) + r(gi * c1));
-    const vi = r(r((v[i] as number) * b2) + r(r(gi * gi) * c2));
+    if (useWeightDecay) gi = r(gi + pi * wd);
+    const mi = r(r((m[i] as number) * b1) + gi * c1);
+    const vi = r(r((v[i] as number) * b2) + r(r(gi * c2) * gi));
     m[i] = mi;
     v[i] = vi;
     const denominator = r(r(Math.sqrt(r(vi / bc2))) + eps);
-    const afterGradient = r(pi + r(r(gi / denominator) * gradientStep));
-    p[i] = r(afterGradient + r(r(mi / denominator) * momentumStep));
+    const afterGradient = r(pi + r(r(gi * gradientStep) / denominator));
+    p[i] = r(afterGradient + r(r(mi * momentumStep) / denominator));
   }
 };
 
@@ -149,19 +151,20 @@ const radam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   const bc1 = r(s.biasCorrection1 as number);
   const rectified = r(s.rectified as number);
   const scale = r(s.adaptiveScale as number);
-  const lr = r(s.negativeLearningRate as number);
+  const lr = r(s.learningRate as number);
+  const rectification = r(s.rectification as number);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = g[i] as number;
-    if (useWeightDecay) gi = r(gi + r(pi * wd));
-    const mi = r(r((m[i] as number) * b1) + r(gi * c1));
-    const vi = r(r((v[i] as number) * b2) + r(r(gi * gi) * c2));
+    if (useWeightDecay) gi = r(gi + pi * wd);
+    const mi = r(r((m[i] as number) * b1) + gi * c1);
+    const vi = r(r((v[i] as number) * b2) + r(r(gi * c2) * gi));
     m[i] = mi;
     v[i] = vi;
-    const corrected = r(mi / bc1);
+    const scaled = r(r(mi / bc1) * lr);
     const adaptive = r(scale / r(r(Math.sqrt(vi)) + eps));
-    const factor = rectified !== 0 ? adaptive : 1;
-    p[i] = r(pi + r(r(corrected * factor) * lr));
+    const update = rectified !== 0 ? r(r(scaled * adaptive) * rectification) : scaled;
+    p[i] = r(pi - update);
   }
 };
 
@@ -178,11 +181,11 @@ const adagrad: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) gi = r(gi + r(pi * wd));
+    if (useWeightDecay) gi = r(gi + pi * wd);
     const si = r((sum[i] as number) + r(gi * gi));
     sum[i] = si;
     const std = r(r(Math.sqrt(si)) + eps);
-    p[i] = r(pi + r(r(gi / std) * step));
+    p[i] = r(pi + r(r(gi * step) / std));
   }
 };
 
@@ -201,14 +204,14 @@ const adadelta: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) gi = r(gi + r(pi * wd));
-    const vi = r(r((v[i] as number) * rho) + r(r(gi * gi) * c));
+    if (useWeightDecay) gi = r(gi + pi * wd);
+    const vi = r(r((v[i] as number) * rho) + r(r(gi * c) * gi));
     const std = r(Math.sqrt(r(vi + eps)));
     const ui = u[i] as number;
     const delta = r(r(r(Math.sqrt(r(ui + eps))) / std) * gi);
     v[i] = vi;
-    u[i] = r(r(ui * rho) + r(r(delta * delta) * c));
-    p[i] = r(pi + r(delta * lr));
+    u[i] = r(r(ui * rho) + r(r(delta * c) * delta));
+    p[i] = r(pi + delta * lr);
   }
 };
 
@@ -228,12 +231,12 @@ const rmsprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) gi = r(gi + r(pi * wd));
-    const vi = r(r((v[i] as number) * a) + r(r(gi * gi) * c));
+    if (useWeightDecay) gi = r(gi + pi * wd);
+    const vi = r(r((v[i] as number) * a) + r(r(gi * c) * gi));
     v[i] = vi;
     let variance = vi;
     if (gradAvg) {
-      const mean = r(r((gradAvg[i] as number) * a) + r(gi * c));
+      const mean = r(r((gradAvg[i] as number) * a) + gi * c);
       gradAvg[i] = mean;
       variance = r(vi - r(mean * mean));
     }
@@ -241,9 +244,9 @@ const rmsprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
     if (buffer) {
       const b = r(r((buffer[i] as number) * momentum) + r(gi / avg));
       buffer[i] = b;
-      p[i] = r(pi + r(b * lr));
+      p[i] = r(pi + b * lr);
     } else {
-      p[i] = r(pi + r(r(gi / avg) * lr));
+      p[i] = r(pi + r(r(gi * lr) / avg));
     }
   }
 };
@@ -319,8 +322,8 @@ const lamb: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   let updateSquares = 0;
   for (let i = 0; i < p.length; i += 1) {
     const gi = maximize ? -(g[i] as number) : (g[i] as number);
-    m[i] = r(r((m[i] as number) * b1) + r(gi * c1));
-    v[i] = r(r((v[i] as number) * b2) + r(r(gi * gi) * c2));
+    m[i] = r(r((m[i] as number) * b1) + gi * c1);
+    v[i] = r(r((v[i] as number) * b2) + r(r(gi * c2) * gi));
     const pi = p[i] as number;
     weightSquares += r(pi * pi);
     const ri = direction(i);

@@ -54,6 +54,13 @@ export const float32Ops: Ops<Float32Array> = {
   sub: (a, b) => binary(a, b, (x, y) => x - y),
   mul: (a, b) => binary(a, b, (x, y) => x * y),
   div: (a, b) => binary(a, b, (x, y) => x / y),
+  // x + y·z in float64 (the product of two float32 values is exact there), rounded once:
+  // a fused multiply-add up to the rare double rounding.
+  addScaled: (a, b, s) => {
+    const scaled = s[0] as number;
+    if (s.length !== 1) throw new RangeError('engine ops: addScaled needs a scalar factor');
+    return binary(a, b, (x, y) => x + y * scaled);
+  },
   neg: (a) => unary(a, (x) => -x),
   abs: (a) => unary(a, Math.abs),
   sqrt: (a) => unary(a, Math.sqrt),

@@ -26,6 +26,7 @@ export const tfjsOps: Ops<tf.Tensor> = {
   sub: (a, b) => tf.sub(a, b),
   mul: (a, b) => tf.mul(a, b),
   div: (a, b) => tf.div(a, b),
+  addScaled: (a, b, s) => tf.add(a, tf.mul(b, s)),
   neg: (a) => tf.neg(a),
   abs: (a) => tf.abs(a),
   sqrt: (a) => tf.sqrt(a),

@@ -35,6 +35,11 @@ export interface Ops<T> {
   mul(a: T, b: T): T;
   /** a / b */
   div(a: T, b: T): T;
+  /**
+   * `a + b · s` with one rounding where the backend can (a fused multiply-add,
+   * as PyTorch's `add(b, alpha=s)` on CPU); backends without one may round twice.
+   */
+  addScaled(a: T, b: T, s: T): T;
   /** -a */
   neg(a: T): T;
   /** |a| */

@@ -62,7 +62,7 @@ export const adamMath: OptimizerMath<AdamHyper, AdamScalar> = {
     let p = param;
     if (h.useWeightDecay) {
       if (h.decoupledWeightDecay) p = ops.mul(p, s.decayFactor);
-      else g = ops.add(g, ops.mul(p, s.weightDecay));
+      else g = ops.addScaled(g, p, s.weightDecay);
     }
     const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof p, slots.expAvgSq as typeof p);
     const next: Slots<typeof p> = { expAvg, expAvgSq };
@@ -72,6 +72,7 @@ export const adamMath: OptimizerMath<AdamHyper, AdamScalar> = {
       next.maxExpAvgSq = second;
     }
     const denominator = ops.add(ops.div(ops.sqrt(second), s.biasCorrection2Sqrt), s.epsilon);
-    return { param: ops.add(p, ops.mul(ops.div(expAvg, denominator), s.negativeStepSize)), slots: next };
+    // addcdiv_(m, denom, value=-stepSize): value · t1 / t2, then add.
+    return { param: ops.add(p, ops.div(ops.mul(expAvg, s.negativeStepSize), denominator)), slots: next };
   },
 };

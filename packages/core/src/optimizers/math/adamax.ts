@@ -33,11 +33,11 @@ export const adamaxMath: OptimizerMath<AdamaxHyper, AdamaxScalar> = {
   }),
   update: ({ ops, s, h, param, grad, slots }) => {
     let g = h.maximize ? ops.neg(grad) : grad;
-    if (h.useWeightDecay) g = ops.add(g, ops.mul(param, s.weightDecay));
-    const expAvg = ops.add(ops.mul(slots.expAvg as typeof param, s.beta1), ops.mul(g, s.oneMinusBeta1));
+    if (h.useWeightDecay) g = ops.addScaled(g, param, s.weightDecay);
+    const expAvg = ops.addScaled(ops.mul(slots.expAvg as typeof param, s.beta1), g, s.oneMinusBeta1);
     const expInf = ops.maximum(ops.mul(slots.expInf as typeof param, s.beta2), ops.add(ops.abs(g), s.epsilon));
     return {
-      param: ops.add(param, ops.mul(ops.div(expAvg, expInf), s.negativeStepSize)),
+      param: ops.add(param, ops.div(ops.mul(expAvg, s.negativeStepSize), expInf)),
       slots: { expAvg, expInf },
     };
   },

@@ -14,7 +14,9 @@ export interface MomentScalars<T> {
  */
 export function updateMoments<T>(ops: Ops<T>, s: MomentScalars<T>, g: T, m: T, v: T): { expAvg: T; expAvgSq: T } {
   return {
-    expAvg: ops.add(ops.mul(m, s.beta1), ops.mul(g, s.oneMinusBeta1)),
-    expAvgSq: ops.add(ops.mul(v, s.beta2), ops.mul(ops.mul(g, g), s.oneMinusBeta2)),
+    // PyTorch: exp_avg.mul_(b1).add_(g, alpha=1 - b1); exp_avg_sq.mul_(b2).addcmul_(g, g, value=1 - b2).
+    expAvg: ops.addScaled(ops.mul(m, s.beta1), g, s.oneMinusBeta1),
+    // addcmul_ evaluates value · t1 · t2 left to right, then adds.
+    expAvgSq: ops.add(ops.mul(v, s.beta2), ops.mul(ops.mul(g, s.oneMinusBeta2), g)),
   };
 }

@@ -56,12 +56,12 @@ export const nadamMath: OptimizerMath<NadamHyper, NadamScalar> = {
     };
   },
   update: ({ ops, s, h, param, grad, slots }) => {
-    const g = h.useWeightDecay ? ops.add(grad, ops.mul(param, s.weightDecay)) : grad;
+    const g = h.useWeightDecay ? ops.addScaled(grad, param, s.weightDecay) : grad;
     const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof param, slots.expAvgSq as typeof param);
     const denominator = ops.add(ops.sqrt(ops.div(expAvgSq, s.biasCorrection2)), s.epsilon);
-    const afterGradient = ops.add(param, ops.mul(ops.div(g, denominator), s.gradientStep));
+    const afterGradient = ops.add(param, ops.div(ops.mul(g, s.gradientStep), denominator));
     return {
-      param: ops.add(afterGradient, ops.mul(ops.div(expAvg, denominator), s.momentumStep)),
+      param: ops.add(afterGradient, ops.div(ops.mul(expAvg, s.momentumStep), denominator)),
       slots: { expAvg, expAvgSq },
     };
   },

@@ -21,7 +21,8 @@ type RadamScalar =
   | 'biasCorrection1'
   | 'rectified'
   | 'adaptiveScale'
-  | 'negativeLearningRate';
+  | 'learningRate'
+  | 'rectification';
 
 /**
  * RAdam (Liu et al. 2020, "On the Variance of the Adaptive Learning Rate and
@@ -53,20 +54,22 @@ export const radamMath: OptimizerMath<RadamHyper, RadamScalar> = {
         biasCorrection1: 1 - h.beta1 ** step,
         rectified: rectified ? 1 : 0,
         adaptiveScale: Math.sqrt(biasCorrection2),
-        negativeLearningRate: -h.learningRate * (rectified ? rectification : 1),
+        learningRate: h.learningRate,
+        rectification,
       },
       host,
     };
   },
   update: ({ ops, s, h, param, grad, slots }) => {
-    const g = h.useWeightDecay ? ops.add(grad, ops.mul(param, s.weightDecay)) : grad;
+    const g = h.useWeightDecay ? ops.addScaled(grad, param, s.weightDecay) : grad;
     const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof param, slots.expAvgSq as typeof param);
-    const corrected = ops.div(expAvg, s.biasCorrection1);
+    // PyTorch: p.add_(m̂ · lr · adaptive · rect, alpha=-1) when rectified, else p.add_(m̂ · lr, alpha=-1).
+    const scaled = ops.mul(ops.div(expAvg, s.biasCorrection1), s.learningRate);
     // Both branches are computed and selected by the host-side scalar, so the graph is static.
     const adaptive = ops.div(s.adaptiveScale, ops.add(ops.sqrt(expAvgSq), s.epsilon));
-    const scale = ops.where(s.rectified, adaptive, ops.fullLike(param, ops.scalar(1)));
+    const rectifiedStep = ops.mul(ops.mul(scaled, adaptive), s.rectification);
     return {
-      param: ops.add(param, ops.mul(ops.mul(corrected, scale), s.negativeLearningRate)),
+      param: ops.sub(param, ops.where(s.rectified, rectifiedStep, scaled)),
       slots: { expAvg, expAvgSq },
     };
   },

@@ -42,12 +42,12 @@ export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar> = {
   }),
   update: ({ ops, s, h, param, grad, slots }) => {
     let g = h.maximize ? ops.neg(grad) : grad;
-    if (h.useWeightDecay) g = ops.add(g, ops.mul(param, s.weightDecay));
-    const squareAvg = ops.add(ops.mul(slots.squareAvg as typeof param, s.alpha), ops.mul(ops.mul(g, g), s.oneMinusAlpha));
+    if (h.useWeightDecay) g = ops.addScaled(g, param, s.weightDecay);
+    const squareAvg = ops.add(ops.mul(slots.squareAvg as typeof param, s.alpha), ops.mul(ops.mul(g, s.oneMinusAlpha), g));
     const next: Slots<typeof param> = { squareAvg };
     let variance = squareAvg;
     if (h.centered) {
-      const gradAvg = ops.add(ops.mul(slots.gradAvg as typeof param, s.alpha), ops.mul(g, s.oneMinusAlpha));
+      const gradAvg = ops.addScaled(ops.mul(slots.gradAvg as typeof param, s.alpha), g, s.oneMinusAlpha);
       next.gradAvg = gradAvg;
       variance = ops.sub(squareAvg, ops.mul(gradAvg, gradAvg));
     }
@@ -55,8 +55,8 @@ export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar> = {
     if (h.useMomentum) {
       const buffer = ops.add(ops.mul(slots.momentumBuffer as typeof param, s.momentum), ops.div(g, avg));
       next.momentumBuffer = buffer;
-      return { param: ops.add(param, ops.mul(buffer, s.negativeLearningRate)), slots: next };
+      return { param: ops.addScaled(param, buffer, s.negativeLearningRate), slots: next };
     }
-    return { param: ops.add(param, ops.mul(ops.div(g, avg), s.negativeLearningRate)), slots: next };
+    return { param: ops.add(param, ops.div(ops.mul(g, s.negativeLearningRate), avg)), slots: next };
   },
 };

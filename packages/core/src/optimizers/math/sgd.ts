@@ -39,15 +39,16 @@ export const sgdMath: OptimizerMath<SgdHyper, SgdScalar> = {
   }),
   update: ({ ops, s, h, param, grad, slots }) => {
     let d = h.maximize ? ops.neg(grad) : grad;
-    if (h.useWeightDecay) d = ops.add(d, ops.mul(param, s.weightDecay));
+    if (h.useWeightDecay) d = ops.addScaled(d, param, s.weightDecay);
     const next: Slots<typeof param> = {};
     if (h.useMomentum) {
-      // With dampening 0 the gradient weight is 1 on every step: skip that multiplication.
-      const weighted = h.useDampening ? ops.mul(d, s.gradientWeight) : d;
-      const buffer = ops.add(ops.mul(slots.momentumBuffer as typeof param, s.bufferDecay), weighted);
+      // PyTorch: buf.mul_(momentum).add_(d, alpha=1 - dampening) (the first step copies d).
+      const decayed = ops.mul(slots.momentumBuffer as typeof param, s.bufferDecay);
+      // With dampening 0 the gradient weight is 1 on every step: a plain add.
+      const buffer = h.useDampening ? ops.addScaled(decayed, d, s.gradientWeight) : ops.add(decayed, d);
       next.momentumBuffer = buffer;
-      d = h.nesterov ? ops.add(d, ops.mul(buffer, s.momentum)) : buffer;
+      d = h.nesterov ? ops.addScaled(d, buffer, s.momentum) : buffer;
     }
-    return { param: ops.add(param, ops.mul(d, s.negativeLearningRate)), slots: next };
+    return { param: ops.addScaled(param, d, s.negativeLearningRate), slots: next };
   },
 };
