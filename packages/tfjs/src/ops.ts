@@ -50,9 +50,9 @@ export const tfjsOps: Ops<tf.Tensor> = {
   persist: (x) => tf.variable(x, false),
   size: (x) => x.size,
   firstNonFinite: (x) => {
-    // One reduction on the device and one scalar read back: the sum of the elements is
-    // NaN or infinite when any element is. Only then is the tensor read to find the index
-    // (a sum that overflows from finite values finds none and reports -1).
+    // A scalar (the runner first checks the sum of all gradients) needs one read-back; a
+    // tensor is reduced on the device first and read only when something is not finite.
+    if (x.size === 1) return Number.isFinite(x.dataSync()[0] as number) ? -1 : 0;
     const total = tf.sum(x);
     const finite = Number.isFinite(total.dataSync()[0] as number);
     total.dispose();

@@ -193,18 +193,26 @@ export class OptimizerRunner<T> {
     for (const name of Object.keys(grads)) {
       if (!this.names.includes(name)) fail(`gradients.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
     }
+    let total: T | undefined;
     for (const name of this.names) {
       const grad = grads[name];
       if (grad === undefined) fail(`gradients.${name}`, 'is missing: every parameter needs a gradient', undefined);
-      const index = this.ops.firstNonFinite(grad);
-      if (index >= 0) {
-        if (this.optimizer.nonFinite === 'skip') return false;
-        throw new StepsizeError(
-          `gradients.${name}[${index}]`,
-          "is not finite: the step was refused and nothing changed (use nonFinite: 'skip' to skip such steps)",
-          index,
-        );
-      }
+      const sum = this.ops.sum(grad);
+      total = total === undefined ? sum : this.ops.add(total, sum);
+    }
+    // One check of one scalar (one read-back on device backends): the sum of every gradient
+    // element is finite unless some element is not (or the sum overflows; then the scan below
+    // finds nothing and the step goes ahead).
+    if (this.ops.firstNonFinite(total as T) < 0) return true;
+    for (const name of this.names) {
+      const index = this.ops.firstNonFinite(grads[name] as T);
+      if (index < 0) continue;
+      if (this.optimizer.nonFinite === 'skip') return false;
+      throw new StepsizeError(
+        `gradients.${name}[${index}]`,
+        "is not finite: the step was refused and nothing changed (use nonFinite: 'skip' to skip such steps)",
+        index,
+      );
     }
     return true;
   }
