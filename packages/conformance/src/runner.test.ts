@@ -17,7 +17,7 @@ const ops: Ops<number[]> = {
   sub: (a, b) => zip(a, b, (x, y) => x - y),
   mul: (a, b) => zip(a, b, (x, y) => x * y),
   div: (a, b) => zip(a, b, (x, y) => x / y),
-  addScaled: (a, b, s) => zip(a, b, (x, y) => x + y * (s[0] as number)),
+  addScaled: (a, b, c) => f32(Array.from({ length: Math.max(a.length, b.length, c.length) }, (_, i) => (a.length === 1 ? (a[0] as number) : (a[i] as number)) + (b.length === 1 ? (b[0] as number) : (b[i] as number)) * (c.length === 1 ? (c[0] as number) : (c[i] as number)))),
   neg: (a) => a.map((x) => -x),
   abs: (a) => a.map(Math.abs),
   sqrt: (a) => f32(a.map(Math.sqrt)),

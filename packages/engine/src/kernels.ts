@@ -69,7 +69,7 @@ const adam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
       else gi = r(gi + pi * wd);
     }
     const mi = r(r((m[i] as number) * b1) + gi * c1);
-    const vi = r(r((v[i] as number) * b2) + r(r(gi * c2) * gi));
+    const vi = r(r((v[i] as number) * b2) + r(gi * c2) * gi);
     m[i] = mi;
     v[i] = vi;
     let second = vi;
@@ -127,7 +127,7 @@ const nadam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
     let gi = g[i] as number;
     if (useWeightDecay) gi = r(gi + pi * wd);
     const mi = r(r((m[i] as number) * b1) + gi * c1);
-    const vi = r(r((v[i] as number) * b2) + r(r(gi * c2) * gi));
+    const vi = r(r((v[i] as number) * b2) + r(gi * c2) * gi);
     m[i] = mi;
     v[i] = vi;
     const denominator = r(r(Math.sqrt(r(vi / bc2))) + eps);
@@ -158,11 +158,11 @@ const radam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
     let gi = g[i] as number;
     if (useWeightDecay) gi = r(gi + pi * wd);
     const mi = r(r((m[i] as number) * b1) + gi * c1);
-    const vi = r(r((v[i] as number) * b2) + r(r(gi * c2) * gi));
+    const vi = r(r((v[i] as number) * b2) + r(gi * c2) * gi);
     m[i] = mi;
     v[i] = vi;
     const scaled = r(r(mi / bc1) * lr);
-    const adaptive = r(scale / r(r(Math.sqrt(vi)) + eps));
+    const adaptive = r(r(1 / r(r(Math.sqrt(vi)) + eps)) * scale);
     const update = rectified !== 0 ? r(r(scaled * adaptive) * rectification) : scaled;
     p[i] = r(pi - update);
   }
@@ -182,7 +182,7 @@ const adagrad: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
     if (useWeightDecay) gi = r(gi + pi * wd);
-    const si = r((sum[i] as number) + r(gi * gi));
+    const si = r((sum[i] as number) + gi * gi);
     sum[i] = si;
     const std = r(r(Math.sqrt(si)) + eps);
     p[i] = r(pi + r(r(gi * step) / std));
@@ -205,12 +205,12 @@ const adadelta: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
     if (useWeightDecay) gi = r(gi + pi * wd);
-    const vi = r(r((v[i] as number) * rho) + r(r(gi * c) * gi));
+    const vi = r(r((v[i] as number) * rho) + r(gi * c) * gi);
     const std = r(Math.sqrt(r(vi + eps)));
     const ui = u[i] as number;
     const delta = r(r(r(Math.sqrt(r(ui + eps))) / std) * gi);
     v[i] = vi;
-    u[i] = r(r(ui * rho) + r(r(delta * c) * delta));
+    u[i] = r(r(ui * rho) + r(delta * c) * delta);
     p[i] = r(pi + delta * lr);
   }
 };
@@ -232,13 +232,13 @@ const rmsprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
     if (useWeightDecay) gi = r(gi + pi * wd);
-    const vi = r(r((v[i] as number) * a) + r(r(gi * c) * gi));
+    const vi = r(r((v[i] as number) * a) + r(gi * c) * gi);
     v[i] = vi;
     let variance = vi;
     if (gradAvg) {
       const mean = r(r((gradAvg[i] as number) * a) + gi * c);
       gradAvg[i] = mean;
-      variance = r(vi - r(mean * mean));
+      variance = r(vi - mean * mean);
     }
     const avg = r(r(Math.sqrt(variance)) + eps);
     if (buffer) {
@@ -323,7 +323,7 @@ const lamb: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   for (let i = 0; i < p.length; i += 1) {
     const gi = maximize ? -(g[i] as number) : (g[i] as number);
     m[i] = r(r((m[i] as number) * b1) + gi * c1);
-    v[i] = r(r((v[i] as number) * b2) + r(r(gi * c2) * gi));
+    v[i] = r(r((v[i] as number) * b2) + r(gi * c2) * gi);
     const pi = p[i] as number;
     weightSquares += r(pi * pi);
     const ri = direction(i);

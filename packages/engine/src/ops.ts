@@ -56,10 +56,15 @@ export const float32Ops: Ops<Float32Array> = {
   div: (a, b) => binary(a, b, (x, y) => x / y),
   // x + y·z in float64 (the product of two float32 values is exact there), rounded once:
   // a fused multiply-add up to the rare double rounding.
-  addScaled: (a, b, s) => {
-    const scaled = s[0] as number;
-    if (s.length !== 1) throw new RangeError('engine ops: addScaled needs a scalar factor');
-    return binary(a, b, (x, y) => x + y * scaled);
+  addScaled: (a, b, c) => {
+    if (c.length !== 1 && c.length !== b.length) throw new RangeError(`engine ops: addScaled lengths ${b.length} and ${c.length}`);
+    const n = Math.max(a.length, b.length);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i += 1) {
+      const y = c.length === 1 ? (b.length === 1 ? (b[0] as number) : (b[i] as number)) * (c[0] as number) : (b[i] as number) * (c[i] as number);
+      out[i] = (a.length === 1 ? (a[0] as number) : (a[i] as number)) + y;
+    }
+    return out;
   },
   neg: (a) => unary(a, (x) => -x),
   abs: (a) => unary(a, Math.abs),

@@ -36,10 +36,11 @@ export interface Ops<T> {
   /** a / b */
   div(a: T, b: T): T;
   /**
-   * `a + b · s` with one rounding where the backend can (a fused multiply-add,
-   * as PyTorch's `add(b, alpha=s)` on CPU); backends without one may round twice.
+   * `a + b · c` with one rounding where the backend can (a fused multiply-add,
+   * as PyTorch's CPU `add(b, alpha=c)` and `addcmul`); `c` is a scalar or a
+   * tensor. Backends without one may round twice.
    */
-  addScaled(a: T, b: T, s: T): T;
+  addScaled(a: T, b: T, c: T): T;
   /** -a */
   neg(a: T): T;
   /** |a| */

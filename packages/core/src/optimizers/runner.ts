@@ -256,8 +256,9 @@ export class OptimizerRunner<T> {
         total = total === undefined ? squares : ops.add(total, squares);
       }
       const norm = ops.sqrt(total as T);
+      // PyTorch computes maxNorm / (norm + 1e-6) as round(1 / (norm + 1e-6)) · maxNorm.
       const coefficient = ops.minimum(
-        ops.div(ops.scalar(optimizer.clipGradientNorm), ops.add(norm, ops.scalar(1e-6))),
+        ops.mul(ops.div(ops.scalar(1), ops.add(norm, ops.scalar(1e-6))), ops.scalar(optimizer.clipGradientNorm)),
         ops.scalar(1),
       );
       for (const name of this.names) g[name] = ops.mul(g[name] as T, coefficient);

@@ -33,13 +33,10 @@ export const adadeltaMath: OptimizerMath<AdadeltaHyper, AdadeltaScalar> = {
   update: ({ ops, s, h, param, grad, slots }) => {
     let g = h.maximize ? ops.neg(grad) : grad;
     if (h.useWeightDecay) g = ops.addScaled(g, param, s.weightDecay);
-    const squareAvg = ops.add(ops.mul(slots.squareAvg as typeof param, s.rho), ops.mul(ops.mul(g, s.oneMinusRho), g));
+    const squareAvg = ops.addScaled(ops.mul(slots.squareAvg as typeof param, s.rho), ops.mul(g, s.oneMinusRho), g);
     const std = ops.sqrt(ops.add(squareAvg, s.epsilon));
     const delta = ops.mul(ops.div(ops.sqrt(ops.add(slots.accDelta as typeof param, s.epsilon)), std), g);
-    const accDelta = ops.add(
-      ops.mul(slots.accDelta as typeof param, s.rho),
-      ops.mul(ops.mul(delta, s.oneMinusRho), delta),
-    );
+    const accDelta = ops.addScaled(ops.mul(slots.accDelta as typeof param, s.rho), ops.mul(delta, s.oneMinusRho), delta);
     return { param: ops.addScaled(param, delta, s.negativeLearningRate), slots: { squareAvg, accDelta } };
   },
 };

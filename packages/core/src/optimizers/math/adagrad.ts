@@ -33,7 +33,7 @@ export const adagradMath: OptimizerMath<AdagradHyper, AdagradScalar> = {
   update: ({ ops, s, h, param, grad, slots }) => {
     let g = h.maximize ? ops.neg(grad) : grad;
     if (h.useWeightDecay) g = ops.addScaled(g, param, s.weightDecay);
-    const sum = ops.add(slots.sum as typeof param, ops.mul(g, g));
+    const sum = ops.addScaled(slots.sum as typeof param, g, g);
     const std = ops.add(ops.sqrt(sum), s.epsilon);
     return { param: ops.add(param, ops.div(ops.mul(g, s.negativeStepSize), std)), slots: { sum } };
   },

@@ -16,7 +16,7 @@ export function updateMoments<T>(ops: Ops<T>, s: MomentScalars<T>, g: T, m: T, v
   return {
     // PyTorch: exp_avg.mul_(b1).add_(g, alpha=1 - b1); exp_avg_sq.mul_(b2).addcmul_(g, g, value=1 - b2).
     expAvg: ops.addScaled(ops.mul(m, s.beta1), g, s.oneMinusBeta1),
-    // addcmul_ evaluates value · t1 · t2 left to right, then adds.
-    expAvgSq: ops.add(ops.mul(v, s.beta2), ops.mul(ops.mul(g, s.oneMinusBeta2), g)),
+    // addcmul_(t1, t2, value) is fma(round(value · t1), t2, self) on CPU.
+    expAvgSq: ops.addScaled(ops.mul(v, s.beta2), ops.mul(g, s.oneMinusBeta2), g),
   };
 }

@@ -38,8 +38,9 @@ export const nadamMath: OptimizerMath<NadamHyper, NadamScalar> = {
     const mu = h.beta1 * (1 - 0.5 * 0.96 ** (step * h.momentumDecay));
     const muNext = h.beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * h.momentumDecay));
     // PyTorch keeps mu_product as a float32 tensor: round it the same way.
-    const muProduct = Math.fround((host.muProduct ?? 1) * mu);
-    const muProductNext = Math.fround(Math.fround(muProduct * mu) * muNext);
+    const muProduct = Math.fround((host.muProduct ?? 1) * Math.fround(mu));
+    // PyTorch 1.13 multiplies mu in twice here (pytorch issue 92699, fixed in 2.0); we follow 1.13.
+    const muProductNext = Math.fround(Math.fround(muProduct * Math.fround(mu)) * Math.fround(muNext));
     return {
       values: {
         beta1: h.beta1,

@@ -66,7 +66,8 @@ export const radamMath: OptimizerMath<RadamHyper, RadamScalar> = {
     // PyTorch: p.add_(m̂ · lr · adaptive · rect, alpha=-1) when rectified, else p.add_(m̂ · lr, alpha=-1).
     const scaled = ops.mul(ops.div(expAvg, s.biasCorrection1), s.learningRate);
     // Both branches are computed and selected by the host-side scalar, so the graph is static.
-    const adaptive = ops.div(s.adaptiveScale, ops.add(ops.sqrt(expAvgSq), s.epsilon));
+    // scalar / tensor is computed by PyTorch as round(1 / tensor) · scalar.
+    const adaptive = ops.mul(ops.div(ops.scalar(1), ops.add(ops.sqrt(expAvgSq), s.epsilon)), s.adaptiveScale);
     const rectifiedStep = ops.mul(ops.mul(scaled, adaptive), s.rectification);
     return {
       param: ops.sub(param, ops.where(s.rectified, rectifiedStep, scaled)),

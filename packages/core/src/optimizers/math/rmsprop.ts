@@ -43,13 +43,13 @@ export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar> = {
   update: ({ ops, s, h, param, grad, slots }) => {
     let g = h.maximize ? ops.neg(grad) : grad;
     if (h.useWeightDecay) g = ops.addScaled(g, param, s.weightDecay);
-    const squareAvg = ops.add(ops.mul(slots.squareAvg as typeof param, s.alpha), ops.mul(ops.mul(g, s.oneMinusAlpha), g));
+    const squareAvg = ops.addScaled(ops.mul(slots.squareAvg as typeof param, s.alpha), ops.mul(g, s.oneMinusAlpha), g);
     const next: Slots<typeof param> = { squareAvg };
     let variance = squareAvg;
     if (h.centered) {
       const gradAvg = ops.addScaled(ops.mul(slots.gradAvg as typeof param, s.alpha), g, s.oneMinusAlpha);
       next.gradAvg = gradAvg;
-      variance = ops.sub(squareAvg, ops.mul(gradAvg, gradAvg));
+      variance = ops.addScaled(squareAvg, ops.neg(gradAvg), gradAvg);
     }
     const avg = ops.add(ops.sqrt(variance), s.epsilon);
     if (h.useMomentum) {

@@ -17,7 +17,7 @@ export const arrayOps: Ops<V> = {
   sub: (a, b) => binary(a, b, (x, y) => x - y),
   mul: (a, b) => binary(a, b, (x, y) => x * y),
   div: (a, b) => binary(a, b, (x, y) => x / y),
-  addScaled: (a, b, s) => binary(a, b, (x, y) => x + y * (s[0] as number)),
+  addScaled: (a, b, c) => binary(a, binary(b, c, (y, z) => y * z), (x, y) => x + y),
   neg: (a) => a.map((x) => -x),
   abs: (a) => a.map(Math.abs),
   sqrt: (a) => a.map(Math.sqrt),
