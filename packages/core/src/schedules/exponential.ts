@@ -73,6 +73,9 @@ export const exponentialDecayDefinition = defineSchedule<ExponentialDecayResolve
     if (o.decayRate < 1 && o.endValue > o.initialValue) {
       fail(`${path}.endValue`, `must be <= initialValue (${o.initialValue}) when decayRate < 1`, o.endValue);
     }
+    if (o.decayRate === 1 && o.endValue !== o.initialValue) {
+      fail(`${path}.endValue`, `must equal initialValue (${o.initialValue}) when decayRate is 1 (the value never changes)`, o.endValue);
+    }
     if (o.decayRate > 1 && o.endValue < o.initialValue) {
       fail(`${path}.endValue`, `must be >= initialValue (${o.initialValue}) when decayRate > 1`, o.endValue);
     }

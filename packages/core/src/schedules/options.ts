@@ -152,7 +152,7 @@ function readNumber(spec: NumberOption, value: unknown, path: string): number {
 
 function readNumberList(spec: NumberListOption, value: unknown, path: string): number[] {
   const rule = describeRange(spec);
-  if (!Array.isArray(value)) fail(path, `must be an array of ${rule.replace(/^an? /, '')}s`, value);
+  if (!Array.isArray(value)) fail(path, `must be an array whose elements are each ${rule}`, value);
   const minLength = spec.minLength ?? 0;
   if (value.length < minLength) {
     fail(path, `must have at least ${minLength} element${minLength === 1 ? '' : 's'}`, value);
