@@ -81,6 +81,7 @@ export {
   type OptimizerSpec,
   type ParameterGroup,
   type CommonOptimizerOptions,
+  type NonFinitePolicy,
   type ResolvedGroup,
   layerDecayGroups,
   type LayerDecayOptions,

@@ -196,6 +196,12 @@ describe('hyperparameters, groups and non-finite gradients', () => {
     expect(skipping.state).toMatchObject({ step: 0, skipped: 1 });
     expect(w).toEqual([1, 2]);
     expect(skipping.state.params.w).toEqual({ expAvg: [0, 0], expAvgSq: [0, 0] });
+    // 'propagate' does no check: the NaN reaches the parameter (as in PyTorch), but names are still checked.
+    const propagating = new OptimizerRunner({ optimizer: sgd({ learningRate: 0.5, nonFinite: 'propagate' }), ops: arrayOps, params: { w: [1, 2] } });
+    expect(propagating.step({ w: [Number.NaN, 2] }).outcome).toBe('updated');
+    expect(propagating.params.w?.[0]).toBeNaN();
+    expect(propagating.params.w?.[1]).toBe(1);
+    expect(() => propagating.step({})).toThrow(/gradients\.w.*missing/);
   });
 
   it('names missing and unknown gradients', () => {

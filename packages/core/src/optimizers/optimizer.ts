@@ -40,6 +40,9 @@ export interface ParameterGroup {
   readonly [option: string]: unknown;
 }
 
+/** What an optimizer does with a non-finite gradient (see {@link CommonOptimizerOptions.nonFinite}). */
+export type NonFinitePolicy = 'throw' | 'skip' | 'propagate';
+
 /** Options every optimizer accepts besides its own hyperparameters. */
 export interface CommonOptimizerOptions {
   /** Parameter groups with their own options; parameters in no group use the top-level options. */
@@ -52,8 +55,14 @@ export interface CommonOptimizerOptions {
   readonly accumulationSteps?: number;
   /** Keep an exponential moving average of the weights: `ema = decay ema + (1 - decay) p` after each update. */
   readonly emaDecay?: Hyperparameter;
-  /** Non-finite gradients: `'throw'` (default; names the parameter and index) or `'skip'` the step. */
-  readonly nonFinite?: 'throw' | 'skip';
+  /**
+   * Non-finite gradients: `'throw'` (default; names the parameter and index and
+   * changes nothing), `'skip'` the step (parameters and state untouched), or
+   * `'propagate'`: no check at all, NaN and Infinity flow into the parameters as
+   * in PyTorch and tfjs. The check costs one reduction over the gradients and,
+   * on device backends, one scalar read-back per step; `'propagate'` saves both.
+   */
+  readonly nonFinite?: NonFinitePolicy;
   /**
    * Decoupled weight decay for any optimizer (Loshchilov & Hutter 2019; optax
    * `add_decayed_weights` + learning rate): before each update
@@ -94,7 +103,7 @@ export interface Optimizer {
   readonly clipGradientValue: number | undefined;
   readonly accumulationSteps: number;
   readonly emaDecay: Hyperparameter | undefined;
-  readonly nonFinite: 'throw' | 'skip';
+  readonly nonFinite: NonFinitePolicy;
   readonly decoupledWeightDecay: Hyperparameter | undefined;
   readonly decoupledWeightDecayExclude: readonly string[];
   /** The JSON spec; `optimizerFromJSON` rebuilds it. */
@@ -106,7 +115,7 @@ export const commonOptions: Readonly<Record<string, OptionSpec>> = {
   clipGradientValue: { kind: 'number', min: 0, exclusiveMin: true, optional: true, description: 'elementwise clip' },
   accumulationSteps: { kind: 'number', integer: true, min: 1, default: 1, description: 'micro-steps per update' },
   emaDecay: { kind: 'hyperparameter', min: 0, max: 1, optional: true, description: 'weight EMA decay' },
-  nonFinite: { kind: 'enum', values: ['throw', 'skip'], default: 'throw', description: 'what a non-finite gradient does' },
+  nonFinite: { kind: 'enum', values: ['throw', 'skip', 'propagate'], default: 'throw', description: 'what a non-finite gradient does' },
   decoupledWeightDecay: { kind: 'hyperparameter', min: 0, optional: true, description: 'decoupled weight decay rate' },
   decoupledWeightDecayExclude: { kind: 'stringList', optional: true, description: 'parameters the decoupled decay skips' },
 };
@@ -189,7 +198,7 @@ export function buildOptimizer(definition: OptimizerDefinition, input: unknown, 
     clipGradientValue: options.clipGradientValue as number | undefined,
     accumulationSteps: options.accumulationSteps as number,
     emaDecay: options.emaDecay as Hyperparameter | undefined,
-    nonFinite: options.nonFinite as 'throw' | 'skip',
+    nonFinite: options.nonFinite as NonFinitePolicy,
     decoupledWeightDecay: options.decoupledWeightDecay as Hyperparameter | undefined,
     decoupledWeightDecayExclude: (options.decoupledWeightDecayExclude as string[] | undefined) ?? [],
     toJSON,

@@ -193,11 +193,13 @@ export class OptimizerRunner<T> {
     for (const name of Object.keys(grads)) {
       if (!this.names.includes(name)) fail(`gradients.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
     }
+    for (const name of this.names) {
+      if (grads[name] === undefined) fail(`gradients.${name}`, 'is missing: every parameter needs a gradient', undefined);
+    }
+    if (this.optimizer.nonFinite === 'propagate') return true;
     let total: T | undefined;
     for (const name of this.names) {
-      const grad = grads[name];
-      if (grad === undefined) fail(`gradients.${name}`, 'is missing: every parameter needs a gradient', undefined);
-      const sum = this.ops.sum(grad);
+      const sum = this.ops.sum(grads[name] as T);
       total = total === undefined ? sum : this.ops.add(total, sum);
     }
     // One check of one scalar (one read-back on device backends): the sum of every gradient
