@@ -7,6 +7,9 @@ export {
   DEFAULT_TOLERANCE,
   type CaseResult,
   type ConformanceBackend,
+  type StepperBackend,
+  type Stepper,
+  type AnyConformanceBackend,
 } from './runner.js';
 export { torchCase, torchConformanceFile, torchOptions, torchSchedulerSpec, type TorchOptimizerCase, type TorchOptimizerFixture } from './torch.js';
 export { pytorchOptimizerCases, pytorchOptimizerFixturePath } from './fixtures.js';

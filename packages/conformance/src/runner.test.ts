@@ -48,33 +48,33 @@ const small: ConformanceFile = {
   ],
 };
 
-describe('conformance runner', () => {
-  it('passes a correct case and fails a wrong one, naming the step and element', () => {
-    expect(runSuite(backend, readConformanceFile(small))[0]?.passed).toBe(true);
+describe('conformance runner', async () => {
+  it('passes a correct case and fails a wrong one, naming the step and element', async () => {
+    expect((await runSuite(backend, readConformanceFile(small)))[0]?.passed).toBe(true);
     const wrong = structuredClone(small) as unknown as { cases: { trajectory: { w: number[] }[] }[] };
     (wrong.cases[0]?.trajectory[1] as { w: number[] }).w[1] = 2.6;
-    const [result] = runSuite(backend, readConformanceFile(wrong));
+    const [result] = await runSuite(backend, readConformanceFile(wrong));
     expect(result).toMatchObject({ passed: false, worst: { step: 1, param: 'w', index: 1 } });
     expect(formatResults('test', [result!])).toMatch(/sgd by hand\s+FAIL.*\n0 passed, 1 failed/);
   });
 
-  it('reports a case whose spec is invalid as a failure with the reason', () => {
+  it('reports a case whose spec is invalid as a failure with the reason', async () => {
     const bad = structuredClone(small) as unknown as { cases: { optimizer: Record<string, unknown> }[] };
     (bad.cases[0] as { optimizer: Record<string, unknown> }).optimizer = { type: 'sgd', learningRate: -1 };
-    const [result] = runSuite(backend, readConformanceFile(bad));
+    const [result] = await runSuite(backend, readConformanceFile(bad));
     expect(result?.passed).toBe(false);
     expect(result?.error).toMatch(/learningRate must be a finite number >= 0/);
   });
 
-  it('validates case files with JSON paths', () => {
+  it('validates case files with JSON paths', async () => {
     expect(() => readConformanceFile({ format: 'x', cases: [] })).toThrow(/\$\.format must be "stepsize-conformance\/1"/);
     const short = structuredClone(small) as unknown as { cases: { gradients: { w: number[] }[] }[] };
     (short.cases[0]?.gradients[1] as { w: number[] }).w = [1];
     expect(() => readConformanceFile(short)).toThrow(/\$\.cases\[0\]\.gradients\[1\]\.w must have 2 values/);
   });
 
-  it('an independent float32 backend passes the PyTorch suite too', () => {
-    const results = runSuite(backend, pytorchOptimizerCases());
+  it('an independent float32 backend passes the PyTorch suite too', async () => {
+    const results = await runSuite(backend, pytorchOptimizerCases());
     for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
   });
 });

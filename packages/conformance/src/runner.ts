@@ -1,4 +1,4 @@
-import { OptimizerRunner, optimizerFromJSON, type KernelProvider, type Ops } from '@stepsize/core';
+import { OptimizerRunner, optimizerFromJSON, type KernelProvider, type Ops, type Optimizer, type StepReport } from '@stepsize/core';
 import type { ConformanceCase, ConformanceFile } from './cases.js';
 
 /** What a backend gives the conformance suite: its primitives and tensor conversion. */
@@ -17,6 +17,51 @@ export interface ConformanceBackend<T> {
   toValues(tensor: T): Float32Array;
   /** Runs a step body and frees what it allocated (tfjs: tf.tidy). Default: just runs it. */
   scope?<R>(body: () => R): R;
+}
+
+/** One optimizer run of a {@link StepperBackend}: takes gradients, exposes the parameters. */
+export interface Stepper {
+  /** Applies one step of gradients (by parameter name). */
+  step(gradients: Readonly<Record<string, Float32Array>>): StepReport | Promise<StepReport>;
+  /** The current values of a parameter. */
+  values(name: string): Float32Array | Promise<Float32Array>;
+  /** Frees what the run holds. Optional. */
+  dispose?(): void | Promise<void>;
+}
+
+/**
+ * A backend that runs whole optimizer steps itself, possibly asynchronously
+ * (ONNX Runtime runs a traced update graph per step), instead of handing the
+ * suite its primitives.
+ */
+export interface StepperBackend {
+  readonly name: string;
+  createStepper(args: {
+    readonly optimizer: Optimizer;
+    readonly params: Readonly<Record<string, { readonly values: Float32Array; readonly shape: readonly number[] }>>;
+  }): Stepper | Promise<Stepper>;
+}
+
+/** Either kind of backend the suite runs. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyConformanceBackend = ConformanceBackend<any> | StepperBackend;
+
+function opsStepper<T>(backend: ConformanceBackend<T>, optimizer: Optimizer, params: Parameters<StepperBackend['createStepper']>[0]['params']): Stepper {
+  const scope = backend.scope ?? (<R>(body: () => R): R => body());
+  const create = backend.createParameter ?? backend.fromValues;
+  const tensors: Record<string, T> = {};
+  for (const [name, tensor] of Object.entries(params)) tensors[name] = create.call(backend, tensor.values, tensor.shape);
+  const runner = new OptimizerRunner({ optimizer, ops: backend.ops, params: tensors, ...(backend.kernels && { kernels: backend.kernels }) });
+  return {
+    step: (gradients) => {
+      const grads: Record<string, T> = {};
+      for (const [name, values] of Object.entries(gradients)) grads[name] = backend.fromValues(values, params[name]?.shape ?? [values.length]);
+      const report = scope(() => runner.step(grads));
+      if (backend.dispose) for (const grad of Object.values(grads)) backend.dispose(grad);
+      return report;
+    },
+    values: (name) => backend.toValues(runner.params[name] as T),
+  };
 }
 
 /** The default relative tolerance: 1e-5 in float32. */
@@ -52,31 +97,29 @@ export interface CaseResult {
   readonly error?: string;
 }
 
-/** Runs one case on a backend. */
-export function runCase<T>(backend: ConformanceBackend<T>, c: ConformanceCase, fileTolerance = DEFAULT_TOLERANCE): CaseResult {
+/** Runs one case on a backend (either kind). */
+export async function runCase(backend: AnyConformanceBackend, c: ConformanceCase, fileTolerance = DEFAULT_TOLERANCE): Promise<CaseResult> {
   const tolerance = c.tolerance ?? fileTolerance;
-  const scope = backend.scope ?? (<R>(body: () => R): R => body());
   let maxError = 0;
   let learningRateError = 0;
   let worst: CaseResult['worst'];
+  let stepper: Stepper | undefined;
   try {
     const optimizer = optimizerFromJSON(c.optimizer);
-    const params: Record<string, T> = {};
-    const create = backend.createParameter ?? backend.fromValues;
-    for (const [name, tensor] of Object.entries(c.params)) params[name] = create.call(backend, Float32Array.from(tensor.values), tensor.shape);
-    const runner = new OptimizerRunner({ optimizer, ops: backend.ops, params, ...(backend.kernels && { kernels: backend.kernels }) });
-    c.gradients.forEach((gradient, step) => {
-      const grads: Record<string, T> = {};
-      for (const [name, values] of Object.entries(gradient)) grads[name] = backend.fromValues(Float32Array.from(values), c.params[name]?.shape ?? [values.length]);
-      const report = scope(() => runner.step(grads));
-      if (backend.dispose) for (const grad of Object.values(grads)) backend.dispose(grad);
+    const params: Record<string, { values: Float32Array; shape: readonly number[] }> = {};
+    for (const [name, tensor] of Object.entries(c.params)) params[name] = { values: Float32Array.from(tensor.values), shape: tensor.shape };
+    stepper = 'createStepper' in backend ? await backend.createStepper({ optimizer, params }) : opsStepper(backend, optimizer, params);
+    for (const [step, gradient] of c.gradients.entries()) {
+      const grads: Record<string, Float32Array> = {};
+      for (const [name, values] of Object.entries(gradient)) grads[name] = Float32Array.from(values);
+      const report = await stepper.step(grads);
       const expectedRate = c.learningRates?.[step];
       if (expectedRate !== undefined && report.learningRate !== undefined) {
         learningRateError = Math.max(learningRateError, relativeError(report.learningRate, expectedRate, Math.abs(expectedRate)));
       }
       const expected = c.trajectory[step] ?? {};
       for (const [name, values] of Object.entries(expected)) {
-        const actual = backend.toValues(runner.params[name] as T);
+        const actual = await stepper.values(name);
         let scale = 0;
         for (const v of values) scale = Math.max(scale, Math.abs(v));
         values.forEach((v, index) => {
@@ -87,16 +130,20 @@ export function runCase<T>(backend: ConformanceBackend<T>, c: ConformanceCase, f
           }
         });
       }
-    });
+    }
   } catch (error) {
     return { name: c.name, passed: false, tolerance, maxError, worst, learningRateError, error: (error as Error).message };
+  } finally {
+    await stepper?.dispose?.();
   }
   return { name: c.name, passed: maxError <= tolerance && learningRateError <= 1e-12, tolerance, maxError, worst, learningRateError };
 }
 
-/** Runs every case of a file on a backend. */
-export function runSuite<T>(backend: ConformanceBackend<T>, file: ConformanceFile): CaseResult[] {
-  return file.cases.map((c) => runCase(backend, c, file.tolerance ?? DEFAULT_TOLERANCE));
+/** Runs every case of a file on a backend, one after another. */
+export async function runSuite(backend: AnyConformanceBackend, file: ConformanceFile): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const c of file.cases) results.push(await runCase(backend, c, file.tolerance ?? DEFAULT_TOLERANCE));
+  return results;
 }
 
 /** A per-case pass/fail table with the largest error (what the CLI prints). */

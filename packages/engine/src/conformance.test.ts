@@ -7,9 +7,9 @@ const base: ConformanceBackend<Float32Array> = { ...generic, name: 'engine (gene
 
 describe('the engine passes the conformance suite (PyTorch optimizer trajectories)', () => {
   for (const backend of [base, { ...conformanceBackend, name: 'engine (fused kernels)' }]) {
-    it(backend.name, () => {
+    it(backend.name, async () => {
       const file = pytorchOptimizerCases();
-      const results = runSuite(backend, file);
+      const results = await runSuite(backend, file);
       console.log(formatResults(backend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);

@@ -12,7 +12,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('passes the conformance suite (PyTorch optimizer trajectories)', async () => {
       await tf.setBackend(backend);
       await tf.ready();
-      const results = runSuite(tfjsConformanceBackend, pytorchOptimizerCases());
+      const results = await runSuite(tfjsConformanceBackend, pytorchOptimizerCases());
       console.log(formatResults(tfjsConformanceBackend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { StepsizeError } from '@stepsize/core';
 import { readConformanceFile, type ConformanceFile } from '../cases.js';
 import { pytorchOptimizerCases } from '../fixtures.js';
-import { formatResults, runSuite, type ConformanceBackend } from '../runner.js';
+import { formatResults, runSuite, type AnyConformanceBackend } from '../runner.js';
 import { torchConformanceFile, type TorchOptimizerFixture } from '../torch.js';
 
 /** Short backend names and the package that exports `conformanceBackend`. */
@@ -90,11 +90,12 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     return 2;
   }
   const specifier = BACKEND_PACKAGES[args.backend] ?? args.backend;
-  let backend: ConformanceBackend<unknown>;
+  let backend: AnyConformanceBackend;
   try {
     const module = await (io.load ?? defaultLoad)(specifier, io.cwd);
-    const candidate = module.conformanceBackend as ConformanceBackend<unknown> | undefined;
-    if (!candidate || typeof candidate !== 'object' || !candidate.ops) throw new Error(`${specifier} does not export a conformanceBackend`);
+    const candidate = module.conformanceBackend as AnyConformanceBackend | undefined;
+    const usable = candidate && typeof candidate === 'object' && ('createStepper' in candidate || 'ops' in candidate);
+    if (!usable) throw new Error(`${specifier} does not export a conformanceBackend`);
     backend = candidate;
   } catch (error) {
     io.stderr(`stepsize-conformance: --backend ${args.backend}: cannot load ${specifier}: ${(error as Error).message}`);
@@ -108,7 +109,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     io.stderr(`stepsize-conformance: ${message}`);
     return 2;
   }
-  const results = runSuite(backend, file);
+  const results = await runSuite(backend, file);
   io.stdout(formatResults(backend.name, results));
   return results.every((r) => r.passed) ? 0 : 1;
 }
