@@ -88,6 +88,7 @@ export {
 } from './optimizers/optimizer.js';
 export {
   OptimizerRunner,
+  nonFiniteGradientError,
   type OptimizerState,
   type RunnerOptions,
   type StepReport,

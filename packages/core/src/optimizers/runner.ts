@@ -48,6 +48,19 @@ export interface StepReport {
   readonly learningRate: number | undefined;
 }
 
+/**
+ * The error a step with a non-finite gradient raises under `nonFinite: 'throw'`
+ * (path `gradients.<name>[<index>]`); backends that detect it themselves raise
+ * the same one.
+ */
+export function nonFiniteGradientError(name: string, index: number): StepsizeError {
+  return new StepsizeError(
+    `gradients.${name}[${index}]`,
+    "is not finite: the step was refused and nothing changed (use nonFinite: 'skip' to skip such steps)",
+    index,
+  );
+}
+
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`);
@@ -210,11 +223,7 @@ export class OptimizerRunner<T> {
       const index = this.ops.firstNonFinite(grads[name] as T);
       if (index < 0) continue;
       if (this.optimizer.nonFinite === 'skip') return false;
-      throw new StepsizeError(
-        `gradients.${name}[${index}]`,
-        "is not finite: the step was refused and nothing changed (use nonFinite: 'skip' to skip such steps)",
-        index,
-      );
+      throw nonFiniteGradientError(name, index);
     }
     return true;
   }

@@ -1,0 +1,4 @@
+export { GraphBuilder, OPSET, IR_VERSION, type Dimension, type ElementType, type AttributeValue } from './onnx/graph.js';
+export { OpsTracer, type Traced } from './update/trace-ops.js';
+export { ParameterUpdater, type ParameterUpdaterOptions, type ParameterData, type UpdatePath } from './update/parameter-updater.js';
+export { onnxConformanceBackend, conformanceBackend } from './conformance-backend.js';
