@@ -1,0 +1,102 @@
+import { adam, adamW, cosineAnnealing, nadam, sgd, warmup, type Optimizer } from '@stepsize/core';
+import { describe, expect, it } from 'vitest';
+import { ParameterUpdater, type UpdatePath } from './parameter-updater.js';
+
+const params = () => ({
+  w: { values: Float32Array.from({ length: 6 }, (_, i) => 0.1 * (i - 2)), shape: [2, 3] },
+  b: { values: Float32Array.of(0.5, -0.5, 0), shape: [3] },
+});
+const gradients = (step: number) => ({
+  w: Float32Array.from({ length: 6 }, (_, i) => Math.sin(step + i)),
+  b: Float32Array.from({ length: 3 }, (_, i) => Math.cos(step * 2 + i)),
+});
+
+async function run(optimizer: () => Optimizer, path: UpdatePath, steps: number): Promise<ParameterUpdater> {
+  const updater = await ParameterUpdater.create({ optimizer: optimizer(), params: params(), path });
+  for (let step = 0; step < steps; step += 1) await updater.step(gradients(step));
+  return updater;
+}
+
+const close = (a: Float32Array, b: Float32Array): void => {
+  a.forEach((v, i) => expect(Math.abs(v - (b[i] as number))).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b[i] as number))));
+};
+
+describe('ParameterUpdater', () => {
+  it('builds one update graph for a scheduled optimizer and feeds the schedule as an input', async () => {
+    const optimizer = () => adamW({ learningRate: warmup({ steps: 5, schedule: cosineAnnealing({ initialValue: 0.05, steps: 20 }) }), weightDecay: 0.1 });
+    const graph = await run(optimizer, 'onnx', 25);
+    const kernels = await run(optimizer, 'engine', 25);
+    expect(graph.graphCount).toBe(1);
+    close(graph.values('w'), kernels.values('w'));
+    close(graph.values('b'), kernels.values('b'));
+    expect(graph.state.step).toBe(25);
+    close(graph.state.params.w?.expAvgSq as Float32Array, kernels.state.params.w?.expAvgSq as Float32Array);
+    await graph.release();
+  });
+
+  it('runs accumulation, clipping, EMA and host state (NAdam) in the graph', async () => {
+    const optimizer = () => nadam({ learningRate: 0.01, accumulationSteps: 2, clipGradientNorm: 0.5, emaDecay: 0.9 });
+    const graph = await run(optimizer, 'onnx', 12);
+    const kernels = await run(optimizer, 'engine', 12);
+    // The first micro-step (creates the accumulators), a later first micro-step (resets them) and the update.
+    expect(graph.graphCount).toBe(3);
+    expect(graph.state.step).toBe(6);
+    expect(graph.state.groups).toEqual(kernels.state.groups);
+    close(graph.values('w'), kernels.values('w'));
+    close(graph.state.ema.w as Float32Array, kernels.state.ema.w as Float32Array);
+    await graph.release();
+  });
+
+  for (const path of ['onnx', 'engine'] as const) {
+    it(`${path}: a non-finite gradient throws naming the parameter and changes nothing, or is skipped`, async () => {
+      const updater = await run(() => adam({ learningRate: 0.1 }), path, 3);
+      const before = { w: Float32Array.from(updater.values('w')), m: Float32Array.from(updater.state.params.w?.expAvg as Float32Array) };
+      const bad = gradients(3);
+      (bad.b as Float32Array)[2] = Number.NaN;
+      await expect(updater.step(bad)).rejects.toThrow(/gradients\.b\[2\] is not finite/);
+      expect(updater.values('w')).toEqual(before.w);
+      expect(updater.state.params.w?.expAvg).toEqual(before.m);
+      expect(updater.state.step).toBe(3);
+      const skipping = await run(() => adam({ learningRate: 0.1, nonFinite: 'skip' }), path, 3);
+      const w = Float32Array.from(skipping.values('w'));
+      expect((await skipping.step(bad)).outcome).toBe('skipped');
+      expect(skipping.values('w')).toEqual(w);
+      expect(skipping.state).toMatchObject({ step: 3, skipped: 1 });
+      expect((await skipping.step(gradients(4))).outcome).toBe('updated');
+      expect(skipping.state.step).toBe(4);
+    });
+
+    it(`${path}: refuses a second step while one is running, and bad gradients`, async () => {
+      const updater = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: params(), path });
+      const first = updater.step(gradients(0));
+      if (path === 'onnx') await expect(updater.step(gradients(1))).rejects.toThrow(/still running/);
+      await first;
+      await expect(updater.step({ w: new Float32Array(5), b: new Float32Array(3) })).rejects.toThrow(/gradients\.w must be a Float32Array of 6 values/);
+      await expect(updater.step({ w: new Float32Array(6) })).rejects.toThrow(/gradients\.b is missing/);
+      await expect(updater.step({ ...gradients(0), c: new Float32Array(1) })).rejects.toThrow(/gradients\.c is not a parameter/);
+    });
+
+    it(`${path}: load restores parameters and state, and a state that does not fit changes nothing`, async () => {
+      const optimizer = () => adam({ learningRate: 0.05 });
+      const reference = await run(optimizer, path, 6);
+      const first = await run(optimizer, path, 3);
+      const snapshot = structuredClone({ params: { w: first.values('w'), b: first.values('b') }, state: first.state });
+      const resumed = await ParameterUpdater.create({ optimizer: optimizer(), params: params(), path });
+      const broken = structuredClone(snapshot.state);
+      broken.params.w = { expAvg: new Float32Array(6) };
+      expect(() => resumed.load(snapshot.params, broken)).toThrow(/state\.params\.w\.expAvgSq is missing/);
+      expect(resumed.state.step).toBe(0);
+      expect(resumed.values('w')).toEqual(params().w.values);
+      resumed.load(snapshot.params, snapshot.state);
+      for (let step = 3; step < 6; step += 1) await resumed.step(gradients(step));
+      expect(resumed.values('w')).toEqual(reference.values('w'));
+      expect(resumed.values('b')).toEqual(reference.values('b'));
+    });
+  }
+
+  it('names bad parameters and paths', async () => {
+    await expect(ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: { w: { values: new Float32Array(3), shape: [2, 2] } } })).rejects.toThrow(/params\.w\.shape/);
+    await expect(ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: { w: { values: [1] as unknown as Float32Array, shape: [1] } } })).rejects.toThrow(/params\.w\.values must be a Float32Array/);
+    await expect(ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: params(), path: 'gpu' as UpdatePath })).rejects.toThrow(/options\.path must be "onnx" or "engine"/);
+  });
+});
