@@ -2,3 +2,5 @@ export { GraphBuilder, OPSET, IR_VERSION, type Dimension, type ElementType, type
 export { OpsTracer, type Traced } from './update/trace-ops.js';
 export { ParameterUpdater, type ParameterUpdaterOptions, type ParameterData, type UpdatePath } from './update/parameter-updater.js';
 export { onnxConformanceBackend, conformanceBackend } from './conformance-backend.js';
+export { OnnxTrainingSession, gradientOutput, type OnnxTrainingSessionOptions, type TrainingModelSource, type Batch, type ForwardBackward } from './training-session.js';
+export { trainOnnx, evaluateOnnx, onnxCheckpoint, type OnnxTrainOptions, type OnnxTrainResult, type OnnxCheckpoint, type AccuracyRule } from './train.js';
