@@ -1,0 +1,1 @@
+export { writeJsonFileAtomic, readJsonFile } from './json-file.js';
