@@ -4,3 +4,5 @@ export { ParameterUpdater, type ParameterUpdaterOptions, type ParameterData, typ
 export { onnxConformanceBackend, conformanceBackend } from './conformance-backend.js';
 export { OnnxTrainingSession, gradientOutput, type OnnxTrainingSessionOptions, type TrainingModelSource, type Batch, type ForwardBackward } from './training-session.js';
 export { trainOnnx, evaluateOnnx, onnxCheckpoint, type OnnxTrainOptions, type OnnxTrainResult, type OnnxCheckpoint, type AccuracyRule } from './train.js';
+export { buildMlpTrainingModel, buildMlpInferenceModel, type MlpModelOptions, type MlpModel } from './onnx/mlp-model.js';
+export { onnxTrainingBackend, onnxLossTrajectory } from './training-backend.js';
