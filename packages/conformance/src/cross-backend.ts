@@ -7,6 +7,7 @@ export type CrossBackendSetup = MlpTrainingSetup;
 /** A backend that can train the setup's MLP and report the loss of every step. */
 export interface TrainingBackend {
   readonly name: string;
+  /** Trains the setup and returns the loss of every step (before each update). */
   lossTrajectory(setup: CrossBackendSetup): number[] | Promise<number[]>;
 }
 

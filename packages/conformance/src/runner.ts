@@ -36,6 +36,7 @@ export interface Stepper {
  */
 export interface StepperBackend {
   readonly name: string;
+  /** Starts a run of one case: the optimizer and the case's initial parameters (values and shape). */
   createStepper(args: {
     readonly optimizer: Optimizer;
     readonly params: Readonly<Record<string, { readonly values: Float32Array; readonly shape: readonly number[] }>>;

@@ -16,6 +16,8 @@ export const conformanceBackend = {
   name: 'engine',
   ops: float32Ops,
   kernels: fusedKernels,
+  /** The values themselves are the tensor. */
   fromValues: (values: Float32Array): Float32Array => values,
+  /** The tensor is its values. */
   toValues: (tensor: Float32Array): Float32Array => tensor,
 };

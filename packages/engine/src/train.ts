@@ -73,11 +73,18 @@ export interface TrainOptions {
   /** Use the fused kernels (default) or the generic composition. */
   readonly fused?: boolean;
   /** Called after every update. */
+  /** Called after every update with its record. */
   readonly onStep?: (record: StepRecord) => void;
   /** Called after every evaluation. */
+  /** Called after every validation evaluation. */
   readonly onEvaluate?: (record: EvaluationRecord) => void;
   /** Checkpoints every `every` steps, handed to `save`. */
-  readonly checkpoint?: { readonly every: number; readonly save: (checkpoint: Checkpoint) => void };
+  readonly checkpoint?: {
+    /** Steps between checkpoints. */
+    readonly every: number;
+    /** Receives each checkpoint (write it with `writeJsonFileAtomic` from `@stepsize/core/node`). */
+    readonly save: (checkpoint: Checkpoint) => void;
+  };
   /** Continue from a checkpoint. */
   readonly resumeFrom?: Checkpoint;
 }

@@ -53,5 +53,6 @@ export function engineLossTrajectory(setup: EngineTrainingSetup, options: { fuse
  */
 export const engineTrainingBackend = {
   name: 'engine',
+  /** Trains the setup and returns the loss of every step. */
   lossTrajectory: (setup: EngineTrainingSetup): number[] => engineLossTrajectory(setup),
 };

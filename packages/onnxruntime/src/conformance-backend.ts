@@ -21,6 +21,7 @@ interface UpdaterStepper {
  */
 export function onnxConformanceBackend(path: UpdatePath): {
   readonly name: string;
+  /** Starts a run of one case: an updater over copies of the case's parameters. */
   createStepper(args: { readonly optimizer: Optimizer; readonly params: Readonly<Record<string, ParameterData>> }): Promise<UpdaterStepper>;
 } {
   return {

@@ -41,10 +41,17 @@ export interface OnnxTrainOptions extends OnnxTrainingSessionOptions {
   readonly evaluateEvery?: number;
   /** The metric fed to metric-driven schedules (default `'validation'` when validation data is given). */
   readonly plateauMetric?: 'validation' | 'training';
+  /** Called after every update with its record. */
   readonly onStep?: (record: StepRecord) => void;
+  /** Called after every validation evaluation. */
   readonly onEvaluate?: (record: EvaluationRecord) => void;
   /** Checkpoints every `every` steps, handed to `save` (awaited). */
-  readonly checkpoint?: { readonly every: number; readonly save: (checkpoint: OnnxCheckpoint) => void | Promise<void> };
+  readonly checkpoint?: {
+    /** Steps between checkpoints. */
+    readonly every: number;
+    /** Receives each checkpoint (write it with `writeJsonFileAtomic` from `@stepsize/core/node`). */
+    readonly save: (checkpoint: OnnxCheckpoint) => void | Promise<void>;
+  };
   /** Continue from a checkpoint (its optimizer, with schedule state, replaces `optimizer`). */
   readonly resumeFrom?: OnnxCheckpoint;
 }

@@ -48,6 +48,10 @@ export async function onnxLossTrajectory(setup: MlpTrainingSetup, path: UpdatePa
  * await crossBackendCheck(onnxTrainingBackend('onnx'), engineTrainingBackend, setup);
  * ```
  */
-export function onnxTrainingBackend(path: UpdatePath = 'onnx'): { readonly name: string; lossTrajectory(setup: MlpTrainingSetup): Promise<number[]> } {
+export function onnxTrainingBackend(path: UpdatePath = 'onnx'): {
+  readonly name: string;
+  /** Trains the setup and returns the loss of every step. */
+  lossTrajectory(setup: MlpTrainingSetup): Promise<number[]>;
+} {
   return { name: `onnxruntime (${path === 'onnx' ? 'update graph' : 'engine kernels'})`, lossTrajectory: (setup) => onnxLossTrajectory(setup, path) };
 }

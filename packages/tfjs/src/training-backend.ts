@@ -72,5 +72,6 @@ export const tfjsTrainingBackend = {
   get name(): string {
     return `tfjs (${tf.getBackend()})`;
   },
+  /** Trains the setup and returns the loss of every step. */
   lossTrajectory: (setup: TfjsTrainingSetup): number[] => tfjsLossTrajectory(setup),
 };
