@@ -238,7 +238,7 @@ const rmsprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
     if (gradAvg) {
       const mean = r(r((gradAvg[i] as number) * a) + gi * c);
       gradAvg[i] = mean;
-      variance = r(vi - mean * mean);
+      variance = Math.max(r(vi - mean * mean), 0);
     }
     const avg = r(r(Math.sqrt(variance)) + eps);
     if (buffer) {

@@ -35,7 +35,7 @@ describe('browser bundles', () => {
     const script = readFileSync(join(outDir, 'assets', assets.find((f) => f.endsWith('.js')) as string), 'utf8');
     expect(script).not.toMatch(/node:(fs|path|crypto)/);
     expect(script).toMatch(/cosineAnnealing/);
-  });
+  }, 120_000);
 
   it(`core and engine stay within their minified + gzip budgets (core ${BUDGET.core} B, engine ${BUDGET.engine} B)`, async () => {
     const core = await gzipSize('core.js', []);
@@ -43,5 +43,5 @@ describe('browser bundles', () => {
     console.log(`browser bundle, minified + gzip: @stepsize/core ${(core / 1024).toFixed(1)} KiB (budget ${(BUDGET.core / 1024).toFixed(1)}), @stepsize/engine ${(engine / 1024).toFixed(1)} KiB without core (budget ${(BUDGET.engine / 1024).toFixed(1)})`);
     expect(core).toBeLessThanOrEqual(BUDGET.core);
     expect(engine).toBeLessThanOrEqual(BUDGET.engine);
-  });
+  }, 120_000);
 });

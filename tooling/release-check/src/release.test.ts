@@ -23,7 +23,7 @@ describe('published packages', () => {
       const { messages } = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }, level: 'suggestion' });
       expect(messages, folder).toEqual([]);
     }
-  });
+  }, 120_000);
 
   it('pass arethetypeswrong (node16 from ESM, bundler; require of ESM is allowed on Node >= 20.19)', () => {
     const attw = join(root, 'tooling/release-check/node_modules/.bin/attw');
@@ -43,7 +43,7 @@ describe('published packages', () => {
       const problems = (report.analysis?.problems ?? []).filter((p) => p.kind !== 'CJSResolvesToESM' && p.resolutionKind !== 'node10');
       expect(problems, folder).toEqual([]);
     }
-  });
+  }, 300_000);
 
   it('install with npm into a fresh project and work with import and with require', () => {
     const project = mkdtempSync(join(tmpdir(), 'stepsize-consumer-'));

@@ -18,7 +18,8 @@ type RmspropScalar = 'alpha' | 'oneMinusAlpha' | 'epsilon' | 'weightDecay' | 'mo
 /**
  * RMSprop (Hinton, Coursera lecture 6e; centered: Graves 2013) as PyTorch:
  * `v = a v + (1 - a) g²`; centered: `gAvg = a gAvg + (1 - a) g`,
- * `avg = √(v - gAvg²) + eps`, else `avg = √v + eps`; with momentum
+ * `avg = √max(v - gAvg², 0) + eps` (PyTorch has no max: NaN where rounding makes
+ * the difference negative), else `avg = √v + eps`; with momentum
  * `b = mu b + g / avg`, `p -= lr b`, else `p -= lr g / avg`.
  */
 export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar> = {
@@ -49,7 +50,9 @@ export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar> = {
     if (h.centered) {
       const gradAvg = ops.addScaled(ops.mul(slots.gradAvg as typeof param, s.alpha), g, s.oneMinusAlpha);
       next.gradAvg = gradAvg;
-      variance = ops.addScaled(squareAvg, ops.neg(gradAvg), gradAvg);
+      // v - gAvg² is >= 0 in exact arithmetic; rounding can make it slightly negative (e.g. alpha = 0
+      // at a step), where PyTorch's sqrt gives NaN. Clamped at 0 here: identical whenever PyTorch is finite.
+      variance = ops.maximum(ops.addScaled(squareAvg, ops.neg(gradAvg), gradAvg), ops.scalar(0));
     }
     const avg = ops.add(ops.sqrt(variance), s.epsilon);
     if (h.useMomentum) {
