@@ -1,0 +1,57 @@
+import { adamW, cosineAnnealing, warmup } from '@stepsize/core';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { buildMlpTrainingModel } from './onnx/mlp-model.js';
+import { irisSplit } from './test-support/iris-setup.js';
+import { trainOnnx, type OnnxCheckpoint } from './train.js';
+import { ParameterUpdater } from './update/parameter-updater.js';
+import { Mlp } from '@stepsize/engine';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const megabytes = (n: number): string => (n / 2 ** 20).toFixed(1);
+
+describe('ONNX Runtime reliability', () => {
+  it('100,000 update-graph steps with stable memory', async () => {
+    const updater = await ParameterUpdater.create({
+      optimizer: adamW({ learningRate: warmup({ steps: 100, schedule: cosineAnnealing({ initialValue: 1e-2, steps: 100_000 }) }), weightDecay: 0.01 }),
+      params: { w: { values: Float32Array.of(0.5, -1, 2, 0.25), shape: [4] } },
+    });
+    const gradient = { w: Float32Array.of(0.1, -0.2, 0.3, -0.4) };
+    for (let i = 0; i < 1_000; i += 1) await updater.step(gradient);
+    gc();
+    const before = process.memoryUsage();
+    for (let i = 1_000; i < 100_000; i += 1) await updater.step(gradient);
+    gc();
+    const after = process.memoryUsage();
+    console.log(`onnxruntime update graph: 100,000 steps, ${updater.graphCount} graph; rss ${megabytes(before.rss)} → ${megabytes(after.rss)} MB, heap ${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} MB, external ${megabytes(before.external)} → ${megabytes(after.external)} MB`);
+    expect(updater.state.step).toBe(100_000);
+    expect(updater.graphCount).toBe(1);
+    expect(updater.values('w').every(Number.isFinite)).toBe(true);
+    expect((after.heapUsed - before.heapUsed) / 2 ** 20).toBeLessThan(8);
+    expect((after.external - before.external) / 2 ** 20).toBeLessThan(8);
+    expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(64);
+    await updater.release();
+  }, 300_000);
+
+  for (const update of ['onnx', 'engine'] as const) {
+    it(`${update} update: resuming from a JSON checkpoint at a random step equals the uninterrupted run`, async () => {
+      const { data } = irisSplit();
+      const spec = { inputSize: 4, layers: [8, 3], activation: 'relu', loss: 'softmaxCrossEntropy' } as const;
+      const mlp = new Mlp({ ...spec, seed: 6 });
+      const params = Object.fromEntries(Object.entries(mlp.params).map(([name, values]) => [name, { values, shape: mlp.shapes[name] as number[] }]));
+      const steps = 50;
+      const at = 1 + Math.floor(Math.random() * (steps - 2));
+      const options = () => ({ model: buildMlpTrainingModel(spec).model, params, data, update, batchSize: 10, steps, seed: 4, optimizer: adamW({ learningRate: warmup({ steps: 5, schedule: cosineAnnealing({ initialValue: 0.02, steps: 45 }) }) }) });
+      let saved: OnnxCheckpoint | undefined;
+      const full = await trainOnnx({ ...options(), checkpoint: { every: at, save: (c) => void (saved ??= JSON.parse(JSON.stringify(c)) as OnnxCheckpoint) } });
+      const resumed = await trainOnnx({ ...options(), resumeFrom: saved as OnnxCheckpoint });
+      console.log(`onnxruntime (${update} update) resumed at step ${at} of ${steps}`);
+      expect(resumed.history.map((r) => r.loss)).toEqual(full.history.slice(at).map((r) => r.loss));
+      for (const name of Object.keys(params)) expect(resumed.session.updater.values(name)).toEqual(full.session.updater.values(name));
+      await full.session.release();
+      await resumed.session.release();
+    });
+  }
+});
