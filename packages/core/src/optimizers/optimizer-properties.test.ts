@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StepsizeError } from '../errors.js';
 import type { OptionSpec } from '../schedules/options.js';
 import { MAX_SPEC_DEPTH } from '../schedules/spec.js';
+import * as builtins from './builtins.js';
 import { optimizerDefinitions } from './builtins.js';
 import { OptimizerRunner } from './runner.js';
 import { optimizerFromJSON } from './spec.js';
@@ -136,6 +137,24 @@ describe('optimizer properties', () => {
       });
     });
   }
+
+  it('code constructors refuse the same invalid values, naming "<type> options.<key>"', () => {
+    const constructors = builtins as unknown as Record<string, (options: Spec) => unknown>;
+    for (const definition of optimizerDefinitions) {
+      const construct = constructors[definition.type];
+      expect(typeof construct, definition.type).toBe('function');
+      const keys = Object.keys(definition.options).filter((k) => ['number', 'hyperparameter'].includes((definition.options[k] as OptionSpec).kind));
+      fc.assert(
+        fc.property(fc.constantFrom(...keys), fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, -1e300, '0.1', null), counted(([key, bad]) => {
+          const option = definition.options[key] as OptionSpec & { min?: number; max?: number };
+          if (typeof bad === 'number' && Number.isFinite(bad) && bad >= (option.min ?? -Infinity) && bad <= (option.max ?? Infinity)) return;
+          const base: Spec = definition.type === 'sgd' && key !== 'learningRate' ? { learningRate: 0.1 } : {};
+          expectPathError(() => construct?.({ ...base, [key]: bad }), new RegExp(`^${definition.type} options\\.${key}`));
+        })),
+        { numRuns: 30 },
+      );
+    }
+  });
 
   it('unknown, forbidden and misplaced keys are refused with their path, without touching prototypes', () => {
     const types = optimizerDefinitions.map((d) => d.type);
