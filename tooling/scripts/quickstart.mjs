@@ -55,7 +55,8 @@ if (run('pnpm', ['install', '--frozen-lockfile']) !== 0) process.exit(1);
 if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
 
 if (task === 'demo') {
-  process.exit(run('pnpm', ['--filter', '@stepsize/core', 'exec', 'node', 'dist/cli/main.js', 'sample', 'examples/warmup-cosine.json', '--steps', '1000', '--every', '1', ...extra]));
+  // The demo app: the same model, schedule and optimizer on the engine, tfjs and ONNX Runtime.
+  process.exit(run('node', ['apps/demo/dist/main.js', ...extra]));
 }
 
 if (task === 'bench') {

@@ -3,6 +3,7 @@ export type { Schedule, ScheduleSignal, ScheduleSpec } from './schedules/schedul
 export { isSchedule } from './schedules/schedule.js';
 export { scheduleFromJSON, scheduleTypes } from './schedules/spec.js';
 export { sample, type SampleOptions } from './schedules/sample.js';
+export { renderChart, type ChartOptions } from './cli/chart.js';
 export { constant, type ConstantOptions } from './schedules/constant.js';
 export {
   stepDecay,

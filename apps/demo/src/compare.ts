@@ -1,0 +1,28 @@
+/**
+ * Agreement of the backends' loss trajectories: the largest relative
+ * difference |a - b| / |b| over the steps, against the engine's.
+ *
+ * The tolerance: per step, the conformance suite holds every backend's
+ * parameters within 1e-5 of PyTorch's; over a few hundred steps of training
+ * float32 rounding differences compound (each backend sums in its own order),
+ * and on the default setup they stay below 1e-4 (tfjs ~7e-5, ONNX Runtime ~1e-5). The demo fails above 1e-3, which no
+ * rounding explains but any real difference (a wrong rate, a missed step, a
+ * different batch) exceeds at once.
+ */
+export const AGREEMENT_TOLERANCE = 1e-3;
+
+/** Largest relative difference of `losses` from `reference`, and where. */
+export function largestDifference(losses: readonly number[], reference: readonly number[]): { value: number; step: number } {
+  if (losses.length !== reference.length) return { value: Infinity, step: Math.min(losses.length, reference.length) };
+  let value = 0;
+  let step = -1;
+  reference.forEach((expected, i) => {
+    const actual = losses[i] as number;
+    const difference = actual === expected ? 0 : Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-30);
+    if (!(difference <= value)) {
+      value = difference;
+      step = i;
+    }
+  });
+  return { value, step };
+}
