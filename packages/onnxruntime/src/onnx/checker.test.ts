@@ -1,0 +1,74 @@
+import { adamW, nadam, rmsprop, sgd, OptimizerRunner, type Optimizer } from '@stepsize/core';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OpsTracer, type Traced } from '../update/trace-ops.js';
+import { GraphBuilder } from './graph.js';
+import { buildMlpInferenceModel, buildMlpTrainingModel } from './mlp-model.js';
+
+const PYTHON = '/usr/bin/python3';
+const available = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+if (!available) console.warn('onnx.checker tests skipped: Debian python3-onnx is not installed (apt-get install python3-onnx; CI installs it)');
+
+const CHECK = 'import onnx, sys\nfor path in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(path), full_check=True)\nprint(onnx.__version__)';
+
+function check(models: Record<string, Uint8Array>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stepsize-onnx-'));
+  const paths = Object.entries(models).map(([name, bytes]) => {
+    const path = join(dir, `${name}.onnx`);
+    writeFileSync(path, bytes);
+    return path;
+  });
+  return execFileSync(PYTHON, ['-c', CHECK, ...paths], { encoding: 'utf8' }).trim();
+}
+
+/** The update graph ParameterUpdater would build for one step of `optimizer` on a [3, 2] parameter. */
+function updateGraph(optimizer: Optimizer): Uint8Array {
+  const tracer = new OpsTracer();
+  const w = tracer.input('param:w', [3, 2]);
+  const runner = new OptimizerRunner({ optimizer, ops: tracer.ops, params: { w } });
+  const names: Record<string, string> = { 'param:w': 'w', 'grad:w': 'grad_w' };
+  for (const [slot, value] of Object.entries(runner.state.params.w ?? {})) {
+    const input = tracer.input(`slot:${slot}`, [3, 2]);
+    (runner.state.params.w as Record<string, Traced>)[slot] = input;
+    names[`slot:${slot}`] = `slot_${slot}`;
+    void value;
+  }
+  runner.step({ w: tracer.input('grad:w', [3, 2]) });
+  const outputs: Record<string, Traced> = { new_w: runner.params.w as Traced };
+  for (const [slot, value] of Object.entries(runner.state.params.w ?? {})) outputs[`new_${slot}`] = value;
+  return tracer.toModel(names, outputs);
+}
+
+describe.skipIf(!available)('generated ONNX models pass onnx.checker (full check, Debian python3-onnx)', () => {
+  it('MLP training and inference models, every activation, loss and matmul form', () => {
+    const models: Record<string, Uint8Array> = {};
+    for (const activation of ['relu', 'tanh', 'sigmoid'] as const) {
+      for (const loss of ['mse', 'softmaxCrossEntropy', 'binaryCrossEntropy'] as const) {
+        for (const matmul of ['Gemm', 'MatMul'] as const) models[`train-${activation}-${loss}-${matmul}`] = buildMlpTrainingModel({ inputSize: 5, layers: [7, 3], activation, loss, matmul }).model;
+      }
+      models[`infer-${activation}`] = buildMlpInferenceModel({ inputSize: 5, layers: [7, 6, 3], activation }).model;
+    }
+    const version = check(models);
+    console.log(`onnx.checker (onnx ${version}, full_check): ${Object.keys(models).length} MLP models pass`);
+  });
+
+  it('traced optimizer update graphs', () => {
+    const version = check({
+      adamW: updateGraph(adamW({ learningRate: 0.01, weightDecay: 0.1, amsgrad: true, clipGradientNorm: 1 })),
+      nadam: updateGraph(nadam({ emaDecay: 0.9 })),
+      rmsprop: updateGraph(rmsprop({ centered: true, momentum: 0.5 })),
+      sgd: updateGraph(sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true, clipGradientValue: 0.5 })),
+    });
+    expect(version).toMatch(/^1\./);
+  });
+
+  it('the check really fails on a broken model (a node reading an undefined value)', () => {
+    const graph = new GraphBuilder('broken');
+    const x = graph.input('x', 'float32', [2]);
+    graph.output(graph.op('Add', [x, 'nowhere']), 'y', 'float32', [2]);
+    expect(() => check({ broken: graph.toModel() })).toThrow(/nowhere/);
+  });
+});
