@@ -7,7 +7,6 @@ export {
   train,
   evaluate,
   makeCheckpoint,
-  statefulSchedules,
   type Dataset,
   type StepRecord,
   type EvaluationRecord,
@@ -17,3 +16,4 @@ export {
 } from './train.js';
 export { conformanceBackend } from './conformance-backend.js';
 export { engineTrainingBackend, engineLossTrajectory, type EngineTrainingSetup } from './training-backend.js';
+export { BatchSampler, MetricFeeder, statefulSchedules } from './loop.js';

@@ -1,27 +1,20 @@
 import {
   OptimizerRunner,
   StepsizeError,
-  isSchedule,
   optimizerFromJSON,
   stateFromJSON,
   stateToJSON,
   type Optimizer,
   type OptimizerSpec,
   type OptimizerStateJSON,
-  type Schedule,
 } from '@stepsize/core';
 import { fusedKernels } from './kernels.js';
 import type { LossName } from './model/losses.js';
 import type { Mlp } from './model/mlp.js';
 import { float32Ops } from './ops.js';
-import { seededPermutation } from './random.js';
+import { BatchSampler, MetricFeeder, type Dataset } from './loop.js';
 
-/** A dataset: row-major inputs, and targets (class indices for softmax cross-entropy). */
-export interface Dataset {
-  readonly inputs: Float32Array;
-  readonly targets: Float32Array;
-  readonly examples: number;
-}
+export type { Dataset } from './loop.js';
 
 /** What the trainer records per update. */
 export interface StepRecord {
@@ -114,16 +107,6 @@ function checkDataset(data: Dataset, model: Mlp, loss: LossName, name: string): 
   }
 }
 
-/** The metric-driven schedules among an optimizer's hyperparameters (each once). */
-export function statefulSchedules(optimizer: Optimizer): Schedule[] {
-  const found = new Set<Schedule>();
-  for (const group of optimizer.groups) {
-    for (const value of Object.values(group.options)) if (isSchedule(value) && value.stateful) found.add(value);
-  }
-  if (isSchedule(optimizer.emaDecay) && optimizer.emaDecay.stateful) found.add(optimizer.emaDecay);
-  return [...found];
-}
-
 /** Mean loss and accuracy of the model on a dataset. */
 export function evaluate(model: Mlp, data: Dataset, loss: LossName): { loss: number; accuracy: number | undefined } {
   const batch = data.examples;
@@ -204,46 +187,21 @@ export function train(options: TrainOptions): TrainResult {
     runner.loadState(stateFromJSON(resumeFrom.optimizerState, (values) => Float32Array.from(values)));
     for (const [name, param] of Object.entries(model.params)) param.set(resumeFrom.params[name] as readonly number[]);
   }
-  const metricDriven = statefulSchedules(optimizer);
-  const plateauMetric = options.plateauMetric ?? (validation ? 'validation' : 'training');
-  if (plateauMetric === 'validation' && !validation && metricDriven.length > 0) {
-    throw new StepsizeError('train options.plateauMetric', "is 'validation' but no validation data was given", plateauMetric);
-  }
-
+  const feeder = new MetricFeeder({ optimizer, metric: options.plateauMetric, hasValidation: validation !== undefined, where: 'train options' });
+  const sampler = new BatchSampler({ data, batchSize, seed });
   const history: StepRecord[] = [];
   const evaluations: EvaluationRecord[] = [];
-  const inputs = new Float32Array(batchSize * model.inputSize);
-  const targetWidth = loss === 'softmaxCrossEntropy' ? 1 : model.outputSize;
-  const targets = new Float32Array(batchSize * targetWidth);
-  let order: Uint32Array = new Uint32Array(0);
-  let orderEpoch = -1;
-  let lossSinceEvaluation = 0;
-  let countSinceEvaluation = 0;
   while (runner.state.step < steps) {
     const step = runner.state.step;
-    const epoch = Math.floor(step / batchesPerEpoch);
-    const batchIndex = step % batchesPerEpoch;
-    if (epoch !== orderEpoch) {
-      order = seededPermutation(data.examples, seed * 1_000_003 + epoch);
-      orderEpoch = epoch;
-    }
-    for (let i = 0; i < batchSize; i += 1) {
-      const example = order[batchIndex * batchSize + i] as number;
-      inputs.set(data.inputs.subarray(example * model.inputSize, (example + 1) * model.inputSize), i * model.inputSize);
-      targets.set(data.targets.subarray(example * targetWidth, (example + 1) * targetWidth), i * targetWidth);
-    }
+    const { inputs, targets, epoch } = sampler.batch(step);
     const { loss: value, gradients } = model.lossAndGradients({ inputs, targets, batch: batchSize, loss });
-    let squares = 0;
-    for (const g of Object.values(gradients)) for (let i = 0; i < g.length; i += 1) squares += (g[i] as number) ** 2;
-    const gradientNorm = Math.sqrt(squares);
-    for (const schedule of metricDriven) if (Number.isFinite(gradientNorm)) schedule.observe({ step, gradientNorm });
+    const gradientNorm = feeder.gradients(step, gradients);
     const report = runner.step(gradients);
     if (report.outcome !== 'updated') continue;
     const record = { step, epoch, loss: value, learningRate: report.learningRate ?? Number.NaN, gradientNorm };
     history.push(record);
     onStep?.(record);
-    lossSinceEvaluation += value;
-    countSinceEvaluation += 1;
+    feeder.loss(value);
     const done = runner.state.step;
     if (done % evaluateEvery === 0) {
       const result = validation ? evaluate(model, validation, loss) : undefined;
@@ -252,10 +210,7 @@ export function train(options: TrainOptions): TrainResult {
         evaluations.push(evaluation);
         onEvaluate?.(evaluation);
       }
-      const metric = plateauMetric === 'validation' ? result?.loss : lossSinceEvaluation / countSinceEvaluation;
-      if (metric !== undefined) for (const schedule of metricDriven) schedule.observe({ step: done, metric });
-      lossSinceEvaluation = 0;
-      countSinceEvaluation = 0;
+      feeder.evaluated(done, result?.loss);
     }
     if (checkpoint && done % checkpoint.every === 0) checkpoint.save(makeCheckpoint(model, optimizer, runner, seed, batchSize));
   }

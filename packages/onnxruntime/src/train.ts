@@ -7,7 +7,7 @@ import {
   type OptimizerSpec,
   type OptimizerStateJSON,
 } from '@stepsize/core';
-import { seededPermutation, statefulSchedules, type Dataset, type EvaluationRecord, type StepRecord } from '@stepsize/engine';
+import { BatchSampler, MetricFeeder, type Dataset, type EvaluationRecord, type StepRecord } from '@stepsize/engine';
 import { OnnxTrainingSession, type OnnxTrainingSessionOptions } from './training-session.js';
 
 /** Everything needed to continue an ONNX Runtime run exactly: JSON data. */
@@ -145,49 +145,21 @@ export async function trainOnnx(options: OnnxTrainOptions): Promise<OnnxTrainRes
       for (const [name, values] of Object.entries(resumeFrom.params ?? {})) params[name] = Float32Array.from(values);
       session.updater.load(params, stateFromJSON(resumeFrom.optimizerState, (values) => Float32Array.from(values)));
     }
-    const metricDriven = statefulSchedules(optimizer);
-    const plateauMetric = options.plateauMetric ?? (validation ? 'validation' : 'training');
-    if (plateauMetric === 'validation' && !validation && metricDriven.length > 0) {
-      throw new StepsizeError('trainOnnx options.plateauMetric', "is 'validation' but no validation data was given", plateauMetric);
-    }
-    const inputWidth = data.inputs.length / data.examples;
-    const targetWidth = data.targets.length / data.examples;
-    if (!Number.isInteger(inputWidth) || !Number.isInteger(targetWidth)) {
-      throw new StepsizeError('trainOnnx options.data', 'inputs and targets must hold a whole number of values per example', data.examples);
-    }
-    const inputs = new Float32Array(batchSize * inputWidth);
-    const targets = new Float32Array(batchSize * targetWidth);
+    const feeder = new MetricFeeder({ optimizer, metric: options.plateauMetric, hasValidation: validation !== undefined, where: 'trainOnnx options' });
+    const sampler = new BatchSampler({ data, batchSize, seed });
     const history: StepRecord[] = [];
     const evaluations: EvaluationRecord[] = [];
-    let order: Uint32Array = new Uint32Array(0);
-    let orderEpoch = -1;
-    let lossSinceEvaluation = 0;
-    let countSinceEvaluation = 0;
     while (session.updater.state.step < steps) {
       const step = session.updater.state.step;
-      const epoch = Math.floor(step / batchesPerEpoch);
-      const batchIndex = step % batchesPerEpoch;
-      if (epoch !== orderEpoch) {
-        order = seededPermutation(data.examples, seed * 1_000_003 + epoch);
-        orderEpoch = epoch;
-      }
-      for (let i = 0; i < batchSize; i += 1) {
-        const example = order[batchIndex * batchSize + i] as number;
-        inputs.set(data.inputs.subarray(example * inputWidth, (example + 1) * inputWidth), i * inputWidth);
-        targets.set(data.targets.subarray(example * targetWidth, (example + 1) * targetWidth), i * targetWidth);
-      }
+      const { inputs, targets, epoch } = sampler.batch(step);
       const { loss, gradients } = await session.forwardBackward({ inputs, targets, batch: batchSize });
-      let squares = 0;
-      for (const g of Object.values(gradients)) for (let i = 0; i < g.length; i += 1) squares += (g[i] as number) ** 2;
-      const gradientNorm = Math.sqrt(squares);
-      for (const schedule of metricDriven) if (Number.isFinite(gradientNorm)) schedule.observe({ step, gradientNorm });
+      const gradientNorm = feeder.gradients(step, gradients);
       const report = await session.updater.step(gradients);
       if (report.outcome !== 'updated') continue;
       const record = { step, epoch, loss, learningRate: report.learningRate ?? Number.NaN, gradientNorm };
       history.push(record);
       onStep?.(record);
-      lossSinceEvaluation += loss;
-      countSinceEvaluation += 1;
+      feeder.loss(loss);
       const done = session.updater.state.step;
       if (done % evaluateEvery === 0) {
         const result = validation ? await evaluateOnnx(session, validation, options.accuracy) : undefined;
@@ -196,10 +168,7 @@ export async function trainOnnx(options: OnnxTrainOptions): Promise<OnnxTrainRes
           evaluations.push(evaluation);
           onEvaluate?.(evaluation);
         }
-        const metric = plateauMetric === 'validation' ? result?.loss : lossSinceEvaluation / countSinceEvaluation;
-        if (metric !== undefined) for (const schedule of metricDriven) schedule.observe({ step: done, metric });
-        lossSinceEvaluation = 0;
-        countSinceEvaluation = 0;
+        feeder.evaluated(done, result?.loss);
       }
       if (checkpoint && done % checkpoint.every === 0) await checkpoint.save(onnxCheckpoint(session, seed, batchSize));
     }

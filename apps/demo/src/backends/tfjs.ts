@@ -1,4 +1,4 @@
-import { seededPermutation } from '@stepsize/engine';
+import { BatchSampler } from '@stepsize/engine';
 import { StepsizeOptimizer } from '@stepsize/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,25 +33,12 @@ export const tfjsBackend: DemoBackend = {
     const lossOf = (x: tf.Tensor, labels: Float32Array): tf.Scalar =>
       tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), forward(x)) as tf.Scalar;
     const optimizer = new StepsizeOptimizer(optimizerOf(setup));
-    const batchesPerEpoch = Math.floor(train.examples / setup.batchSize);
-    const inputs = new Float32Array(setup.batchSize * inputSize);
-    const targets = new Float32Array(setup.batchSize);
+    const sampler = new BatchSampler({ data: train, batchSize: setup.batchSize, seed: setup.seed });
     const { losses, learningRates, record } = recorder(hooks);
-    let order = new Uint32Array(0);
-    let orderEpoch = -1;
     const start = performance.now();
     try {
       for (let step = 0; step < setup.steps; step += 1) {
-        const epoch = Math.floor(step / batchesPerEpoch);
-        if (epoch !== orderEpoch) {
-          order = seededPermutation(train.examples, setup.seed * 1_000_003 + epoch) as Uint32Array<ArrayBuffer>;
-          orderEpoch = epoch;
-        }
-        for (let i = 0; i < setup.batchSize; i += 1) {
-          const example = order[(step % batchesPerEpoch) * setup.batchSize + i] as number;
-          inputs.set(train.inputs.subarray(example * inputSize, (example + 1) * inputSize), i * inputSize);
-          targets[i] = train.targets[example] as number;
-        }
+        const { inputs, targets } = sampler.batch(step);
         const learningRate = optimizer.learningRate;
         const cost = optimizer.minimize(() => lossOf(tf.tensor2d(inputs, [setup.batchSize, inputSize]), targets), true) as tf.Scalar;
         const loss = (await cost.data())[0] as number;
