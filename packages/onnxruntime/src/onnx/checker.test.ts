@@ -21,7 +21,7 @@ function check(models: Record<string, Uint8Array>): string {
     writeFileSync(path, bytes);
     return path;
   });
-  return execFileSync(PYTHON, ['-c', CHECK, ...paths], { encoding: 'utf8' }).trim();
+  return execFileSync(PYTHON, ['-c', CHECK, ...paths], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
 /** The update graph ParameterUpdater would build for one step of `optimizer` on a [3, 2] parameter. */
