@@ -74,9 +74,13 @@ export function cosineAnnealing(options: CosineAnnealingOptions): Schedule {
 export interface CosineRestartsOptions {
   /** Peak value of the first cycle. */
   readonly initialValue: number;
-  /** Length of the first cycle (PyTorch `T_0`, Keras `first_decay_steps`), > 0. */
+  /** Length of the first cycle in steps (PyTorch `T_0`, Keras `first_decay_steps`), >= 1. */
   readonly firstPeriod: number;
-  /** Each cycle is this many times longer than the previous (PyTorch `T_mult`, Keras `t_mul`), >= 1. Default 1. */
+  /**
+   * Each cycle is this many times longer than the previous (PyTorch `T_mult`, Keras `t_mul`):
+   * exactly 1, or at least 1 + 1e-9 (closer to 1 the cycle starts cannot be told apart in
+   * double precision). Default 1.
+   */
   readonly periodMultiplier?: number;
   /** Floor of every cycle (PyTorch `eta_min`; Keras `alpha * initial`). Default 0. */
   readonly minValue?: number;
@@ -96,10 +100,11 @@ export function locateCycle(
     return { cycle, start, position: t - start, period: firstPeriod };
   }
   const startOf = (i: number): number => (firstPeriod * (multiplier ** i - 1)) / (multiplier - 1);
-  let cycle = Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log(multiplier));
-  // The logarithm can land one cycle off at a boundary; fix it exactly.
-  while (cycle > 0 && startOf(cycle) > t) cycle -= 1;
-  while (startOf(cycle + 1) <= t) cycle += 1;
+  let cycle = Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log(multiplier)));
+  // The logarithm can land a cycle off at a boundary; fix it exactly. Bounded: where the cycle
+  // starts are closer together than double precision can tell apart, the estimate stands.
+  for (let fix = 0; fix < 4 && cycle > 0 && startOf(cycle) > t; fix += 1) cycle -= 1;
+  for (let fix = 0; fix < 4 && startOf(cycle + 1) <= t; fix += 1) cycle += 1;
   const start = startOf(cycle);
   return { cycle, start, position: t - start, period: firstPeriod * multiplier ** cycle };
 }
@@ -110,12 +115,15 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
     'SGDR: in cycle i of length firstPeriod * periodMultiplier^i, minValue + (initialValue - minValue) * peakDecay^i * (1 + cos(pi * position / period)) / 2 (PyTorch CosineAnnealingWarmRestarts, Keras CosineDecayRestarts).',
   options: {
     initialValue: { kind: 'number', min: 0, description: 'peak value of the first cycle' },
-    firstPeriod: { kind: 'number', min: 0, exclusiveMin: true, description: 'length of the first cycle' },
+    firstPeriod: { kind: 'number', min: 1, description: 'length of the first cycle (steps)' },
     periodMultiplier: { kind: 'number', min: 1, default: 1, description: 'growth factor of cycle lengths' },
     minValue: { kind: 'number', min: 0, default: 0, description: 'floor of every cycle' },
     peakDecay: { kind: 'number', min: 0, max: 1, default: 1, description: "factor on each cycle's height above the floor" },
   },
   check: (o, path) => {
+    if (o.periodMultiplier !== 1 && o.periodMultiplier < 1 + 1e-9) {
+      fail(`${path}.periodMultiplier`, 'must be 1 or at least 1 + 1e-9 (closer to 1, cycle starts are not computable in double precision)', o.periodMultiplier);
+    }
     if (o.minValue > o.initialValue) {
       fail(`${path}.minValue`, `must be <= initialValue (${o.initialValue})`, o.minValue);
     }

@@ -70,7 +70,8 @@ export const cyclicDefinition = defineSchedule<CyclicResolved>({
         const position = t % totalSize;
         const cycle = Math.round((t - position) / totalSize) + 1;
         const x = position / totalSize;
-        const factor = x <= stepRatio ? x / stepRatio : (x - 1) / (stepRatio - 1);
+        // stepRatio is 0 only when stepSizeUp is negligible next to stepSizeDown: the top comes at once.
+        const factor = x <= stepRatio ? (stepRatio > 0 ? x / stepRatio : 1) : (x - 1) / (stepRatio - 1);
         return baseValue + height * factor * scale(byCycle ? cycle : t);
       },
     };

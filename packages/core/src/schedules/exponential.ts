@@ -85,7 +85,8 @@ export const exponentialDecayDefinition = defineSchedule<ExponentialDecayResolve
     return {
       value: (t) => {
         const count = t - beginStep;
-        if (count <= 0) return initialValue;
+        // A rate of 1 or a zero start never changes the value (and 1^Infinity, 0 * Infinity are NaN).
+        if (count <= 0 || decayRate === 1 || initialValue === 0) return initialValue;
         const exponent = staircase ? Math.floor(count / decaySteps) : count / decaySteps;
         const v = initialValue * decayRate ** exponent;
         if (endValue === undefined) return v;

@@ -25,7 +25,8 @@ export const inverseTimeDefinition = defineSchedule<Required<InverseTimeOptions>
   build: ({ initialValue, decayRate, decaySteps, staircase }) => ({
     value: (t) => {
       const ratio = staircase ? Math.floor(t / decaySteps) : t / decaySteps;
-      return initialValue / (1 + decayRate * ratio);
+      // A zero rate never decays (and 0 * Infinity, for a tiny decaySteps at a far step, is NaN).
+      return decayRate === 0 ? initialValue : initialValue / (1 + decayRate * ratio);
     },
   }),
 });
@@ -78,11 +79,12 @@ export const inverseSqrtDefinition = defineSchedule<Required<Omit<InverseSqrtOpt
   },
   build: ({ initialValue, warmupSteps, timescale }) => {
     const scale = timescale as number;
-    const shift = scale - warmupSteps;
     return {
       value: (t) => {
-        if (t < warmupSteps) return (initialValue * t) / Math.max(1, warmupSteps);
-        return initialValue / Math.sqrt((t + shift) / scale);
+        if (t < warmupSteps) return initialValue * (t / Math.max(1, warmupSteps));
+        // (t - warmupSteps) is exact for integer steps; adding 1 after the division keeps the
+        // precision of a tiny or huge timescale (t - warmupSteps + timescale would lose it).
+        return initialValue / Math.sqrt((t - warmupSteps) / scale + 1);
       },
     };
   },

@@ -73,7 +73,8 @@ export const reduceOnPlateauDefinition = defineSchedule<Required<ReduceOnPlateau
       // `best: null` means "no observation yet" (JSON has no Infinity).
       const raw = isPlainObject(input) && input.best === null ? { ...input, best: undefined } : input;
       const state = readState<Omit<ReduceOnPlateauState, 'best'> & { best?: number }>(plateauStateSpecs, raw, path);
-      return { ...state, best: state.best ?? null };
+      // A fixed key order, whatever the input's: the state round-trips through JSON unchanged.
+      return { value: state.value, best: state.best ?? null, badSteps: state.badSteps, cooldownRemaining: state.cooldownRemaining };
     },
     schema: {
       type: 'object',
@@ -151,7 +152,7 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions): Schedule {
 export interface AdaGradNormOptions {
   /** The rate scale η (Ward et al. 2019). */
   readonly initialValue: number;
-  /** b0 > 0: the accumulator starts at b0². Default 1, so the value starts at `initialValue`. */
+  /** b0 in [1e-150, 1e150] (b0² stays a normal double): the accumulator starts at b0². Default 1, so the value starts at `initialValue`. */
   readonly initialNorm?: number;
 }
 
@@ -166,7 +167,7 @@ export const adaGradNormDefinition = defineSchedule<Required<AdaGradNormOptions>
   summary: 'value = initialValue / sqrt(initialNorm^2 + sum of observed squared gradient norms) (AdaGrad-Norm, Ward et al. 2019).',
   options: {
     initialValue: { kind: 'number', min: 0, description: 'the rate scale' },
-    initialNorm: { kind: 'number', min: 0, exclusiveMin: true, default: 1, description: 'b0: the accumulator starts at b0^2' },
+    initialNorm: { kind: 'number', min: 1e-150, max: 1e150, default: 1, description: 'b0: the accumulator starts at b0^2 (b0 in [1e-150, 1e150], so b0^2 stays a normal double)' },
   },
   state: {
     initial: (o) => ({ accumulator: o.initialNorm ** 2 }),

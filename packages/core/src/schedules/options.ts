@@ -145,9 +145,20 @@ export function fail(path: string, problem: string, value: unknown): never {
   throw new StepsizeError(path, `${problem}, got ${describeValue(value)}`, value);
 }
 
+/**
+ * Largest magnitude of a number option: products with a step (up to 2^53) and
+ * with one another then stay finite. No schedule needs a larger one.
+ */
+export const MAX_OPTION_MAGNITUDE = 1e280;
+
+function checkMagnitude(value: number, path: string): number {
+  if (Math.abs(value) > MAX_OPTION_MAGNITUDE) fail(path, `must be at most ${MAX_OPTION_MAGNITUDE} in magnitude (larger values overflow intermediate results)`, value);
+  return value + 0; // -0 becomes 0: JSON has no -0, so specs round-trip exactly
+}
+
 function readNumber(spec: NumberOption, value: unknown, path: string): number {
   if (typeof value !== 'number' || !inRange(value, spec)) fail(path, `must be ${describeRange(spec)}`, value);
-  return value;
+  return checkMagnitude(value, path);
 }
 
 function readNumberList(spec: NumberListOption, value: unknown, path: string): number[] {
@@ -162,6 +173,7 @@ function readNumberList(spec: NumberListOption, value: unknown, path: string): n
     const item: unknown = value[i];
     const itemPath = childPath(path, i);
     if (typeof item !== 'number' || !inRange(item, spec)) fail(itemPath, `must be ${rule}`, item);
+    checkMagnitude(item, itemPath);
     const previous = out[i - 1];
     if (previous !== undefined && spec.order === 'increasing' && item <= previous) {
       fail(itemPath, `must be greater than the element before it (${previous}): the list must be strictly increasing`, item);
@@ -169,7 +181,7 @@ function readNumberList(spec: NumberListOption, value: unknown, path: string): n
     if (previous !== undefined && spec.order === 'nondecreasing' && item < previous) {
       fail(itemPath, `must not be less than the element before it (${previous}): the list must be sorted`, item);
     }
-    out.push(item);
+    out.push(item + 0);
   }
   return out;
 }
@@ -193,7 +205,7 @@ function readOne(spec: OptionSpec, value: unknown, path: string, context: ReadCo
     case 'hyperparameter':
       if (typeof value === 'number') {
         if (!inRange(value, spec)) fail(path, `must be ${describeRange(spec)} or a schedule`, value);
-        return value;
+        return checkMagnitude(value, path);
       }
       if (context.mode === 'json' && !isPlainObject(value)) {
         fail(path, `must be ${describeRange(spec)} or a schedule spec object`, value);

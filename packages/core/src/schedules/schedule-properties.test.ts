@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StepsizeError } from '../errors.js';
 import { lambdaFactor, multiplicative } from './custom.js';
+import { scale } from './compose.js';
 import { exponential } from './exponential.js';
 import { MAX_SPEC_DEPTH, scheduleFromJSON, scheduleTypes } from './spec.js';
 import { compositeArbitraries, leafArbitraries, specArbitrary } from './test-support/arbitraries.js';
@@ -189,5 +190,64 @@ describe('schedule properties', () => {
       })),
       runs,
     );
+  });
+
+  it('values at the edges of every option range never hang, never give NaN, and refuse what would overflow', () => {
+    // Regression cases found by property runs: denormal and huge option values, -0, at far steps.
+    const edges = fc.constantFrom(5e-324, 1e-300, 1, 1.0000000000000002, 1e280, 1.7976931348623157e308, -0);
+    const steps = fc.constantFrom(0, 1, 2, 1e12, 2 ** 53 - 1);
+    const specs: ((x: number) => Record<string, unknown>)[] = [
+      (x) => ({ type: 'cosineRestarts', initialValue: 1, firstPeriod: x, periodMultiplier: 1 }),
+      (x) => ({ type: 'cosineRestarts', initialValue: 1, firstPeriod: 1, periodMultiplier: 1 + x }),
+      (x) => ({ type: 'exponentialDecay', initialValue: 0, decayRate: 1 + x, decaySteps: 5e-324, endValue: 1 }),
+      (x) => ({ type: 'exponentialDecay', initialValue: 1, decayRate: 1, decaySteps: x }),
+      (x) => ({ type: 'inverseTime', initialValue: 1, decayRate: 0, decaySteps: x }),
+      (x) => ({ type: 'inverseSqrt', initialValue: 1, warmupSteps: 2 ** 53 - 1, timescale: x }),
+      (x) => ({ type: 'cyclic', baseValue: 0, maxValue: 1, stepSizeUp: x, stepSizeDown: 2 }),
+      (x) => ({ type: 'cyclic', baseValue: 0, maxValue: 1, stepSizeUp: x, stepSizeDown: x }),
+      (x) => ({ type: 'linear', initialValue: 0, endValue: x, steps: 2 ** 53 - 1 }),
+      (x) => ({ type: 'warmupStableDecay', peakValue: x, warmupSteps: 3, stableSteps: 0, decaySteps: 2 ** 52, decayShape: 'cosine' }),
+      (x) => ({ type: 'adaGradNorm', initialValue: 1, initialNorm: x }),
+      (x) => ({ type: 'constant', value: x }),
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: specs.length - 1 }), edges, steps, counted(([index, x, step]) => {
+        const spec = (specs[index] as (x: number) => Record<string, unknown>)(x);
+        let schedule;
+        try {
+          schedule = scheduleFromJSON(spec);
+        } catch (error) {
+          expect(error, JSON.stringify(spec)).toBeInstanceOf(StepsizeError);
+          return;
+        }
+        let value: number;
+        try {
+          value = schedule(step);
+        } catch (error) {
+          expect(error, JSON.stringify(spec)).toBeInstanceOf(StepsizeError);
+          return;
+        }
+        expect(Number.isFinite(value), `${JSON.stringify(spec)} at ${step}: ${value}`).toBe(true);
+        expect(Object.is(value, -0)).toBe(false);
+        expect(JSON.stringify(scheduleFromJSON(JSON.parse(JSON.stringify(schedule.toJSON()))).toJSON())).toBe(JSON.stringify(schedule.toJSON()));
+      })),
+      { numRuns: 400 },
+    );
+  });
+
+  it('code constructors refuse nesting deeper than the JSON limit, so toJSON never overflows the stack', () => {
+    let schedule = exponential({ initialValue: 0.1, gamma: 1 });
+    for (let depth = 0; depth < MAX_SPEC_DEPTH; depth += 1) schedule = scale({ schedule, factor: 1 });
+    expect(JSON.stringify(schedule.toJSON()).length).toBeGreaterThan(0);
+    const error = expectStepsizeError(() => scale({ schedule, factor: 1 }));
+    expect(error.message).toMatch(/nest schedules deeper than 64 levels/);
+    expect(schedule(5)).toBe(0.1);
+  });
+
+  it('reduceOnPlateau state keeps its key order through JSON, whatever order it was given in', () => {
+    const spec = { type: 'reduceOnPlateau', initialValue: 0.1, state: { cooldownRemaining: 0, badSteps: 1, best: 0.5, value: 0.1 } };
+    const text = JSON.stringify(scheduleFromJSON(spec).toJSON());
+    expect(JSON.stringify(scheduleFromJSON(JSON.parse(text)).toJSON())).toBe(text);
+    expect(Object.keys((JSON.parse(text) as { state: object }).state)).toEqual(['value', 'best', 'badSteps', 'cooldownRemaining']);
   });
 });

@@ -143,7 +143,27 @@ function checkSignal(signal: unknown, type: string): asserts signal is ScheduleS
 }
 
 /** Turns validated options into the public callable schedule. */
+/** Deepest nesting of schedules (JSON specs and code alike), so serializing never overflows the stack. */
+export const MAX_NESTING_DEPTH = 64;
+const depths = new WeakMap<object, number>();
+
+/** 1 + the depth of the deepest schedule among the options (0 for a leaf); refuses nesting past the limit. */
+function nestingDepth(type: string, options: unknown): number {
+  let deepest = 0;
+  for (const value of Object.values(options as Record<string, unknown>)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if ((typeof item === 'function' || typeof item === 'object') && item !== null) deepest = Math.max(deepest, depths.get(item) ?? 0);
+    }
+  }
+  // As in JSON: a leaf wrapped in at most MAX_NESTING_DEPTH composites.
+  if (deepest > MAX_NESTING_DEPTH) {
+    throw new StepsizeError(`${type} options`, `nest schedules deeper than ${MAX_NESTING_DEPTH} levels`, deepest);
+  }
+  return deepest + 1;
+}
+
 function instantiate<O, S>(definition: ScheduleDefinition<O, S>, options: O, state: S): Schedule {
+  const depth = nestingDepth(definition.type, options);
   const runtime = definition.build(options, state);
   const { type } = definition;
   const value = runtime.value;
@@ -176,6 +196,7 @@ function instantiate<O, S>(definition: ScheduleDefinition<O, S>, options: O, sta
     },
   });
   runtimes.set(schedule, runtime);
+  depths.set(schedule, depth);
   return schedule;
 }
 

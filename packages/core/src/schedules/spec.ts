@@ -1,15 +1,15 @@
 import { StepsizeError } from '../errors.js';
 import { scheduleDefinitions } from './catalogue.js';
 import { FORBIDDEN_KEYS, childPath, fail, isPlainObject } from './options.js';
-import { createFromSpec, type AnyScheduleDefinition, type Schedule, type ScheduleSpec } from './schedule.js';
+import { MAX_NESTING_DEPTH, createFromSpec, type AnyScheduleDefinition, type Schedule, type ScheduleSpec } from './schedule.js';
 
 const byType = new Map<string, AnyScheduleDefinition>(scheduleDefinitions.map((d) => [d.type, d]));
 
 /** Types that have a JSON form (every built-in except custom functions). */
 export const scheduleTypes: readonly string[] = scheduleDefinitions.filter((d) => !d.codeOnly).map((d) => d.type);
 
-/** Deepest nesting of composite specs accepted (protects the parser's stack). */
-export const MAX_SPEC_DEPTH = 64;
+/** Deepest nesting of composite specs accepted (protects the parser's stack); code constructors keep the same limit. */
+export const MAX_SPEC_DEPTH = MAX_NESTING_DEPTH;
 
 function read(input: unknown, path: string, depth: number): Schedule {
   if (depth > MAX_SPEC_DEPTH) fail(path, `is nested deeper than ${MAX_SPEC_DEPTH} levels`, input);

@@ -70,8 +70,9 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
     .record({
       type: fc.constant('cosineRestarts'),
       initialValue: value,
-      firstPeriod: fc.double({ min: 0.5, max: 1000, noNaN: true }),
-      periodMultiplier: fc.double({ min: 1, max: 4, noNaN: true }),
+      firstPeriod: fc.double({ min: 1, max: 1000, noNaN: true }),
+      // 1 exactly, or at least 1 + 1e-9 (closer to 1 is refused).
+      periodMultiplier: fc.oneof(fc.constant(1), fc.double({ min: 1 + 1e-9, max: 4, noNaN: true })),
       peakDecay: unit,
       minFraction: unit,
     })
