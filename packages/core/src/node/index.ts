@@ -1,1 +1,1 @@
-export { writeJsonFileAtomic, readJsonFile } from './json-file.js';
+export { writeJsonFileAtomic, readJsonFile, checkpointWriter } from './json-file.js';

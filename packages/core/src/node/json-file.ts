@@ -77,3 +77,20 @@ export function readJsonFile(path: string, what = 'JSON file'): unknown {
     throw new StepsizeError(`${what} ${path}`, `is not valid JSON (truncated or corrupt? ${text.length} bytes): ${(error as Error).message}`, path, { cause: error });
   }
 }
+
+/**
+ * A checkpoint writer for a training loop's `checkpoint.save`: each checkpoint
+ * replaces the file atomically ({@link writeJsonFileAtomic}), so a crash while
+ * saving leaves the previous checkpoint intact.
+ *
+ * @example
+ * ```ts
+ * import { checkpointWriter } from '@stepsize/core/node';
+ * train({ ..., checkpoint: { every: 100, save: checkpointWriter('run.checkpoint.json') } });
+ * ```
+ */
+export function checkpointWriter(path: string): (checkpoint: unknown) => void {
+  if (typeof path !== 'string' || path.length === 0) throw new StepsizeError('checkpointWriter path', 'must be a non-empty file path', path);
+  return (checkpoint) => writeJsonFileAtomic(path, checkpoint);
+}
+
