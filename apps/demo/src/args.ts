@@ -12,12 +12,13 @@ Usage:
   stepsize-demo plot <spec.json>       render a schedule to SVG, PNG and the terminal
 
 Options (run):
-  --schedule <spec.json>      schedule spec (default: linear warmup 30 steps, then cosine from 0.05)
+  --schedule <spec.json>      schedule spec (default: linear warmup 30 steps, then cosine from
+                              0.05 on iris, 0.005 on mnist)
   --optimizer <spec.json>     optimizer spec (default: {"type": "adamW", "weightDecay": 0.01}); its
                               learning rate is the schedule
   --backends <list>           comma-separated: engine,tfjs,onnxruntime (default: all three)
   --steps <n>                 training steps (default 300)
-  --batch-size <n>            examples per batch (default 12)
+  --batch-size <n>            examples per batch (default: iris 12, mnist 32)
   --dataset <name>            ${DATASETS.join(', ')} (default iris)
   --seed <n>                  weights, split and shuffles (default 0)
   --out <dir>                 where the report goes (default ./demo-output)
@@ -39,8 +40,8 @@ Options (plot):
 /** Parsed command line. */
 export type Command =
   | { readonly kind: 'help' }
-  | { readonly kind: 'run'; readonly schedule?: string; readonly optimizer?: string; readonly backends: string[]; readonly steps: number; readonly batchSize: number; readonly dataset: DatasetName; readonly seed: number; readonly out: string }
-  | { readonly kind: 'lr-find'; readonly backend: string; readonly optimizer?: string; readonly minRate: number; readonly maxRate: number; readonly steps: number; readonly mode: 'exponential' | 'linear'; readonly smoothing: number; readonly divergence: number; readonly batchSize: number; readonly dataset: DatasetName; readonly seed: number; readonly out: string }
+  | { readonly kind: 'run'; readonly schedule?: string; readonly optimizer?: string; readonly backends: string[]; readonly steps: number; readonly batchSize: number | undefined; readonly dataset: DatasetName; readonly seed: number; readonly out: string }
+  | { readonly kind: 'lr-find'; readonly backend: string; readonly optimizer?: string; readonly minRate: number; readonly maxRate: number; readonly steps: number; readonly mode: 'exponential' | 'linear'; readonly smoothing: number; readonly divergence: number; readonly batchSize: number | undefined; readonly dataset: DatasetName; readonly seed: number; readonly out: string }
   | { readonly kind: 'plot'; readonly spec: string; readonly steps: number; readonly out: string };
 
 const BACKEND_NAMES = ['engine', 'tfjs', 'onnxruntime'];
@@ -99,7 +100,8 @@ export function parseCommand(argv: readonly string[]): Command {
   const [subcommand, ...rest] = positionals;
   const out = values.out ?? 'demo-output';
   const seed = integer(values.seed, 'seed', 0, 0);
-  const batchSize = integer(values['batch-size'], 'batch-size', 12, 1);
+  // Undefined: the dataset's default (iris 12, mnist 32).
+  const batchSize = values['batch-size'] === undefined ? undefined : integer(values['batch-size'], 'batch-size', 12, 1);
   if (subcommand === undefined || subcommand === 'run') {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     const backends = (values.backends ?? BACKEND_NAMES.join(',')).split(',').map((b) => b.trim());

@@ -8,7 +8,7 @@ import { lrFind } from './lr-find.js';
 import { toPng, toSvg, toTerminal } from './plot.js';
 import type { Progress } from './progress.js';
 import { BACKENDS, runDemo } from './run.js';
-import { DEFAULT_OPTIMIZER, DEFAULT_SCHEDULE, makeSetup } from './setup.js';
+import { DEFAULT_OPTIMIZER, defaultSchedule, makeSetup } from './setup.js';
 import type { DemoBackend } from './backends/types.js';
 
 /** Where the CLI writes. */
@@ -76,7 +76,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (typeof optimizerSpec !== 'object' || optimizerSpec === null || Array.isArray(optimizerSpec)) throw new StepsizeError('$', 'must be an optimizer spec object', optimizerSpec);
     if (command.kind === 'lr-find') {
       if (!validate(io, command.optimizer ?? 'default optimizer', () => optimizerFromJSON({ ...optimizerSpec, learningRate: 0.001 }))) return 2;
-      const setup = makeSetup({ dataset: loadDataset(command.dataset, command.seed), seed: command.seed, steps: command.steps, batchSize: command.batchSize, scheduleSpec: { type: 'constant', value: command.minRate }, optimizerSpec });
+      const dataset = loadDataset(command.dataset, command.seed);
+      const setup = makeSetup({ dataset, seed: command.seed, steps: command.steps, batchSize: command.batchSize ?? dataset.batchSize, scheduleSpec: { type: 'constant', value: command.minRate }, optimizerSpec });
       const result = await lrFind(BACKENDS[command.backend] as DemoBackend, setup, command);
       const data = { title: `LR range test (${command.backend})`, x: result.learningRates, y: result.smoothed, xLabel: 'learning rate (log)', yLabel: 'smoothed loss', logX: true, markers: [{ x: result.steepest, label: 'steepest' }, { x: result.valley, label: 'valley' }] };
       const directory = resolve(command.out);
@@ -90,11 +91,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     // The schedule: --schedule, else the optimizer spec's own learning rate, else the default.
-    const scheduleSpec = command.schedule !== undefined ? readSpec(command.schedule, 'schedule') : (optimizerSpec.learningRate ?? DEFAULT_SCHEDULE);
+    const dataset = loadDataset(command.dataset, command.seed);
+    const scheduleSpec = command.schedule !== undefined ? readSpec(command.schedule, 'schedule') : (optimizerSpec.learningRate ?? defaultSchedule(dataset.peakLearningRate, command.steps));
     if (typeof scheduleSpec === 'number') throw new StepsizeError('$.learningRate', 'must be a schedule spec for the demo (use {"type": "constant", "value": ...} for a fixed rate)', scheduleSpec);
     if (!validate(io, command.schedule ?? command.optimizer ?? 'default schedule', () => scheduleFromJSON(scheduleSpec))) return 2;
     if (!validate(io, command.optimizer ?? 'default optimizer', () => optimizerFromJSON({ ...optimizerSpec, learningRate: 0.001 }))) return 2;
-    const setup = makeSetup({ dataset: loadDataset(command.dataset, command.seed), seed: command.seed, steps: command.steps, batchSize: command.batchSize, scheduleSpec, optimizerSpec });
+    const setup = makeSetup({ dataset, seed: command.seed, steps: command.steps, batchSize: command.batchSize ?? dataset.batchSize, scheduleSpec, optimizerSpec });
     const result = await runDemo({ setup, backends: command.backends, out: command.out, log: io.log, ...(io.progress && { progress: io.progress }) });
     return result.agree ? 0 : 1;
   } catch (error) {

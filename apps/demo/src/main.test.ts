@@ -46,6 +46,14 @@ describe('stepsize-demo', () => {
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('&#34;oneCycle&#34;');
   }, 60_000);
 
+  it('trains on MNIST digits (784 inputs, 10 classes) and the backends agree', async () => {
+    const out = folder();
+    const t = io();
+    expect(await main(['--dataset', 'mnist', '--steps', '30', '--out', out], t.io), t.err.join('\n')).toBe(0);
+    expect(t.out.join('\n')).toMatch(/MNIST digits .*MLP 784-32-10 \(tanh\), batch 32, 30 steps/);
+    expect(t.out.join('\n')).toMatch(/All backends agree/);
+  }, 120_000);
+
   it('bad specs get core\'s error with the JSON path; bad flags exit 2 with usage', async () => {
     const dir = folder();
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ type: 'warmup', steps: 10, schedule: { type: 'cosineAnnealing', initialValue: 0.1, steps: -5 } }));
@@ -58,7 +66,7 @@ describe('stepsize-demo', () => {
       [['--schedule', join(dir, 'missing.json')], /missing\.json does not exist/],
       [['--steps', '0'], /--steps must be an integer >= 1, got "0"/],
       [['--backends', 'engine,pytorch'], /--backends: unknown backend "pytorch"/],
-      [['--dataset', 'cifar'], /--dataset must be one of iris, got "cifar"/],
+      [['--dataset', 'cifar'], /--dataset must be one of iris, mnist, got "cifar"/],
       [['--frobnicate'], /Unknown option '--frobnicate'/],
       [['lr-find', '--smoothing', '1'], /--smoothing must be a number in \[0, 1\), got "1"/],
       [['lr-find', '--min-rate', '1', '--max-rate', '0.1'], /--max-rate must be a number > --min-rate/],

@@ -2,12 +2,15 @@ import { optimizerFromJSON, scheduleFromJSON, type Optimizer, type Schedule } fr
 import { Mlp } from '@stepsize/engine';
 import type { DemoDataset } from './data.js';
 
-/** Default schedule: linear warmup, then cosine decay. */
-export const DEFAULT_SCHEDULE = {
-  type: 'warmup',
-  steps: 30,
-  schedule: { type: 'cosineAnnealing', initialValue: 0.05, steps: 270, minValue: 0.0005 },
-} as const;
+/** Default schedule: linear warmup for 10% of the steps, then cosine decay from the dataset's peak rate. */
+export function defaultSchedule(peak: number, steps: number): Record<string, unknown> {
+  const warmupSteps = Math.max(1, Math.round(steps / 10));
+  return {
+    type: 'warmup',
+    steps: warmupSteps,
+    schedule: { type: 'cosineAnnealing', initialValue: peak, steps: Math.max(1, steps - warmupSteps), minValue: peak / 100 },
+  };
+}
 
 /** Default optimizer: AdamW (its learning rate is the schedule). */
 export const DEFAULT_OPTIMIZER = { type: 'adamW', weightDecay: 0.01 } as const;
@@ -39,7 +42,7 @@ export function makeSetup(args: {
   scheduleFromJSON(args.scheduleSpec); // validates, with the JSON path
   const optimizerSpec = { ...args.optimizerSpec, learningRate: args.scheduleSpec };
   optimizerFromJSON(optimizerSpec);
-  const layers = [16, args.dataset.classes];
+  const layers = [args.dataset.hidden, args.dataset.classes];
   const mlp = new Mlp({ inputSize: args.dataset.inputSize, layers, activation: 'tanh', seed: args.seed });
   const weights = Object.fromEntries(Object.entries(mlp.params).map(([name, values]) => [name, { values: Float32Array.from(values), shape: [...(mlp.shapes[name] as number[])] }]));
   return { dataset: args.dataset, layers, activation: 'tanh', seed: args.seed, steps: args.steps, batchSize: args.batchSize, optimizerSpec, scheduleSpec: args.scheduleSpec, weights };
