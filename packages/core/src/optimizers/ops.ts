@@ -75,6 +75,13 @@ export interface Ops<T> {
   persist?(x: T): T;
   /** Number of elements. */
   size(x: T): number;
+  /**
+   * A scalar that is not finite whenever some element of `x` is not: the
+   * non-finite check reads it once per step. Optional; defaults to
+   * {@link Ops.sum}. A backend may use a cheaper reduction (tfjs on wasm uses
+   * XNNPACK's average pooling, about 4x faster than its sum).
+   */
+  nonFiniteProbe?(x: T): T;
   /** Index of the first NaN or infinite element, or -1 when all are finite (host check). */
   firstNonFinite(x: T): number;
 }

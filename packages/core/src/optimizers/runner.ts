@@ -211,8 +211,9 @@ export class OptimizerRunner<T> {
     }
     if (this.optimizer.nonFinite === 'propagate') return true;
     let total: T | undefined;
+    const probe = this.ops.nonFiniteProbe ?? this.ops.sum;
     for (const name of this.names) {
-      const sum = this.ops.sum(grads[name] as T);
+      const sum = probe.call(this.ops, grads[name] as T);
       total = total === undefined ? sum : this.ops.add(total, sum);
     }
     // One check of one scalar (one read-back on device backends): the sum of every gradient
