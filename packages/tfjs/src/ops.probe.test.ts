@@ -35,7 +35,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(() => tf.tidy(() => void runner.step({ w: tf.tensor1d(gradient) }))).toThrow(/gradients\.w\[765432\] is not finite/);
       expect(w.dataSync().every((v) => v === 0)).toBe(true);
       const skipping = new OptimizerRunner({ optimizer: sgd({ learningRate: 0.1, nonFinite: 'skip' }), ops: tfjsOps, params: { w } });
-      expect(tf.tidy(() => skipping.step({ w: tf.tensor1d(gradient) })).outcome).toBe('skipped');
+      let outcome = '';
+      tf.tidy(() => {
+        outcome = skipping.step({ w: tf.tensor1d(gradient) }).outcome;
+      });
+      expect(outcome).toBe('skipped');
       w.dispose();
     });
   });
