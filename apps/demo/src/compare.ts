@@ -15,18 +15,5 @@
  */
 export const AGREEMENT_TOLERANCE = 1e-3;
 
-/** Largest relative difference of `losses` from `reference`, and where. */
-export function largestDifference(losses: readonly number[], reference: readonly number[]): { value: number; step: number } {
-  if (losses.length !== reference.length) return { value: Infinity, step: Math.min(losses.length, reference.length) };
-  let value = 0;
-  let step = -1;
-  reference.forEach((expected, i) => {
-    const actual = losses[i] as number;
-    const difference = actual === expected ? 0 : Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-30);
-    if (!(difference <= value)) {
-      value = difference;
-      step = i;
-    }
-  });
-  return { value, step };
-}
+/** Largest relative difference of `losses` from `reference`, and where (the conformance suite's measure). */
+export { largestRelativeDifference as largestDifference } from '@stepsize/conformance';

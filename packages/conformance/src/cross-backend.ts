@@ -23,6 +23,31 @@ export interface CrossBackendResult {
 }
 
 /**
+ * The largest relative difference `|a - b| / |b|` between two trajectories
+ * (`b` the reference), and the index where it occurs (-1 when they are equal);
+ * Infinity when their lengths differ or a NaN appears.
+ *
+ * @example
+ * ```ts
+ * largestRelativeDifference([1, 2.002], [1, 2]); // { value: ≈0.001, step: 1 }
+ * ```
+ */
+export function largestRelativeDifference(values: readonly number[], reference: readonly number[]): { value: number; step: number } {
+  if (values.length !== reference.length) return { value: Infinity, step: Math.min(values.length, reference.length) };
+  let value = 0;
+  let step = -1;
+  reference.forEach((expected, i) => {
+    const actual = values[i] as number;
+    const difference = actual === expected ? 0 : Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-30);
+    if (!(difference <= value)) {
+      value = difference;
+      step = i;
+    }
+  });
+  return { value, step };
+}
+
+/**
  * Trains the same model (same initial weights, data, batches, schedule and
  * optimizer) on two backends and compares their loss trajectories step by
  * step. Reports the largest relative difference and whether it is within
@@ -45,16 +70,7 @@ export async function crossBackendCheck(
   if (first.length !== setup.steps || second.length !== setup.steps) {
     throw new Error(`crossBackendCheck: expected ${setup.steps} losses, got ${first.length} (${a.name}) and ${second.length} (${b.name})`);
   }
-  let maxRelativeError = 0;
-  let step = -1;
-  second.forEach((reference, i) => {
-    const value = first[i] as number;
-    const error = value === reference ? 0 : Math.abs(value - reference) / Math.max(Math.abs(reference), 1e-30);
-    if (!(error <= maxRelativeError)) {
-      maxRelativeError = error;
-      step = i;
-    }
-  });
+  const { value: maxRelativeError, step } = largestRelativeDifference(first, second);
   return {
     backends: [a.name, b.name],
     losses: [first, second],

@@ -13,4 +13,4 @@ export {
 } from './runner.js';
 export { torchCase, torchConformanceFile, torchOptions, torchSchedulerSpec, type TorchOptimizerCase, type TorchOptimizerFixture } from './torch.js';
 export { pytorchOptimizerCases, pytorchOptimizerFixturePath } from './fixtures.js';
-export { crossBackendCheck, type CrossBackendSetup, type CrossBackendResult, type TrainingBackend } from './cross-backend.js';
+export { crossBackendCheck, largestRelativeDifference, type CrossBackendSetup, type CrossBackendResult, type TrainingBackend } from './cross-backend.js';
