@@ -17,3 +17,10 @@ export {
 export { conformanceBackend } from './conformance-backend.js';
 export { engineTrainingBackend, engineLossTrajectory, type EngineTrainingSetup } from './training-backend.js';
 export { BatchSampler, MetricFeeder, statefulSchedules } from './loop.js';
+export {
+  createFastKernels,
+  fastKernels,
+  fastKernelsSupported,
+  type FastKernels,
+  type FastKernelOptions,
+} from './wasm/fast-kernels.js';

@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { adam, adamW, OptimizerRunner, sgd, type Optimizer } from '@stepsize/core';
+import { formatResults, pytorchOptimizerCases, runSuite, type ConformanceBackend } from '@stepsize/conformance';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conformanceBackend } from '../conformance-backend.js';
+import { fusedKernels } from '../kernels.js';
+import { float32Ops } from '../ops.js';
+import { createFastKernels, fastKernels, fastKernelsSupported, type FastKernels } from './fast-kernels.js';
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SPECIAL = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 1.1754942e-38, 3.4028235e38, -3.4028235e38, 1, -1, 1e-20, 1e20];
+
+/** Random float32 values of mixed magnitudes and signs, with special values sprinkled in. */
+function values(next: () => number, n: number, specials: boolean, positive = false): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i += 1) {
+    const x = (next() - 0.5) * 10 ** (next() * 8 - 5);
+    a[i] = specials && next() < 0.1 ? (SPECIAL[Math.floor(next() * SPECIAL.length)] as number) : x;
+    if (positive) a[i] = Math.abs(a[i] as number);
+  }
+  return a;
+}
+
+/** Bit-for-bit equality, with any NaN equal to any NaN (neither JS nor WebAssembly fixes NaN payloads). */
+function sameBits(actual: Float32Array, expected: Float32Array, label: string): void {
+  expect(actual.length, label).toBe(expected.length);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < a.length; i += 1) {
+    const bothNaN = Number.isNaN(actual[i]) && Number.isNaN(expected[i]);
+    if (!bothNaN && a[i] !== e[i]) expect(`${label}[${i}] = ${actual[i]} (0x${a[i]?.toString(16)})`).toBe(`${label}[${i}] = ${expected[i]} (0x${e[i]?.toString(16)})`);
+  }
+}
+
+const optimizers: Record<string, () => Optimizer> = {
+  'sgd plain': () => sgd({ learningRate: 0.05 }),
+  'sgd momentum': () => sgd({ learningRate: 0.01, momentum: 0.9 }),
+  'sgd momentum dampening weight decay': () => sgd({ learningRate: 0.05, momentum: 0.9, dampening: 0.3, weightDecay: 0.01 }),
+  'sgd nesterov maximize weight decay': () => sgd({ learningRate: 0.05, momentum: 0.8, nesterov: true, maximize: true, weightDecay: 0.1 }),
+  'adam defaults': () => adam(),
+  'adam L2': () => adam({ learningRate: 0.01, weightDecay: 0.1 }),
+  'adam amsgrad L2 maximize': () => adam({ learningRate: 0.01, amsgrad: true, weightDecay: 0.1, maximize: true }),
+  'adamW defaults': () => adamW(),
+  'adamW amsgrad': () => adamW({ learningRate: 0.01, weightDecay: 0.1, amsgrad: true }),
+  'adam big steps': () => adam({ learningRate: 3, beta1: 0.5, beta2: 0.6, epsilon: 1e-3 }),
+};
+
+const SIZES = [1, 3, 4, 5, 17, 97, 1000, 4099, 3 * 4096 + 13];
+
+/** The kernel's arguments at `step` for an optimizer, with fresh random state (specials included). */
+function setup(make: () => Optimizer, n: number, seed: number, step: number) {
+  const param = new Float32Array(n);
+  const runner = new OptimizerRunner({ optimizer: make(), ops: float32Ops, params: { w: param }, kernels: fusedKernels });
+  const { definition, groups } = runner.optimizer;
+  const options = (groups[groups.length - 1] as { options: Record<string, unknown> }).options;
+  const hyper = definition.hyper(options as never, options as never);
+  const scalars = definition.math.scalars(hyper, step, {}).values as Record<string, number>;
+  const next = random(seed);
+  const specials = seed % 2 === 0;
+  const slotNames = definition.math.slots(hyper as never) as string[];
+  return {
+    type: definition.type,
+    hyper,
+    scalars,
+    param: values(next, n, specials),
+    grad: values(next, n, specials),
+    slots: Object.fromEntries(slotNames.map((name) => [name, values(next, n, specials, name !== 'expAvg' && name !== 'momentumBuffer')])),
+  };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+function runReference(s: Setup) {
+  const param = s.param.slice();
+  const slots = Object.fromEntries(Object.entries(s.slots).map(([k, v]) => [k, v.slice()]));
+  fusedKernels(s.type, s.hyper)?.({ param, grad: s.grad.slice(), slots, scalars: s.scalars, hyper: s.hyper });
+  return { param, slots };
+}
+
+function runWith(s: Setup, kernels: (type: string, hyper: unknown) => ReturnType<typeof fusedKernels>, copy: (a: Float32Array) => Float32Array) {
+  const param = copy(s.param);
+  const grad = copy(s.grad);
+  const slots = Object.fromEntries(Object.entries(s.slots).map(([k, v]) => [k, copy(v)]));
+  kernels(s.type, s.hyper)?.({ param, grad, slots, scalars: s.scalars, hyper: s.hyper });
+  expect(Array.from(grad), 'gradient untouched').toEqual(Array.from(s.grad));
+  return { param, slots };
+}
+
+describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal the reference kernels bit for bit', () => {
+  let fast: FastKernels;
+  beforeAll(async () => {
+    // Two threads and a tiny parallel threshold, so that the worker path runs on small sizes too.
+    fast = await createFastKernels({ threads: 2, minParallelLength: 8, minResidentLength: 1 });
+  });
+  afterAll(() => fast.close());
+
+  it('ships the bytes assembled from kernels.wat', async () => {
+    const { assemble, render } = await import(new URL('./assemble.mjs', import.meta.url).href);
+    const text = render(await assemble());
+    expect(readFileSync(new URL('./kernels-wasm.ts', import.meta.url), 'utf8')).toBe(text);
+  });
+
+  for (const [name, make] of Object.entries(optimizers)) {
+    it(name, () => {
+      for (const n of SIZES) {
+        for (const seed of [1, 2, 3, 4]) {
+          const step = [1, 2, 10, 1000][seed - 1] as number;
+          const s = setup(make, n, seed * 7919 + n, step);
+          const expected = runReference(s);
+          const variants = {
+            'resident, threads': () => runWith(s, fast.kernels, (a) => fast.from(a)),
+            'not resident (scratch chunks)': () => runWith(s, fastKernels, (a) => a.slice()),
+            'mixed residency': () => {
+              let k = 0;
+              return runWith(s, fast.kernels, (a) => (k++ % 2 === 0 ? fast.from(a) : a.slice()));
+            },
+          };
+          for (const [variant, run] of Object.entries(variants)) {
+            const actual = run();
+            const label = `${name} n=${n} seed=${seed} ${variant}`;
+            sameBits(actual.param, expected.param, `${label} param`);
+            for (const key of Object.keys(expected.slots)) sameBits(actual.slots[key] as Float32Array, expected.slots[key] as Float32Array, `${label} ${key}`);
+            if (variant !== 'not resident (scratch chunks)') {
+              fast.release(actual.param);
+              for (const a of Object.values(actual.slots)) fast.release(a);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('runs whole trajectories equal to the reference (runner, resident slots via fast.ops)', () => {
+    for (const [name, make] of Object.entries(optimizers)) {
+      const trajectories = [fusedKernels, fast.kernels].map((kernels, index) => {
+        const next = random(11);
+        const n = 1003;
+        const init = Float32Array.from({ length: n }, () => next() * 4 - 2);
+        const w = index === 0 ? init : fast.from(init);
+        const runner = new OptimizerRunner({ optimizer: make(), ops: index === 0 ? float32Ops : fast.ops, params: { w }, kernels });
+        for (let step = 0; step < 25; step += 1) {
+          const g = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : (next() - 0.5) * 10 ** (next() * 4 - 3)));
+          runner.step({ w: index === 0 ? g : fast.from(g) });
+        }
+        if (index === 1) for (const slot of Object.values(runner.state.params.w ?? {})) expect(fast.isResident(slot as Float32Array)).toBe(true);
+        return { w, slots: runner.state.params.w ?? {} };
+      });
+      const [reference, actual] = trajectories as [(typeof trajectories)[0], (typeof trajectories)[0]];
+      sameBits(actual.w, reference.w, `${name} trajectory param`);
+      for (const key of Object.keys(reference.slots)) sameBits(actual.slots[key] as Float32Array, reference.slots[key] as Float32Array, `${name} ${key}`);
+    }
+  });
+
+  it('falls back to the reference kernels for the other optimizers', () => {
+    expect(fast.kernels('lamb', {})).toBe(fusedKernels('lamb', {}));
+    expect(fastKernels('rmsprop', {})).toBe(fusedKernels('rmsprop', {}));
+  });
+
+  it('allocates, releases and reuses shared memory', () => {
+    const a = fast.allocate(100_000);
+    const b = fast.allocate(10);
+    expect(fast.isResident(a) && fast.isResident(b)).toBe(true);
+    expect(fast.isResident(new Float32Array(4))).toBe(false);
+    expect(a.every((x) => x === 0)).toBe(true);
+    a.fill(3);
+    fast.release(a);
+    const c = fast.allocate(50_000);
+    expect(c.byteOffset).toBe(a.byteOffset);
+    expect(c.every((x) => x === 0)).toBe(true);
+    fast.release(b);
+    fast.release(c);
+  });
+
+  for (const [label, kernels, ops] of [
+    ['fast kernels (threads, resident slots)', () => fast.kernels, () => fast.ops],
+    ['fastKernels (this thread)', () => fastKernels, () => float32Ops],
+  ] as const) {
+    it(`passes the conformance suite: ${label}`, async () => {
+      const backend: ConformanceBackend<Float32Array> = { ...conformanceBackend, name: `engine (${label})`, kernels: kernels(), ops: ops() };
+      const results = await runSuite(backend, pytorchOptimizerCases());
+      console.log(formatResults(backend.name, results));
+      expect(results.length).toBeGreaterThanOrEqual(40);
+      for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
+    });
+  }
+});

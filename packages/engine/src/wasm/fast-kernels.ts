@@ -1,0 +1,554 @@
+import type { FusedKernel, KernelProvider, Ops } from '@stepsize/core';
+import { fusedKernels } from '../kernels.js';
+import { float32Ops } from '../ops.js';
+import { kernelsWasmBase64 } from './kernels-wasm.js';
+
+/**
+ * WebAssembly SIMD kernels for SGD (with or without momentum), Adam and AdamW,
+ * bit-for-bit equal to the reference kernels in `../kernels.ts` (fast-kernels.test.ts
+ * proves it), optionally split across worker threads that share the WebAssembly memory.
+ *
+ * Arrays that live in the kernels' shared memory ("resident": from `allocate`, `from`
+ * or the returned `ops`) are updated in place with no copy; any other Float32Array is
+ * streamed through a small cache-sized scratch area, chunk by chunk. The last
+ * `length % 4` elements and every other optimizer go to the reference kernels.
+ */
+
+type Arrays = Record<string, Float32Array | undefined>;
+type Flags = Record<string, unknown>;
+type Kernel = FusedKernel<Float32Array>;
+
+/** The slice of the WebAssembly JS API used here (the project's libs declare none; module-scoped). */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+interface WasmModule {
+  readonly __wasmModule?: never;
+}
+declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+};
+
+const PAGE = 65536;
+const CONTROL = 0; // 32 int32 slots per worker
+const CONTROL_SLOTS = 32;
+const MAX_WORKERS = 31; // the control area is 4096 bytes
+const CHUNK = 4096; // floats per scratch array: 5 arrays of 16 KiB stay in L2
+const SCRATCH = 4096;
+const HEAP = 2 * PAGE;
+const MAX_PAGES = 65536;
+const OP_EXIT = 0;
+const OP_ADAM = 1;
+const OP_SGD = 2;
+const OP_STREAM = 3;
+
+interface Exports {
+  adam(...args: number[]): void;
+  sgd(...args: number[]): void;
+  stream(p: number, g: number, m: number, v: number, n: number): void;
+}
+
+function decode(base64: string): Uint8Array {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+let compiled: WasmModule | null | undefined;
+
+/** The compiled module, or null where WebAssembly SIMD or shared memory is unavailable. */
+function compile(): WasmModule | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    const bytes = decode(kernelsWasmBase64);
+    const ok =
+      typeof WebAssembly === 'object' &&
+      typeof SharedArrayBuffer === 'function' &&
+      WebAssembly.validate(bytes) &&
+      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+    compiled = ok ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** Whether this runtime can run the WebAssembly SIMD kernels (otherwise the reference kernels run). */
+export function fastKernelsSupported(): boolean {
+  return compile() !== null;
+}
+
+/** The worker's source: instantiate the module on the shared memory, then serve jobs from its control slots. */
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { module, memory, index } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const i32 = new Int32Array(memory.buffer, ${CONTROL}, 1024);
+const f32 = new Float32Array(memory.buffer, ${CONTROL}, 1024);
+const b = index * ${CONTROL_SLOTS};
+let seen = 0;
+parentPort.postMessage('ready');
+for (;;) {
+  let spins = 0;
+  while (Atomics.load(i32, b) === seen && spins < 20000) spins += 1;
+  if (Atomics.load(i32, b) === seen) { Atomics.wait(i32, b, seen, 1000); continue; }
+  const seq = Atomics.load(i32, b);
+  seen = seq;
+  const op = i32[b + 2];
+  if (op === ${OP_EXIT}) break;
+  let failed = 0;
+  try {
+    if (op === ${OP_ADAM}) ex.adam(i32[b + 3], i32[b + 4], i32[b + 5], i32[b + 6], i32[b + 7], i32[b + 8], i32[b + 9],
+      f32[b + 16], f32[b + 17], f32[b + 18], f32[b + 19], f32[b + 20], f32[b + 21], f32[b + 22], f32[b + 23], f32[b + 24]);
+    else if (op === ${OP_SGD}) ex.sgd(i32[b + 3], i32[b + 4], i32[b + 5], i32[b + 6], i32[b + 7],
+      f32[b + 16], f32[b + 17], f32[b + 18], f32[b + 19], f32[b + 20]);
+    else if (op === ${OP_STREAM}) ex.stream(i32[b + 3], i32[b + 4], i32[b + 5], i32[b + 6], i32[b + 7]);
+  } catch (error) { failed = 1; }
+  i32[b + 10] = failed;
+  Atomics.store(i32, b + 1, seq);
+  Atomics.notify(i32, b + 1);
+}
+`;
+
+interface WorkerHandle {
+  terminate(): Promise<number>;
+  unref(): void;
+  postMessage(value: unknown): void;
+}
+
+/** Options of {@link createFastKernels}. */
+export interface FastKernelOptions {
+  /**
+   * Threads that share one large update: this thread plus `threads - 1` workers
+   * (`node:worker_threads`, Node only). Default: the machine's available parallelism in
+   * Node, 1 elsewhere.
+   */
+  readonly threads?: number;
+  /** Parameters with fewer elements run on this thread alone. Default 262144. */
+  readonly minParallelLength?: number;
+  /** `ops.zerosLike`/`fullLike` place arrays of at least this length in shared memory. Default 1024. */
+  readonly minResidentLength?: number;
+}
+
+/** SIMD kernels with their own shared WebAssembly memory and worker threads. */
+export interface FastKernels {
+  /** The kernel provider: SIMD for `sgd`, `adam`, `adamW`, the reference kernels for the others. */
+  readonly kernels: KernelProvider<Float32Array>;
+  /**
+   * `float32Ops` whose `zerosLike` and `fullLike` allocate in the shared memory, so that
+   * optimizer slots created by an `OptimizerRunner` are updated without copies.
+   */
+  readonly ops: Ops<Float32Array>;
+  /** Threads in use (1 means this thread only). */
+  readonly threads: number;
+  /** Whether WebAssembly SIMD runs (false: every kernel is the reference kernel). */
+  readonly simd: boolean;
+  /** A zero-filled Float32Array in the shared memory (a parameter or gradient to update in place). */
+  allocate(length: number): Float32Array;
+  /** A copy of `values` in the shared memory. */
+  from(values: ArrayLike<number>): Float32Array;
+  /** Whether `array` lives in the shared memory. */
+  isResident(array: Float32Array): boolean;
+  /** Returns an array from `allocate`, `from` or `ops` to the allocator (do not use it afterwards). */
+  release(array: Float32Array): void;
+  /** Stops the worker threads (the kernels keep working on this thread). */
+  close(): Promise<void>;
+  /** @internal Streams Adam's memory traffic (m += g, v += g, p -= g) over resident arrays: the benchmark's limit. */
+  stream(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array): void;
+}
+
+/** A first-fit allocator over [HEAP, memory end), 64-byte blocks. */
+class Heap {
+  private readonly free: Array<[number, number]> = [];
+  private readonly used = new Map<number, number>();
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+
+  constructor(private readonly memory: WasmMemory) {
+    this.buffers.add(memory.buffer);
+    const end = memory.buffer.byteLength;
+    if (end > HEAP) this.free.push([HEAP, end - HEAP]);
+  }
+
+  isResident(array: Float32Array): boolean {
+    return this.buffers.has(array.buffer);
+  }
+
+  allocate(length: number): Float32Array {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`fast kernels: bad length ${length}`);
+    const bytes = Math.max(64, Math.ceil((length * 4) / 64) * 64);
+    let index = this.free.findIndex(([, size]) => size >= bytes);
+    if (index < 0) {
+      const end = this.memory.buffer.byteLength;
+      const last = this.free[this.free.length - 1];
+      const tail = last && last[0] + last[1] === end ? last[1] : 0;
+      const pages = Math.ceil((bytes - tail) / PAGE);
+      if (end / PAGE + pages > MAX_PAGES) throw new RangeError('fast kernels: out of WebAssembly memory (4 GiB)');
+      this.memory.grow(pages);
+      this.buffers.add(this.memory.buffer);
+      if (tail > 0) (last as [number, number])[1] += pages * PAGE;
+      else this.free.push([end, pages * PAGE]);
+      index = this.free.length - 1;
+    }
+    const block = this.free[index] as [number, number];
+    const offset = block[0];
+    if (block[1] === bytes) this.free.splice(index, 1);
+    else {
+      block[0] += bytes;
+      block[1] -= bytes;
+    }
+    this.used.set(offset, bytes);
+    const array = new Float32Array(this.memory.buffer, offset, length);
+    array.fill(0);
+    return array;
+  }
+
+  release(array: Float32Array): void {
+    const offset = array.byteOffset;
+    const bytes = this.used.get(offset);
+    if (bytes === undefined || !this.isResident(array)) return;
+    this.used.delete(offset);
+    let i = 0;
+    while (i < this.free.length && (this.free[i] as [number, number])[0] < offset) i += 1;
+    this.free.splice(i, 0, [offset, bytes]);
+    // Coalesce with the next and the previous block.
+    const here = this.free[i] as [number, number];
+    const next = this.free[i + 1];
+    if (next && here[0] + here[1] === next[0]) {
+      here[1] += next[1];
+      this.free.splice(i + 1, 1);
+    }
+    const previous = this.free[i - 1];
+    if (previous && previous[0] + previous[1] === here[0]) {
+      previous[1] += here[1];
+      this.free.splice(i, 1);
+    }
+  }
+}
+
+const r = Math.fround;
+
+class Engine {
+  readonly memory: WasmMemory;
+  readonly exports: Exports;
+  readonly heap: Heap;
+  readonly i32: Int32Array;
+  readonly f32: Float32Array;
+  readonly scratch: Float32Array[];
+  workers: WorkerHandle[] = [];
+  sequence = 0;
+  minParallelLength = 262144;
+
+  constructor(readonly module: WasmModule) {
+    this.memory = new WebAssembly.Memory({ initial: HEAP / PAGE, maximum: MAX_PAGES, shared: true });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as Exports;
+    this.heap = new Heap(this.memory);
+    this.i32 = new Int32Array(this.memory.buffer, CONTROL, 1024);
+    this.f32 = new Float32Array(this.memory.buffer, CONTROL, 1024);
+    this.scratch = [0, 1, 2, 3, 4].map((k) => new Float32Array(this.memory.buffer, SCRATCH + k * CHUNK * 4, CHUNK));
+  }
+
+  async startWorkers(count: number): Promise<void> {
+    if (count <= 0) return;
+    const { Worker } = await import('node:worker_threads');
+    const ready: Promise<unknown>[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory, index } });
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }),
+      );
+      worker.unref();
+      this.workers.push(worker as unknown as WorkerHandle);
+    }
+    await Promise.all(ready);
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    this.sequence += 1;
+    workers.forEach((_, index) => {
+      const b = index * CONTROL_SLOTS;
+      this.i32[b + 2] = OP_EXIT;
+      Atomics.store(this.i32, b, this.sequence);
+      Atomics.notify(this.i32, b);
+    });
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  /**
+   * Runs `op` over [0, n) of resident pointers on this thread and the workers:
+   * `call(offsetBytes, count)` runs one part here, `post(slot, offsetBytes, count)` fills a worker's slots.
+   */
+  parallel(
+    n: number,
+    call: (offset: number, count: number) => void,
+    post: (b: number, offset: number, count: number) => void,
+  ): void {
+    const parts = this.workers.length + 1;
+    if (parts === 1 || n < this.minParallelLength) {
+      call(0, n);
+      return;
+    }
+    const per = Math.ceil(n / parts / 16) * 16;
+    const sequence = ++this.sequence;
+    const active: number[] = [];
+    for (let w = 0; w < this.workers.length; w += 1) {
+      const start = per * (w + 1);
+      const count = Math.min(per, n - start);
+      if (count <= 0) break;
+      const b = w * CONTROL_SLOTS;
+      post(b, start * 4, count);
+      Atomics.store(this.i32, b, sequence);
+      Atomics.notify(this.i32, b);
+      active.push(b);
+    }
+    call(0, Math.min(per, n));
+    let failed = false;
+    for (const b of active) {
+      let spins = 0;
+      while (Atomics.load(this.i32, b + 1) !== sequence) {
+        spins += 1;
+        if (spins > 1000) Atomics.wait(this.i32, b + 1, Atomics.load(this.i32, b + 1), 10);
+      }
+      if (this.i32[b + 10] !== 0) failed = true;
+    }
+    if (failed) throw new Error('fast kernels: a worker failed');
+  }
+
+  /**
+   * Runs `body(pointers, count)` over [0, n4) of the arrays: resident ones in place, the
+   * others copied through the scratch area chunk by chunk (`outputs` are copied back).
+   */
+  chunked(arrays: Array<Float32Array | undefined>, outputs: boolean[], n4: number, body: (pointers: number[], count: number) => void): void {
+    const pointers = arrays.map(() => 0);
+    for (let start = 0; start < n4; start += CHUNK) {
+      const count = Math.min(CHUNK, n4 - start);
+      arrays.forEach((array, k) => {
+        if (!array) return;
+        if (this.heap.isResident(array)) pointers[k] = array.byteOffset + start * 4;
+        else {
+          const scratch = this.scratch[k] as Float32Array;
+          scratch.set(array.subarray(start, start + count));
+          pointers[k] = scratch.byteOffset;
+        }
+      });
+      body(pointers, count);
+      arrays.forEach((array, k) => {
+        if (array && outputs[k] && !this.heap.isResident(array)) array.set((this.scratch[k] as Float32Array).subarray(0, count), start);
+      });
+    }
+  }
+
+  allResident(arrays: Array<Float32Array | undefined>): boolean {
+    return arrays.every((array) => array === undefined || this.heap.isResident(array));
+  }
+
+  adam: Kernel = (args) => {
+    const { param: p, grad: g, slots, scalars: s, hyper } = args;
+    const h = hyper as Flags;
+    const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = slots as Arrays;
+    if (!m || !v) throw new Error('adam kernel: missing slots');
+    const n = p.length;
+    const n4 = n - (n % 4);
+    const flags =
+      (h.maximize === true ? 1 : 0) | (h.useWeightDecay === true ? 2 : 0) | (h.decoupledWeightDecay === true ? 4 : 0) | (vMax ? 8 : 0);
+    const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon, s.weightDecay, s.decayFactor, s.negativeStepSize, s.biasCorrection2Sqrt].map(
+      (x) => r(x as number),
+    );
+    const arrays = [p, g, m, v, vMax];
+    if (n4 > 0) {
+      const ex = this.exports;
+      if (this.allResident(arrays)) {
+        const vm = vMax ? vMax.byteOffset : 0;
+        this.parallel(
+          n4,
+          (o, count) => ex.adam(p.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, vm + o, count, flags, ...f),
+          (b, o, count) => {
+            const ints = [p.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, vm + o, count, flags];
+            ints.forEach((x, k) => (this.i32[b + 3 + k] = x));
+            f.forEach((x, k) => (this.f32[b + 16 + k] = x));
+            this.i32[b + 2] = OP_ADAM;
+          },
+        );
+      } else {
+        this.chunked(arrays, [true, false, true, true, true], n4, (q, count) =>
+          ex.adam(q[0] as number, q[1] as number, q[2] as number, q[3] as number, q[4] as number, count, flags, ...f),
+        );
+      }
+    }
+    if (n4 < n) this.tail('adam', args, n4);
+  };
+
+  sgd: Kernel = (args) => {
+    const { param: p, grad: g, slots, scalars: s, hyper } = args;
+    const h = hyper as Flags;
+    const buffer = (slots as Arrays).momentumBuffer;
+    const n = p.length;
+    const n4 = n - (n % 4);
+    const flags =
+      (h.maximize === true ? 1 : 0) |
+      (h.useWeightDecay === true ? 2 : 0) |
+      (h.nesterov === true ? 4 : 0) |
+      (h.useDampening === true ? 8 : 0) |
+      (buffer ? 16 : 0);
+    const f = [s.negativeLearningRate, s.weightDecay, s.bufferDecay, s.gradientWeight, s.momentum].map((x) => r(x as number));
+    const arrays = [p, g, buffer];
+    if (n4 > 0) {
+      const ex = this.exports;
+      if (this.allResident(arrays)) {
+        const bo = buffer ? buffer.byteOffset : 0;
+        this.parallel(
+          n4,
+          (o, count) => ex.sgd(p.byteOffset + o, g.byteOffset + o, bo + o, count, flags, ...f),
+          (b, o, count) => {
+            const ints = [p.byteOffset + o, g.byteOffset + o, bo + o, count, flags];
+            ints.forEach((x, k) => (this.i32[b + 3 + k] = x));
+            f.forEach((x, k) => (this.f32[b + 16 + k] = x));
+            this.i32[b + 2] = OP_SGD;
+          },
+        );
+      } else {
+        this.chunked(arrays, [true, false, true], n4, (q, count) =>
+          ex.sgd(q[0] as number, q[1] as number, q[2] as number, count, flags, ...f),
+        );
+      }
+    }
+    if (n4 < n) this.tail('sgd', args, n4);
+  };
+
+  /** The last `length % 4` elements through the reference kernel. */
+  tail(type: string, args: Parameters<Kernel>[0], from: number): void {
+    const slots: Record<string, Float32Array> = {};
+    for (const [key, value] of Object.entries(args.slots as Arrays)) if (value) slots[key] = value.subarray(from);
+    (fusedKernels(type, args.hyper) as Kernel)({ ...args, param: args.param.subarray(from), grad: args.grad.subarray(from), slots });
+  }
+
+  stream(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array): void {
+    if (!this.allResident([p, g, m, v])) throw new Error('fast kernels: stream needs resident arrays');
+    const n = p.length - (p.length % 4);
+    this.parallel(
+      n,
+      (o, count) => this.exports.stream(p.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, count),
+      (b, o, count) => {
+        [p.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, count].forEach((x, k) => (this.i32[b + 3 + k] = x));
+        this.i32[b + 2] = OP_STREAM;
+      },
+    );
+  }
+
+  provider(): KernelProvider<Float32Array> {
+    const own: Record<string, Kernel> = { sgd: this.sgd, adam: this.adam, adamW: this.adam };
+    return (type, hyper) => own[type] ?? fusedKernels(type, hyper);
+  }
+}
+
+function residentOps(allocate: (length: number) => Float32Array, minLength: number): Ops<Float32Array> {
+  return {
+    ...float32Ops,
+    zerosLike: (x) => (x.length >= minLength ? allocate(x.length) : new Float32Array(x.length)),
+    fullLike: (x, value) => (x.length >= minLength ? allocate(x.length) : new Float32Array(x.length)).fill(value[0] as number),
+  };
+}
+
+/**
+ * Creates SIMD WebAssembly kernels for SGD, Adam and AdamW (bit-for-bit equal to
+ * {@link fusedKernels}, which they fall back to for other optimizers, for the last
+ * `length % 4` elements and where WebAssembly SIMD or `SharedArrayBuffer` is missing),
+ * with their own shared memory and, in Node, `threads - 1` worker threads that split
+ * large parameters with this thread.
+ *
+ * For the full speed, keep parameters, gradients and optimizer slots in the shared
+ * memory: allocate them with `allocate`/`from` and pass `ops` to the runner (its slots
+ * are then allocated there too). Other Float32Arrays work as well, copied through a
+ * cache-sized scratch area on this thread.
+ *
+ * @example
+ * ```ts
+ * const fast = await createFastKernels({ threads: 2 });
+ * const w = fast.from(initialWeights);
+ * const runner = new OptimizerRunner({ optimizer: adamW(), ops: fast.ops, params: { w }, kernels: fast.kernels });
+ * runner.step({ w: gradient });
+ * await fast.close();
+ * ```
+ */
+export async function createFastKernels(options: FastKernelOptions = {}): Promise<FastKernels> {
+  const module = compile();
+  if (!module) {
+    return {
+      kernels: fusedKernels,
+      ops: float32Ops,
+      threads: 1,
+      simd: false,
+      allocate: (length) => new Float32Array(length),
+      from: (values) => Float32Array.from(values),
+      isResident: () => false,
+      release: () => {},
+      close: async () => {},
+      stream: (p, g, m, v) => {
+        for (let i = 0; i < p.length; i += 1) {
+          const gi = g[i] as number;
+          m[i] = (m[i] as number) + gi;
+          v[i] = (v[i] as number) + gi;
+          p[i] = (p[i] as number) - gi;
+        }
+      },
+    };
+  }
+  const engine = new Engine(module);
+  if (options.minParallelLength !== undefined) engine.minParallelLength = options.minParallelLength;
+  let threads = options.threads;
+  if (threads === undefined) {
+    const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+    threads = isNode ? (await import('node:os')).availableParallelism() : 1;
+  }
+  threads = Math.max(1, Math.min(MAX_WORKERS + 1, Math.floor(threads)));
+  await engine.startWorkers(threads - 1);
+  const allocate = (length: number): Float32Array => engine.heap.allocate(length);
+  return {
+    kernels: engine.provider(),
+    ops: residentOps(allocate, options.minResidentLength ?? 1024),
+    threads,
+    simd: true,
+    allocate,
+    from: (values) => {
+      const array = allocate(values.length);
+      array.set(values);
+      return array;
+    },
+    isResident: (array) => engine.heap.isResident(array),
+    release: (array) => engine.heap.release(array),
+    close: () => engine.close(),
+    stream: (p, g, m, v) => engine.stream(p, g, m, v),
+  };
+}
+
+let shared: KernelProvider<Float32Array> | undefined;
+
+/**
+ * A ready-made provider: the SIMD kernels for `sgd`, `adam` and `adamW` on this thread
+ * (Float32Arrays of any origin, streamed through a cache-sized scratch area), the
+ * reference {@link fusedKernels} for the others and wherever WebAssembly SIMD is missing.
+ * Bit-for-bit equal to `fusedKernels`. For in-place updates and threads, use
+ * {@link createFastKernels}.
+ *
+ * @example
+ * ```ts
+ * const runner = new OptimizerRunner({ optimizer: adam(), ops: float32Ops, params, kernels: fastKernels });
+ * ```
+ */
+export const fastKernels: KernelProvider<Float32Array> = (type, hyper) => {
+  if (!shared) {
+    const module = compile();
+    shared = module ? new Engine(module).provider() : fusedKernels;
+  }
+  return shared(type, hyper);
+};

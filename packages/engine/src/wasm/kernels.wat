@@ -1,0 +1,218 @@
+;; SIMD optimizer kernels for @stepsize/engine (assembled by assemble.mjs into kernels-wasm.ts).
+;;
+;; Every kernel mirrors its reference in ../kernels.ts operation for operation:
+;; an operation the reference rounds once to float32 (Math.fround of a float32
+;; product, quotient, sum or square root, all correctly rounded) is the matching
+;; f32x4 instruction; a multiply-add the reference computes in float64 and then
+;; rounds (r(a + b * c)) is computed here in f64x2 lanes (promote, mul, add,
+;; demote), which is the same single rounding. Pointers are byte offsets into
+;; the shared memory; n is a multiple of 4 (the caller does the tail).
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; Helpers below are written out inline in the loops (Node 20's V8 does not inline wasm
+  ;; calls). HI(x) moves lanes 2-3 to lanes 0-1: (i8x16.shuffle 8..15 8..15 x x); JOIN(lo, hi)
+  ;; packs two demoted halves: (i8x16.shuffle 0..7 16..23 lo hi).
+
+  ;; Adam and AdamW. flags: 1 maximize, 2 weight decay, 4 decoupled (AdamW), 8 amsgrad (vmax).
+  (func (export "adam")
+    (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $vmax i32) (param $n i32) (param $flags i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $eps f32)
+    (param $wd f32) (param $decay f32) (param $step f32) (param $bc2 f32)
+    (local $o i32) (local $end i32)
+    (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $EPS v128)
+    (local $WD v128) (local $DECAY v128) (local $STEP v128) (local $BC2 v128)
+    (local $pv v128) (local $gv v128) (local $gl v128) (local $gh v128) (local $t v128) (local $a v128)
+    (local $mi v128) (local $vi v128) (local $x v128)
+    (local $maximize i32) (local $l2 i32) (local $decoupled i32) (local $amsgrad i32)
+    (local.set $B1 (f32x4.splat (local.get $b1)))
+    (local.set $C1 (f64x2.splat (f64.promote_f32 (local.get $c1))))
+    (local.set $B2 (f32x4.splat (local.get $b2)))
+    (local.set $C2 (f32x4.splat (local.get $c2)))
+    (local.set $EPS (f32x4.splat (local.get $eps)))
+    (local.set $WD (f64x2.splat (f64.promote_f32 (local.get $wd))))
+    (local.set $DECAY (f32x4.splat (local.get $decay)))
+    (local.set $STEP (f32x4.splat (local.get $step)))
+    (local.set $BC2 (f32x4.splat (local.get $bc2)))
+    (local.set $maximize (i32.and (local.get $flags) (i32.const 1)))
+    (local.set $l2 (i32.eq (i32.and (local.get $flags) (i32.const 6)) (i32.const 2)))
+    (local.set $decoupled (i32.eq (i32.and (local.get $flags) (i32.const 6)) (i32.const 6)))
+    (local.set $amsgrad (i32.and (local.get $flags) (i32.const 8)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $o))))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+        (if (local.get $maximize) (then (local.set $gv (f32x4.neg (local.get $gv)))))
+        (if (local.get $decoupled) (then (local.set $pv (f32x4.mul (local.get $pv) (local.get $DECAY)))))
+        (if (local.get $l2)
+          (then
+            ;; g = r(g + p * wd)
+            (local.set $gv
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero
+                  (f64x2.add (f64x2.promote_low_f32x4 (local.get $gv))
+                    (f64x2.mul (f64x2.promote_low_f32x4 (local.get $pv)) (local.get $WD))))
+                (f32x4.demote_f64x2_zero
+                  (f64x2.add
+                    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $gv) (local.get $gv)))
+                    (f64x2.mul
+                      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pv) (local.get $pv)))
+                      (local.get $WD))))))))
+        (local.set $gl (f64x2.promote_low_f32x4 (local.get $gv)))
+        (local.set $gh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $gv) (local.get $gv))))
+        ;; mi = r(r(m * b1) + g * c1)
+        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
+        (local.set $mi
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.add (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.mul (local.get $gl) (local.get $C1))))
+            (f32x4.demote_f64x2_zero
+              (f64x2.add
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
+                (f64x2.mul (local.get $gh) (local.get $C1))))))
+        ;; vi = r(r(v * b2) + r(g * c2) * g)
+        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
+        (local.set $t (f32x4.mul (local.get $gv) (local.get $C2)))
+        (local.set $vi
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.add (f64x2.promote_low_f32x4 (local.get $a))
+                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $t)) (local.get $gl))))
+            (f32x4.demote_f64x2_zero
+              (f64x2.add
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
+                (f64x2.mul
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t)))
+                  (local.get $gh))))))
+        (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
+        (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
+        (if (local.get $amsgrad)
+          (then
+            ;; vi = max32(vmax, vi): x > y ? x : y, NaN if either is NaN
+            (local.set $x (v128.load (i32.add (local.get $vmax) (local.get $o))))
+            (local.set $vi
+              (v128.bitselect
+                (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000)
+                (v128.bitselect (local.get $x) (local.get $vi) (f32x4.gt (local.get $x) (local.get $vi)))
+                (v128.or (f32x4.ne (local.get $x) (local.get $x)) (f32x4.ne (local.get $vi) (local.get $vi)))))
+            (v128.store (i32.add (local.get $vmax) (local.get $o)) (local.get $vi))))
+        ;; p = r(p + r(r(mi * step) / r(r(r(sqrt(vi)) / bc2) + eps)))
+        (v128.store (i32.add (local.get $p) (local.get $o))
+          (f32x4.add (local.get $pv)
+            (f32x4.div
+              (f32x4.mul (local.get $mi) (local.get $STEP))
+              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $BC2)) (local.get $EPS)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next))))
+
+  ;; SGD. flags: 1 maximize, 2 weight decay, 4 nesterov, 8 dampening, 16 momentum buffer.
+  (func (export "sgd")
+    (param $p i32) (param $g i32) (param $buf i32) (param $n i32) (param $flags i32)
+    (param $lr f32) (param $wd f32) (param $decay f32) (param $weight f32) (param $momentum f32)
+    (local $o i32) (local $end i32)
+    (local $LR v128) (local $WD v128) (local $DECAY v128) (local $WEIGHT v128) (local $MOMENTUM v128)
+    (local $pv v128) (local $d v128) (local $b v128)
+    (local $maximize i32) (local $l2 i32) (local $nesterov i32) (local $dampening i32) (local $buffer i32)
+    (local.set $LR (f64x2.splat (f64.promote_f32 (local.get $lr))))
+    (local.set $WD (f64x2.splat (f64.promote_f32 (local.get $wd))))
+    (local.set $DECAY (f32x4.splat (local.get $decay)))
+    (local.set $WEIGHT (f64x2.splat (f64.promote_f32 (local.get $weight))))
+    (local.set $MOMENTUM (f64x2.splat (f64.promote_f32 (local.get $momentum))))
+    (local.set $maximize (i32.and (local.get $flags) (i32.const 1)))
+    (local.set $l2 (i32.and (local.get $flags) (i32.const 2)))
+    (local.set $nesterov (i32.and (local.get $flags) (i32.const 4)))
+    (local.set $dampening (i32.and (local.get $flags) (i32.const 8)))
+    (local.set $buffer (i32.and (local.get $flags) (i32.const 16)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $o))))
+        (local.set $d (v128.load (i32.add (local.get $g) (local.get $o))))
+        (if (local.get $maximize) (then (local.set $d (f32x4.neg (local.get $d)))))
+        (if (local.get $l2)
+          (then
+            ;; d = r(d + p * wd)
+            (local.set $d
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero
+                  (f64x2.add (f64x2.promote_low_f32x4 (local.get $d))
+                    (f64x2.mul (f64x2.promote_low_f32x4 (local.get $pv)) (local.get $WD))))
+                (f32x4.demote_f64x2_zero
+                  (f64x2.add
+                    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))
+                    (f64x2.mul
+                      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pv) (local.get $pv)))
+                      (local.get $WD))))))))
+        (if (local.get $buffer)
+          (then
+            (local.set $b (f32x4.mul (v128.load (i32.add (local.get $buf) (local.get $o))) (local.get $DECAY)))
+            (if (local.get $dampening)
+              (then
+                ;; b = r(r(b * decay) + d * weight)
+                (local.set $b
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                    (f32x4.demote_f64x2_zero
+                      (f64x2.add (f64x2.promote_low_f32x4 (local.get $b))
+                        (f64x2.mul (f64x2.promote_low_f32x4 (local.get $d)) (local.get $WEIGHT))))
+                    (f32x4.demote_f64x2_zero
+                      (f64x2.add
+                        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $b) (local.get $b)))
+                        (f64x2.mul
+                          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))
+                          (local.get $WEIGHT)))))))
+              (else (local.set $b (f32x4.add (local.get $b) (local.get $d)))))
+            (v128.store (i32.add (local.get $buf) (local.get $o)) (local.get $b))
+            (if (local.get $nesterov)
+              (then
+                ;; d = r(d + b * momentum)
+                (local.set $d
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                    (f32x4.demote_f64x2_zero
+                      (f64x2.add (f64x2.promote_low_f32x4 (local.get $d))
+                        (f64x2.mul (f64x2.promote_low_f32x4 (local.get $b)) (local.get $MOMENTUM))))
+                    (f32x4.demote_f64x2_zero
+                      (f64x2.add
+                        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))
+                        (f64x2.mul
+                          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $b) (local.get $b)))
+                          (local.get $MOMENTUM)))))))
+              (else (local.set $d (local.get $b))))))
+        ;; p = r(p + d * lr)
+        (v128.store (i32.add (local.get $p) (local.get $o))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.add (f64x2.promote_low_f32x4 (local.get $pv))
+                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $d)) (local.get $LR))))
+            (f32x4.demote_f64x2_zero
+              (f64x2.add
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pv) (local.get $pv)))
+                (f64x2.mul
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))
+                  (local.get $LR))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next))))
+
+  ;; Adam's memory traffic with the cheapest arithmetic (m += g, v += g, p -= g), for the
+  ;; benchmark's streaming limit.
+  (func (export "stream") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (local $o i32) (local $end i32) (local $gv v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+        (v128.store (i32.add (local.get $m) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $gv)))
+        (v128.store (i32.add (local.get $v) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $gv)))
+        (v128.store (i32.add (local.get $p) (local.get $o))
+          (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $gv)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next))))
+)
