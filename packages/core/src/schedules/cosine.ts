@@ -88,25 +88,46 @@ export interface CosineRestartsOptions {
   readonly peakDecay?: number;
 }
 
-/** Where step `t` falls in a geometric sequence of periods: cycle index, position in it, its length. */
+/**
+ * Where step `t` falls in a geometric sequence of periods: cycle index, start,
+ * position in it (0 <= position < period) and its length. O(1): a logarithm and
+ * a bounded number of corrections, whatever the options.
+ */
 export function locateCycle(
   t: number,
   firstPeriod: number,
   multiplier: number,
 ): { cycle: number; start: number; position: number; period: number } {
+  let cycle: number;
+  let start: number;
+  let period: number;
   if (multiplier === 1) {
-    const cycle = Math.floor(t / firstPeriod);
-    const start = cycle * firstPeriod;
-    return { cycle, start, position: t - start, period: firstPeriod };
+    cycle = Math.floor(t / firstPeriod);
+    start = cycle * firstPeriod;
+    period = firstPeriod;
+  } else {
+    const startOf = (i: number): number => (firstPeriod * (multiplier ** i - 1)) / (multiplier - 1);
+    cycle = Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log(multiplier)));
+    // The logarithm can land a cycle off at a boundary; fix it exactly. Bounded, as everything
+    // here: a few corrections always suffice for the options' range, and nothing can hang.
+    for (let fix = 0; fix < 4 && cycle > 0 && startOf(cycle) > t; fix += 1) cycle -= 1;
+    for (let fix = 0; fix < 4 && startOf(cycle + 1) <= t; fix += 1) cycle += 1;
+    start = startOf(cycle);
+    period = firstPeriod * multiplier ** cycle;
   }
-  const startOf = (i: number): number => (firstPeriod * (multiplier ** i - 1)) / (multiplier - 1);
-  let cycle = Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log(multiplier)));
-  // The logarithm can land a cycle off at a boundary; fix it exactly. Bounded: where the cycle
-  // starts are closer together than double precision can tell apart, the estimate stands.
-  for (let fix = 0; fix < 4 && cycle > 0 && startOf(cycle) > t; fix += 1) cycle -= 1;
-  for (let fix = 0; fix < 4 && startOf(cycle + 1) <= t; fix += 1) cycle += 1;
-  const start = startOf(cycle);
-  return { cycle, start, position: t - start, period: firstPeriod * multiplier ** cycle };
+  // At far steps start and period are rounded separately, and t can land just past
+  // start + period (or before start): move to the cycle the position says, so 0 <= position < period.
+  for (let fix = 0; fix < 2 && t - start >= period; fix += 1) {
+    cycle += 1;
+    start += period;
+    period *= multiplier;
+  }
+  for (let fix = 0; fix < 2 && t < start && cycle > 0; fix += 1) {
+    cycle -= 1;
+    period /= multiplier;
+    start -= period;
+  }
+  return { cycle, start, position: t - start, period };
 }
 
 export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOptions>>({

@@ -60,8 +60,14 @@ export const cyclicDefinition = defineSchedule<CyclicResolved>({
     const totalSize = stepSizeUp + (stepSizeDown as number);
     const stepRatio = stepSizeUp / totalSize;
     const height = maxValue - baseValue;
+    // A gamma of 1 never scales: 1 ** Infinity is NaN, and the cycle count is infinite at far
+    // steps when the step sizes are tiny.
     const scale =
-      mode === 'triangular' ? () => 1 : mode === 'triangular2' ? (x: number) => 1 / 2 ** (x - 1) : (x: number) => gamma ** x;
+      mode === 'triangular' || (mode === 'expRange' && gamma === 1)
+        ? () => 1
+        : mode === 'triangular2'
+          ? (x: number) => 1 / 2 ** (x - 1)
+          : (x: number) => gamma ** x;
     const byCycle = scaleMode === 'cycle';
     return {
       value: (t) => {

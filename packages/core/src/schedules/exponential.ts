@@ -16,7 +16,8 @@ export const exponentialDefinition = defineSchedule<ExponentialOptions>({
     initialValue: { kind: 'number', min: 0, description: 'value at step 0' },
     gamma: { kind: 'number', min: 0, description: 'per-step multiplier' },
   },
-  build: ({ initialValue, gamma }) => ({ value: (t) => initialValue * gamma ** t }),
+  // A zero start stays 0 (with gamma > 1, 0 * Infinity would be NaN at far steps).
+  build: ({ initialValue, gamma }) => ({ value: initialValue === 0 ? () => 0 : (t) => initialValue * gamma ** t }),
 });
 
 /**

@@ -81,10 +81,11 @@ export const inverseSqrtDefinition = defineSchedule<Required<Omit<InverseSqrtOpt
     const scale = timescale as number;
     return {
       value: (t) => {
-        if (t < warmupSteps) return initialValue * (t / Math.max(1, warmupSteps));
-        // (t - warmupSteps) is exact for integer steps; adding 1 after the division keeps the
-        // precision of a tiny or huge timescale (t - warmupSteps + timescale would lose it).
-        return initialValue / Math.sqrt((t - warmupSteps) / scale + 1);
+        if (t < warmupSteps) return (initialValue * t) / Math.max(1, warmupSteps);
+        // Hugging Face adds shift = timescale - warmupSteps to t; t - warmupSteps first is exact
+        // (integers below 2^53), so the sum is the same for integer timescales and is not lost
+        // when the timescale is tiny next to a huge warmup (where the shift rounds to -warmupSteps).
+        return initialValue / Math.sqrt((t - warmupSteps + scale) / scale);
       },
     };
   },

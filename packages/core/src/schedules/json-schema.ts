@@ -1,12 +1,16 @@
 import { scheduleDefinitions } from './catalogue.js';
-import type { OptionSpec } from './options.js';
+import { MAX_OPTION_MAGNITUDE, type OptionSpec } from './options.js';
 
 type JSONSchema = Record<string, unknown>;
 
-function numberBounds(spec: { min?: number; exclusiveMin?: true; max?: number; exclusiveMax?: true }): JSONSchema {
+/** The descriptor's range; where it sets no bound, the parser's own (safe integers, MAX_OPTION_MAGNITUDE). */
+function numberBounds(spec: { integer?: true; min?: number; exclusiveMin?: true; max?: number; exclusiveMax?: true }): JSONSchema {
+  const limit = spec.integer ? Number.MAX_SAFE_INTEGER : MAX_OPTION_MAGNITUDE;
   const out: JSONSchema = {};
   if (spec.min !== undefined) out[spec.exclusiveMin ? 'exclusiveMinimum' : 'minimum'] = spec.min;
+  else out.minimum = -limit;
   if (spec.max !== undefined) out[spec.exclusiveMax ? 'exclusiveMaximum' : 'maximum'] = spec.max;
+  else out.maximum = limit;
   return out;
 }
 

@@ -1,13 +1,17 @@
-import { childPath, fail, isPlainObject, readOptions, type OptionSpec } from './options.js';
+import { MAX_OPTION_MAGNITUDE, childPath, fail, isPlainObject, readOptions, type OptionSpec } from './options.js';
 import { createSchedule, defineSchedule, type Schedule, type ScheduleSignal } from './schedule.js';
 
-/** Reads a state object with the option machinery (numbers, ranges, no unknown keys). */
+/**
+ * Reads a state object with the option machinery (numbers, ranges, no unknown keys).
+ * State is data (observed metrics, sums of squared norms): any finite magnitude.
+ */
 function readState<S>(specs: Record<string, OptionSpec>, input: unknown, path: string): S {
   if (!isPlainObject(input)) fail(path, 'must be a state object', input);
   return readOptions(specs, input, {
     mode: 'json',
     path,
     readSchedule: (value, at) => fail(at, 'cannot hold a schedule', value),
+    anyMagnitude: true,
   }) as S;
 }
 
@@ -152,7 +156,10 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions): Schedule {
 export interface AdaGradNormOptions {
   /** The rate scale η (Ward et al. 2019). */
   readonly initialValue: number;
-  /** b0 in [1e-150, 1e150] (b0² stays a normal double): the accumulator starts at b0². Default 1, so the value starts at `initialValue`. */
+  /**
+   * b0 in [1e-150, 1e150] (b0² stays a normal double), with `initialValue / b0` at most 1e280:
+   * the accumulator starts at b0². Default 1, so the value starts at `initialValue`.
+   */
   readonly initialNorm?: number;
 }
 
@@ -168,6 +175,14 @@ export const adaGradNormDefinition = defineSchedule<Required<AdaGradNormOptions>
   options: {
     initialValue: { kind: 'number', min: 0, description: 'the rate scale' },
     initialNorm: { kind: 'number', min: 1e-150, max: 1e150, default: 1, description: 'b0: the accumulator starts at b0^2 (b0 in [1e-150, 1e150], so b0^2 stays a normal double)' },
+  },
+  check: (o, path) => {
+    // The value is at most initialValue / initialNorm (the accumulator only grows): like an
+    // option, it must stay within the options' magnitude bound.
+    const start = o.initialValue / o.initialNorm;
+    if (start > MAX_OPTION_MAGNITUDE) {
+      fail(`${path}.initialNorm`, `must keep the starting value initialValue / initialNorm (${start}) at most ${MAX_OPTION_MAGNITUDE}`, o.initialNorm);
+    }
   },
   state: {
     initial: (o) => ({ accumulator: o.initialNorm ** 2 }),

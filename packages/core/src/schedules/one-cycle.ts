@@ -1,4 +1,4 @@
-import { fail } from './options.js';
+import { MAX_OPTION_MAGNITUDE, fail } from './options.js';
 import { cosineInterpolate } from './cosine.js';
 import { createSchedule, defineSchedule, type Schedule } from './schedule.js';
 
@@ -80,9 +80,9 @@ function phasedValue(phases: readonly Phase[], strategy: 'cos' | 'linear', total
 export interface OneCycleOptions extends OneCyclePhaseOptions {
   /** Peak value (PyTorch `max_lr`). */
   readonly maxValue: number;
-  /** Start value is `maxValue / divFactor` (> 0). Default 25. */
+  /** Start value is `maxValue / divFactor` (> 0; the start value must be at most 1e280). Default 25. */
   readonly divFactor?: number;
-  /** End value is `maxValue / divFactor / finalDivFactor` (> 0). Default 1e4. */
+  /** End value is `maxValue / divFactor / finalDivFactor` (> 0; the end value must be at most 1e280). Default 1e4. */
   readonly finalDivFactor?: number;
 }
 
@@ -102,7 +102,19 @@ export const oneCycleDefinition = defineSchedule<Required<OneCycleOptions>>({
       description: 'end = start / finalDivFactor',
     },
   },
-  check: checkPhases,
+  check: (o, path) => {
+    checkPhases(o, path);
+    // The start and end values are options in all but name: they keep the options' magnitude
+    // bound, so the interpolation between them stays finite (a tiny divFactor would overflow).
+    const initial = o.maxValue / o.divFactor;
+    if (initial > MAX_OPTION_MAGNITUDE) {
+      fail(`${path}.divFactor`, `must keep the start value maxValue / divFactor (${initial}) at most ${MAX_OPTION_MAGNITUDE}`, o.divFactor);
+    }
+    const end = initial / o.finalDivFactor;
+    if (end > MAX_OPTION_MAGNITUDE) {
+      fail(`${path}.finalDivFactor`, `must keep the end value maxValue / divFactor / finalDivFactor (${end}) at most ${MAX_OPTION_MAGNITUDE}`, o.finalDivFactor);
+    }
+  },
   build: ({ maxValue, totalSteps, pctStart, annealStrategy, threePhase, divFactor, finalDivFactor }) => {
     const initial = maxValue / divFactor;
     const minimum = initial / finalDivFactor;

@@ -94,6 +94,12 @@ export interface ReadContext {
   readonly path: string;
   /** Turns a nested spec into a schedule (JSON mode) or checks a schedule object (code mode). */
   readonly readSchedule: (input: unknown, path: string) => Schedule;
+  /**
+   * Accept any finite magnitude instead of at most {@link MAX_OPTION_MAGNITUDE}:
+   * for metric-driven state (an observed metric, a sum of squared gradient
+   * norms), which is data rather than an option and must round-trip whatever it is.
+   */
+  readonly anyMagnitude?: true;
 }
 
 /** Keys that can never be option names: they would reach or shadow `Object.prototype`. */
@@ -146,22 +152,26 @@ export function fail(path: string, problem: string, value: unknown): never {
 }
 
 /**
- * Largest magnitude of a number option: products with a step (up to 2^53) and
- * with one another then stay finite. No schedule needs a larger one.
+ * Largest magnitude of a number option (1e280): products with a step (up to
+ * 2^53) and sums and differences of options then stay finite. No schedule
+ * needs a larger one. Metric-driven state is not capped.
  */
 export const MAX_OPTION_MAGNITUDE = 1e280;
 
-function checkMagnitude(value: number, path: string): number {
-  if (Math.abs(value) > MAX_OPTION_MAGNITUDE) fail(path, `must be at most ${MAX_OPTION_MAGNITUDE} in magnitude (larger values overflow intermediate results)`, value);
+/** Refuses a magnitude above the cap (unless `anyMagnitude`) and turns -0 into 0. */
+function checkMagnitude(value: number, path: string, context: ReadContext): number {
+  if (!context.anyMagnitude && Math.abs(value) > MAX_OPTION_MAGNITUDE) {
+    fail(path, `must be at most ${MAX_OPTION_MAGNITUDE} in magnitude (larger values overflow intermediate results)`, value);
+  }
   return value + 0; // -0 becomes 0: JSON has no -0, so specs round-trip exactly
 }
 
-function readNumber(spec: NumberOption, value: unknown, path: string): number {
+function readNumber(spec: NumberOption, value: unknown, path: string, context: ReadContext): number {
   if (typeof value !== 'number' || !inRange(value, spec)) fail(path, `must be ${describeRange(spec)}`, value);
-  return checkMagnitude(value, path);
+  return checkMagnitude(value, path, context);
 }
 
-function readNumberList(spec: NumberListOption, value: unknown, path: string): number[] {
+function readNumberList(spec: NumberListOption, value: unknown, path: string, context: ReadContext): number[] {
   const rule = describeRange(spec);
   if (!Array.isArray(value)) fail(path, `must be an array whose elements are each ${rule}`, value);
   const minLength = spec.minLength ?? 0;
@@ -173,7 +183,7 @@ function readNumberList(spec: NumberListOption, value: unknown, path: string): n
     const item: unknown = value[i];
     const itemPath = childPath(path, i);
     if (typeof item !== 'number' || !inRange(item, spec)) fail(itemPath, `must be ${rule}`, item);
-    checkMagnitude(item, itemPath);
+    checkMagnitude(item, itemPath, context);
     const previous = out[i - 1];
     if (previous !== undefined && spec.order === 'increasing' && item <= previous) {
       fail(itemPath, `must be greater than the element before it (${previous}): the list must be strictly increasing`, item);
@@ -189,9 +199,9 @@ function readNumberList(spec: NumberListOption, value: unknown, path: string): n
 function readOne(spec: OptionSpec, value: unknown, path: string, context: ReadContext): unknown {
   switch (spec.kind) {
     case 'number':
-      return readNumber(spec, value, path);
+      return readNumber(spec, value, path, context);
     case 'numberList':
-      return readNumberList(spec, value, path);
+      return readNumberList(spec, value, path, context);
     case 'boolean':
       if (typeof value !== 'boolean') fail(path, 'must be true or false', value);
       return value;
@@ -205,7 +215,7 @@ function readOne(spec: OptionSpec, value: unknown, path: string, context: ReadCo
     case 'hyperparameter':
       if (typeof value === 'number') {
         if (!inRange(value, spec)) fail(path, `must be ${describeRange(spec)} or a schedule`, value);
-        return checkMagnitude(value, path);
+        return checkMagnitude(value, path, context);
       }
       if (context.mode === 'json' && !isPlainObject(value)) {
         fail(path, `must be ${describeRange(spec)} or a schedule spec object`, value);

@@ -142,12 +142,17 @@ function checkSignal(signal: unknown, type: string): asserts signal is ScheduleS
   }
 }
 
-/** Turns validated options into the public callable schedule. */
-/** Deepest nesting of schedules (JSON specs and code alike), so serializing never overflows the stack. */
+/**
+ * Deepest nesting of schedules, JSON specs and code alike: a leaf wrapped in at
+ * most 64 composites, so parsing and `toJSON` never come near the stack limit.
+ */
 export const MAX_NESTING_DEPTH = 64;
 const depths = new WeakMap<object, number>();
 
-/** 1 + the depth of the deepest schedule among the options (0 for a leaf); refuses nesting past the limit. */
+/**
+ * Levels of schedules in a new schedule with these options: 1 for a leaf, 1 +
+ * the deepest part for a composite. Refuses nesting past {@link MAX_NESTING_DEPTH}.
+ */
 function nestingDepth(type: string, options: unknown): number {
   let deepest = 0;
   for (const value of Object.values(options as Record<string, unknown>)) {
@@ -157,11 +162,12 @@ function nestingDepth(type: string, options: unknown): number {
   }
   // As in JSON: a leaf wrapped in at most MAX_NESTING_DEPTH composites.
   if (deepest > MAX_NESTING_DEPTH) {
-    throw new StepsizeError(`${type} options`, `nest schedules deeper than ${MAX_NESTING_DEPTH} levels`, deepest);
+    fail(`${type} options`, `would nest schedules deeper than ${MAX_NESTING_DEPTH} levels, the limit of JSON specs (levels of the deepest part given)`, deepest);
   }
   return deepest + 1;
 }
 
+/** Turns validated options into the public callable schedule. */
 function instantiate<O, S>(definition: ScheduleDefinition<O, S>, options: O, state: S): Schedule {
   const depth = nestingDepth(definition.type, options);
   const runtime = definition.build(options, state);

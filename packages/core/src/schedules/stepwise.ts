@@ -20,7 +20,8 @@ export const stepDecayDefinition = defineSchedule<Required<StepDecayOptions>>({
     gamma: { kind: 'number', min: 0, default: 0.1, description: 'multiplier applied every stepSize steps' },
   },
   build: ({ initialValue, stepSize, gamma }) => ({
-    value: (t) => initialValue * gamma ** Math.floor(t / stepSize),
+    // A zero start stays 0 (with gamma > 1, 0 * Infinity would be NaN at far steps).
+    value: initialValue === 0 ? () => 0 : (t) => initialValue * gamma ** Math.floor(t / stepSize),
   }),
 });
 
@@ -82,7 +83,8 @@ export const multiStepDefinition = defineSchedule<Required<MultiStepOptions>>({
     gamma: { kind: 'number', min: 0, default: 0.1, description: 'multiplier applied at each milestone' },
   },
   build: ({ initialValue, milestones, gamma }) => ({
-    value: (t) => initialValue * gamma ** countBoundaries(milestones, t, true),
+    // A zero start stays 0 (with gamma > 1, 0 * Infinity would be NaN past many milestones).
+    value: initialValue === 0 ? () => 0 : (t) => initialValue * gamma ** countBoundaries(milestones, t, true),
   }),
 });
 

@@ -1,5 +1,8 @@
 /** fast-check arbitraries of valid schedule specs, one per JSON type (test support). */
 import fc from 'fast-check';
+import { scheduleDefinitions } from '../catalogue.js';
+import { inRange, type OptionSpec } from '../options.js';
+import type { AnyScheduleDefinition } from '../schedule.js';
 
 type Spec = Record<string, unknown>;
 
@@ -163,3 +166,68 @@ export function compositeArbitraries(child: fc.Arbitrary<Spec>): Record<string, 
     scale: fc.record({ type: fc.constant('scale'), schedule: child, factor: value }),
   };
 }
+
+/** Option values at the edges of doubles: denormals, 1 ± an ulp, 2^53, the 1e280 cap and past it, -0. */
+const EDGE_REALS = [0, -0, 5e-324, 1e-300, 1e-150, 1e-9, 0.1, 0.5, 1 - 2 ** -53, 1, 1 + 2 ** -52, 1 + 1e-9, 1.5, 2, 1e6, 2 ** 53 - 1, 1e150, 1e280, 1e300, Number.MAX_VALUE];
+const EDGE_INTEGERS = [0, 1, 2, 3, 1000, 2 ** 31, 2 ** 52, 2 ** 53 - 2, 2 ** 53 - 1];
+
+/** Steps at the edges: the first ones, around 1000, 2^31, 1e12 and up to 2^53 - 1. */
+export const edgeSteps: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(0, 1, 2, 3, 999, 1000, 1001, 2 ** 31, 1e12, 2 ** 52, 2 ** 53 - 2, 2 ** 53 - 1),
+  fc.integer({ min: 0, max: 2 ** 53 - 1 }),
+);
+
+/** A number within a descriptor's own range (the magnitude cap aside): an edge value or an ordinary one. */
+function edgeNumber(spec: { integer?: true; min?: number; exclusiveMin?: true; max?: number; exclusiveMax?: true }): fc.Arbitrary<number> {
+  const pool = [...(spec.integer ? EDGE_INTEGERS : EDGE_REALS), ...[spec.min, spec.max].filter((x) => x !== undefined)].filter((x) => inRange(x, spec));
+  const low = spec.min ?? 0;
+  const ordinary = spec.integer
+    ? fc.integer({ min: low, max: low + 2000 })
+    : fc.double({ min: low, max: Math.min(spec.max ?? 1e6, low + 1e6), noNaN: true }).filter((x) => inRange(x, spec));
+  return fc.oneof(fc.constantFrom(...pool), ordinary);
+}
+
+function edgeOption(spec: OptionSpec, child: fc.Arbitrary<Spec>): fc.Arbitrary<unknown> {
+  switch (spec.kind) {
+    case 'number':
+      return edgeNumber(spec);
+    case 'numberList':
+      return fc
+        .array(edgeNumber(spec), { minLength: spec.minLength ?? 0, maxLength: 4 })
+        .map((xs) => [...xs].sort((a, b) => a - b))
+        .map((xs) => (spec.order === 'increasing' ? xs.filter((x, i) => i === 0 || x > (xs[i - 1] as number)) : xs));
+    case 'boolean':
+      return fc.boolean();
+    case 'enum':
+      return fc.constantFrom(...spec.values);
+    case 'schedule':
+      return child;
+    case 'scheduleList':
+      return fc.array(child, { minLength: spec.minLength, maxLength: 3 });
+    default:
+      throw new Error(`no JSON arbitrary for ${spec.kind} options`);
+  }
+}
+
+const jsonDefinitions = scheduleDefinitions.filter((d) => !d.codeOnly);
+const isComposite = (d: AnyScheduleDefinition): boolean =>
+  Object.values(d.options).some((o) => o.kind === 'schedule' || o.kind === 'scheduleList');
+
+function edgeSpecOf(definition: AnyScheduleDefinition, child: fc.Arbitrary<Spec>): fc.Arbitrary<Spec> {
+  const options = Object.entries(definition.options);
+  const required = options.filter(([, o]) => !('default' in o && o.default !== undefined) && !o.optional).map(([key]) => key);
+  const record = Object.fromEntries(options.map(([key, o]) => [key, edgeOption(o, child)]));
+  return fc.record({ type: fc.constant(definition.type), ...record }, { requiredKeys: ['type', ...required] as never[] }) as fc.Arbitrary<Spec>;
+}
+
+/**
+ * Specs of every JSON type built from the option descriptors themselves, each
+ * number at an edge of its range (or past the 1e280 cap) or ordinary, optional
+ * options sometimes left out; composites over such leaves. Many break a
+ * cross-option rule: those must be refused with a StepsizeError.
+ */
+export const edgeLeafSpec: fc.Arbitrary<Spec> = fc.oneof(...jsonDefinitions.filter((d) => !isComposite(d)).map((d) => edgeSpecOf(d, fc.constant({}))));
+export const edgeSpec: fc.Arbitrary<Spec> = fc.oneof(
+  { weight: 3, arbitrary: edgeLeafSpec },
+  ...jsonDefinitions.filter(isComposite).map((d) => ({ weight: 1, arbitrary: edgeSpecOf(d, edgeLeafSpec) })),
+);
