@@ -265,10 +265,11 @@ class Engine {
           worker.once('error', reject);
         }),
       );
-      worker.unref();
       this.workers.push(worker as unknown as WorkerHandle);
     }
     await Promise.all(ready);
+    // Idle workers do not keep the process alive (unref'd only once ready: until then they must).
+    for (const worker of this.workers) worker.unref();
   }
 
   async close(): Promise<void> {
