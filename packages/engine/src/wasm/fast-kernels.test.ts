@@ -52,6 +52,7 @@ const optimizers: Record<string, () => Optimizer> = {
   'adam L2': () => adam({ learningRate: 0.01, weightDecay: 0.1 }),
   'adam amsgrad L2 maximize': () => adam({ learningRate: 0.01, amsgrad: true, weightDecay: 0.1, maximize: true }),
   'adamW defaults': () => adamW(),
+  'adamW without weight decay': () => adamW({ weightDecay: 0 }),
   'adamW amsgrad': () => adamW({ learningRate: 0.01, weightDecay: 0.1, amsgrad: true }),
   'adam big steps': () => adam({ learningRate: 3, beta1: 0.5, beta2: 0.6, epsilon: 1e-3 }),
 };

@@ -41,13 +41,13 @@ const CHUNK = 4096; // floats per scratch array: 5 arrays of 16 KiB stay in L2
 const SCRATCH = 4096;
 const HEAP = 2 * PAGE;
 const MAX_PAGES = 65536;
+/** Worker jobs: the export that an op number runs (0 stops the worker). */
+const OPS = ['', 'adam', 'adamPlain', 'sgd', 'stream'] as const;
 const OP_EXIT = 0;
-const OP_ADAM = 1;
-const OP_SGD = 2;
-const OP_STREAM = 3;
 
 interface Exports {
   adam(...args: number[]): void;
+  adamPlain(...args: number[]): void;
   sgd(...args: number[]): void;
   stream(p: number, g: number, m: number, v: number, n: number): void;
 }
@@ -91,6 +91,7 @@ const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const i32 = new Int32Array(memory.buffer, ${CONTROL}, 1024);
 const f32 = new Float32Array(memory.buffer, ${CONTROL}, 1024);
 const b = index * ${CONTROL_SLOTS};
+const NAMES = ${JSON.stringify(OPS)};
 let seen = 0;
 parentPort.postMessage('ready');
 for (;;) {
@@ -103,11 +104,9 @@ for (;;) {
   if (op === ${OP_EXIT}) break;
   let failed = 0;
   try {
-    if (op === ${OP_ADAM}) ex.adam(i32[b + 3], i32[b + 4], i32[b + 5], i32[b + 6], i32[b + 7], i32[b + 8], i32[b + 9],
-      f32[b + 16], f32[b + 17], f32[b + 18], f32[b + 19], f32[b + 20], f32[b + 21], f32[b + 22], f32[b + 23], f32[b + 24]);
-    else if (op === ${OP_SGD}) ex.sgd(i32[b + 3], i32[b + 4], i32[b + 5], i32[b + 6], i32[b + 7],
-      f32[b + 16], f32[b + 17], f32[b + 18], f32[b + 19], f32[b + 20]);
-    else if (op === ${OP_STREAM}) ex.stream(i32[b + 3], i32[b + 4], i32[b + 5], i32[b + 6], i32[b + 7]);
+    const ints = Array.from(i32.subarray(b + 3, b + 3 + i32[b + 11]));
+    const floats = Array.from(f32.subarray(b + 16, b + 16 + i32[b + 12]));
+    ex[NAMES[op]](...ints, ...floats);
   } catch (error) { failed = 1; }
   i32[b + 10] = failed;
   Atomics.store(i32, b + 1, seq);
@@ -286,17 +285,15 @@ class Engine {
   }
 
   /**
-   * Runs `op` over [0, n) of resident pointers on this thread and the workers:
-   * `call(offsetBytes, count)` runs one part here, `post(slot, offsetBytes, count)` fills a worker's slots.
+   * Runs the export `name` over [0, n) elements of resident arrays, split between this
+   * thread and the workers: `ints(offsetBytes, count)` gives its pointer and count
+   * arguments for a part, `floats` the rest.
    */
-  parallel(
-    n: number,
-    call: (offset: number, count: number) => void,
-    post: (b: number, offset: number, count: number) => void,
-  ): void {
+  parallel(name: (typeof OPS)[number], n: number, ints: (offset: number, count: number) => number[], floats: number[]): void {
+    const run = this.exports[name as keyof Exports] as (...args: number[]) => void;
     const parts = this.workers.length + 1;
     if (parts === 1 || n < this.minParallelLength) {
-      call(0, n);
+      run(...ints(0, n), ...floats);
       return;
     }
     const per = Math.ceil(n / parts / 16) * 16;
@@ -307,12 +304,17 @@ class Engine {
       const count = Math.min(per, n - start);
       if (count <= 0) break;
       const b = w * CONTROL_SLOTS;
-      post(b, start * 4, count);
+      const list = ints(start * 4, count);
+      list.forEach((x, k) => (this.i32[b + 3 + k] = x));
+      floats.forEach((x, k) => (this.f32[b + 16 + k] = x));
+      this.i32[b + 11] = list.length;
+      this.i32[b + 12] = floats.length;
+      this.i32[b + 2] = OPS.indexOf(name);
       Atomics.store(this.i32, b, sequence);
       Atomics.notify(this.i32, b);
       active.push(b);
     }
-    call(0, Math.min(per, n));
+    run(...ints(0, Math.min(per, n)), ...floats);
     let failed = false;
     for (const b of active) {
       let spins = 0;
@@ -353,6 +355,17 @@ class Engine {
     return arrays.every((array) => array === undefined || this.heap.isResident(array));
   }
 
+  /** Runs `name` over the first n4 elements of the arrays (pointer arguments first, then `count`, `extra` ints and `floats`). */
+  dispatch(name: (typeof OPS)[number], arrays: Array<Float32Array | undefined>, outputs: boolean[], n4: number, extra: number[], floats: number[]): void {
+    if (this.allResident(arrays)) {
+      const bases = arrays.map((a) => (a ? a.byteOffset : 0));
+      this.parallel(name, n4, (o, count) => [...bases.map((base) => base + o), count, ...extra], floats);
+    } else {
+      const run = this.exports[name as keyof Exports] as (...args: number[]) => void;
+      this.chunked(arrays, outputs, n4, (pointers, count) => run(...pointers, count, ...extra, ...floats));
+    }
+  }
+
   adam: Kernel = (args) => {
     const { param: p, grad: g, slots, scalars: s, hyper } = args;
     const h = hyper as Flags;
@@ -360,30 +373,22 @@ class Engine {
     if (!m || !v) throw new Error('adam kernel: missing slots');
     const n = p.length;
     const n4 = n - (n % 4);
-    const flags =
-      (h.maximize === true ? 1 : 0) | (h.useWeightDecay === true ? 2 : 0) | (h.decoupledWeightDecay === true ? 4 : 0) | (vMax ? 8 : 0);
-    const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon, s.weightDecay, s.decayFactor, s.negativeStepSize, s.biasCorrection2Sqrt].map(
-      (x) => r(x as number),
-    );
-    const arrays = [p, g, m, v, vMax];
+    const maximize = h.maximize === true;
+    const useWeightDecay = h.useWeightDecay === true;
+    const decoupled = h.decoupledWeightDecay === true;
     if (n4 > 0) {
-      const ex = this.exports;
-      if (this.allResident(arrays)) {
-        const vm = vMax ? vMax.byteOffset : 0;
-        this.parallel(
-          n4,
-          (o, count) => ex.adam(p.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, vm + o, count, flags, ...f),
-          (b, o, count) => {
-            const ints = [p.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, vm + o, count, flags];
-            ints.forEach((x, k) => (this.i32[b + 3 + k] = x));
-            f.forEach((x, k) => (this.f32[b + 16 + k] = x));
-            this.i32[b + 2] = OP_ADAM;
-          },
-        );
+      if (!maximize && !vMax && (!useWeightDecay || decoupled)) {
+        // The common case without branches; Adam decays by 1 (exact).
+        const decay = useWeightDecay ? r(s.decayFactor as number) : 1;
+        const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon].map((x) => r(x as number));
+        f.push(decay, r(s.negativeStepSize as number), r(s.biasCorrection2Sqrt as number));
+        this.dispatch('adamPlain', [p, g, m, v], [true, false, true, true], n4, [], f);
       } else {
-        this.chunked(arrays, [true, false, true, true, true], n4, (q, count) =>
-          ex.adam(q[0] as number, q[1] as number, q[2] as number, q[3] as number, q[4] as number, count, flags, ...f),
+        const flags = (maximize ? 1 : 0) | (useWeightDecay ? 2 : 0) | (decoupled ? 4 : 0) | (vMax ? 8 : 0);
+        const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon, s.weightDecay, s.decayFactor, s.negativeStepSize, s.biasCorrection2Sqrt].map(
+          (x) => r(x as number),
         );
+        this.dispatch('adam', [p, g, m, v, vMax], [true, false, true, true, true], n4, [flags], f);
       }
     }
     if (n4 < n) this.tail('adam', args, n4);
@@ -402,27 +407,7 @@ class Engine {
       (h.useDampening === true ? 8 : 0) |
       (buffer ? 16 : 0);
     const f = [s.negativeLearningRate, s.weightDecay, s.bufferDecay, s.gradientWeight, s.momentum].map((x) => r(x as number));
-    const arrays = [p, g, buffer];
-    if (n4 > 0) {
-      const ex = this.exports;
-      if (this.allResident(arrays)) {
-        const bo = buffer ? buffer.byteOffset : 0;
-        this.parallel(
-          n4,
-          (o, count) => ex.sgd(p.byteOffset + o, g.byteOffset + o, bo + o, count, flags, ...f),
-          (b, o, count) => {
-            const ints = [p.byteOffset + o, g.byteOffset + o, bo + o, count, flags];
-            ints.forEach((x, k) => (this.i32[b + 3 + k] = x));
-            f.forEach((x, k) => (this.f32[b + 16 + k] = x));
-            this.i32[b + 2] = OP_SGD;
-          },
-        );
-      } else {
-        this.chunked(arrays, [true, false, true], n4, (q, count) =>
-          ex.sgd(q[0] as number, q[1] as number, q[2] as number, count, flags, ...f),
-        );
-      }
-    }
+    if (n4 > 0) this.dispatch('sgd', [p, g, buffer], [true, false, true], n4, [flags], f);
     if (n4 < n) this.tail('sgd', args, n4);
   };
 
@@ -435,15 +420,7 @@ class Engine {
 
   stream(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array): void {
     if (!this.allResident([p, g, m, v])) throw new Error('fast kernels: stream needs resident arrays');
-    const n = p.length - (p.length % 4);
-    this.parallel(
-      n,
-      (o, count) => this.exports.stream(p.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, count),
-      (b, o, count) => {
-        [p.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, count].forEach((x, k) => (this.i32[b + 3 + k] = x));
-        this.i32[b + 2] = OP_STREAM;
-      },
-    );
+    this.dispatch('stream', [p, g, m, v], [true, false, true, true], p.length - (p.length % 4), [], []);
   }
 
   provider(): KernelProvider<Float32Array> {

@@ -108,6 +108,69 @@
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $next))))
 
+  ;; Adam and AdamW without maximize, L2 weight decay or amsgrad (the common case, no branches):
+  ;; p is multiplied by decay (AdamW's 1 - lr wd; the caller passes 1 for Adam: exact).
+  (func (export "adamPlain")
+    (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $eps f32)
+    (param $decay f32) (param $step f32) (param $bc2 f32)
+    (local $o i32) (local $end i32)
+    (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $EPS v128)
+    (local $DECAY v128) (local $STEP v128) (local $BC2 v128)
+    (local $gv v128) (local $gl v128) (local $gh v128) (local $t v128) (local $a v128)
+    (local $mi v128) (local $vi v128)
+    (local.set $B1 (f32x4.splat (local.get $b1)))
+    (local.set $C1 (f64x2.splat (f64.promote_f32 (local.get $c1))))
+    (local.set $B2 (f32x4.splat (local.get $b2)))
+    (local.set $C2 (f32x4.splat (local.get $c2)))
+    (local.set $EPS (f32x4.splat (local.get $eps)))
+    (local.set $DECAY (f32x4.splat (local.get $decay)))
+    (local.set $STEP (f32x4.splat (local.get $step)))
+    (local.set $BC2 (f32x4.splat (local.get $bc2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+        (local.set $gl (f64x2.promote_low_f32x4 (local.get $gv)))
+        (local.set $gh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $gv) (local.get $gv))))
+        ;; mi = r(r(m * b1) + g * c1)
+        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
+        (local.set $mi
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.add (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.mul (local.get $gl) (local.get $C1))))
+            (f32x4.demote_f64x2_zero
+              (f64x2.add
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
+                (f64x2.mul (local.get $gh) (local.get $C1))))))
+        (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
+        ;; vi = r(r(v * b2) + r(g * c2) * g)
+        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
+        (local.set $t (f32x4.mul (local.get $gv) (local.get $C2)))
+        (local.set $vi
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.add (f64x2.promote_low_f32x4 (local.get $a))
+                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $t)) (local.get $gl))))
+            (f32x4.demote_f64x2_zero
+              (f64x2.add
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
+                (f64x2.mul
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t)))
+                  (local.get $gh))))))
+        (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
+        ;; p = r(r(p * decay) + r(r(mi * step) / r(r(r(sqrt(vi)) / bc2) + eps)))
+        (v128.store (i32.add (local.get $p) (local.get $o))
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $DECAY))
+            (f32x4.div
+              (f32x4.mul (local.get $mi) (local.get $STEP))
+              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $BC2)) (local.get $EPS)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next))))
+
   ;; SGD. flags: 1 maximize, 2 weight decay, 4 nesterov, 8 dampening, 16 momentum buffer.
   (func (export "sgd")
     (param $p i32) (param $g i32) (param $buf i32) (param $n i32) (param $flags i32)
