@@ -42,12 +42,13 @@ const SCRATCH = 4096;
 const HEAP = 2 * PAGE;
 const MAX_PAGES = 65536;
 /** Worker jobs: the export that an op number runs (0 stops the worker). */
-const OPS = ['', 'adam', 'adamPlain', 'sgd', 'stream'] as const;
+const OPS = ['', 'adam', 'adamPlain', 'sgd', 'sgdMomentum', 'stream'] as const;
 const OP_EXIT = 0;
 
 interface Exports {
   adam(...args: number[]): void;
   adamPlain(...args: number[]): void;
+  sgdMomentum(...args: number[]): void;
   sgd(...args: number[]): void;
   stream(p: number, g: number, m: number, v: number, n: number): void;
 }
@@ -406,8 +407,15 @@ class Engine {
       (h.nesterov === true ? 4 : 0) |
       (h.useDampening === true ? 8 : 0) |
       (buffer ? 16 : 0);
-    const f = [s.negativeLearningRate, s.weightDecay, s.bufferDecay, s.gradientWeight, s.momentum].map((x) => r(x as number));
-    if (n4 > 0) this.dispatch('sgd', [p, g, buffer], [true, false, true], n4, [flags], f);
+    if (n4 > 0) {
+      if (flags === 16) {
+        // Plain momentum (the common case) without branches.
+        this.dispatch('sgdMomentum', [p, g, buffer], [true, false, true], n4, [], [r(s.negativeLearningRate as number), r(s.bufferDecay as number)]);
+      } else {
+        const f = [s.negativeLearningRate, s.weightDecay, s.bufferDecay, s.gradientWeight, s.momentum].map((x) => r(x as number));
+        this.dispatch('sgd', [p, g, buffer], [true, false, true], n4, [flags], f);
+      }
+    }
     if (n4 < n) this.tail('sgd', args, n4);
   };
 

@@ -171,6 +171,38 @@
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $next))))
 
+  ;; SGD with plain momentum (no maximize, weight decay, dampening or nesterov):
+  ;; b = r(r(b * decay) + g); p = r(p + b * lr).
+  (func (export "sgdMomentum")
+    (param $p i32) (param $g i32) (param $buf i32) (param $n i32) (param $lr f32) (param $decay f32)
+    (local $o i32) (local $end i32) (local $LR v128) (local $DECAY v128) (local $pv v128) (local $b v128)
+    (local.set $LR (f64x2.splat (f64.promote_f32 (local.get $lr))))
+    (local.set $DECAY (f32x4.splat (local.get $decay)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $o))))
+        (local.set $b
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $buf) (local.get $o))) (local.get $DECAY))
+            (v128.load (i32.add (local.get $g) (local.get $o)))))
+        (v128.store (i32.add (local.get $buf) (local.get $o)) (local.get $b))
+        (v128.store (i32.add (local.get $p) (local.get $o))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero
+              (f64x2.add (f64x2.promote_low_f32x4 (local.get $pv))
+                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $b)) (local.get $LR))))
+            (f32x4.demote_f64x2_zero
+              (f64x2.add
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pv) (local.get $pv)))
+                (f64x2.mul
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $b) (local.get $b)))
+                  (local.get $LR))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next))))
+
   ;; SGD. flags: 1 maximize, 2 weight decay, 4 nesterov, 8 dampening, 16 momentum buffer.
   (func (export "sgd")
     (param $p i32) (param $g i32) (param $buf i32) (param $n i32) (param $flags i32)
