@@ -6,3 +6,4 @@ export { OnnxTrainingSession, gradientOutput, type OnnxTrainingSessionOptions, t
 export { trainOnnx, evaluateOnnx, onnxCheckpoint, type OnnxTrainOptions, type OnnxTrainResult, type OnnxCheckpoint, type AccuracyRule } from './train.js';
 export { buildMlpTrainingModel, buildMlpInferenceModel, type MlpModelOptions, type MlpModel } from './onnx/mlp-model.js';
 export { onnxTrainingBackend, onnxLossTrajectory } from './training-backend.js';
+export { checkTrainingModel, inspectTrainingModel, type TrainingModelContract, type TrainingModelSignature, type BatchedShape, type ModelDimension, type ParameterShapes } from './model-contract.js';

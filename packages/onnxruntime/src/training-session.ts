@@ -1,5 +1,6 @@
 import { StepsizeError, type Optimizer, type StepReport } from '@stepsize/core';
 import * as ort from 'onnxruntime-node';
+import { checkTrainingModel } from './model-contract.js';
 import { ParameterUpdater, type ParameterData, type UpdatePath } from './update/parameter-updater.js';
 
 /** A training model: ONNX bytes, a file path, or a session you created. */
@@ -97,7 +98,7 @@ export class OnnxTrainingSession {
     }
     const owns = !isSession;
     try {
-      checkConvention(session, options.params);
+      checkTrainingModel(session, options.params);
       const updater = await ParameterUpdater.create({
         optimizer: options.optimizer,
         params: options.params,
@@ -153,38 +154,5 @@ export class OnnxTrainingSession {
   async release(): Promise<void> {
     await this.updater.release();
     if (this.ownsSession) await this.session.release();
-  }
-}
-
-/** Checks the training convention; collects every problem into one error. */
-function checkConvention(session: ort.InferenceSession, params: Readonly<Record<string, ParameterData>>): void {
-  const problems: string[] = [];
-  const inputs = Object.fromEntries(session.inputMetadata.map((m) => [m.name, m]));
-  const outputs = Object.fromEntries(session.outputMetadata.map((m) => [m.name, m]));
-  const describe = (shape: readonly (number | string)[] | undefined): string => (shape ? `[${shape.join(', ')}]` : 'not a tensor');
-  const expectTensor = (kind: 'input' | 'output', name: string, shape: readonly number[] | undefined): void => {
-    const metadata = (kind === 'input' ? inputs : outputs)[name];
-    if (!metadata) {
-      problems.push(`${kind} "${name}" is missing`);
-      return;
-    }
-    if (!metadata.isTensor || metadata.type !== 'float32') problems.push(`${kind} "${name}" must be a float32 tensor, got ${metadata.isTensor ? metadata.type : 'a non-tensor'}`);
-    const actual = dims(metadata);
-    if (shape && actual && (actual.length !== shape.length || actual.some((d, i) => typeof d === 'number' && d !== shape[i]))) {
-      problems.push(`${kind} "${name}" must have shape [${shape.join(', ')}], got ${describe(actual)}`);
-    }
-  };
-  expectTensor('input', 'input', undefined);
-  expectTensor('input', 'target', undefined);
-  expectTensor('output', 'loss', []);
-  for (const [name, param] of Object.entries(params)) {
-    expectTensor('input', name, param.shape);
-    expectTensor('output', gradientOutput(name), param.shape);
-  }
-  for (const name of Object.keys(inputs)) {
-    if (name !== 'input' && name !== 'target' && !(name in params)) problems.push(`input "${name}" is neither input, target nor a parameter (${Object.keys(params).join(', ')})`);
-  }
-  if (problems.length > 0) {
-    throw new StepsizeError('training model', `does not follow the training convention:\n  - ${problems.join('\n  - ')}`, problems);
   }
 }
