@@ -22,7 +22,7 @@ const started = Date.now();
 const TARGET_SIZE = 10_000_000;
 const SCALING = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 50_000_000];
 const BATCHES = [32, 128, 512];
-const ROUNDS = 4;
+const ROUNDS = 8;
 const BYTES_PER_PARAM = { sgdMomentum: 20, adam: 28, adamW: 28 };
 const threads = availableParallelism();
 const fast = await createFastKernels({ threads });
@@ -75,17 +75,21 @@ const resident = (n) => fast.allocate(n);
 
 // 1. Streaming limit and the 10M-parameter kernels, interleaved over rounds (best of each).
 const n = TARGET_SIZE;
-const js = [plain, plain, plain, plain].map((make, k) => fill(make(n), k + 1));
+/** The JS loop of the previous benchmark (optimizers.bench.mjs): Adam's traffic, cheapest arithmetic. */
+function makeJsLoop(size) {
+  const [p, g, m, v] = [1, 2, 3, 4].map((seed) => fill(new Float32Array(size), seed));
+  return () => {
+    for (let i = 0; i < size; i += 1) {
+      const gi = g[i];
+      m[i] += gi;
+      v[i] += gi;
+      p[i] -= gi;
+    }
+  };
+}
+const jsLoop = makeJsLoop(n);
+jsLoop();
 const wasm = [0, 1, 2, 3].map((k) => fill(fast.allocate(n), k + 1));
-const jsLoop = () => {
-  const [p, g, m, v] = js;
-  for (let i = 0; i < n; i += 1) {
-    const gi = g[i];
-    m[i] += gi;
-    v[i] += gi;
-    p[i] -= gi;
-  }
-};
 const single = await createFastKernels({ threads: 1 });
 const wasm1 = [0, 1, 2, 3].map((k) => fill(single.allocate(n), k + 1));
 const streams = { jsLoop: 0, wasm1Thread: 0, wasmAllThreads: 0 };
@@ -106,23 +110,29 @@ for (let round = 0; round < ROUNDS; round += 1) {
     const e = engine[name];
     e.fast = Math.max(e.fast, n / best(3, setups[name].fast.call));
     e.fastRunner = Math.max(e.fastRunner, n / best(2, setups[name].fast.step));
-    if (round < 2) e.reference = Math.max(e.reference, n / best(2, setups[name].reference.call));
+    if (round % 4 === 0) e.reference = Math.max(e.reference, n / best(2, setups[name].reference.call));
   }
 }
 await single.close();
 for (const name of Object.keys(optimizers)) setups[name].fast.release();
 wasm.forEach((a) => fast.release(a));
-js.length = 0;
 const bandwidth = Math.max(streams.jsLoop, streams.wasm1Thread, streams.wasmAllThreads);
 
 // 2. PyTorch on the same size.
 let torch;
+let torchAllThreads;
 const script = fileURLToPath(new URL('./torch_adam.py', import.meta.url));
 const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
 if (probe.status === 0) {
   const result = spawnSync('/usr/bin/python3', [script, String(n)], { encoding: 'utf8' });
   if (result.status === 0) torch = JSON.parse(result.stdout.trim().split('\n').pop());
   else console.log(`torch benchmark failed: ${result.stderr.trim().split('\n').pop()}`);
+  if (torch && torch.threads < threads) {
+    // For information: the same script with torch.set_num_threads(all cores).
+    const code = `import runpy, sys, torch; torch.set_num_threads(${threads}); sys.argv = [${JSON.stringify(script)}, '${n}']; runpy.run_path(sys.argv[0], run_name='__main__')`;
+    const all = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8' });
+    if (all.status === 0) torchAllThreads = JSON.parse(all.stdout.trim().split('\n').pop());
+  }
 } else {
   console.log('torch: /usr/bin/python3 cannot import torch (apt-get install python3-torch); torch ratios skipped');
 }
@@ -179,6 +189,8 @@ for (const name of Object.keys(optimizers)) {
     target: name === 'sgdMomentum' ? undefined : 2,
     unit: 'x',
   });
+  const tAll = torchAllThreads?.paramsPerSecond[`${name}/${n}`];
+  if (tAll) rows.push({ check: `${name} ${n / 1e6}M: engine vs torch ${threads} threads`, value: e.fast / tAll, target: undefined, unit: 'x' });
   rows.push({ check: `${name} ${n / 1e6}M: engine / streaming limit`, value: e.fast / limit, target: name === 'sgdMomentum' ? 0.8 : 0.6, unit: '%' });
 }
 const format = (row) => (row.value === undefined ? '-' : row.unit === 'x' ? `${row.value.toFixed(2)}x` : `${(100 * row.value).toFixed(0)}%`);
@@ -190,12 +202,12 @@ console.log(
   `streaming (28 B/param pattern): JS loop ${(streams.jsLoop / 1e9).toFixed(1)} GB/s, SIMD 1 thread ${(streams.wasm1Thread / 1e9).toFixed(1)} GB/s, SIMD ${threads} threads ${(streams.wasmAllThreads / 1e9).toFixed(1)} GB/s -> limit ${(bandwidth / 1e9).toFixed(1)} GB/s`,
 );
 console.log('');
-console.log(`${'optimizer'.padEnd(12)} ${'params'.padStart(9)} ${'fast'.padStart(8)} ${'runner'.padStart(8)} ${'JS ref'.padStart(8)} ${'torch'.padStart(8)} ${'limit'.padStart(8)}   (Mparams/s)`);
+console.log(`${'optimizer'.padEnd(12)} ${'params'.padStart(9)} ${'fast'.padStart(8)} ${'runner'.padStart(8)} ${'JS ref'.padStart(8)} ${'torch'.padStart(8)} ${`torch/${threads}t`.padStart(9)} ${'limit'.padStart(8)}   (Mparams/s)`);
 for (const name of Object.keys(optimizers)) {
   const e = engine[name];
   const t = torch?.paramsPerSecond[`${name}/${n}`];
   console.log(
-    `${name.padEnd(12)} ${String(n).padStart(9)} ${M(e.fast).padStart(8)} ${M(e.fastRunner).padStart(8)} ${M(e.reference).padStart(8)} ${(t ? M(t) : '-').padStart(8)} ${M(bandwidth / BYTES_PER_PARAM[name]).padStart(8)}`,
+    `${name.padEnd(12)} ${String(n).padStart(9)} ${M(e.fast).padStart(8)} ${M(e.fastRunner).padStart(8)} ${M(e.reference).padStart(8)} ${(t ? M(t) : '-').padStart(8)} ${(torchAllThreads ? M(torchAllThreads.paramsPerSecond[`${name}/${n}`]) : '-').padStart(9)} ${M(bandwidth / BYTES_PER_PARAM[name]).padStart(8)}`,
   );
 }
 console.log('');
@@ -221,7 +233,7 @@ for (const b of batches) {
 const seconds = (Date.now() - started) / 1000;
 console.log(`\n${rows.filter((r) => r.met === true).length} of ${rows.filter((r) => r.met !== undefined).length} targets met (${seconds.toFixed(0)} s)`);
 
-const results = { bench: 'engine', node: process.version, threads, streams, bandwidth, engine, torch, rows, scaling, batches, seconds };
+const results = { bench: 'engine', node: process.version, threads, streams, bandwidth, engine, torch, torchAllThreads, rows, scaling, batches, seconds };
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}engine.json`, `${JSON.stringify(results, null, 2)}\n`);

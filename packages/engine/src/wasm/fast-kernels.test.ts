@@ -168,6 +168,22 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     expect(fastKernels('rmsprop', {})).toBe(fusedKernels('rmsprop', {}));
   });
 
+  it('finds the first non-finite value like float32Ops (SIMD scan of resident arrays)', () => {
+    const next = random(5);
+    for (const n of [1024, 1027, 5000, 40_003]) {
+      for (const special of [NaN, Infinity, -Infinity, 3.4028235e38, -0, 1e-45]) {
+        for (const at of [0, 1, 3, 4, 7, n - 5, n - 1, Math.floor(n / 2)]) {
+          const plain = values(next, n, false);
+          plain[at] = special;
+          if (next() < 0.5) plain[Math.min(n - 1, at + 1 + Math.floor(next() * 9))] = NaN;
+          const resident = fast.from(plain);
+          expect(fast.ops.firstNonFinite(resident), `n=${n} at=${at} ${special}`).toBe(float32Ops.firstNonFinite(plain));
+          fast.release(resident);
+        }
+      }
+    }
+  });
+
   it('allocates, releases and reuses shared memory', () => {
     const a = fast.allocate(100_000);
     const b = fast.allocate(10);

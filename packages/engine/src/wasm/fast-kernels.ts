@@ -49,6 +49,7 @@ interface Exports {
   adam(...args: number[]): void;
   adamPlain(...args: number[]): void;
   sgdMomentum(...args: number[]): void;
+  firstNonFinite(x: number, n: number): number;
   sgd(...args: number[]): void;
   stream(p: number, g: number, m: number, v: number, n: number): void;
 }
@@ -426,6 +427,15 @@ class Engine {
     (fusedKernels(type, args.hyper) as Kernel)({ ...args, param: args.param.subarray(from), grad: args.grad.subarray(from), slots });
   }
 
+  /** The index of the first NaN or infinity in a resident array, or -1 (a SIMD scan). */
+  firstNonFinite(x: Float32Array): number {
+    const n4 = x.length - (x.length % 4);
+    const block = this.exports.firstNonFinite(x.byteOffset, n4);
+    const from = block < 0 ? n4 : block;
+    for (let i = from; i < x.length; i += 1) if (!Number.isFinite(x[i] as number)) return i;
+    return -1;
+  }
+
   stream(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array): void {
     if (!this.allResident([p, g, m, v])) throw new Error('fast kernels: stream needs resident arrays');
     this.dispatch('stream', [p, g, m, v], [true, false, true, true], p.length - (p.length % 4), [], []);
@@ -437,9 +447,10 @@ class Engine {
   }
 }
 
-function residentOps(allocate: (length: number) => Float32Array, minLength: number): Ops<Float32Array> {
+function residentOps(engine: Engine, allocate: (length: number) => Float32Array, minLength: number): Ops<Float32Array> {
   return {
     ...float32Ops,
+    firstNonFinite: (x) => (x.length >= 1024 && engine.heap.isResident(x) ? engine.firstNonFinite(x) : float32Ops.firstNonFinite(x)),
     zerosLike: (x) => (x.length >= minLength ? allocate(x.length) : new Float32Array(x.length)),
     fullLike: (x, value) => (x.length >= minLength ? allocate(x.length) : new Float32Array(x.length)).fill(value[0] as number),
   };
@@ -501,7 +512,7 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   const allocate = (length: number): Float32Array => engine.heap.allocate(length);
   return {
     kernels: engine.provider(),
-    ops: residentOps(allocate, options.minResidentLength ?? 1024),
+    ops: residentOps(engine, allocate, options.minResidentLength ?? 1024),
     threads,
     simd: true,
     allocate,

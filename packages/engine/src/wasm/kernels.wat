@@ -292,6 +292,22 @@
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $next))))
 
+  ;; The element index of the first 4-lane block of x[0, n) holding a NaN or an infinity, or -1
+  ;; (the caller finds the lane). |x| < inf is false exactly for NaN and ±inf.
+  (func (export "firstNonFinite") (param $x i32) (param $n i32) (result i32)
+    (local $o i32) (local $end i32) (local $inf v128)
+    (local.set $inf (v128.const f32x4 inf inf inf inf))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (if (v128.any_true (v128.not (f32x4.lt (f32x4.abs (v128.load (i32.add (local.get $x) (local.get $o)))) (local.get $inf))))
+          (then (return (i32.shr_u (local.get $o) (i32.const 2)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next)))
+    (i32.const -1))
+
   ;; Adam's memory traffic with the cheapest arithmetic (m += g, v += g, p -= g), for the
   ;; benchmark's streaming limit.
   (func (export "stream") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
