@@ -101,8 +101,8 @@ function runWith(s: Setup, kernels: (type: string, hyper: unknown) => ReturnType
 describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal the reference kernels bit for bit', () => {
   let fast: FastKernels;
   beforeAll(async () => {
-    // Two threads and a tiny parallel threshold, so that the worker path runs on small sizes too.
-    fast = await createFastKernels({ threads: 2, minParallelLength: 8, minResidentLength: 1 });
+    // Two threads, a tiny parallel threshold and chunks, so that the worker path runs on small sizes too.
+    fast = await createFastKernels({ threads: 2, minParallelLength: 8, parallelChunkLength: 16, minResidentLength: 1 });
   });
   afterAll(() => fast.close());
 

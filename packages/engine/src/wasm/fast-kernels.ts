@@ -36,7 +36,8 @@ declare const WebAssembly: {
 const PAGE = 65536;
 const CONTROL = 0; // 32 int32 slots per worker
 const CONTROL_SLOTS = 32;
-const MAX_WORKERS = 31; // the control area is 4096 bytes
+const COUNTER = 1000; // int32 index of the chunk counter of the running job
+const MAX_WORKERS = 31; // 32 int32 slots each below COUNTER
 const CHUNK = 4096; // floats per scratch array: 5 arrays of 16 KiB stay in L2
 const SCRATCH = 4096;
 const HEAP = 2 * PAGE;
@@ -106,9 +107,21 @@ for (;;) {
   if (op === ${OP_EXIT}) break;
   let failed = 0;
   try {
+    // Claim chunks of the job from the shared counter until none is left (this thread and the
+    // others share the work dynamically, so a busy core slows the job less).
     const ints = Array.from(i32.subarray(b + 3, b + 3 + i32[b + 11]));
     const floats = Array.from(f32.subarray(b + 16, b + 16 + i32[b + 12]));
-    ex[NAMES[op]](...ints, ...floats);
+    const np = i32[b + 13];
+    const chunk = i32[b + 14];
+    const bases = ints.slice(0, np);
+    const n = ints[np];
+    const extra = ints.slice(np + 1);
+    const run = ex[NAMES[op]];
+    for (;;) {
+      const start = Atomics.add(i32, ${COUNTER}, 1) * chunk;
+      if (start >= n) break;
+      run(...bases.map((x) => x + start * 4), Math.min(chunk, n - start), ...extra, ...floats);
+    }
   } catch (error) { failed = 1; }
   i32[b + 10] = failed;
   Atomics.store(i32, b + 1, seq);
@@ -132,6 +145,8 @@ export interface FastKernelOptions {
   readonly threads?: number;
   /** Parameters with fewer elements run on this thread alone. Default 262144. */
   readonly minParallelLength?: number;
+  /** Smallest chunk (elements, a multiple of 16) that a thread claims of a parallel update. Default 16384. */
+  readonly parallelChunkLength?: number;
   /** `ops.zerosLike`/`fullLike` place arrays of at least this length in shared memory. Default 1024. */
   readonly minResidentLength?: number;
 }
@@ -243,6 +258,7 @@ class Engine {
   workers: WorkerHandle[] = [];
   sequence = 0;
   minParallelLength = 262144;
+  minChunk = 16384;
 
   constructor(readonly module: WasmModule) {
     this.memory = new WebAssembly.Memory({ initial: HEAP / PAGE, maximum: MAX_PAGES, shared: true });
@@ -287,36 +303,41 @@ class Engine {
   }
 
   /**
-   * Runs the export `name` over [0, n) elements of resident arrays, split between this
-   * thread and the workers: `ints(offsetBytes, count)` gives its pointer and count
-   * arguments for a part, `floats` the rest.
+   * Runs the export `name` over [0, n) elements of resident arrays starting at byte offsets
+   * `bases`, with `extra` int and `floats` arguments after the count: on this thread alone
+   * below `minParallelLength`, else in chunks that this thread and the workers claim from a
+   * shared counter.
    */
-  parallel(name: (typeof OPS)[number], n: number, ints: (offset: number, count: number) => number[], floats: number[]): void {
+  parallel(name: (typeof OPS)[number], n: number, bases: number[], extra: number[], floats: number[]): void {
     const run = this.exports[name as keyof Exports] as (...args: number[]) => void;
     const parts = this.workers.length + 1;
     if (parts === 1 || n < this.minParallelLength) {
-      run(...ints(0, n), ...floats);
+      run(...bases, n, ...extra, ...floats);
       return;
     }
-    const per = Math.ceil(n / parts / 16) * 16;
+    const chunk = Math.max(this.minChunk, Math.ceil(n / (parts * 8) / 16) * 16);
     const sequence = ++this.sequence;
+    Atomics.store(this.i32, COUNTER, 0);
+    const ints = [...bases, n, ...extra];
     const active: number[] = [];
-    for (let w = 0; w < this.workers.length; w += 1) {
-      const start = per * (w + 1);
-      const count = Math.min(per, n - start);
-      if (count <= 0) break;
+    for (let w = 0; w < this.workers.length && w * chunk < n; w += 1) {
       const b = w * CONTROL_SLOTS;
-      const list = ints(start * 4, count);
-      list.forEach((x, k) => (this.i32[b + 3 + k] = x));
+      ints.forEach((x, k) => (this.i32[b + 3 + k] = x));
       floats.forEach((x, k) => (this.f32[b + 16 + k] = x));
-      this.i32[b + 11] = list.length;
+      this.i32[b + 11] = ints.length;
       this.i32[b + 12] = floats.length;
+      this.i32[b + 13] = bases.length;
+      this.i32[b + 14] = chunk;
       this.i32[b + 2] = OPS.indexOf(name);
       Atomics.store(this.i32, b, sequence);
       Atomics.notify(this.i32, b);
       active.push(b);
     }
-    run(...ints(0, Math.min(per, n)), ...floats);
+    for (;;) {
+      const start = Atomics.add(this.i32, COUNTER, 1) * chunk;
+      if (start >= n) break;
+      run(...bases.map((x) => x + start * 4), Math.min(chunk, n - start), ...extra, ...floats);
+    }
     let failed = false;
     for (const b of active) {
       let spins = 0;
@@ -360,8 +381,7 @@ class Engine {
   /** Runs `name` over the first n4 elements of the arrays (pointer arguments first, then `count`, `extra` ints and `floats`). */
   dispatch(name: (typeof OPS)[number], arrays: Array<Float32Array | undefined>, outputs: boolean[], n4: number, extra: number[], floats: number[]): void {
     if (this.allResident(arrays)) {
-      const bases = arrays.map((a) => (a ? a.byteOffset : 0));
-      this.parallel(name, n4, (o, count) => [...bases.map((base) => base + o), count, ...extra], floats);
+      this.parallel(name, n4, arrays.map((a) => (a ? a.byteOffset : 0)), extra, floats);
     } else {
       const run = this.exports[name as keyof Exports] as (...args: number[]) => void;
       this.chunked(arrays, outputs, n4, (pointers, count) => run(...pointers, count, ...extra, ...floats));
@@ -502,6 +522,7 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   }
   const engine = new Engine(module);
   if (options.minParallelLength !== undefined) engine.minParallelLength = options.minParallelLength;
+  if (options.parallelChunkLength !== undefined) engine.minChunk = Math.max(16, Math.ceil(options.parallelChunkLength / 16) * 16);
   let threads = options.threads;
   if (threads === undefined) {
     const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
