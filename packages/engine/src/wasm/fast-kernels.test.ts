@@ -184,6 +184,33 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     }
   });
 
+  it('skips or refuses steps with non-finite resident gradients like the reference', () => {
+    for (const nonFinite of ['skip', 'throw'] as const) {
+      const outcomes = [false, true].map((useFast) => {
+        const init = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i));
+        const w = useFast ? fast.from(init) : init;
+        const runner = new OptimizerRunner({
+          optimizer: adam({ nonFinite }),
+          ops: useFast ? fast.ops : float32Ops,
+          params: { w },
+          kernels: useFast ? fast.kernels : fusedKernels,
+        });
+        const g = Float32Array.from({ length: 5000 }, (_, i) => Math.cos(i));
+        g[4321] = Number.NaN;
+        let error = '';
+        try {
+          runner.step({ w: useFast ? fast.from(g) : g });
+        } catch (e) {
+          error = (e as Error).message;
+        }
+        return { error, skipped: runner.state.skipped, w: Array.from(w) };
+      });
+      expect(outcomes[1]).toEqual(outcomes[0]);
+      if (nonFinite === 'skip') expect(outcomes[0]?.skipped).toBe(1);
+      else expect(outcomes[0]?.error).toMatch(/not finite/);
+    }
+  });
+
   it('allocates, releases and reuses shared memory', () => {
     const a = fast.allocate(100_000);
     const b = fast.allocate(10);

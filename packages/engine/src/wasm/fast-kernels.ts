@@ -471,6 +471,10 @@ function residentOps(engine: Engine, allocate: (length: number) => Float32Array,
   return {
     ...float32Ops,
     firstNonFinite: (x) => (x.length >= 1024 && engine.heap.isResident(x) ? engine.firstNonFinite(x) : float32Ops.firstNonFinite(x)),
+    // The runner's per-step gradient check: NaN when some element is not finite, else 0 (a SIMD
+    // scan instead of a float64 sum for resident gradients).
+    nonFiniteProbe: (x) =>
+      x.length >= 1024 && engine.heap.isResident(x) ? Float32Array.of(engine.firstNonFinite(x) < 0 ? 0 : NaN) : float32Ops.sum(x),
     zerosLike: (x) => (x.length >= minLength ? allocate(x.length) : new Float32Array(x.length)),
     fullLike: (x, value) => (x.length >= minLength ? allocate(x.length) : new Float32Array(x.length)).fill(value[0] as number),
   };
