@@ -100,11 +100,16 @@ function runWith(s: Setup, kernels: (type: string, hyper: unknown) => ReturnType
 
 describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal the reference kernels bit for bit', () => {
   let fast: FastKernels;
+  let single: FastKernels;
   beforeAll(async () => {
+    single = await createFastKernels({ threads: 1, minResidentLength: 1 });
     // Two threads, a tiny parallel threshold and chunks, so that the worker path runs on small sizes too.
     fast = await createFastKernels({ threads: 2, minParallelLength: 8, parallelChunkLength: 16, minResidentLength: 1 });
   });
-  afterAll(() => fast.close());
+  afterAll(async () => {
+    await fast.close();
+    await single.close();
+  });
 
   it('ships the bytes assembled from kernels.wat', async () => {
     const { assemble, render } = await import(new URL('./assemble.mjs', import.meta.url).href);
@@ -121,6 +126,7 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
           const expected = runReference(s);
           const variants = {
             'resident, threads': () => runWith(s, fast.kernels, (a) => fast.from(a)),
+            'resident, one thread': () => runWith(s, single.kernels, (a) => single.from(a)),
             'not resident (scratch chunks)': () => runWith(s, fastKernels, (a) => a.slice()),
             'mixed residency': () => {
               let k = 0;
@@ -132,9 +138,9 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
             const label = `${name} n=${n} seed=${seed} ${variant}`;
             sameBits(actual.param, expected.param, `${label} param`);
             for (const key of Object.keys(expected.slots)) sameBits(actual.slots[key] as Float32Array, expected.slots[key] as Float32Array, `${label} ${key}`);
-            if (variant !== 'not resident (scratch chunks)') {
-              fast.release(actual.param);
-              for (const a of Object.values(actual.slots)) fast.release(a);
+            for (const owner of [fast, single]) {
+              owner.release(actual.param);
+              for (const a of Object.values(actual.slots)) owner.release(a);
             }
           }
         }

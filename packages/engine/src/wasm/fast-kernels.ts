@@ -398,13 +398,44 @@ class Engine {
     const maximize = h.maximize === true;
     const useWeightDecay = h.useWeightDecay === true;
     const decoupled = h.decoupledWeightDecay === true;
+    if (n < 16) {
+      // Tiny tensors (biases): the reference kernel costs less than the call.
+      (fusedKernels('adam', hyper) as Kernel)(args);
+      return;
+    }
     if (n4 > 0) {
       if (!maximize && !vMax && (!useWeightDecay || decoupled)) {
         // The common case without branches; Adam decays by 1 (exact).
         const decay = useWeightDecay ? r(s.decayFactor as number) : 1;
-        const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon].map((x) => r(x as number));
-        f.push(decay, r(s.negativeStepSize as number), r(s.biasCorrection2Sqrt as number));
-        this.dispatch('adamPlain', [p, g, m, v], [true, false, true, true], n4, [], f);
+        const heap = this.heap;
+        if (
+          (this.workers.length === 0 || n4 < this.minParallelLength) &&
+          heap.isResident(p) &&
+          heap.isResident(g) &&
+          heap.isResident(m) &&
+          heap.isResident(v)
+        ) {
+          // Resident, one thread: the call without the generic dispatch's allocations.
+          this.exports.adamPlain(
+            p.byteOffset,
+            g.byteOffset,
+            m.byteOffset,
+            v.byteOffset,
+            n4,
+            r(s.beta1 as number),
+            r(s.oneMinusBeta1 as number),
+            r(s.beta2 as number),
+            r(s.oneMinusBeta2 as number),
+            r(s.epsilon as number),
+            decay,
+            r(s.negativeStepSize as number),
+            r(s.biasCorrection2Sqrt as number),
+          );
+        } else {
+          const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon].map((x) => r(x as number));
+          f.push(decay, r(s.negativeStepSize as number), r(s.biasCorrection2Sqrt as number));
+          this.dispatch('adamPlain', [p, g, m, v], [true, false, true, true], n4, [], f);
+        }
       } else {
         const flags = (maximize ? 1 : 0) | (useWeightDecay ? 2 : 0) | (decoupled ? 4 : 0) | (vMax ? 8 : 0);
         const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon, s.weightDecay, s.decayFactor, s.negativeStepSize, s.biasCorrection2Sqrt].map(
@@ -422,6 +453,10 @@ class Engine {
     const buffer = (slots as Arrays).momentumBuffer;
     const n = p.length;
     const n4 = n - (n % 4);
+    if (n < 16) {
+      (fusedKernels('sgd', hyper) as Kernel)(args);
+      return;
+    }
     const flags =
       (h.maximize === true ? 1 : 0) |
       (h.useWeightDecay === true ? 2 : 0) |
