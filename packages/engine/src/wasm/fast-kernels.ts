@@ -147,7 +147,7 @@ export interface FastKernelOptions {
   readonly minParallelLength?: number;
   /** Smallest chunk (elements, a multiple of 16) that a thread claims of a parallel update. Default 16384. */
   readonly parallelChunkLength?: number;
-  /** `ops.zerosLike`/`fullLike` place arrays of at least this length in shared memory. Default 1024. */
+  /** `ops.zerosLike`/`fullLike` place arrays of at least this length in shared memory. Default 256. */
   readonly minResidentLength?: number;
 }
 
@@ -572,7 +572,7 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   const allocate = (length: number): Float32Array => engine.heap.allocate(length);
   return {
     kernels: engine.provider(),
-    ops: residentOps(engine, allocate, options.minResidentLength ?? 1024),
+    ops: residentOps(engine, allocate, options.minResidentLength ?? 256),
     threads,
     simd: true,
     allocate,
