@@ -21,17 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { fusedKernels } from './kernels.js';
 import { float32Ops } from './ops.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from './random.js';
 
 const cases: Record<string, () => Optimizer> = {
   'sgd plain': () => sgd({ learningRate: 0.05 }),
