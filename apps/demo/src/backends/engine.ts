@@ -7,7 +7,7 @@ export const engineBackend: DemoBackend = {
   name: 'engine',
   train: async (setup: DemoSetup, hooks = {}): Promise<BackendRun> => {
     const model = modelOf(setup);
-    const { losses, learningRates, record } = recorder(hooks);
+    const { record, finish } = recorder(hooks);
     const start = performance.now();
     let stopped = false;
     try {
@@ -27,14 +27,6 @@ export const engineBackend: DemoBackend = {
     }
     const wallMs = performance.now() - start;
     const held = stopped ? { loss: Number.NaN, accuracy: Number.NaN } : evaluate(model, setup.dataset.validation, 'softmaxCrossEntropy');
-    return {
-      backend: 'engine',
-      losses,
-      learningRates,
-      validationLoss: held.loss,
-      accuracy: held.accuracy ?? Number.NaN,
-      wallMs,
-      stepsPerSecond: (losses.length / wallMs) * 1000,
-    };
+    return finish('engine', wallMs, held);
   },
 };

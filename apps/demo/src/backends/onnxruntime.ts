@@ -7,7 +7,7 @@ export const onnxruntimeBackend: DemoBackend = {
   name: 'onnxruntime',
   train: async (setup: DemoSetup, hooks = {}): Promise<BackendRun> => {
     const { model } = buildMlpTrainingModel({ inputSize: setup.dataset.inputSize, layers: setup.layers, activation: setup.activation, loss: 'softmaxCrossEntropy' });
-    const { losses, learningRates, record } = recorder(hooks);
+    const { record, finish } = recorder(hooks);
     const start = performance.now();
     let held = { loss: Number.NaN, accuracy: Number.NaN as number | undefined };
     try {
@@ -27,14 +27,6 @@ export const onnxruntimeBackend: DemoBackend = {
       if (!(error instanceof StopTraining)) throw error;
     }
     const wallMs = performance.now() - start;
-    return {
-      backend: 'onnxruntime',
-      losses,
-      learningRates,
-      validationLoss: held.loss,
-      accuracy: held.accuracy ?? Number.NaN,
-      wallMs,
-      stepsPerSecond: (losses.length / wallMs) * 1000,
-    };
+    return finish('onnxruntime', wallMs, held);
   },
 };

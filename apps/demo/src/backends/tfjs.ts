@@ -34,7 +34,7 @@ export const tfjsBackend: DemoBackend = {
       tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), forward(x)) as tf.Scalar;
     const optimizer = new StepsizeOptimizer(optimizerOf(setup));
     const sampler = new BatchSampler({ data: train, batchSize: setup.batchSize, seed: setup.seed });
-    const { losses, learningRates, record } = recorder(hooks);
+    const { losses, record, finish } = recorder(hooks);
     const start = performance.now();
     try {
       for (let step = 0; step < setup.steps; step += 1) {
@@ -56,15 +56,7 @@ export const tfjsBackend: DemoBackend = {
         const x = tf.tensor2d(validation.inputs, [validation.examples, inputSize]);
         return { loss: lossOf(x, validation.targets).dataSync()[0] as number, logits: forward(x).dataSync() };
       });
-      return {
-        backend: 'tfjs',
-        losses,
-        learningRates,
-        validationLoss: held.loss,
-        accuracy: stopped ? Number.NaN : argmaxAccuracy(held.logits, validation.targets, classes),
-        wallMs,
-        stepsPerSecond: (losses.length / wallMs) * 1000,
-      };
+      return finish('tfjs', wallMs, { loss: held.loss, accuracy: stopped ? Number.NaN : argmaxAccuracy(held.logits, validation.targets, classes) });
     } finally {
       optimizer.dispose();
       Object.values(variables).forEach((v) => v.dispose());

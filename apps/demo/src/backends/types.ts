@@ -37,12 +37,27 @@ export class StopTraining extends Error {
 }
 
 /** Records losses and rates step by step and applies the hooks (throws StopTraining to stop). */
-export function recorder(hooks: TrainHooks = {}): { losses: number[]; learningRates: number[]; record: (step: number, loss: number, learningRate: number) => void } {
+export function recorder(hooks: TrainHooks = {}): {
+  losses: number[];
+  learningRates: number[];
+  record: (step: number, loss: number, learningRate: number) => void;
+  /** The run's report: what was recorded, the held-out figures (NaN when stopped early) and the time. */
+  finish: (backend: string, wallMs: number, held: { loss: number; accuracy: number | undefined }) => BackendRun;
+} {
   const losses: number[] = [];
   const learningRates: number[] = [];
   return {
     losses,
     learningRates,
+    finish: (backend, wallMs, held) => ({
+      backend,
+      losses,
+      learningRates,
+      validationLoss: held.loss,
+      accuracy: held.accuracy ?? Number.NaN,
+      wallMs,
+      stepsPerSecond: (losses.length / wallMs) * 1000,
+    }),
     record: (step, loss, learningRate) => {
       losses.push(loss);
       learningRates.push(learningRate);
