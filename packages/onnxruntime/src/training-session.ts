@@ -131,11 +131,28 @@ export class OnnxTrainingSession {
     };
   }
 
-  /** Runs forward + backward on a batch (parameters unchanged). */
+  /**
+   * Runs forward + backward on a batch (parameters unchanged). On the engine update path,
+   * ONNX Runtime writes the gradients straight into the updater's buffers
+   * ({@link ParameterUpdater.gradientBuffers}), so the returned gradients are those buffers:
+   * valid until the next `forwardBackward` or `step` (copy them to keep them). On the ONNX
+   * path they are new arrays.
+   */
   async forwardBackward(batch: Batch): Promise<ForwardBackward> {
-    const results = await this.session.run(this.feeds(batch));
+    const feeds = this.feeds(batch);
+    const buffers = this.updater.gradientBuffers;
+    let results: ort.InferenceSession.OnnxValueMapType;
+    if (buffers === undefined) results = await this.session.run(feeds);
+    else {
+      const fetches: Record<string, ort.Tensor | null> = { loss: null };
+      if (this.hasOutput) fetches.output = null;
+      for (const name of this.updater.names) {
+        fetches[gradientOutput(name)] = new ort.Tensor('float32', buffers[name] as Float32Array, this.updater.shapes[name] as number[]);
+      }
+      results = await this.session.run(feeds, fetches);
+    }
     const gradients: Record<string, Float32Array> = {};
-    for (const name of this.updater.names) gradients[name] = results[gradientOutput(name)]?.data as Float32Array;
+    for (const name of this.updater.names) gradients[name] = buffers?.[name] ?? (results[gradientOutput(name)]?.data as Float32Array);
     return {
       loss: (results.loss?.data as Float32Array)[0] as number,
       output: this.hasOutput ? (results.output?.data as Float32Array) : undefined,

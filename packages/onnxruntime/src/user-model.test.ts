@@ -23,14 +23,20 @@ function largestError(actual: ArrayLike<number>, expected: readonly number[]): n
 }
 
 describe('a training model the user brings (exported from PyTorch)', () => {
-  it(`reproduces torch ${sidecar.torchVersion} autograd's loss and gradients`, async () => {
-    const session = await OnnxTrainingSession.create({ model: modelPath, params: params(), optimizer: adamW({ learningRate: 0.01 }) });
-    const result = await session.forwardBackward(batch);
-    expect(Math.abs(result.loss - sidecar.expected.loss) / sidecar.expected.loss).toBeLessThan(1e-6);
-    expect(largestError(result.output as Float32Array, sidecar.expected.output)).toBeLessThan(1e-5);
-    for (const [name, expected] of Object.entries(sidecar.expected.gradients)) expect(largestError(result.gradients[name] as Float32Array, expected), name).toBeLessThan(1e-5);
-    await session.release();
-  });
+  for (const update of ['onnx', 'engine'] as const) {
+    it(`${update}: reproduces torch ${sidecar.torchVersion} autograd's loss and gradients`, async () => {
+      const session = await OnnxTrainingSession.create({ model: modelPath, params: params(), optimizer: adamW({ learningRate: 0.01 }), update });
+      const result = await session.forwardBackward(batch);
+      expect(Math.abs(result.loss - sidecar.expected.loss) / sidecar.expected.loss).toBeLessThan(1e-6);
+      expect(largestError(result.output as Float32Array, sidecar.expected.output)).toBeLessThan(1e-5);
+      for (const [name, expected] of Object.entries(sidecar.expected.gradients)) expect(largestError(result.gradients[name] as Float32Array, expected), name).toBeLessThan(1e-5);
+      // The engine path has ONNX Runtime write the gradients into the updater's buffers (no copy).
+      const buffers = session.updater.gradientBuffers;
+      if (update === 'engine') for (const name of session.updater.names) expect(result.gradients[name]).toBe(buffers?.[name]);
+      else expect(buffers).toBeUndefined();
+      await session.release();
+    });
+  }
 
   it('trains on both update paths, which agree', async () => {
     const losses: Record<string, number[]> = {};

@@ -91,14 +91,17 @@ function runWith(s: Setup, kernels: (type: string, hyper: unknown) => ReturnType
 describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal the reference kernels bit for bit', () => {
   let fast: FastKernels;
   let single: FastKernels;
+  let fixed: FastKernels;
   beforeAll(async () => {
     single = await createFastKernels({ threads: 1, minResidentLength: 1 });
+    fixed = await createFastKernels({ fixedMemoryBytes: 4 << 20, minResidentLength: 1 });
     // Two threads, a tiny parallel threshold and chunks, so that the worker path runs on small sizes too.
     fast = await createFastKernels({ threads: 2, minParallelLength: 8, parallelChunkLength: 16, minResidentLength: 1 });
   });
   afterAll(async () => {
     await fast.close();
     await single.close();
+    await fixed.close();
   });
 
   it('ships the bytes assembled from kernels.wat', async () => {
@@ -117,6 +120,7 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
           const variants = {
             'resident, threads': () => runWith(s, fast.kernels, (a) => fast.from(a)),
             'resident, one thread': () => runWith(s, single.kernels, (a) => single.from(a)),
+            'resident, fixed ordinary memory': () => runWith(s, fixed.kernels, (a) => fixed.from(a)),
             'not resident (scratch chunks)': () => runWith(s, fastKernels, (a) => a.slice()),
             'mixed residency': () => {
               let k = 0;
@@ -128,7 +132,7 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
             const label = `${name} n=${n} seed=${seed} ${variant}`;
             sameBits(actual.param, expected.param, `${label} param`);
             for (const key of Object.keys(expected.slots)) sameBits(actual.slots[key] as Float32Array, expected.slots[key] as Float32Array, `${label} ${key}`);
-            for (const owner of [fast, single]) {
+            for (const owner of [fast, single, fixed]) {
               owner.release(actual.param);
               for (const a of Object.values(actual.slots)) owner.release(a);
             }
@@ -222,8 +226,38 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     fast.release(c);
   });
 
+  it('keeps a fixed ordinary memory: plain ArrayBuffer views, never grown, ordinary arrays once full', async () => {
+    expect(fixed.fixedMemory && fixed.threads === 1 && fixed.simd).toBe(true);
+    const small = await createFastKernels({ fixedMemoryBytes: 100_000, minResidentLength: 1 });
+    try {
+      const a = small.allocate(20_000);
+      expect(a.buffer instanceof ArrayBuffer && !(a.buffer instanceof SharedArrayBuffer)).toBe(true);
+      expect(() => small.allocate(20_000)).toThrow(/fixed memory \(fixedMemoryBytes, 131072 bytes for arrays\) cannot hold 20000 more elements/);
+      // The runner's slots no longer fit: ops gives ordinary arrays, and the kernels still equal the reference.
+      a.set(Float32Array.from({ length: 20_000 }, (_, i) => Math.sin(i)));
+      const reference = Float32Array.from(a);
+      const runners = [
+        new OptimizerRunner({ optimizer: adam({ learningRate: 0.01 }), ops: small.ops, params: { w: a }, kernels: small.kernels }),
+        new OptimizerRunner({ optimizer: adam({ learningRate: 0.01 }), ops: float32Ops, params: { w: reference }, kernels: fusedKernels }),
+      ];
+      expect(small.isResident(runners[0]?.state.params.w?.expAvg as Float32Array)).toBe(false);
+      for (let step = 0; step < 5; step += 1) {
+        const g = Float32Array.from({ length: 20_000 }, (_, i) => Math.cos(i * (step + 1)));
+        for (const runner of runners) runner.step({ w: g });
+      }
+      sameBits(a, reference, 'fixed memory, slots outside');
+      expect(a.length).toBe(20_000); // the memory did not grow (that would have detached `a`)
+    } finally {
+      await small.close();
+    }
+    await expect(createFastKernels({ fixedMemoryBytes: 1024, threads: 2 })).rejects.toThrow(/options.threads must be 1 with fixedMemoryBytes .* got 2/);
+    await expect(createFastKernels({ fixedMemoryBytes: -1 })).rejects.toThrow(/options.fixedMemoryBytes must be an integer .* got -1/);
+    await expect(createFastKernels({ fixedMemoryBytes: 1.5 })).rejects.toThrow(/got 1.5/);
+  });
+
   for (const [label, kernels, ops] of [
     ['fast kernels (threads, resident slots)', () => fast.kernels, () => fast.ops],
+    ['fast kernels (fixed ordinary memory, resident slots)', () => fixed.kernels, () => fixed.ops],
     ['fastKernels (this thread)', () => fastKernels, () => float32Ops],
   ] as const) {
     it(`passes the conformance suite: ${label}`, async () => {

@@ -1,7 +1,7 @@
 import type { FusedKernel, KernelProvider, Ops } from '@stepsize/core';
 import { fusedKernels } from '../kernels.js';
 import { float32Ops } from '../ops.js';
-import { kernelsWasmBase64 } from './kernels-wasm.js';
+import { kernelsPrivateMemoryWasmBase64, kernelsWasmBase64 } from './kernels-wasm.js';
 
 /**
  * WebAssembly SIMD kernels for SGD (with or without momentum), Adam and AdamW,
@@ -63,6 +63,7 @@ function decode(base64: string): Uint8Array {
 }
 
 let compiled: WasmModule | null | undefined;
+let compiledPrivate: WasmModule | null | undefined;
 
 /** The compiled module, or null where WebAssembly SIMD or shared memory is unavailable. */
 function compile(): WasmModule | null {
@@ -79,6 +80,18 @@ function compile(): WasmModule | null {
     compiled = null;
   }
   return compiled;
+}
+
+/** The module importing an ordinary memory, or null where WebAssembly SIMD is unavailable. */
+function compilePrivate(): WasmModule | null {
+  if (compiledPrivate !== undefined) return compiledPrivate;
+  try {
+    const bytes = decode(kernelsPrivateMemoryWasmBase64);
+    compiledPrivate = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    compiledPrivate = null;
+  }
+  return compiledPrivate;
 }
 
 /** Whether this runtime can run the WebAssembly SIMD kernels (otherwise the reference kernels run). */
@@ -149,6 +162,17 @@ export interface FastKernelOptions {
   readonly parallelChunkLength?: number;
   /** `ops.zerosLike`/`fullLike` place arrays of at least this length in shared memory. Default 256. */
   readonly minResidentLength?: number;
+  /**
+   * Use an ordinary (not shared) WebAssembly memory of this fixed size in bytes instead of
+   * a growing shared one. Its arrays are views of an ordinary `ArrayBuffer`, which native
+   * addons accept (onnxruntime-node refuses `SharedArrayBuffer` views, so tensors can then be
+   * fed from and written into the kernels' memory with no copy). The memory never grows, so
+   * views stay valid; `allocate` and `from` throw once it is full, and `ops` then falls back
+   * to ordinary arrays (updated through the scratch area). Worker threads need shared memory,
+   * so `threads` must be 1 (its default here). Rounded up to 64 KiB pages, plus 128 KiB for
+   * the kernels' control and scratch areas; at most 4 GiB.
+   */
+  readonly fixedMemoryBytes?: number;
 }
 
 /** SIMD kernels with their own shared WebAssembly memory and worker threads. */
@@ -164,6 +188,8 @@ export interface FastKernels {
   readonly threads: number;
   /** Whether WebAssembly SIMD runs (false: every kernel is the reference kernel). */
   readonly simd: boolean;
+  /** Whether the memory is the fixed, ordinary one of `fixedMemoryBytes` (else shared and growing). */
+  readonly fixedMemory: boolean;
   /** A zero-filled Float32Array in the shared memory (a parameter or gradient to update in place). */
   allocate(length: number): Float32Array;
   /** A copy of `values` in the shared memory. */
@@ -184,7 +210,10 @@ class Heap {
   private readonly used = new Map<number, number>();
   private readonly buffers = new WeakSet<ArrayBufferLike>();
 
-  constructor(private readonly memory: WasmMemory) {
+  constructor(
+    private readonly memory: WasmMemory,
+    private readonly maxPages: number,
+  ) {
     this.buffers.add(memory.buffer);
     const end = memory.buffer.byteLength;
     if (end > HEAP) this.free.push([HEAP, end - HEAP]);
@@ -203,7 +232,13 @@ class Heap {
       const last = this.free[this.free.length - 1];
       const tail = last && last[0] + last[1] === end ? last[1] : 0;
       const pages = Math.ceil((bytes - tail) / PAGE);
-      if (end / PAGE + pages > MAX_PAGES) throw new RangeError('fast kernels: out of WebAssembly memory (4 GiB)');
+      if (end / PAGE + pages > this.maxPages) {
+        throw new RangeError(
+          this.maxPages === MAX_PAGES
+            ? 'fast kernels: out of WebAssembly memory (4 GiB)'
+            : `fast kernels: the fixed memory (fixedMemoryBytes, ${(this.maxPages * PAGE - HEAP)} bytes for arrays) cannot hold ${length} more elements`,
+        );
+      }
       this.memory.grow(pages);
       this.buffers.add(this.memory.buffer);
       if (tail > 0) (last as [number, number])[1] += pages * PAGE;
@@ -260,11 +295,18 @@ class Engine {
   minParallelLength = 262144;
   minChunk = 16384;
 
-  constructor(readonly module: WasmModule) {
-    this.memory = new WebAssembly.Memory({ initial: HEAP / PAGE, maximum: MAX_PAGES, shared: true });
+  /** `fixedPages`: an ordinary memory of that many pages (the module must import a non-shared memory). */
+  constructor(
+    readonly module: WasmModule,
+    fixedPages?: number,
+  ) {
+    this.memory =
+      fixedPages === undefined
+        ? new WebAssembly.Memory({ initial: HEAP / PAGE, maximum: MAX_PAGES, shared: true })
+        : new WebAssembly.Memory({ initial: fixedPages, maximum: fixedPages, shared: false });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as Exports;
-    this.heap = new Heap(this.memory);
+    this.heap = new Heap(this.memory, fixedPages ?? MAX_PAGES);
     this.i32 = new Int32Array(this.memory.buffer, CONTROL, 1024);
     this.f32 = new Float32Array(this.memory.buffer, CONTROL, 1024);
     this.scratch = [0, 1, 2, 3, 4].map((k) => new Float32Array(this.memory.buffer, SCRATCH + k * CHUNK * 4, CHUNK));
@@ -502,7 +544,17 @@ class Engine {
   }
 }
 
-function residentOps(engine: Engine, allocate: (length: number) => Float32Array, minLength: number): Ops<Float32Array> {
+function residentOps(engine: Engine, allocate: (length: number) => Float32Array, minLength: number, fixed: boolean): Ops<Float32Array> {
+  // A full fixed memory gives ordinary arrays (the kernels stream them through the scratch area).
+  const place = (length: number): Float32Array => {
+    if (length < minLength) return new Float32Array(length);
+    if (!fixed) return allocate(length);
+    try {
+      return allocate(length);
+    } catch {
+      return new Float32Array(length);
+    }
+  };
   return {
     ...float32Ops,
     firstNonFinite: (x) => (x.length >= 1024 && engine.heap.isResident(x) ? engine.firstNonFinite(x) : float32Ops.firstNonFinite(x)),
@@ -510,8 +562,8 @@ function residentOps(engine: Engine, allocate: (length: number) => Float32Array,
     // scan instead of a float64 sum for resident gradients).
     nonFiniteProbe: (x) =>
       x.length >= 1024 && engine.heap.isResident(x) ? Float32Array.of(engine.firstNonFinite(x) < 0 ? 0 : NaN) : float32Ops.sum(x),
-    zerosLike: (x) => (x.length >= minLength ? allocate(x.length) : new Float32Array(x.length)),
-    fullLike: (x, value) => (x.length >= minLength ? allocate(x.length) : new Float32Array(x.length)).fill(value[0] as number),
+    zerosLike: (x) => place(x.length),
+    fullLike: (x, value) => place(x.length).fill(value[0] as number),
   };
 }
 
@@ -537,13 +589,25 @@ function residentOps(engine: Engine, allocate: (length: number) => Float32Array,
  * ```
  */
 export async function createFastKernels(options: FastKernelOptions = {}): Promise<FastKernels> {
-  const module = compile();
+  const { fixedMemoryBytes } = options;
+  let fixedPages: number | undefined;
+  if (fixedMemoryBytes !== undefined) {
+    if (typeof fixedMemoryBytes !== 'number' || !Number.isSafeInteger(fixedMemoryBytes) || fixedMemoryBytes < 0 || fixedMemoryBytes > MAX_PAGES * PAGE - HEAP) {
+      throw new RangeError(`createFastKernels options.fixedMemoryBytes must be an integer in [0, ${MAX_PAGES * PAGE - HEAP}], got ${String(fixedMemoryBytes)}`);
+    }
+    if (options.threads !== undefined && options.threads !== 1) {
+      throw new RangeError(`createFastKernels options.threads must be 1 with fixedMemoryBytes (worker threads need shared memory), got ${String(options.threads)}`);
+    }
+    fixedPages = (HEAP + Math.ceil(fixedMemoryBytes / PAGE) * PAGE) / PAGE;
+  }
+  const module = fixedPages === undefined ? compile() : compilePrivate();
   if (!module) {
     return {
       kernels: fusedKernels,
       ops: float32Ops,
       threads: 1,
       simd: false,
+      fixedMemory: fixedPages !== undefined,
       allocate: (length) => new Float32Array(length),
       from: (values) => Float32Array.from(values),
       isResident: () => false,
@@ -559,10 +623,10 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
       },
     };
   }
-  const engine = new Engine(module);
+  const engine = new Engine(module, fixedPages);
   if (options.minParallelLength !== undefined) engine.minParallelLength = options.minParallelLength;
   if (options.parallelChunkLength !== undefined) engine.minChunk = Math.max(16, Math.ceil(options.parallelChunkLength / 16) * 16);
-  let threads = options.threads;
+  let threads = fixedPages === undefined ? options.threads : 1;
   if (threads === undefined) {
     const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
     threads = isNode ? (await import('node:os')).availableParallelism() : 1;
@@ -572,9 +636,10 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   const allocate = (length: number): Float32Array => engine.heap.allocate(length);
   return {
     kernels: engine.provider(),
-    ops: residentOps(engine, allocate, options.minResidentLength ?? 256),
+    ops: residentOps(engine, allocate, options.minResidentLength ?? 256, fixedPages !== undefined),
     threads,
     simd: true,
+    fixedMemory: fixedPages !== undefined,
     allocate,
     from: (values) => {
       const array = allocate(values.length);
@@ -593,7 +658,8 @@ let shared: KernelProvider<Float32Array> | undefined;
 /**
  * A ready-made provider: the SIMD kernels for `sgd`, `adam` and `adamW` on this thread
  * (Float32Arrays of any origin, streamed through a cache-sized scratch area), the
- * reference {@link fusedKernels} for the others and wherever WebAssembly SIMD is missing.
+ * reference {@link fusedKernels} for the others and wherever WebAssembly SIMD is missing
+ * (`SharedArrayBuffer` is not needed).
  * Bit-for-bit equal to `fusedKernels`. For in-place updates and threads, use
  * {@link createFastKernels}.
  *
@@ -604,8 +670,9 @@ let shared: KernelProvider<Float32Array> | undefined;
  */
 export const fastKernels: KernelProvider<Float32Array> = (type, hyper) => {
   if (!shared) {
-    const module = compile();
-    shared = module ? new Engine(module).provider() : fusedKernels;
+    // Only the scratch area is used, so an ordinary memory (no SharedArrayBuffer needed) will do.
+    const module = compilePrivate();
+    shared = module ? new Engine(module, HEAP / PAGE).provider() : fusedKernels;
   }
   return shared(type, hyper);
 };

@@ -1,4 +1,5 @@
-import { adam, adamW, cosineAnnealing, nadam, sgd, warmup, type Optimizer } from '@stepsize/core';
+import { adam, adamW, cosineAnnealing, nadam, OptimizerRunner, sgd, warmup, type Optimizer } from '@stepsize/core';
+import { float32Ops, fusedKernels } from '@stepsize/engine';
 import { describe, expect, it } from 'vitest';
 import { ParameterUpdater, type UpdatePath } from './parameter-updater.js';
 
@@ -93,6 +94,60 @@ describe('ParameterUpdater', () => {
       expect(resumed.values('b')).toEqual(reference.values('b'));
     });
   }
+
+  it('engine: keeps parameters, gradient buffers and slots in the kernels memory, equal bit for bit to the reference kernels', async () => {
+    const sizes = { w: 1003, b: 37 };
+    const init = () => Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, { values: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7)), shape: [n] }]));
+    const grad = (step: number) => Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, Float32Array.from({ length: n }, (_, i) => Math.cos(i + step) * 0.1)]));
+    for (const optimizer of [() => adamW({ learningRate: warmup({ steps: 3, schedule: cosineAnnealing({ initialValue: 0.01, steps: 20 }) }) }), () => sgd({ learningRate: 0.05, momentum: 0.9 }), () => nadam({ learningRate: 0.01, emaDecay: 0.9 })]) {
+      const updater = await ParameterUpdater.create({ optimizer: optimizer(), params: init(), path: 'engine' });
+      const reference = new OptimizerRunner({ optimizer: optimizer(), ops: float32Ops, params: Object.fromEntries(Object.entries(init()).map(([k, v]) => [k, v.values])), kernels: fusedKernels });
+      const buffers = updater.gradientBuffers as Record<string, Float32Array>;
+      expect(Object.keys(buffers)).toEqual(['w', 'b']);
+      // An ordinary ArrayBuffer (onnxruntime-node refuses SharedArrayBuffer views), shared by values and buffers.
+      expect(updater.values('w').buffer).toBe(buffers.w?.buffer);
+      expect(updater.values('w').buffer instanceof SharedArrayBuffer).toBe(false);
+      for (let step = 0; step < 12; step += 1) {
+        const g = grad(step);
+        for (const [name, values] of Object.entries(g)) buffers[name]?.set(values);
+        await updater.step(buffers);
+        reference.step(g);
+      }
+      for (const name of Object.keys(sizes)) {
+        expect(updater.values(name)).toEqual(reference.params[name]);
+        expect(updater.state.params[name]).toEqual(reference.state.params[name]);
+      }
+      expect(updater.state.ema).toEqual(reference.state.ema);
+      await updater.release();
+    }
+  });
+
+  it('engine: load copies the state into its memory, also from its own live arrays', async () => {
+    const n = 777;
+    const init = () => ({ w: { values: Float32Array.from({ length: n }, (_, i) => Math.sin(i)), shape: [n] } });
+    const grad = (step: number) => ({ w: Float32Array.from({ length: n }, (_, i) => Math.cos(i * step) * 0.1) });
+    const optimizer = () => adam({ learningRate: 0.01 });
+    const reference = await ParameterUpdater.create({ optimizer: optimizer(), params: init(), path: 'engine' });
+    for (let step = 0; step < 8; step += 1) await reference.step(grad(step));
+    const updater = await ParameterUpdater.create({ optimizer: optimizer(), params: init(), path: 'engine' });
+    for (let step = 0; step < 4; step += 1) await updater.step(grad(step));
+    // Loading its own live state: the values must survive the old arrays being released.
+    updater.load({ w: updater.values('w') }, updater.state);
+    const saved = structuredClone({ params: { w: updater.values('w') }, state: updater.state });
+    const given = structuredClone(saved);
+    const other = await ParameterUpdater.create({ optimizer: optimizer(), params: init(), path: 'engine' });
+    other.load(given.params, given.state);
+    for (let step = 4; step < 8; step += 1) {
+      await updater.step(grad(step));
+      await other.step(grad(step));
+    }
+    expect(updater.values('w')).toEqual(reference.values('w'));
+    expect(other.values('w')).toEqual(reference.values('w'));
+    expect(other.state.params.w).toEqual(reference.state.params.w);
+    // The caller's arrays were copied, not adopted: later steps left them as they were.
+    expect(given).toEqual(saved);
+    for (const u of [reference, updater, other]) await u.release();
+  });
 
   it('names bad parameters and paths', async () => {
     await expect(ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: { w: { values: new Float32Array(3), shape: [2, 2] } } })).rejects.toThrow(/params\.w\.shape/);

@@ -7,7 +7,7 @@ import {
   type Ops,
   type StepReport,
 } from '@stepsize/core';
-import { float32Ops, fusedKernels } from '@stepsize/engine';
+import { createFastKernels, float32Ops, type FastKernels } from '@stepsize/engine';
 import * as ort from 'onnxruntime-node';
 import { OpsTracer, type Traced } from './trace-ops.js';
 
@@ -15,7 +15,10 @@ import { OpsTracer, type Traced } from './trace-ops.js';
  * Where the optimizer update runs: `'onnx'` (default) traces core's optimizer
  * math into an ONNX update graph run by ONNX Runtime, with every per-step
  * number (scheduled learning rate, bias corrections) fed as an input; `'engine'`
- * applies the engine's fused kernels to the tensors' float32 data in place.
+ * applies the engine's kernels (WebAssembly SIMD for SGD, Adam and AdamW, the
+ * reference kernels otherwise, bit-for-bit equal) in place, on parameters,
+ * gradients and optimizer state that live in the kernels' memory and are fed
+ * to ONNX Runtime (and written by it) with no copy.
  */
 export type UpdatePath = 'onnx' | 'engine';
 
@@ -40,6 +43,11 @@ interface Compiled {
   readonly session: ort.InferenceSession;
   /** Graph input names (which of the current tensors to feed). */
   readonly inputs: readonly string[];
+}
+
+/** Bytes of `count` float32 arrays of each parameter's size in the kernels' allocator (64-byte blocks). */
+function residentBytes(sizes: readonly number[], count: number): number {
+  return sizes.reduce((total, size) => total + Math.max(64, Math.ceil((size * 4) / 64) * 64) * count, 0);
 }
 
 /** Largest number of distinct update graphs kept (least recently used are released). */
@@ -79,6 +87,10 @@ export class ParameterUpdater {
   readonly shapes: Readonly<Record<string, readonly number[]>>;
   /** Host runner: the engine path's runner, and the ONNX path's initial state and state validator. */
   private readonly host: OptimizerRunner<Float32Array>;
+  /** Engine path: the kernels and their memory (parameters, gradient buffers and slots live there). */
+  private readonly fast: FastKernels | undefined;
+  /** Engine path: per-parameter buffers that ONNX Runtime writes gradients into. */
+  private readonly gradients: Readonly<Record<string, Float32Array>> | undefined;
   private readonly symbolic: OptimizerRunner<Traced> | undefined;
   private tracer = new OpsTracer();
   private readonly graphs = new Map<string, Promise<Compiled>>();
@@ -87,10 +99,10 @@ export class ParameterUpdater {
   private data = new Map<string, Float32Array>();
   private running = false;
 
-  private constructor(options: ParameterUpdaterOptions) {
+  private constructor(options: ParameterUpdaterOptions, fast: FastKernels | undefined) {
     const { optimizer, params, path = 'onnx' } = options;
-    if (path !== 'onnx' && path !== 'engine') throw new StepsizeError('ParameterUpdater options.path', 'must be "onnx" or "engine"', path);
     this.path = path;
+    this.fast = fast;
     this.optimizer = optimizer;
     this.sessionOptions = options.sessionOptions ?? {};
     const copies: Record<string, Float32Array> = {};
@@ -101,10 +113,11 @@ export class ParameterUpdater {
       if (!Array.isArray(param.shape) || param.shape.some((d) => !Number.isSafeInteger(d) || d < 1) || size !== param.values.length) {
         throw new StepsizeError(`ParameterUpdater options.params.${name}.shape`, `must be positive integers whose product is the ${param.values.length} values`, param.shape);
       }
-      copies[name] = Float32Array.from(param.values);
+      copies[name] = fast ? fast.from(param.values) : Float32Array.from(param.values);
       shapes[name] = [...param.shape];
     }
-    this.host = new OptimizerRunner({ optimizer, ops: float32Ops, params: copies, ...(path === 'engine' && { kernels: fusedKernels }) });
+    this.host = new OptimizerRunner({ optimizer, ops: fast ? fast.ops : float32Ops, params: copies, ...(fast && { kernels: fast.kernels }) });
+    if (fast) this.gradients = Object.fromEntries(Object.entries(copies).map(([name, values]) => [name, fast.allocate(values.length)]));
     this.names = this.host.names;
     this.shapes = shapes;
     if (path === 'onnx') {
@@ -113,9 +126,37 @@ export class ParameterUpdater {
     }
   }
 
-  /** Creates an updater (async for symmetry with ONNX Runtime sessions; graphs are built on the first step). */
+  /**
+   * Creates an updater. The ONNX path builds its graphs on the first step; the engine
+   * path sets up its kernels' memory, sized for the parameters, their gradients and the
+   * optimizer's slots.
+   */
   static async create(options: ParameterUpdaterOptions): Promise<ParameterUpdater> {
-    return new ParameterUpdater(options);
+    const path = options.path ?? 'onnx';
+    if (path !== 'onnx' && path !== 'engine') throw new StepsizeError('ParameterUpdater options.path', 'must be "onnx" or "engine"', path);
+    if (path === 'onnx') return new ParameterUpdater(options, undefined);
+    // Count the arrays one parameter needs (itself, its gradient, the optimizer's slots and weight
+    // average) on a one-element dry run; arrays beyond the memory fall back to ordinary ones.
+    const params = options.params ?? {};
+    const dry = new OptimizerRunner({ optimizer: options.optimizer, ops: float32Ops, params: Object.fromEntries(Object.keys(params).map((name) => [name, new Float32Array(1)])) });
+    const perParameter = 2 + Math.max(0, ...Object.values(dry.state.params).map((slots) => Object.keys(slots).length)) + (options.optimizer.emaDecay === undefined ? 0 : 1);
+    const sizes = Object.values(params).map((param) => (param?.values instanceof Float32Array ? param.values.length : 0));
+    const fast = await createFastKernels({ fixedMemoryBytes: residentBytes(sizes, perParameter) });
+    try {
+      return new ParameterUpdater(options, fast);
+    } catch (error) {
+      await fast.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Engine path: buffers (one per parameter, in the kernels' memory) for ONNX Runtime to
+   * write gradients into, so that `step(updater.gradientBuffers)` needs no copy. Undefined
+   * on the ONNX path.
+   */
+  get gradientBuffers(): Readonly<Record<string, Float32Array>> | undefined {
+    return this.gradients;
   }
 
   /** Copies the host runner's parameters and state into the ONNX path's tensors. */
@@ -177,9 +218,48 @@ export class ParameterUpdater {
       if (!(values instanceof Float32Array) || values.length !== size) throw new StepsizeError(`params.${name}`, `must be a Float32Array of ${size} values`, values?.length);
     }
     for (const name of Object.keys(params)) if (!this.names.includes(name)) throw new StepsizeError(`params.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
+    const previous = this.host.state;
     this.host.loadState(state); // validates; throws before anything changed
     for (const name of this.names) (this.host.params[name] as Float32Array).set(params[name] as Float32Array);
     if (this.path === 'onnx') this.adoptHostState();
+    else this.adoptLoadedState(previous, state);
+  }
+
+  /**
+   * Engine path, after a valid `loadState`: the runner holds copies in the kernels' memory
+   * (the caller's arrays are neither kept nor changed by later steps). The previous state's
+   * arrays are released first, so the copies fit where they were; the loaded values are
+   * snapshotted before that, since they may be the previous arrays themselves.
+   */
+  private adoptLoadedState(previous: OptimizerState<Float32Array>, given: OptimizerState<Float32Array>): void {
+    const fast = this.fast as FastKernels;
+    const snapshot = (arrays: Readonly<Record<string, Float32Array>>): Record<string, Float32Array> =>
+      Object.fromEntries(Object.entries(arrays).map(([key, values]) => [key, Float32Array.from(values)]));
+    const loaded = {
+      ...given,
+      params: Object.fromEntries(Object.entries(given.params).map(([name, slots]) => [name, snapshot(slots)])),
+      accumulated: snapshot(given.accumulated),
+      ema: snapshot(given.ema),
+    };
+    const release = (arrays: Readonly<Record<string, Float32Array>>): void => Object.values(arrays).forEach((a) => fast.release(a));
+    for (const slots of Object.values(previous.params)) release(slots);
+    release(previous.ema);
+    const copy = (values: Float32Array): Float32Array => {
+      const target = fast.ops.zerosLike(values);
+      target.set(values);
+      return target;
+    };
+    const copyAll = (arrays: Readonly<Record<string, Float32Array>>): Record<string, Float32Array> =>
+      Object.fromEntries(Object.entries(arrays).map(([key, values]) => [key, copy(values)]));
+    this.host.loadState({
+      step: loaded.step,
+      skipped: loaded.skipped,
+      microStep: loaded.microStep,
+      groups: loaded.groups.map((g) => ({ ...g })),
+      params: Object.fromEntries(Object.entries(loaded.params).map(([name, slots]) => [name, copyAll(slots)])),
+      accumulated: loaded.accumulated,
+      ema: copyAll(loaded.ema),
+    });
   }
 
   private refuseWhileRunning(what: string): void {
@@ -306,8 +386,9 @@ export class ParameterUpdater {
     return this.graphs.size;
   }
 
-  /** Releases the update graphs' sessions. */
+  /** Releases the update graphs' sessions (and the engine path's kernels). */
   async release(): Promise<void> {
+    await this.fast?.close();
     const graphs = [...this.graphs.values()];
     this.graphs.clear();
     for (const graph of graphs) await (await graph).session.release();
