@@ -1,6 +1,8 @@
 import { StepsizeError } from '@stepsize/core';
 import { seededRandom } from '../random.js';
+import { fastMatmul } from '../wasm/fast-matmul.js';
 import { lossAndGradient, type LossName } from './losses.js';
+import type { Matmul } from './matmul.js';
 
 /** Hidden-layer activations. */
 export type Activation = 'relu' | 'tanh' | 'sigmoid';
@@ -15,6 +17,12 @@ export interface MlpOptions {
   readonly activation?: Activation;
   /** Seed of the initialisation. Default 0. */
   readonly seed?: number;
+  /**
+   * The dense-layer product. Default {@link fastMatmul} (WebAssembly SIMD, falling back to
+   * the reference where SIMD is missing); {@link referenceMatmul} gives bit-for-bit the same
+   * results with plain loops.
+   */
+  readonly matmul?: Matmul;
 }
 
 /** Loss and gradients of one batch. */
@@ -60,10 +68,15 @@ export class Mlp {
   /** Shapes by parameter name. */
   readonly shapes: Record<string, readonly number[]> = {};
   private readonly gradients: Record<string, Float32Array> = {};
-  private buffers: { batch: number; pre: Float32Array[]; post: Float32Array[]; delta: Float32Array[] } | undefined;
+  private buffers: { batch: number; pre: Float32Array[]; post: Float32Array[]; delta: Float32Array[]; sums: Float32Array[] } | undefined;
+  private readonly matmul: Matmul;
+  /** Transposed weights (layers after the first), rebuilt for each backward pass. */
+  private readonly transposed: Float32Array[];
 
   constructor(options: MlpOptions) {
-    const { inputSize, layers, activation = 'relu', seed = 0 } = options;
+    const { inputSize, layers, activation = 'relu', seed = 0, matmul = fastMatmul } = options;
+    if (typeof matmul !== 'function') throw new StepsizeError('Mlp options.matmul', `must be a function such as fastMatmul or referenceMatmul, got ${String(matmul)}`, matmul);
+    this.matmul = matmul;
     const positive = (value: unknown, path: string): void => {
       if (!Number.isSafeInteger(value) || (value as number) < 1) {
         throw new StepsizeError(`Mlp options.${path}`, `must be an integer >= 1, got ${String(value)}`, value);
@@ -94,6 +107,7 @@ export class Mlp {
       this.gradients[`dense${i}.bias`] = new Float32Array(fanOut);
       fanIn = fanOut;
     });
+    this.transposed = layers.map((fanOut, i) => new Float32Array(i === 0 ? 0 : fanOut * (layers[i - 1] as number)));
   }
 
   /** Width of the output. */
@@ -101,13 +115,14 @@ export class Mlp {
     return this.layers[this.layers.length - 1] as number;
   }
 
-  private buffersFor(batch: number): { pre: Float32Array[]; post: Float32Array[]; delta: Float32Array[] } {
+  private buffersFor(batch: number): { pre: Float32Array[]; post: Float32Array[]; delta: Float32Array[]; sums: Float32Array[] } {
     if (this.buffers?.batch !== batch) {
       this.buffers = {
         batch,
         pre: this.layers.map((w) => new Float32Array(batch * w)),
         post: this.layers.map((w) => new Float32Array(batch * w)),
         delta: this.layers.map((w) => new Float32Array(batch * w)),
+        sums: this.layers.map((w) => new Float32Array(batch * w)),
       };
     }
     return this.buffers;
@@ -127,15 +142,9 @@ export class Mlp {
       const bias = this.params[`dense${layer}.bias`] as Float32Array;
       const z = pre[layer] as Float32Array;
       const a = post[layer] as Float32Array;
-      for (let b = 0; b < batch; b += 1) {
-        for (let j = 0; j < fanOut; j += 1) z[b * fanOut + j] = bias[j] as number;
-        for (let k = 0; k < fanIn; k += 1) {
-          const x = input[b * fanIn + k] as number;
-          if (x === 0) continue;
-          const row = k * fanOut;
-          for (let j = 0; j < fanOut; j += 1) z[b * fanOut + j] = (z[b * fanOut + j] as number) + x * (weight[row + j] as number);
-        }
-      }
+      // z = bias + input · weight
+      for (let b = 0; b < batch; b += 1) z.set(bias, b * fanOut);
+      this.matmul({ c: z, a: input, b: weight, rows: batch, depth: fanIn, columns: fanOut, aRowStride: fanIn, aDepthStride: 1 });
       if (layer === last) a.set(z);
       else for (let i = 0; i < z.length; i += 1) a[i] = activate(this.activation, z[i] as number);
       input = a;
@@ -153,7 +162,7 @@ export class Mlp {
   }): LossAndGradients {
     const { inputs, targets, batch, loss } = args;
     const outputs = this.predict(inputs, batch);
-    const { pre, post, delta } = this.buffersFor(batch);
+    const { pre, post, delta, sums } = this.buffersFor(batch);
     const last = this.layers.length - 1;
     const value = lossAndGradient(loss, outputs, targets, batch, this.outputSize, delta[last] as Float32Array);
     for (let layer = last; layer >= 0; layer -= 1) {
@@ -167,27 +176,21 @@ export class Mlp {
       gradBias.fill(0);
       for (let b = 0; b < batch; b += 1) {
         for (let j = 0; j < fanOut; j += 1) gradBias[j] = (gradBias[j] as number) + (d[b * fanOut + j] as number);
-        for (let k = 0; k < fanIn; k += 1) {
-          const x = input[b * fanIn + k] as number;
-          if (x === 0) continue;
-          const row = k * fanOut;
-          for (let j = 0; j < fanOut; j += 1) gradWeight[row + j] = (gradWeight[row + j] as number) + x * (d[b * fanOut + j] as number);
-        }
       }
+      // gradWeight = inputᵀ · d (the input read transposed, summed over the batch in order)
+      this.matmul({ c: gradWeight, a: input, b: d, rows: fanIn, depth: batch, columns: fanOut, aRowStride: 1, aDepthStride: fanIn });
       if (layer === 0) break;
+      // below = (d · weightᵀ) ⊙ activation'(z)
       const weight = this.params[`dense${layer}.weight`] as Float32Array;
+      const weightT = this.transposed[layer] as Float32Array;
+      for (let k = 0; k < fanIn; k += 1) for (let j = 0; j < fanOut; j += 1) weightT[j * fanIn + k] = weight[k * fanOut + j] as number;
+      const sum = sums[layer - 1] as Float32Array;
+      sum.fill(0);
+      this.matmul({ c: sum, a: d, b: weightT, rows: batch, depth: fanOut, columns: fanIn, aRowStride: fanOut, aDepthStride: 1 });
       const below = delta[layer - 1] as Float32Array;
       const z = pre[layer - 1] as Float32Array;
       const a = post[layer - 1] as Float32Array;
-      for (let b = 0; b < batch; b += 1) {
-        for (let k = 0; k < fanIn; k += 1) {
-          let sum = 0;
-          const row = k * fanOut;
-          for (let j = 0; j < fanOut; j += 1) sum += (weight[row + j] as number) * (d[b * fanOut + j] as number);
-          const i = b * fanIn + k;
-          below[i] = sum * activationSlope(this.activation, z[i] as number, a[i] as number);
-        }
-      }
+      for (let i = 0; i < below.length; i += 1) below[i] = (sum[i] as number) * activationSlope(this.activation, z[i] as number, a[i] as number);
     }
     return { loss: value, gradients: this.gradients };
   }

@@ -23,7 +23,8 @@ interface WasmMemory {
   readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
-interface WasmModule {
+/** @internal */
+export interface WasmModule {
   readonly __wasmModule?: never;
 }
 declare const WebAssembly: {
@@ -82,8 +83,11 @@ function compile(): WasmModule | null {
   return compiled;
 }
 
-/** The module importing an ordinary memory, or null where WebAssembly SIMD is unavailable. */
-function compilePrivate(): WasmModule | null {
+/**
+ * The module importing an ordinary memory, or null where WebAssembly SIMD is unavailable.
+ * @internal
+ */
+export function compilePrivate(): WasmModule | null {
   if (compiledPrivate !== undefined) return compiledPrivate;
   try {
     const bytes = decode(kernelsPrivateMemoryWasmBase64);

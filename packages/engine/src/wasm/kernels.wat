@@ -292,6 +292,108 @@
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $next))))
 
+  ;; Dense-layer products. For each row i in [0, m) and each column j in [0, n):
+  ;;   C[i][j] = r(C[i][j] + r(A(i, k) * B[k][j]))  for k = 0 .. kk-1 in order, skipping A(i, k) = ±0,
+  ;; with A(i, k) at a + 4 (i ai + k ak) (so A can be read transposed), B and C row-major with n
+  ;; columns. Every product and sum is rounded to float32, as the reference (../model/matmul.ts).
+  ;; Columns go 16 at a time (four accumulators kept in registers over the whole k loop), then 4,
+  ;; then one.
+  (func (export "matmulAccumulate")
+    (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $kk i32) (param $n i32)
+    (param $ai i32) (param $ak i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $x f32) (local $xs v128)
+    (local $crow i32) (local $arow i32) (local $bcol i32) (local $ap i32) (local $bp i32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $s f32)
+    (local $rowBytes i32) (local $aiBytes i32) (local $akBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $aiBytes (i32.shl (local.get $ai) (i32.const 2)))
+    (local.set $akBytes (i32.shl (local.get $ak) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $crow (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $arow (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aiBytes))))
+        (local.set $j (i32.const 0))
+        ;; 16 columns at a time.
+        (block $wideDone
+          (loop $wide
+            (br_if $wideDone (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
+            (local.set $bcol (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $acc0 (v128.load offset=0 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $acc1 (v128.load offset=16 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $acc2 (v128.load offset=32 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $acc3 (v128.load offset=48 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $ap (local.get $arow))
+            (local.set $bp (local.get $bcol))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $ks
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $kk)))
+                (local.set $x (f32.load (local.get $ap)))
+                (if (f32.ne (local.get $x) (f32.const 0))
+                  (then
+                    (local.set $xs (f32x4.splat (local.get $x)))
+                    (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $xs) (v128.load offset=0 (local.get $bp)))))
+                    (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $xs) (v128.load offset=16 (local.get $bp)))))
+                    (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $xs) (v128.load offset=32 (local.get $bp)))))
+                    (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $xs) (v128.load offset=48 (local.get $bp)))))))
+                (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $ks)))
+            (v128.store offset=0 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc0))
+            (v128.store offset=16 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc1))
+            (v128.store offset=32 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc2))
+            (v128.store offset=48 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc3))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $wide)))
+        ;; 4 columns at a time.
+        (block $narrowDone
+          (loop $narrow
+            (br_if $narrowDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+            (local.set $acc0 (v128.load (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $ap (local.get $arow))
+            (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $k (i32.const 0))
+            (block $kDone4
+              (loop $ks4
+                (br_if $kDone4 (i32.ge_u (local.get $k) (local.get $kk)))
+                (local.set $x (f32.load (local.get $ap)))
+                (if (f32.ne (local.get $x) (f32.const 0))
+                  (then
+                    (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (f32x4.splat (local.get $x)) (v128.load (local.get $bp)))))))
+                (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $ks4)))
+            (v128.store (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc0))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $narrow)))
+        ;; The last n mod 4 columns, one at a time.
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $s (f32.load (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $ap (local.get $arow))
+            (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $k (i32.const 0))
+            (block $kDone1
+              (loop $ks1
+                (br_if $kDone1 (i32.ge_u (local.get $k) (local.get $kk)))
+                (local.set $x (f32.load (local.get $ap)))
+                (if (f32.ne (local.get $x) (f32.const 0))
+                  (then (local.set $s (f32.add (local.get $s) (f32.mul (local.get $x) (f32.load (local.get $bp)))))))
+                (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $ks1)))
+            (f32.store (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
   ;; The element index of the first 4-lane block of x[0, n) holding a NaN or an infinity, or -1
   ;; (the caller finds the lane). |x| < inf is false exactly for NaN and ±inf.
   (func (export "firstNonFinite") (param $x i32) (param $n i32) (result i32)
