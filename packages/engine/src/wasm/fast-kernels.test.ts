@@ -4,6 +4,7 @@ import { formatResults, pytorchOptimizerCases, runSuite, type ConformanceBackend
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceBackend } from '../conformance-backend.js';
 import { fusedKernels } from '../kernels.js';
+import { referenceMatmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
 import { createFastKernels, fastKernels, fastKernelsSupported, type FastKernels } from './fast-kernels.js';
 
@@ -224,6 +225,32 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     expect(c.every((x) => x === 0)).toBe(true);
     fast.release(b);
     fast.release(c);
+  });
+
+  it('computes dense-layer products equal to referenceMatmul, split across threads', () => {
+    const next = random(31);
+    const array = (n: number, zeros: number): Float32Array =>
+      Float32Array.from({ length: n }, () => (next() < zeros ? 0 : (next() - 0.5) * 10 ** (next() * 4 - 2)));
+    for (const [rows, depth, columns] of [
+      [128, 784, 256],
+      [97, 61, 67],
+      [784, 128, 20],
+      [3, 5, 7],
+    ] as [number, number, number][]) {
+      for (const transposed of [false, true]) {
+        const a = array(rows * depth, 0.3);
+        const b = array(depth * columns, 0);
+        const c = array(rows * columns, 0);
+        const args = { a, b, rows, depth, columns, aRowStride: transposed ? 1 : depth, aDepthStride: transposed ? rows : 1 };
+        const expected = Float32Array.from(c);
+        referenceMatmul({ ...args, c: expected });
+        for (const [label, owner] of [['threads', fast], ['one thread', single], ['fixed memory', fixed]] as const) {
+          const actual = Float32Array.from(c);
+          owner.matmul({ ...args, c: actual });
+          sameBits(actual, expected, `${rows}x${depth}x${columns} transposed=${transposed} ${label}`);
+        }
+      }
+    }
   });
 
   it('keeps a fixed ordinary memory: plain ArrayBuffer views, never grown, ordinary arrays once full', async () => {

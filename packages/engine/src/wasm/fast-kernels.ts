@@ -1,5 +1,6 @@
 import type { FusedKernel, KernelProvider, Ops } from '@stepsize/core';
 import { fusedKernels } from '../kernels.js';
+import { checkMatmulArgs, referenceMatmul, type Matmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
 import { kernelsPrivateMemoryWasmBase64, kernelsWasmBase64 } from './kernels-wasm.js';
 
@@ -36,15 +37,19 @@ declare const WebAssembly: {
 
 const PAGE = 65536;
 const CONTROL = 0; // 32 int32 slots per worker
-const CONTROL_SLOTS = 32;
+// Each worker's control block (int32 slots): 0 job sequence, 1 done sequence, 2 op, 10 failed,
+// 11 int count, 12 float count, 13 pointer count, 14 chunk, 16-31 int arguments, 32-63 float ones.
+const CONTROL_SLOTS = 64;
+const INTS = 16;
+const FLOATS = 32;
 const COUNTER = 1000; // int32 index of the chunk counter of the running job
-const MAX_WORKERS = 31; // 32 int32 slots each below COUNTER
+const MAX_WORKERS = 15; // 64 int32 slots each below COUNTER
 const CHUNK = 4096; // floats per scratch array: 5 arrays of 16 KiB stay in L2
 const SCRATCH = 4096;
 const HEAP = 2 * PAGE;
 const MAX_PAGES = 65536;
 /** Worker jobs: the export that an op number runs (0 stops the worker). */
-const OPS = ['', 'adam', 'adamPlain', 'sgd', 'sgdMomentum', 'stream'] as const;
+const OPS = ['', 'adam', 'adamPlain', 'sgd', 'sgdMomentum', 'stream', 'matmulRows'] as const;
 const OP_EXIT = 0;
 
 interface Exports {
@@ -54,6 +59,8 @@ interface Exports {
   firstNonFinite(x: number, n: number): number;
   sgd(...args: number[]): void;
   stream(p: number, g: number, m: number, v: number, n: number): void;
+  matmulAccumulate(c: number, a: number, b: number, rows: number, depth: number, columns: number, aRowStride: number, aDepthStride: number): void;
+  matmulRows(...args: number[]): void;
 }
 
 function decode(base64: string): Uint8Array {
@@ -126,8 +133,8 @@ for (;;) {
   try {
     // Claim chunks of the job from the shared counter until none is left (this thread and the
     // others share the work dynamically, so a busy core slows the job less).
-    const ints = Array.from(i32.subarray(b + 3, b + 3 + i32[b + 11]));
-    const floats = Array.from(f32.subarray(b + 16, b + 16 + i32[b + 12]));
+    const ints = Array.from(i32.subarray(b + ${INTS}, b + ${INTS} + i32[b + 11]));
+    const floats = Array.from(f32.subarray(b + ${FLOATS}, b + ${FLOATS} + i32[b + 12]));
     const np = i32[b + 13];
     const chunk = i32[b + 14];
     const bases = ints.slice(0, np);
@@ -156,8 +163,8 @@ interface WorkerHandle {
 export interface FastKernelOptions {
   /**
    * Threads that share one large update: this thread plus `threads - 1` workers
-   * (`node:worker_threads`, Node only). Default: the machine's available parallelism in
-   * Node, 1 elsewhere.
+   * (`node:worker_threads`, Node only), at most 16. Default: the machine's available
+   * parallelism in Node, 1 elsewhere.
    */
   readonly threads?: number;
   /** Parameters with fewer elements run on this thread alone. Default 262144. */
@@ -188,6 +195,11 @@ export interface FastKernels {
    * optimizer slots created by an `OptimizerRunner` are updated without copies.
    */
   readonly ops: Ops<Float32Array>;
+  /**
+   * The dense-layer product ({@link Matmul}, bit-for-bit `referenceMatmul`) in this memory,
+   * rows split across the threads: pass it as `new Mlp({ matmul: fast.matmul })`.
+   */
+  readonly matmul: Matmul;
   /** Threads in use (1 means this thread only). */
   readonly threads: number;
   /** Whether WebAssembly SIMD runs (false: every kernel is the reference kernel). */
@@ -213,11 +225,14 @@ class Heap {
   private readonly free: Array<[number, number]> = [];
   private readonly used = new Map<number, number>();
   private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** Whether the memory has a fixed size (it never grows). */
+  readonly fixed: boolean;
 
   constructor(
     private readonly memory: WasmMemory,
     private readonly maxPages: number,
   ) {
+    this.fixed = maxPages !== MAX_PAGES;
     this.buffers.add(memory.buffer);
     const end = memory.buffer.byteLength;
     if (end > HEAP) this.free.push([HEAP, end - HEAP]);
@@ -354,22 +369,22 @@ class Engine {
    * below `minParallelLength`, else in chunks that this thread and the workers claim from a
    * shared counter.
    */
-  parallel(name: (typeof OPS)[number], n: number, bases: number[], extra: number[], floats: number[]): void {
+  parallel(name: (typeof OPS)[number], n: number, bases: number[], extra: number[], floats: number[], chunkLength?: number): void {
     const run = this.exports[name as keyof Exports] as (...args: number[]) => void;
     const parts = this.workers.length + 1;
-    if (parts === 1 || n < this.minParallelLength) {
+    if (parts === 1 || (chunkLength === undefined && n < this.minParallelLength) || (chunkLength !== undefined && chunkLength >= n)) {
       run(...bases, n, ...extra, ...floats);
       return;
     }
-    const chunk = Math.max(this.minChunk, Math.ceil(n / (parts * 8) / 16) * 16);
+    const chunk = chunkLength ?? Math.max(this.minChunk, Math.ceil(n / (parts * 8) / 16) * 16);
     const sequence = ++this.sequence;
     Atomics.store(this.i32, COUNTER, 0);
     const ints = [...bases, n, ...extra];
     const active: number[] = [];
     for (let w = 0; w < this.workers.length && w * chunk < n; w += 1) {
       const b = w * CONTROL_SLOTS;
-      ints.forEach((x, k) => (this.i32[b + 3 + k] = x));
-      floats.forEach((x, k) => (this.f32[b + 16 + k] = x));
+      ints.forEach((x, k) => (this.i32[b + INTS + k] = x));
+      floats.forEach((x, k) => (this.f32[b + FLOATS + k] = x));
       this.i32[b + 11] = ints.length;
       this.i32[b + 12] = floats.length;
       this.i32[b + 13] = bases.length;
@@ -542,6 +557,59 @@ class Engine {
     this.dispatch('stream', [p, g, m, v], [true, false, true, true], p.length - (p.length % 4), [], []);
   }
 
+  /** Operand blocks of `matmul`, kept between calls (grown when too small). */
+  private operands: Float32Array[] = [];
+
+  /** The operand block `index`, at least `length` floats (reallocated when smaller). */
+  private operand(index: number, length: number): Float32Array {
+    const current = this.operands[index];
+    if (current && current.length >= length) return current;
+    if (current) this.heap.release(current);
+    const block = this.heap.allocate(Math.max(length, Math.ceil((current?.length ?? 0) * 1.25)));
+    this.operands[index] = block;
+    return block;
+  }
+
+  /**
+   * The dense-layer product (bit-for-bit `referenceMatmul`): operands copied into this
+   * memory, rows split across the threads (in pairs, each thread with whole rows, so every
+   * element is summed in the same order), the result copied back.
+   */
+  matmul: Matmul = (args) => {
+    checkMatmulArgs(args);
+    const { c, a, b, rows, depth, columns, aRowStride, aDepthStride } = args;
+    if (rows === 0 || columns === 0 || depth === 0) return;
+    const cLength = rows * columns;
+    const aLength = (rows - 1) * aRowStride + (depth - 1) * aDepthStride + 1;
+    const bLength = depth * columns;
+    let cBlock: Float32Array, aBlock: Float32Array, bBlock: Float32Array;
+    try {
+      // The kernel may read up to 12 bytes past the last row of c and b: 4 floats of room.
+      cBlock = this.operand(0, cLength + 4);
+      aBlock = this.operand(1, aLength);
+      bBlock = this.operand(2, bLength + 4);
+    } catch (error) {
+      // A full fixed memory (fixedMemoryBytes): the reference gives the same result.
+      if (this.heap.fixed) {
+        referenceMatmul(args);
+        return;
+      }
+      throw error;
+    }
+    cBlock.set(c.subarray(0, cLength));
+    aBlock.set(a.subarray(0, aLength));
+    bBlock.set(b.subarray(0, bLength));
+    const parts = this.workers.length + 1;
+    // Parallel only when each thread gets at least ~256K multiply-adds and two rows.
+    const chunk = Math.max(2, Math.ceil(rows / (parts * 4) / 2) * 2);
+    if (parts === 1 || rows * depth * columns < 262144 * parts || chunk >= rows) {
+      this.exports.matmulAccumulate(cBlock.byteOffset, aBlock.byteOffset, bBlock.byteOffset, rows, depth, columns, aRowStride, aDepthStride);
+    } else {
+      this.parallel('matmulRows', rows, [0], [cBlock.byteOffset, aBlock.byteOffset, bBlock.byteOffset, depth, columns, aRowStride, aDepthStride], [], chunk);
+    }
+    c.set(cBlock.subarray(0, cLength));
+  };
+
   provider(): KernelProvider<Float32Array> {
     const own: Record<string, Kernel> = { sgd: this.sgd, adam: this.adam, adamW: this.adam };
     return (type, hyper) => own[type] ?? fusedKernels(type, hyper);
@@ -609,6 +677,7 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
     return {
       kernels: fusedKernels,
       ops: float32Ops,
+      matmul: referenceMatmul,
       threads: 1,
       simd: false,
       fixedMemory: fixedPages !== undefined,
@@ -640,6 +709,7 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   const allocate = (length: number): Float32Array => engine.heap.allocate(length);
   return {
     kernels: engine.provider(),
+    matmul: engine.matmul,
     ops: residentOps(engine, allocate, options.minResidentLength ?? 256, fixedPages !== undefined),
     threads,
     simd: true,

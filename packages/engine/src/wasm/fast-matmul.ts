@@ -57,9 +57,10 @@ export const fastMatmul: Matmul = (args) => {
   const cLength = rows * columns;
   const aLength = (rows - 1) * aRowStride + (depth - 1) * aDepthStride + 1;
   const bLength = depth * columns;
-  const aOffset = align(cLength * 4);
+  // The kernel may read up to 12 bytes past the last row of c and b: 16 bytes of room after each.
+  const aOffset = align(cLength * 4 + 16);
   const bOffset = align(aOffset + aLength * 4);
-  const bytes = bOffset + bLength * 4;
+  const bytes = bOffset + bLength * 4 + 16;
   const have = wasm.memory.buffer.byteLength;
   if (bytes > have) {
     const pages = Math.ceil((bytes - have) / PAGE);

@@ -296,59 +296,24 @@
   ;;   C[i][j] = r(C[i][j] + r(A(i, k) * B[k][j]))  for k = 0 .. kk-1 in order, skipping A(i, k) = ±0,
   ;; with A(i, k) at a + 4 (i ai + k ak) (so A can be read transposed), B and C row-major with n
   ;; columns. Every product and sum is rounded to float32, as the reference (../model/matmul.ts).
-  ;; Columns go 16 at a time (four accumulators kept in registers over the whole k loop), then 4,
-  ;; then one.
-  (func (export "matmulAccumulate")
-    (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $kk i32) (param $n i32)
-    (param $ai i32) (param $ak i32)
-    (local $i i32) (local $j i32) (local $k i32) (local $x f32) (local $xs v128)
-    (local $crow i32) (local $arow i32) (local $bcol i32) (local $ap i32) (local $bp i32)
-    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $s f32)
-    (local $rowBytes i32) (local $aiBytes i32) (local $akBytes i32)
+  ;; Two rows by 16 columns at a time (eight accumulators kept in registers over the whole k loop,
+  ;; each B vector loaded once for both rows); the remaining columns and rows go through
+  ;; $rowsFrom, 4 columns at a time. Rows of B and C may be read up to 12 bytes past their end:
+  ;; callers leave 16 bytes after both.
+  (func $rowsFrom
+    (param $c i32) (param $a i32) (param $b i32) (param $i i32) (param $iEnd i32) (param $kk i32) (param $n i32)
+    (param $ai i32) (param $ak i32) (param $j0 i32)
+    (local $j i32) (local $k i32) (local $xs v128) (local $crow i32) (local $arow i32) (local $ap i32) (local $bp i32)
+    (local $acc0 v128) (local $rowBytes i32) (local $aiBytes i32) (local $akBytes i32)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
     (local.set $aiBytes (i32.shl (local.get $ai) (i32.const 2)))
     (local.set $akBytes (i32.shl (local.get $ak) (i32.const 2)))
-    (local.set $i (i32.const 0))
     (block $rowsDone
       (loop $rows
-        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $iEnd)))
         (local.set $crow (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $rowBytes))))
         (local.set $arow (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aiBytes))))
-        (local.set $j (i32.const 0))
-        ;; 16 columns at a time.
-        (block $wideDone
-          (loop $wide
-            (br_if $wideDone (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
-            (local.set $bcol (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
-            (local.set $acc0 (v128.load offset=0 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $acc1 (v128.load offset=16 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $acc2 (v128.load offset=32 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $acc3 (v128.load offset=48 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $ap (local.get $arow))
-            (local.set $bp (local.get $bcol))
-            (local.set $k (i32.const 0))
-            (block $kDone
-              (loop $ks
-                (br_if $kDone (i32.ge_u (local.get $k) (local.get $kk)))
-                (local.set $x (f32.load (local.get $ap)))
-                (if (f32.ne (local.get $x) (f32.const 0))
-                  (then
-                    (local.set $xs (f32x4.splat (local.get $x)))
-                    (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $xs) (v128.load offset=0 (local.get $bp)))))
-                    (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $xs) (v128.load offset=16 (local.get $bp)))))
-                    (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $xs) (v128.load offset=32 (local.get $bp)))))
-                    (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $xs) (v128.load offset=48 (local.get $bp)))))))
-                (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
-                (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br $ks)))
-            (v128.store offset=0 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc0))
-            (v128.store offset=16 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc1))
-            (v128.store offset=32 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc2))
-            (v128.store offset=48 (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc3))
-            (local.set $j (i32.add (local.get $j) (i32.const 16)))
-            (br $wide)))
-        ;; 4 columns at a time.
+        (local.set $j (local.get $j0))
         (block $narrowDone
           (loop $narrow
             (br_if $narrowDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
@@ -359,10 +324,14 @@
             (block $kDone4
               (loop $ks4
                 (br_if $kDone4 (i32.ge_u (local.get $k) (local.get $kk)))
-                (local.set $x (f32.load (local.get $ap)))
-                (if (f32.ne (local.get $x) (f32.const 0))
-                  (then
-                    (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (f32x4.splat (local.get $x)) (v128.load (local.get $bp)))))))
+                ;; Branch-free (narrow products often have relu outputs, half zeros, as A):
+                ;; lanes keep acc0 where A(i, k) = ±0, as if the term were skipped.
+                (local.set $xs (f32x4.splat (f32.load (local.get $ap))))
+                (local.set $acc0
+                  (v128.bitselect
+                    (local.get $acc0)
+                    (f32x4.add (local.get $acc0) (f32x4.mul (local.get $xs) (v128.load (local.get $bp))))
+                    (f32x4.eq (local.get $xs) (v128.const f32x4 0 0 0 0))))
                 (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
                 (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
@@ -370,29 +339,135 @@
             (v128.store (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc0))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $narrow)))
-        ;; The last n mod 4 columns, one at a time.
-        (block $tailDone
-          (loop $tail
-            (br_if $tailDone (i32.ge_u (local.get $j) (local.get $n)))
-            (local.set $s (f32.load (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
+        ;; The last n mod 4 columns as one 4-lane vector: lanes are independent, so the lanes
+        ;; past the row (read from the next row or the caller's 16 bytes of padding) do not
+        ;; change the others, and only the valid lanes are stored.
+        (if (i32.lt_u (local.get $j) (local.get $n))
+          (then
+            (local.set $acc0 (v128.load (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2)))))
             (local.set $ap (local.get $arow))
             (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $k (i32.const 0))
             (block $kDone1
               (loop $ks1
                 (br_if $kDone1 (i32.ge_u (local.get $k) (local.get $kk)))
-                (local.set $x (f32.load (local.get $ap)))
-                (if (f32.ne (local.get $x) (f32.const 0))
-                  (then (local.set $s (f32.add (local.get $s) (f32.mul (local.get $x) (f32.load (local.get $bp)))))))
+                ;; Branch-free (narrow products often have relu outputs, half zeros, as A):
+                ;; lanes keep acc0 where A(i, k) = ±0, as if the term were skipped.
+                (local.set $xs (f32x4.splat (f32.load (local.get $ap))))
+                (local.set $acc0
+                  (v128.bitselect
+                    (local.get $acc0)
+                    (f32x4.add (local.get $acc0) (f32x4.mul (local.get $xs) (v128.load (local.get $bp))))
+                    (f32x4.eq (local.get $xs) (v128.const f32x4 0 0 0 0))))
                 (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
                 (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 (br $ks1)))
-            (f32.store (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $tail)))
+            (local.set $crow (i32.add (local.get $crow) (i32.shl (local.get $j) (i32.const 2))))
+            (if (i32.ge_u (i32.sub (local.get $n) (local.get $j)) (i32.const 2))
+              (then
+                (v128.store64_lane 0 (local.get $crow) (local.get $acc0))
+                (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 3))
+                  (then (v128.store32_lane offset=8 2 (local.get $crow) (local.get $acc0)))))
+              (else (v128.store32_lane 0 (local.get $crow) (local.get $acc0))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
+
+  ;; Rows [start, start + count) of the product (start = startBytes / 4): the worker threads'
+  ;; share of a product, which they call like the elementwise kernels (first argument offset by
+  ;; 4 bytes per unit of work).
+  (func (export "matmulRows")
+    (param $startBytes i32) (param $count i32) (param $c i32) (param $a i32) (param $b i32) (param $kk i32)
+    (param $n i32) (param $ai i32) (param $ak i32)
+    (local $start i32)
+    (local.set $start (i32.shr_u (local.get $startBytes) (i32.const 2)))
+    (call $matmul
+      (i32.add (local.get $c) (i32.mul (local.get $start) (i32.shl (local.get $n) (i32.const 2))))
+      (i32.add (local.get $a) (i32.mul (local.get $start) (i32.shl (local.get $ai) (i32.const 2))))
+      (local.get $b) (local.get $count) (local.get $kk) (local.get $n) (local.get $ai) (local.get $ak)))
+
+  (func $matmul (export "matmulAccumulate")
+    (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $kk i32) (param $n i32)
+    (param $ai i32) (param $ak i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $rowBytes i32) (local $aiBytes i32) (local $akBytes i32)
+    (local $ap i32) (local $bp i32) (local $cp i32) (local $wideEnd i32)
+    (local $x0 f32) (local $s0 v128)
+    (local $acc0_0 v128)
+    (local $acc0_1 v128)
+    (local $acc0_2 v128)
+    (local $acc0_3 v128)
+    (local $x1 f32) (local $s1 v128)
+    (local $acc1_0 v128)
+    (local $acc1_1 v128)
+    (local $acc1_2 v128)
+    (local $acc1_3 v128)
+    (local $b0 v128)
+    (local $b1 v128)
+    (local $b2 v128)
+    (local $b3 v128)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $aiBytes (i32.shl (local.get $ai) (i32.const 2)))
+    (local.set $akBytes (i32.shl (local.get $ak) (i32.const 2)))
+    (local.set $wideEnd (i32.sub (local.get $n) (i32.rem_u (local.get $n) (i32.const 16))))
+    (local.set $i (i32.const 0))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $m)))
+      (local.set $j (i32.const 0))
+      (block $colsDone (loop $cols
+        (br_if $colsDone (i32.ge_u (local.get $j) (local.get $wideEnd)))
+        (local.set $cp (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $rowBytes))) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $acc0_0 (v128.load offset=0 (i32.add (local.get $cp) (i32.mul (i32.const 0) (local.get $rowBytes)))))
+        (local.set $acc0_1 (v128.load offset=16 (i32.add (local.get $cp) (i32.mul (i32.const 0) (local.get $rowBytes)))))
+        (local.set $acc0_2 (v128.load offset=32 (i32.add (local.get $cp) (i32.mul (i32.const 0) (local.get $rowBytes)))))
+        (local.set $acc0_3 (v128.load offset=48 (i32.add (local.get $cp) (i32.mul (i32.const 0) (local.get $rowBytes)))))
+        (local.set $acc1_0 (v128.load offset=0 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes)))))
+        (local.set $acc1_1 (v128.load offset=16 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes)))))
+        (local.set $acc1_2 (v128.load offset=32 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes)))))
+        (local.set $acc1_3 (v128.load offset=48 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes)))))
+        (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aiBytes))))
+        (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $k (i32.const 0))
+        (block $kDone (loop $ks
+          (br_if $kDone (i32.ge_u (local.get $k) (local.get $kk)))
+          (local.set $b0 (v128.load offset=0 (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $b2 (v128.load offset=32 (local.get $bp)))
+          (local.set $b3 (v128.load offset=48 (local.get $bp)))
+          (local.set $x0 (f32.load (i32.add (local.get $ap) (i32.mul (i32.const 0) (local.get $aiBytes)))))
+          (if (f32.ne (local.get $x0) (f32.const 0)) (then
+            (local.set $s0 (f32x4.splat (local.get $x0)))
+            (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s0) (local.get $b0))))
+            (local.set $acc0_1 (f32x4.add (local.get $acc0_1) (f32x4.mul (local.get $s0) (local.get $b1))))
+            (local.set $acc0_2 (f32x4.add (local.get $acc0_2) (f32x4.mul (local.get $s0) (local.get $b2))))
+            (local.set $acc0_3 (f32x4.add (local.get $acc0_3) (f32x4.mul (local.get $s0) (local.get $b3))))
+          ))
+          (local.set $x1 (f32.load (i32.add (local.get $ap) (i32.mul (i32.const 1) (local.get $aiBytes)))))
+          (if (f32.ne (local.get $x1) (f32.const 0)) (then
+            (local.set $s1 (f32x4.splat (local.get $x1)))
+            (local.set $acc1_0 (f32x4.add (local.get $acc1_0) (f32x4.mul (local.get $s1) (local.get $b0))))
+            (local.set $acc1_1 (f32x4.add (local.get $acc1_1) (f32x4.mul (local.get $s1) (local.get $b1))))
+            (local.set $acc1_2 (f32x4.add (local.get $acc1_2) (f32x4.mul (local.get $s1) (local.get $b2))))
+            (local.set $acc1_3 (f32x4.add (local.get $acc1_3) (f32x4.mul (local.get $s1) (local.get $b3))))
+          ))
+          (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
+          (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $ks)))
+        (v128.store offset=0 (i32.add (local.get $cp) (i32.mul (i32.const 0) (local.get $rowBytes))) (local.get $acc0_0))
+        (v128.store offset=16 (i32.add (local.get $cp) (i32.mul (i32.const 0) (local.get $rowBytes))) (local.get $acc0_1))
+        (v128.store offset=32 (i32.add (local.get $cp) (i32.mul (i32.const 0) (local.get $rowBytes))) (local.get $acc0_2))
+        (v128.store offset=48 (i32.add (local.get $cp) (i32.mul (i32.const 0) (local.get $rowBytes))) (local.get $acc0_3))
+        (v128.store offset=0 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes))) (local.get $acc1_0))
+        (v128.store offset=16 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes))) (local.get $acc1_1))
+        (v128.store offset=32 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes))) (local.get $acc1_2))
+        (v128.store offset=48 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes))) (local.get $acc1_3))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $cols)))
+      ;; the remaining columns of these rows
+      (call $rowsFrom (local.get $c) (local.get $a) (local.get $b) (local.get $i) (i32.add (local.get $i) (i32.const 2)) (local.get $kk) (local.get $n) (local.get $ai) (local.get $ak) (local.get $wideEnd))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $blocks)))
+    (call $rowsFrom (local.get $c) (local.get $a) (local.get $b) (local.get $i) (local.get $m) (local.get $kk) (local.get $n) (local.get $ai) (local.get $ak) (i32.const 0)))
 
   ;; The element index of the first 4-lane block of x[0, n) holding a NaN or an infinity, or -1
   ;; (the caller finds the lane). |x| < inf is false exactly for NaN and ±inf.
