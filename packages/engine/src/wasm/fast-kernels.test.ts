@@ -248,6 +248,13 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
           const actual = Float32Array.from(c);
           owner.matmul({ ...args, c: actual });
           sameBits(actual, expected, `${rows}x${depth}x${columns} transposed=${transposed} ${label}`);
+          // Operands in the kernels' memory are used in place (c updated where it is).
+          if (owner === fixed) continue;
+          const resident = { c: owner.from(c), a: owner.from(a), b: owner.from(b) };
+          owner.matmul({ ...args, ...resident });
+          sameBits(resident.c, expected, `${rows}x${depth}x${columns} transposed=${transposed} ${label} resident`);
+          sameBits(resident.a, a, 'a unchanged');
+          Object.values(resident).forEach((x) => owner.release(x));
         }
       }
     }

@@ -571,8 +571,8 @@ class Engine {
   }
 
   /**
-   * The dense-layer product (bit-for-bit `referenceMatmul`): operands copied into this
-   * memory, rows split across the threads (in pairs, each thread with whole rows, so every
+   * The dense-layer product (bit-for-bit `referenceMatmul`): operands in this memory used in
+   * place, others copied in (and c back out), rows split across the threads (in pairs, each thread with whole rows, so every
    * element is summed in the same order), the result copied back.
    */
   matmul: Matmul = (args) => {
@@ -582,12 +582,21 @@ class Engine {
     const cLength = rows * columns;
     const aLength = (rows - 1) * aRowStride + (depth - 1) * aDepthStride + 1;
     const bLength = depth * columns;
-    let cBlock: Float32Array, aBlock: Float32Array, bBlock: Float32Array;
+    // Operands already in this memory (fast.allocate: an Mlp's parameters and gradients) are
+    // used in place; the others are copied into operand blocks. The kernel may read up to 12
+    // bytes past the last row of c and b, so those need 16 bytes of memory after them.
+    const inPlace = (array: Float32Array, length: number, room: number): boolean =>
+      this.heap.isResident(array) && array.byteOffset + (length + room) * 4 <= this.memory.buffer.byteLength;
+    const cInPlace = inPlace(c, cLength, 4);
+    const aInPlace = inPlace(a, aLength, 0);
+    const bInPlace = inPlace(b, bLength, 4);
+    let cBlock = c;
+    let aBlock = a;
+    let bBlock = b;
     try {
-      // The kernel may read up to 12 bytes past the last row of c and b: 4 floats of room.
-      cBlock = this.operand(0, cLength + 4);
-      aBlock = this.operand(1, aLength);
-      bBlock = this.operand(2, bLength + 4);
+      if (!cInPlace) cBlock = this.operand(0, cLength + 4);
+      if (!aInPlace) aBlock = this.operand(1, aLength);
+      if (!bInPlace) bBlock = this.operand(2, bLength + 4);
     } catch (error) {
       // A full fixed memory (fixedMemoryBytes): the reference gives the same result.
       if (this.heap.fixed) {
@@ -596,9 +605,9 @@ class Engine {
       }
       throw error;
     }
-    cBlock.set(c.subarray(0, cLength));
-    aBlock.set(a.subarray(0, aLength));
-    bBlock.set(b.subarray(0, bLength));
+    if (!cInPlace) cBlock.set(c.subarray(0, cLength));
+    if (!aInPlace) aBlock.set(a.subarray(0, aLength));
+    if (!bInPlace) bBlock.set(b.subarray(0, bLength));
     const parts = this.workers.length + 1;
     // Parallel only when each thread gets at least ~256K multiply-adds and two rows.
     const chunk = Math.max(2, Math.ceil(rows / (parts * 4) / 2) * 2);
@@ -607,7 +616,7 @@ class Engine {
     } else {
       this.parallel('matmulRows', rows, [0], [cBlock.byteOffset, aBlock.byteOffset, bBlock.byteOffset, depth, columns, aRowStride, aDepthStride], [], chunk);
     }
-    c.set(cBlock.subarray(0, cLength));
+    if (!cInPlace) c.set(cBlock.subarray(0, cLength));
   };
 
   provider(): KernelProvider<Float32Array> {
