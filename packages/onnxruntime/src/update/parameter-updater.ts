@@ -50,6 +50,18 @@ function residentBytes(sizes: readonly number[], count: number): number {
   return sizes.reduce((total, size) => total + Math.max(64, Math.ceil((size * 4) / 64) * 64) * count, 0);
 }
 
+/** The largest fixed WebAssembly memory for the kernels (4 GiB less their 128 KiB of control and scratch). */
+const MAX_FIXED_BYTES = 4 * 1024 ** 3 - 128 * 1024;
+
+/** A copy of `values` in the kernels' memory, or an ordinary copy once that memory is full. */
+function residentCopy(fast: FastKernels, values: Float32Array): Float32Array {
+  try {
+    return fast.from(values);
+  } catch {
+    return Float32Array.from(values);
+  }
+}
+
 /** Largest number of distinct update graphs kept (least recently used are released). */
 const GRAPH_CACHE_SIZE = 8;
 
@@ -113,11 +125,11 @@ export class ParameterUpdater {
       if (!Array.isArray(param.shape) || param.shape.some((d) => !Number.isSafeInteger(d) || d < 1) || size !== param.values.length) {
         throw new StepsizeError(`ParameterUpdater options.params.${name}.shape`, `must be positive integers whose product is the ${param.values.length} values`, param.shape);
       }
-      copies[name] = fast ? fast.from(param.values) : Float32Array.from(param.values);
+      copies[name] = fast ? residentCopy(fast, param.values) : Float32Array.from(param.values);
       shapes[name] = [...param.shape];
     }
     this.host = new OptimizerRunner({ optimizer, ops: fast ? fast.ops : float32Ops, params: copies, ...(fast && { kernels: fast.kernels }) });
-    if (fast) this.gradients = Object.fromEntries(Object.entries(copies).map(([name, values]) => [name, fast.allocate(values.length)]));
+    if (fast) this.gradients = Object.fromEntries(Object.entries(copies).map(([name, values]) => [name, residentCopy(fast, new Float32Array(values.length))]));
     this.names = this.host.names;
     this.shapes = shapes;
     if (path === 'onnx') {
@@ -141,7 +153,14 @@ export class ParameterUpdater {
     const dry = new OptimizerRunner({ optimizer: options.optimizer, ops: float32Ops, params: Object.fromEntries(Object.keys(params).map((name) => [name, new Float32Array(1)])) });
     const perParameter = 2 + Math.max(0, ...Object.values(dry.state.params).map((slots) => Object.keys(slots).length)) + (options.optimizer.emaDecay === undefined ? 0 : 1);
     const sizes = Object.values(params).map((param) => (param?.values instanceof Float32Array ? param.values.length : 0));
-    const fast = await createFastKernels({ fixedMemoryBytes: residentBytes(sizes, perParameter) });
+    let fast: FastKernels;
+    try {
+      fast = await createFastKernels({ fixedMemoryBytes: Math.min(residentBytes(sizes, perParameter), MAX_FIXED_BYTES) });
+    } catch {
+      // The memory could not be reserved: the same kernels on ordinary arrays (copied through
+      // their scratch area), with equal results.
+      fast = await createFastKernels({ threads: 1, fixedMemoryBytes: 0 });
+    }
     try {
       return new ParameterUpdater(options, fast);
     } catch (error) {
