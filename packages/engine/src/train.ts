@@ -8,7 +8,7 @@ import {
   type OptimizerSpec,
   type OptimizerStateJSON,
 } from '@stepsize/core';
-import { fusedKernels } from './kernels.js';
+import { fastKernels } from './wasm/fast-kernels.js';
 import type { LossName } from './model/losses.js';
 import type { Mlp } from './model/mlp.js';
 import { float32Ops } from './ops.js';
@@ -63,7 +63,10 @@ export interface TrainOptions {
   readonly evaluateEvery?: number;
   /** The metric fed to metric-driven schedules: validation loss (default when validation data is given) or the mean training loss since the last evaluation. */
   readonly plateauMetric?: 'validation' | 'training';
-  /** Use the fused kernels (default) or the generic composition. */
+  /**
+   * Use the fused kernels (default: `fastKernels`, WebAssembly SIMD for SGD, Adam and AdamW,
+   * bit-for-bit equal to the JS `fusedKernels`) or core's generic composition (`false`).
+   */
   readonly fused?: boolean;
   /** Called after every update. */
   /** Called after every update with its record. */
@@ -181,7 +184,7 @@ export function train(options: TrainOptions): TrainResult {
     optimizer,
     ops: float32Ops,
     params: model.params,
-    ...(options.fused !== false && { kernels: fusedKernels }),
+    ...(options.fused !== false && { kernels: fastKernels }),
   });
   if (resumeFrom) {
     runner.loadState(stateFromJSON(resumeFrom.optimizerState, (values) => Float32Array.from(values)));

@@ -1,5 +1,5 @@
 import { OptimizerRunner, StepsizeError, optimizerFromJSON, type MlpTrainingSetup } from '@stepsize/core';
-import { fusedKernels } from './kernels.js';
+import { fastKernels } from './wasm/fast-kernels.js';
 import { Mlp } from './model/mlp.js';
 import { float32Ops } from './ops.js';
 
@@ -20,7 +20,7 @@ export function engineLossTrajectory(setup: EngineTrainingSetup, options: { fuse
     optimizer: optimizerFromJSON(setup.optimizer),
     ops: float32Ops,
     params: model.params,
-    ...(options.fused !== false && { kernels: fusedKernels }),
+    ...(options.fused !== false && { kernels: fastKernels }),
   });
   const { batchSize, data } = setup;
   const width = setup.loss === 'softmaxCrossEntropy' ? 1 : (setup.layers[setup.layers.length - 1] as number);
