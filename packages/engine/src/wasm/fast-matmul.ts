@@ -37,7 +37,10 @@ const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
  * (the same order of float32 products and sums; matmul.test.ts proves it): 16 columns at a
  * time in registers over the whole depth. The operands are copied into the module's own
  * memory and the result copied back, which costs O(size) against the product's
- * O(rows · depth · columns). Falls back to the reference where WebAssembly SIMD is missing.
+ * O(rows · depth · columns); that memory is kept (as large as the largest operands so far) for
+ * the next calls. One thread: `fast.matmul` of `createFastKernels` splits the rows across
+ * worker threads and uses operands in its memory in place. Falls back to the reference where
+ * WebAssembly SIMD is missing.
  *
  * @example
  * ```ts
