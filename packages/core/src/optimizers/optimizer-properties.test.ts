@@ -7,7 +7,7 @@
  * StepsizeError with a path, and never pollute prototypes.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StepsizeError } from '../errors.js';
 import type { OptionSpec } from '../schedules/options.js';
 import { MAX_SPEC_DEPTH } from '../schedules/spec.js';
@@ -15,18 +15,10 @@ import * as builtins from './builtins.js';
 import { optimizerDefinitions } from './builtins.js';
 import { OptimizerRunner } from './runner.js';
 import { optimizerFromJSON } from './spec.js';
+import { propertyRun } from '../test-support/property-run.js';
 import { arrayOps } from './test-support/array-ops.js';
 
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : process.env.CI ? 20261122 : Date.now() % 2 ** 31;
-fc.configureGlobal({ seed });
-let casesRun = 0;
-const counted =
-  <T extends unknown[]>(check: (values: T) => void) =>
-  (...values: T): void => {
-    casesRun += 1;
-    check(values);
-  };
-afterAll(() => console.log(`optimizer properties: ${casesRun} cases run (fast-check seed ${seed})`));
+const { counted } = propertyRun('optimizer properties');
 
 type Spec = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  * raise StepsizeError with a path, and nothing pollutes prototypes.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StepsizeError } from '../errors.js';
 import { product, scale, sequence, warmup } from './compose.js';
 import { constant } from './constant.js';
@@ -17,24 +17,10 @@ import { adaGradNorm, reduceOnPlateau } from './metric-driven.js';
 import type { Schedule } from './schedule.js';
 import { MAX_SPEC_DEPTH, scheduleFromJSON, scheduleTypes } from './spec.js';
 import { multiStep, stepDecay } from './stepwise.js';
+import { propertyRun } from '../test-support/property-run.js';
 import { compositeArbitraries, edgeSpec, edgeSteps, leafArbitraries, specArbitrary } from './test-support/arbitraries.js';
 
-// CI runs a fixed seed (a submission must not fail on a case it never saw before);
-// local runs explore new seeds. FC_SEED=<n> replays a reported failure.
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : process.env.CI ? 20261122 : Date.now() % 2 ** 31;
-fc.configureGlobal({ seed });
-
-let casesRun = 0;
-/** Wraps a property body (receiving its arguments as one tuple) and counts the cases run. */
-const counted =
-  <T extends unknown[]>(check: (values: T) => void) =>
-  (...values: T): void => {
-    casesRun += 1;
-    check(values);
-  };
-afterAll(() => {
-  console.log(`schedule properties: ${casesRun} cases run (fast-check seed ${seed})`);
-});
+const { counted, count } = propertyRun('schedule properties');
 
 const runs = { numRuns: 200 };
 const farSteps = fc.oneof(
@@ -143,7 +129,7 @@ describe('schedule properties', () => {
         } catch (error) {
           expect(error, `${type} without ${key}`).toBeInstanceOf(StepsizeError);
         }
-        casesRun += 1;
+        count();
       }
     }
   });
@@ -168,7 +154,7 @@ describe('schedule properties', () => {
     expect(expectStepsizeError(() => scheduleFromJSON(spec)).message).toMatch(`nested deeper than ${MAX_SPEC_DEPTH}`);
     const milestones = Array.from({ length: 100_000 }, (_, i) => i + 1);
     expect(scheduleFromJSON({ type: 'multiStep', initialValue: 1, milestones, gamma: 0.5 })(50_000)).toBe(0.5 ** 50_000);
-    casesRun += 2;
+    count(2);
   });
 
   it('either returns a finite value or throws StepsizeError for growth factors above 1 (never Infinity)', () => {
