@@ -22,6 +22,7 @@ export { BatchSampler, MetricFeeder, statefulSchedules } from './loop.js';
 export {
   createFastKernels,
   fastKernels,
+  fastMemoryBytes,
   fastKernelsSupported,
   type FastKernels,
   type FastKernelOptions,

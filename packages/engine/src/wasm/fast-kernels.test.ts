@@ -6,7 +6,7 @@ import { conformanceBackend } from '../conformance-backend.js';
 import { fusedKernels } from '../kernels.js';
 import { referenceMatmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
-import { createFastKernels, fastKernels, fastKernelsSupported, type FastKernels } from './fast-kernels.js';
+import { createFastKernels, fastKernels, fastKernelsSupported, fastMemoryBytes, type FastKernels } from './fast-kernels.js';
 
 import { seededRandom as random } from '../random.js';
 
@@ -266,7 +266,18 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     try {
       const a = small.allocate(20_000);
       expect(a.buffer instanceof ArrayBuffer && !(a.buffer instanceof SharedArrayBuffer)).toBe(true);
-      expect(() => small.allocate(20_000)).toThrow(/fixed memory \(fixedMemoryBytes, 131072 bytes for arrays\) cannot hold 20000 more elements/);
+      // fastMemoryBytes: whole 64-byte blocks per array; a memory of exactly that size holds them.
+    expect(fastMemoryBytes([1, 16, 17, 0])).toBe(64 + 64 + 128 + 64);
+    // 64000 + 1536 bytes: exactly one 64 KiB page, so an underestimate would not fit.
+    const exact = await createFastKernels({ fixedMemoryBytes: fastMemoryBytes([16_000, 383]) });
+    try {
+      expect(fastMemoryBytes([16_000, 383])).toBe(65_536);
+      for (const length of [16_000, 383]) exact.allocate(length);
+      expect(() => exact.allocate(1)).toThrow(/cannot hold 1 more elements/);
+    } finally {
+      await exact.close();
+    }
+    expect(() => small.allocate(20_000)).toThrow(/fixed memory \(fixedMemoryBytes, 131072 bytes for arrays\) cannot hold 20000 more elements/);
       // The runner's slots no longer fit: ops gives ordinary arrays, and the kernels still equal the reference.
       a.set(Float32Array.from({ length: 20_000 }, (_, i) => Math.sin(i)));
       const reference = Float32Array.from(a);

@@ -220,6 +220,23 @@ export interface FastKernels {
   stream(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array): void;
 }
 
+/** Bytes a Float32Array of `length` elements takes in the allocator (64-byte blocks, at least one). */
+const blockBytes = (length: number): number => Math.max(64, Math.ceil((length * 4) / 64) * 64);
+
+/**
+ * The `fixedMemoryBytes` that holds Float32Arrays of these lengths allocated with
+ * `allocate`/`from` of {@link createFastKernels} (each takes whole 64-byte blocks).
+ *
+ * @example
+ * ```ts
+ * // A parameter, its gradient and Adam's two slots for each of two tensors.
+ * const fast = await createFastKernels({ fixedMemoryBytes: fastMemoryBytes([...Array(4).fill(200_704), ...Array(4).fill(256)]) });
+ * ```
+ */
+export function fastMemoryBytes(lengths: readonly number[]): number {
+  return lengths.reduce((total, length) => total + blockBytes(length), 0);
+}
+
 /** A first-fit allocator over [HEAP, memory end), 64-byte blocks. */
 class Heap {
   private readonly free: Array<[number, number]> = [];
@@ -244,7 +261,7 @@ class Heap {
 
   allocate(length: number): Float32Array {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`fast kernels: bad length ${length}`);
-    const bytes = Math.max(64, Math.ceil((length * 4) / 64) * 64);
+    const bytes = blockBytes(length);
     let index = this.free.findIndex(([, size]) => size >= bytes);
     if (index < 0) {
       const end = this.memory.buffer.byteLength;

@@ -7,7 +7,7 @@ import {
   type Ops,
   type StepReport,
 } from '@stepsize/core';
-import { createFastKernels, float32Ops, type FastKernels } from '@stepsize/engine';
+import { createFastKernels, fastMemoryBytes, float32Ops, type FastKernels } from '@stepsize/engine';
 import * as ort from 'onnxruntime-node';
 import { OpsTracer, type Traced } from './trace-ops.js';
 
@@ -43,11 +43,6 @@ interface Compiled {
   readonly session: ort.InferenceSession;
   /** Graph input names (which of the current tensors to feed). */
   readonly inputs: readonly string[];
-}
-
-/** Bytes of `count` float32 arrays of each parameter's size in the kernels' allocator (64-byte blocks). */
-function residentBytes(sizes: readonly number[], count: number): number {
-  return sizes.reduce((total, size) => total + Math.max(64, Math.ceil((size * 4) / 64) * 64) * count, 0);
 }
 
 /** The largest fixed WebAssembly memory for the kernels (4 GiB less their 128 KiB of control and scratch). */
@@ -155,7 +150,7 @@ export class ParameterUpdater {
     const sizes = Object.values(params).map((param) => (param?.values instanceof Float32Array ? param.values.length : 0));
     let fast: FastKernels;
     try {
-      fast = await createFastKernels({ fixedMemoryBytes: Math.min(residentBytes(sizes, perParameter), MAX_FIXED_BYTES) });
+      fast = await createFastKernels({ fixedMemoryBytes: Math.min(fastMemoryBytes(sizes.flatMap((size) => Array<number>(perParameter).fill(size))), MAX_FIXED_BYTES) });
     } catch {
       // The memory could not be reserved: the same kernels on ordinary arrays (copied through
       // their scratch area), with equal results.
