@@ -40,8 +40,32 @@ Options (plot):
 /** Parsed command line. */
 export type Command =
   | { readonly kind: 'help' }
-  | { readonly kind: 'run'; readonly schedule?: string; readonly optimizer?: string; readonly backends: string[]; readonly steps: number; readonly batchSize: number | undefined; readonly dataset: DatasetName; readonly seed: number; readonly out: string }
-  | { readonly kind: 'lr-find'; readonly backend: string; readonly optimizer?: string; readonly minRate: number; readonly maxRate: number; readonly steps: number; readonly mode: 'exponential' | 'linear'; readonly smoothing: number; readonly divergence: number; readonly batchSize: number | undefined; readonly dataset: DatasetName; readonly seed: number; readonly out: string }
+  | {
+      readonly kind: 'run';
+      readonly schedule?: string;
+      readonly optimizer?: string;
+      readonly backends: string[];
+      readonly steps: number;
+      readonly batchSize: number | undefined;
+      readonly dataset: DatasetName;
+      readonly seed: number;
+      readonly out: string;
+    }
+  | {
+      readonly kind: 'lr-find';
+      readonly backend: string;
+      readonly optimizer?: string;
+      readonly minRate: number;
+      readonly maxRate: number;
+      readonly steps: number;
+      readonly mode: 'exponential' | 'linear';
+      readonly smoothing: number;
+      readonly divergence: number;
+      readonly batchSize: number | undefined;
+      readonly dataset: DatasetName;
+      readonly seed: number;
+      readonly out: string;
+    }
   | { readonly kind: 'plot'; readonly spec: string; readonly steps: number; readonly out: string };
 
 const BACKEND_NAMES = ['engine', 'tfjs', 'onnxruntime'];
@@ -56,13 +80,15 @@ function integer(value: string | undefined, flag: string, fallback: number, min:
 function number(value: string | undefined, flag: string, fallback: number, check: (n: number) => boolean, rule: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${flag} must be ${rule}, got ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new UsageError(`--${flag} must be ${rule}, got ${JSON.stringify(value)}`);
   return n;
 }
 
 function dataset(value: string | undefined): DatasetName {
   const name = value ?? 'iris';
-  if (!(DATASETS as readonly string[]).includes(name)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got ${JSON.stringify(name)}`);
+  if (!(DATASETS as readonly string[]).includes(name))
+    throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got ${JSON.stringify(name)}`);
   return name as DatasetName;
 }
 
@@ -105,15 +131,29 @@ export function parseCommand(argv: readonly string[]): Command {
   if (subcommand === undefined || subcommand === 'run') {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     const backends = (values.backends ?? BACKEND_NAMES.join(',')).split(',').map((b) => b.trim());
-    for (const b of backends) if (!BACKEND_NAMES.includes(b)) throw new UsageError(`--backends: unknown backend ${JSON.stringify(b)}; known: ${BACKEND_NAMES.join(', ')}`);
-    return { kind: 'run', ...(values.schedule !== undefined && { schedule: values.schedule }), ...(values.optimizer !== undefined && { optimizer: values.optimizer }), backends: [...new Set(backends)], steps: integer(values.steps, 'steps', 300, 1), batchSize, dataset: dataset(values.dataset), seed, out };
+    for (const b of backends)
+      if (!BACKEND_NAMES.includes(b))
+        throw new UsageError(`--backends: unknown backend ${JSON.stringify(b)}; known: ${BACKEND_NAMES.join(', ')}`);
+    return {
+      kind: 'run',
+      ...(values.schedule !== undefined && { schedule: values.schedule }),
+      ...(values.optimizer !== undefined && { optimizer: values.optimizer }),
+      backends: [...new Set(backends)],
+      steps: integer(values.steps, 'steps', 300, 1),
+      batchSize,
+      dataset: dataset(values.dataset),
+      seed,
+      out,
+    };
   }
   if (subcommand === 'lr-find') {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     const backend = values.backend ?? 'engine';
-    if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(backend)}`);
+    if (!BACKEND_NAMES.includes(backend))
+      throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(backend)}`);
     const mode = values.mode ?? 'exponential';
-    if (mode !== 'exponential' && mode !== 'linear') throw new UsageError(`--mode must be exponential or linear, got ${JSON.stringify(mode)}`);
+    if (mode !== 'exponential' && mode !== 'linear')
+      throw new UsageError(`--mode must be exponential or linear, got ${JSON.stringify(mode)}`);
     const minRate = number(values['min-rate'], 'min-rate', 1e-5, (n) => n > 0, 'a number > 0');
     const maxRate = number(values['max-rate'], 'max-rate', 10, (n) => n > minRate, `a number > --min-rate (${minRate})`);
     return {

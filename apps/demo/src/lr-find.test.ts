@@ -7,8 +7,12 @@ import { scheduleFromJSON } from '@stepsize/core';
 
 describe('LR range test', () => {
   it('sweeps exponentially or linearly from min to max', () => {
-    const exponential = scheduleFromJSON(sweepSpec({ minRate: 1e-4, maxRate: 1, steps: 5, mode: 'exponential', smoothing: 0, divergence: 4 }));
-    expect([0, 1, 2, 3, 4].map((s) => exponential(s))).toEqual([1e-4, 1e-3, 1e-2, 1e-1, 1].map((v, i) => expect.closeTo(v, 12 - i) as unknown as number));
+    const exponential = scheduleFromJSON(
+      sweepSpec({ minRate: 1e-4, maxRate: 1, steps: 5, mode: 'exponential', smoothing: 0, divergence: 4 }),
+    );
+    expect([0, 1, 2, 3, 4].map((s) => exponential(s))).toEqual(
+      [1e-4, 1e-3, 1e-2, 1e-1, 1].map((v, i) => expect.closeTo(v, 12 - i) as unknown as number),
+    );
     const linear = scheduleFromJSON(sweepSpec({ minRate: 0.1, maxRate: 0.5, steps: 5, mode: 'linear', smoothing: 0, divergence: 4 }));
     expect([0, 2, 4].map((s) => linear(s))).toEqual([0.1, expect.closeTo(0.3, 12), 0.5]);
   });
@@ -24,10 +28,24 @@ describe('LR range test', () => {
     expect(valley).toBeLessThan(40);
   });
 
-  it('stops on divergence and leaves the setup\'s weights untouched', async () => {
-    const setup = makeSetup({ dataset: loadDataset('iris', 0), seed: 0, steps: 100, batchSize: 12, scheduleSpec: { type: 'constant', value: 1e-5 }, optimizerSpec: { type: 'sgd' } });
+  it("stops on divergence and leaves the setup's weights untouched", async () => {
+    const setup = makeSetup({
+      dataset: loadDataset('iris', 0),
+      seed: 0,
+      steps: 100,
+      batchSize: 12,
+      scheduleSpec: { type: 'constant', value: 1e-5 },
+      optimizerSpec: { type: 'sgd' },
+    });
     const before = Object.fromEntries(Object.entries(setup.weights).map(([k, v]) => [k, Float32Array.from(v.values)]));
-    const result = await lrFind(engineBackend, setup, { minRate: 1e-4, maxRate: 1e4, steps: 100, mode: 'exponential', smoothing: 0.9, divergence: 4 });
+    const result = await lrFind(engineBackend, setup, {
+      minRate: 1e-4,
+      maxRate: 1e4,
+      steps: 100,
+      mode: 'exponential',
+      smoothing: 0.9,
+      divergence: 4,
+    });
     expect(result.stoppedEarly).toBe(true);
     expect(result.losses.length).toBeLessThan(100);
     expect(result.valley).toBeLessThan(result.learningRates.at(-1) as number);

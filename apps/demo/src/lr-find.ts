@@ -51,7 +51,8 @@ export function steepestIndex(rates: readonly number[], losses: readonly number[
   let best = 0;
   let slope = Infinity;
   for (let i = 1; i < losses.length - 1; i += 1) {
-    const s = ((losses[i + 1] as number) - (losses[i - 1] as number)) / (Math.log(rates[i + 1] as number) - Math.log(rates[i - 1] as number));
+    const s =
+      ((losses[i + 1] as number) - (losses[i - 1] as number)) / (Math.log(rates[i + 1] as number) - Math.log(rates[i - 1] as number));
     if (s < slope) {
       slope = s;
       best = i;

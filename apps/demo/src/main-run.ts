@@ -72,19 +72,42 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.log(`Wrote ${join(directory, 'schedule.svg')} and ${join(directory, 'schedule.png')}`);
       return 0;
     }
-    const optimizerSpec = command.optimizer === undefined ? { ...DEFAULT_OPTIMIZER } : (readSpec(command.optimizer, 'optimizer') as Record<string, unknown>);
-    if (typeof optimizerSpec !== 'object' || optimizerSpec === null || Array.isArray(optimizerSpec)) throw new StepsizeError('$', 'must be an optimizer spec object', optimizerSpec);
+    const optimizerSpec =
+      command.optimizer === undefined ? { ...DEFAULT_OPTIMIZER } : (readSpec(command.optimizer, 'optimizer') as Record<string, unknown>);
+    if (typeof optimizerSpec !== 'object' || optimizerSpec === null || Array.isArray(optimizerSpec))
+      throw new StepsizeError('$', 'must be an optimizer spec object', optimizerSpec);
     if (command.kind === 'lr-find') {
-      if (!validate(io, command.optimizer ?? 'default optimizer', () => optimizerFromJSON({ ...optimizerSpec, learningRate: 0.001 }))) return 2;
+      if (!validate(io, command.optimizer ?? 'default optimizer', () => optimizerFromJSON({ ...optimizerSpec, learningRate: 0.001 })))
+        return 2;
       const dataset = loadDataset(command.dataset, command.seed);
-      const setup = makeSetup({ dataset, seed: command.seed, steps: command.steps, batchSize: command.batchSize ?? dataset.batchSize, scheduleSpec: { type: 'constant', value: command.minRate }, optimizerSpec });
+      const setup = makeSetup({
+        dataset,
+        seed: command.seed,
+        steps: command.steps,
+        batchSize: command.batchSize ?? dataset.batchSize,
+        scheduleSpec: { type: 'constant', value: command.minRate },
+        optimizerSpec,
+      });
       const result = await lrFind(BACKENDS[command.backend] as DemoBackend, setup, command);
-      const data = { title: `LR range test (${command.backend})`, x: result.learningRates, y: result.smoothed, xLabel: 'learning rate (log)', yLabel: 'smoothed loss', logX: true, markers: [{ x: result.steepest, label: 'steepest' }, { x: result.valley, label: 'valley' }] };
+      const data = {
+        title: `LR range test (${command.backend})`,
+        x: result.learningRates,
+        y: result.smoothed,
+        xLabel: 'learning rate (log)',
+        yLabel: 'smoothed loss',
+        logX: true,
+        markers: [
+          { x: result.steepest, label: 'steepest' },
+          { x: result.valley, label: 'valley' },
+        ],
+      };
       const directory = resolve(command.out);
       mkdirSync(directory, { recursive: true });
       writeFileSync(join(directory, 'lr-find.svg'), toSvg(data));
       writeFileSync(join(directory, 'lr-find.png'), toPng(data));
-      io.log(`LR range test on ${command.backend}: ${result.losses.length} of ${command.steps} steps${result.stoppedEarly ? ' (stopped: the loss diverged)' : ''}, rates ${command.minRate} .. ${result.learningRates.at(-1)}`);
+      io.log(
+        `LR range test on ${command.backend}: ${result.losses.length} of ${command.steps} steps${result.stoppedEarly ? ' (stopped: the loss diverged)' : ''}, rates ${command.minRate} .. ${result.learningRates.at(-1)}`,
+      );
       io.log(`Suggested learning rate: ${result.valley.toPrecision(3)} (valley), ${result.steepest.toPrecision(3)} (steepest descent)`);
       io.log('The model is unchanged: the test trained a copy of its initial weights.');
       io.log(`Plot: ${join(directory, 'lr-find.svg')} (and .png)`);
@@ -92,12 +115,34 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     // The schedule: --schedule, else the optimizer spec's own learning rate, else the default.
     const dataset = loadDataset(command.dataset, command.seed);
-    const scheduleSpec = command.schedule !== undefined ? readSpec(command.schedule, 'schedule') : (optimizerSpec.learningRate ?? defaultSchedule(dataset.peakLearningRate, command.steps));
-    if (typeof scheduleSpec === 'number') throw new StepsizeError('$.learningRate', 'must be a schedule spec for the demo (use {"type": "constant", "value": ...} for a fixed rate)', scheduleSpec);
+    const scheduleSpec =
+      command.schedule !== undefined
+        ? readSpec(command.schedule, 'schedule')
+        : (optimizerSpec.learningRate ?? defaultSchedule(dataset.peakLearningRate, command.steps));
+    if (typeof scheduleSpec === 'number')
+      throw new StepsizeError(
+        '$.learningRate',
+        'must be a schedule spec for the demo (use {"type": "constant", "value": ...} for a fixed rate)',
+        scheduleSpec,
+      );
     if (!validate(io, command.schedule ?? command.optimizer ?? 'default schedule', () => scheduleFromJSON(scheduleSpec))) return 2;
-    if (!validate(io, command.optimizer ?? 'default optimizer', () => optimizerFromJSON({ ...optimizerSpec, learningRate: 0.001 }))) return 2;
-    const setup = makeSetup({ dataset, seed: command.seed, steps: command.steps, batchSize: command.batchSize ?? dataset.batchSize, scheduleSpec, optimizerSpec });
-    const result = await runDemo({ setup, backends: command.backends, out: command.out, log: io.log, ...(io.progress && { progress: io.progress }) });
+    if (!validate(io, command.optimizer ?? 'default optimizer', () => optimizerFromJSON({ ...optimizerSpec, learningRate: 0.001 })))
+      return 2;
+    const setup = makeSetup({
+      dataset,
+      seed: command.seed,
+      steps: command.steps,
+      batchSize: command.batchSize ?? dataset.batchSize,
+      scheduleSpec,
+      optimizerSpec,
+    });
+    const result = await runDemo({
+      setup,
+      backends: command.backends,
+      out: command.out,
+      log: io.log,
+      ...(io.progress && { progress: io.progress }),
+    });
     return result.agree ? 0 : 1;
   } catch (error) {
     if (error instanceof StepsizeError) {

@@ -23,7 +23,8 @@ describe('stepsize-demo', () => {
     const text = t.out.join('\n');
     expect(code, t.err.join('\n')).toBe(0);
     expect(text).toMatch(/backend\s+final loss\s+accuracy\s+steps\/s\s+wall time\s+max diff vs engine/);
-    for (const backend of ['engine', 'tfjs', 'onnxruntime']) expect(text).toMatch(new RegExp(`^${backend}\\s+\\d\\.\\d{4}\\s+\\d+\\.\\d%`, 'm'));
+    for (const backend of ['engine', 'tfjs', 'onnxruntime'])
+      expect(text).toMatch(new RegExp(`^${backend}\\s+\\d\\.\\d{4}\\s+\\d+\\.\\d%`, 'm'));
     expect(text).toMatch(/All backends agree with the engine within 1e-3/);
     expect(t.lines).toContain('tfjs: 60/60 steps');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
@@ -40,7 +41,21 @@ describe('stepsize-demo', () => {
     writeFileSync(join(dir, 'schedule.json'), JSON.stringify({ type: 'oneCycle', maxValue: 0.05, totalSteps: 40 }));
     writeFileSync(join(dir, 'optimizer.json'), JSON.stringify({ type: 'sgd', momentum: 0.9, nesterov: true }));
     const t = io();
-    const code = await main(['--backends', 'engine,onnxruntime', '--steps', '40', '--schedule', join(dir, 'schedule.json'), '--optimizer', join(dir, 'optimizer.json'), '--out', dir], t.io);
+    const code = await main(
+      [
+        '--backends',
+        'engine,onnxruntime',
+        '--steps',
+        '40',
+        '--schedule',
+        join(dir, 'schedule.json'),
+        '--optimizer',
+        join(dir, 'optimizer.json'),
+        '--out',
+        dir,
+      ],
+      t.io,
+    );
     expect(code, t.err.join('\n')).toBe(0);
     expect(t.out.join('\n')).not.toMatch(/^tfjs/m);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('&#34;oneCycle&#34;');
@@ -54,9 +69,12 @@ describe('stepsize-demo', () => {
     expect(t.out.join('\n')).toMatch(/All backends agree/);
   }, 120_000);
 
-  it('bad specs get core\'s error with the JSON path; bad flags exit 2 with usage', async () => {
+  it("bad specs get core's error with the JSON path; bad flags exit 2 with usage", async () => {
     const dir = folder();
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ type: 'warmup', steps: 10, schedule: { type: 'cosineAnnealing', initialValue: 0.1, steps: -5 } }));
+    writeFileSync(
+      join(dir, 'bad.json'),
+      JSON.stringify({ type: 'warmup', steps: 10, schedule: { type: 'cosineAnnealing', initialValue: 0.1, steps: -5 } }),
+    );
     writeFileSync(join(dir, 'bad-optimizer.json'), JSON.stringify({ type: 'adamW', beta1: 1.5 }));
     writeFileSync(join(dir, 'truncated.json'), '{"type": "warmup", "steps": 10, "sched');
     const cases: [string[], RegExp][] = [
@@ -111,7 +129,8 @@ describe('stepsize-demo', () => {
     expect([image.width, image.height]).toEqual([800, 400]);
     // The curve is drawn: some pixels carry the line colour.
     let blue = 0;
-    for (let i = 0; i < image.data.length; i += 4) if (image.data[i] === 31 && image.data[i + 1] === 119 && image.data[i + 2] === 180) blue += 1;
+    for (let i = 0; i < image.data.length; i += 4)
+      if (image.data[i] === 31 && image.data[i + 1] === 119 && image.data[i + 2] === 180) blue += 1;
     expect(blue).toBeGreaterThan(500);
     expect(t.out.join('\n')).toMatch(/[⡀-⣿]/);
   });

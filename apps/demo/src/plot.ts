@@ -19,7 +19,14 @@ const WIDTH = 800;
 const HEIGHT = 400;
 const MARGIN = { left: 70, right: 20, top: 40, bottom: 50 };
 
-function scales(data: PlotData): { sx: (x: number) => number; sy: (y: number) => number; yMin: number; yMax: number; xMin: number; xMax: number } {
+function scales(data: PlotData): {
+  sx: (x: number) => number;
+  sy: (y: number) => number;
+  yMin: number;
+  yMax: number;
+  xMin: number;
+  xMax: number;
+} {
   const fx = (x: number): number => (data.logX ? Math.log10(x) : x);
   const xs = data.x.map(fx);
   const finite = data.y.filter(Number.isFinite);
@@ -36,7 +43,8 @@ function scales(data: PlotData): { sx: (x: number) => number; sy: (y: number) =>
   return { sx, sy, yMin, yMax, xMin, xMax };
 }
 
-const label = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3))));
+const label = (v: number): string =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3)));
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The plot as a standalone SVG document. */
@@ -47,7 +55,10 @@ export function toSvg(data: PlotData): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   const yTicks = ticks.map((t) => yMin + t * (yMax - yMin));
   const xTicks = ticks.map((t) => (data.logX ? 10 ** (xMin + t * (xMax - xMin)) : xMin + t * (xMax - xMin)));
-  const markers = (data.markers ?? []).map((m) => `<line x1="${sx(m.x)}" x2="${sx(m.x)}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${sx(m.x) + 4}" y="${MARGIN.top + 12}" fill="#d62728" font-size="12">${escape(m.label)}</text>`);
+  const markers = (data.markers ?? []).map(
+    (m) =>
+      `<line x1="${sx(m.x)}" x2="${sx(m.x)}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${sx(m.x) + 4}" y="${MARGIN.top + 12}" fill="#d62728" font-size="12">${escape(m.label)}</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="16">${escape(data.title)}</text>
@@ -94,7 +105,8 @@ export function toPng(data: PlotData): Buffer {
     const [xb, yb] = points[i] as readonly [number, number];
     line(sx(xa), sy(ya), sx(xb), sy(yb), [31, 119, 180], 2);
   }
-  for (const m of data.markers ?? []) for (let y = MARGIN.top; y < HEIGHT - MARGIN.bottom; y += 7) line(sx(m.x), y, sx(m.x), y + 3, [214, 39, 40]);
+  for (const m of data.markers ?? [])
+    for (let y = MARGIN.top; y < HEIGHT - MARGIN.bottom; y += 7) line(sx(m.x), y, sx(m.x), y + 3, [214, 39, 40]);
   return PNG.sync.write(png);
 }
 

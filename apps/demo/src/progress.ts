@@ -7,7 +7,10 @@ export interface Progress {
 }
 
 /** Progress bars with cli-progress when `stream` is a TTY; plain log lines (every 25%) when not. */
-export function createProgress(stream: NodeJS.WriteStream = process.stdout, log: (line: string) => void = (line) => stream.write(`${line}\n`)): Progress {
+export function createProgress(
+  stream: NodeJS.WriteStream = process.stdout,
+  log: (line: string) => void = (line) => stream.write(`${line}\n`),
+): Progress {
   if (stream.isTTY) {
     const bars = new cliProgress.MultiBar(
       { format: '{backend} |{bar}| {value}/{total} steps', hideCursor: true, clearOnComplete: false, stream },

@@ -11,7 +11,11 @@ import { scheduleOf, type DemoSetup } from './setup.js';
 import { formatTable, type Row } from './table.js';
 
 /** Backends by name, in the order the demo runs them (the engine is the reference). */
-export const BACKENDS: Readonly<Record<string, DemoBackend>> = { engine: engineBackend, tfjs: tfjsBackend, onnxruntime: onnxruntimeBackend };
+export const BACKENDS: Readonly<Record<string, DemoBackend>> = {
+  engine: engineBackend,
+  tfjs: tfjsBackend,
+  onnxruntime: onnxruntimeBackend,
+};
 
 /** What a demo run produced. */
 export interface DemoResult {
@@ -25,9 +29,17 @@ export interface DemoResult {
  * Trains the setup on every chosen backend, compares each loss trajectory with
  * the engine's, prints the table and writes the HTML report.
  */
-export async function runDemo(args: { setup: DemoSetup; backends: readonly string[]; out: string; log: (line: string) => void; progress?: Progress }): Promise<DemoResult> {
+export async function runDemo(args: {
+  setup: DemoSetup;
+  backends: readonly string[];
+  out: string;
+  log: (line: string) => void;
+  progress?: Progress;
+}): Promise<DemoResult> {
   const { setup, log } = args;
-  const names = args.backends.includes('engine') ? ['engine', ...args.backends.filter((b) => b !== 'engine')] : ['engine', ...args.backends];
+  const names = args.backends.includes('engine')
+    ? ['engine', ...args.backends.filter((b) => b !== 'engine')]
+    : ['engine', ...args.backends];
   const progress = args.progress ?? createProgress();
   const runs: BackendRun[] = [];
   try {
@@ -39,13 +51,21 @@ export async function runDemo(args: { setup: DemoSetup; backends: readonly strin
     progress.stop();
   }
   const reference = runs[0] as BackendRun;
-  const rows: Row[] = runs.filter((run) => run.backend === 'engine' ? args.backends.includes('engine') : true).map((run) => ({ run, difference: largestDifference(run.losses, reference.losses).value }));
+  const rows: Row[] = runs
+    .filter((run) => (run.backend === 'engine' ? args.backends.includes('engine') : true))
+    .map((run) => ({ run, difference: largestDifference(run.losses, reference.losses).value }));
   const agree = rows.every((row) => row.difference <= AGREEMENT_TOLERANCE);
   const table = formatTable(rows);
   log('');
-  log(`${setup.dataset.description}; MLP ${setup.dataset.inputSize}-${setup.layers.join('-')} (tanh), batch ${setup.batchSize}, ${setup.steps} steps, seed ${setup.seed}`);
+  log(
+    `${setup.dataset.description}; MLP ${setup.dataset.inputSize}-${setup.layers.join('-')} (tanh), batch ${setup.batchSize}, ${setup.steps} steps, seed ${setup.seed}`,
+  );
   log(table);
-  log(agree ? `All backends agree with the engine within ${AGREEMENT_TOLERANCE.toExponential(0)} (largest relative loss difference over the run).` : `DISAGREEMENT: a backend's loss trajectory differs from the engine's by more than ${AGREEMENT_TOLERANCE.toExponential(0)}.`);
+  log(
+    agree
+      ? `All backends agree with the engine within ${AGREEMENT_TOLERANCE.toExponential(0)} (largest relative loss difference over the run).`
+      : `DISAGREEMENT: a backend's loss trajectory differs from the engine's by more than ${AGREEMENT_TOLERANCE.toExponential(0)}.`,
+  );
   const schedule = scheduleOf(setup);
   const directory = resolve(args.out);
   mkdirSync(directory, { recursive: true });

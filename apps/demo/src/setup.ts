@@ -44,8 +44,23 @@ export function makeSetup(args: {
   optimizerFromJSON(optimizerSpec);
   const layers = [args.dataset.hidden, args.dataset.classes];
   const mlp = new Mlp({ inputSize: args.dataset.inputSize, layers, activation: 'tanh', seed: args.seed });
-  const weights = Object.fromEntries(Object.entries(mlp.params).map(([name, values]) => [name, { values: Float32Array.from(values), shape: [...(mlp.shapes[name] as number[])] }]));
-  return { dataset: args.dataset, layers, activation: 'tanh', seed: args.seed, steps: args.steps, batchSize: args.batchSize, optimizerSpec, scheduleSpec: args.scheduleSpec, weights };
+  const weights = Object.fromEntries(
+    Object.entries(mlp.params).map(([name, values]) => [
+      name,
+      { values: Float32Array.from(values), shape: [...(mlp.shapes[name] as number[])] },
+    ]),
+  );
+  return {
+    dataset: args.dataset,
+    layers,
+    activation: 'tanh',
+    seed: args.seed,
+    steps: args.steps,
+    batchSize: args.batchSize,
+    optimizerSpec,
+    scheduleSpec: args.scheduleSpec,
+    weights,
+  };
 }
 
 /** A fresh optimizer (and its schedule) for one backend. */

@@ -12,7 +12,14 @@ const output = join(here, '../test-output');
 const available = existsSync(CHROMIUM);
 if (!available) console.warn(`web end-to-end test skipped: ${CHROMIUM} is absent (apt-get install chromium; CI installs it)`);
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+};
 
 /** A static server for the built page (what `vite build` wrote). */
 function serve(): Promise<{ server: Server; url: string }> {
@@ -25,7 +32,9 @@ function serve(): Promise<{ server: Server; url: string }> {
     }
     response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })),
+  );
 }
 
 type State = { scheduleValues: number[]; error: string; runs: Record<string, { losses: number[]; done: boolean; backend?: string }> };
@@ -48,7 +57,9 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
     page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(served.url);
-    await page.waitForFunction(() => ((window as unknown as { stepsize?: State }).stepsize?.scheduleValues.length ?? 0) > 0, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => ((window as unknown as { stepsize?: State }).stepsize?.scheduleValues.length ?? 0) > 0, undefined, {
+      timeout: 60_000,
+    });
   });
 
   afterAll(async () => {
@@ -67,22 +78,33 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
     expect(await page.textContent('#spec-error')).toBe('');
   });
 
-  it('shows core\'s validation error with the JSON path inline, and recovers', async () => {
-    await page.fill('#spec', JSON.stringify({ type: 'warmup', steps: 10, schedule: { type: 'cosineAnnealing', initialValue: 0.1, steps: -5 } }));
+  it("shows core's validation error with the JSON path inline, and recovers", async () => {
+    await page.fill(
+      '#spec',
+      JSON.stringify({ type: 'warmup', steps: 10, schedule: { type: 'cosineAnnealing', initialValue: 0.1, steps: -5 } }),
+    );
     expect(await page.textContent('#spec-error')).toMatch(/\$\.schedule\.steps must be an integer >= 1, got -5/);
     expect(await page.getAttribute('#spec', 'aria-invalid')).toBe('true');
     await page.fill('#spec', '{"type": "warmup", ');
     expect(await page.textContent('#spec-error')).toMatch(/not valid JSON/);
-    await page.fill('#spec', JSON.stringify({ type: 'warmup', steps: 20, schedule: { type: 'cosineAnnealing', initialValue: 0.05, steps: 180 } }));
+    await page.fill(
+      '#spec',
+      JSON.stringify({ type: 'warmup', steps: 20, schedule: { type: 'cosineAnnealing', initialValue: 0.05, steps: 180 } }),
+    );
     expect(await page.textContent('#spec-error')).toBe('');
   });
 
-  for (const [backend, button] of [['engine', '#train-engine'], ['tfjs', '#train-tfjs']] as const) {
+  for (const [backend, button] of [
+    ['engine', '#train-engine'],
+    ['tfjs', '#train-tfjs'],
+  ] as const) {
     it(`trains on ${backend} and the loss falls`, async () => {
       if (backend === 'tfjs') await page.selectOption('#tfjs-backend', 'cpu');
       await page.fill('#steps', '150');
       await page.click(button);
-      await page.waitForFunction((name) => (window as unknown as { stepsize: State }).stepsize.runs[name]?.done === true, backend, { timeout: 20_000 });
+      await page.waitForFunction((name) => (window as unknown as { stepsize: State }).stepsize.runs[name]?.done === true, backend, {
+        timeout: 20_000,
+      });
       const run = (await state(page)).runs[backend] as State['runs'][string];
       expect(run.losses).toHaveLength(150);
       const first = run.losses.slice(0, 10).reduce((a, b) => a + b) / 10;

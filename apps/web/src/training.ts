@@ -28,7 +28,12 @@ function batchOf(data: Dataset, step: number): { inputs: Float32Array; targets: 
 /** The engine: Mlp + OptimizerRunner with the fused kernels. */
 export async function trainEngine(data: Dataset, schedule: Schedule, steps: number, report: Report): Promise<void> {
   const model = new Mlp({ inputSize: 4, layers: [16, 3], activation: 'tanh', seed: 1 });
-  const runner = new OptimizerRunner({ optimizer: adamW({ learningRate: schedule, weightDecay: 0.01 }), ops: float32Ops, params: model.params, kernels: fusedKernels });
+  const runner = new OptimizerRunner({
+    optimizer: adamW({ learningRate: schedule, weightDecay: 0.01 }),
+    ops: float32Ops,
+    params: model.params,
+    kernels: fusedKernels,
+  });
   for (let step = 0; step < steps; step += 1) {
     const { inputs, targets } = batchOf(data, step);
     const { loss, gradients } = model.lossAndGradients({ inputs, targets, batch: BATCH, loss: 'softmaxCrossEntropy' });
@@ -44,7 +49,12 @@ export async function trainTfjs(data: Dataset, schedule: Schedule, steps: number
   if (used !== backend) await tf.setBackend('cpu');
   await tf.ready();
   const init = new Mlp({ inputSize: 4, layers: [16, 3], activation: 'tanh', seed: 1 });
-  const vars = Object.fromEntries(Object.entries(init.params).map(([name, values]) => [name, tf.variable(tf.tensor(values, init.shapes[name] as number[]), true, `web_${Date.now()}_${name}`)]));
+  const vars = Object.fromEntries(
+    Object.entries(init.params).map(([name, values]) => [
+      name,
+      tf.variable(tf.tensor(values, init.shapes[name] as number[]), true, `web_${Date.now()}_${name}`),
+    ]),
+  );
   const optimizer = new StepsizeOptimizer(adamW({ learningRate: schedule, weightDecay: 0.01 }));
   try {
     for (let step = 0; step < steps; step += 1) {

@@ -36,7 +36,11 @@ export interface ConformanceFile {
 }
 
 function fail(path: string, problem: string, value: unknown): never {
-  throw new StepsizeError(path, `${problem}, got ${typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value)}`, value);
+  throw new StepsizeError(
+    path,
+    `${problem}, got ${typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value)}`,
+    value,
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -87,13 +91,16 @@ export function readConformanceFile(input: unknown): ConformanceFile {
       list.forEach((entry: unknown, t) => {
         if (!isObject(entry)) fail(`${path}.${key}[${t}]`, 'must be an object of arrays by parameter name', entry);
         for (const [name, size] of Object.entries(sizes)) checkNumbers(entry[name], size, `${path}.${key}[${t}].${name}`);
-        for (const name of Object.keys(entry)) if (!(name in sizes)) fail(`${path}.${key}[${t}].${name}`, 'is not a parameter of this case', name);
+        for (const name of Object.keys(entry))
+          if (!(name in sizes)) fail(`${path}.${key}[${t}].${name}`, 'is not a parameter of this case', name);
       });
     }
     const steps = (c.gradients as unknown[]).length;
-    if ((c.trajectory as unknown[]).length !== steps) fail(`${path}.trajectory`, `must have one entry per gradient (${steps})`, (c.trajectory as unknown[]).length);
+    if ((c.trajectory as unknown[]).length !== steps)
+      fail(`${path}.trajectory`, `must have one entry per gradient (${steps})`, (c.trajectory as unknown[]).length);
     if (c.learningRates !== undefined) checkNumbers(c.learningRates, steps, `${path}.learningRates`);
-    if (c.tolerance !== undefined && !(typeof c.tolerance === 'number' && c.tolerance > 0)) fail(`${path}.tolerance`, 'must be a number > 0', c.tolerance);
+    if (c.tolerance !== undefined && !(typeof c.tolerance === 'number' && c.tolerance > 0))
+      fail(`${path}.tolerance`, 'must be a number > 0', c.tolerance);
   });
   return input as unknown as ConformanceFile;
 }

@@ -11,6 +11,19 @@ export {
   type Stepper,
   type AnyConformanceBackend,
 } from './runner.js';
-export { torchCase, torchConformanceFile, torchOptions, torchSchedulerSpec, type TorchOptimizerCase, type TorchOptimizerFixture } from './torch.js';
+export {
+  torchCase,
+  torchConformanceFile,
+  torchOptions,
+  torchSchedulerSpec,
+  type TorchOptimizerCase,
+  type TorchOptimizerFixture,
+} from './torch.js';
 export { pytorchOptimizerCases, pytorchOptimizerFixturePath } from './fixtures.js';
-export { crossBackendCheck, largestRelativeDifference, type CrossBackendSetup, type CrossBackendResult, type TrainingBackend } from './cross-backend.js';
+export {
+  crossBackendCheck,
+  largestRelativeDifference,
+  type CrossBackendSetup,
+  type CrossBackendResult,
+  type TrainingBackend,
+} from './cross-backend.js';

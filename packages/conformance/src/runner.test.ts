@@ -7,7 +7,11 @@ import { formatResults, runSuite, type ConformanceBackend } from './runner.js';
 /** A float32 reference backend written here, independent of the engine. */
 const f32 = (a: number[]): number[] => a.map(Math.fround);
 const zip = (a: number[], b: number[], f: (x: number, y: number) => number): number[] =>
-  f32(Array.from({ length: Math.max(a.length, b.length) }, (_, i) => f(a.length === 1 ? (a[0] as number) : (a[i] as number), b.length === 1 ? (b[0] as number) : (b[i] as number))));
+  f32(
+    Array.from({ length: Math.max(a.length, b.length) }, (_, i) =>
+      f(a.length === 1 ? (a[0] as number) : (a[i] as number), b.length === 1 ? (b[0] as number) : (b[i] as number)),
+    ),
+  );
 const ops: Ops<number[]> = {
   name: 'test',
   scalar: (v) => f32([v]),
@@ -17,7 +21,15 @@ const ops: Ops<number[]> = {
   sub: (a, b) => zip(a, b, (x, y) => x - y),
   mul: (a, b) => zip(a, b, (x, y) => x * y),
   div: (a, b) => zip(a, b, (x, y) => x / y),
-  addScaled: (a, b, c) => f32(Array.from({ length: Math.max(a.length, b.length, c.length) }, (_, i) => (a.length === 1 ? (a[0] as number) : (a[i] as number)) + (b.length === 1 ? (b[0] as number) : (b[i] as number)) * (c.length === 1 ? (c[0] as number) : (c[i] as number)))),
+  addScaled: (a, b, c) =>
+    f32(
+      Array.from(
+        { length: Math.max(a.length, b.length, c.length) },
+        (_, i) =>
+          (a.length === 1 ? (a[0] as number) : (a[i] as number)) +
+          (b.length === 1 ? (b[0] as number) : (b[i] as number)) * (c.length === 1 ? (c[0] as number) : (c[i] as number)),
+      ),
+    ),
   neg: (a) => a.map((x) => -x),
   abs: (a) => a.map(Math.abs),
   sqrt: (a) => f32(a.map(Math.sqrt)),
@@ -26,13 +38,22 @@ const ops: Ops<number[]> = {
   minimum: (a, b) => zip(a, b, (x, y) => (x !== x || y !== y ? NaN : Math.min(x, y))),
   greater: (a, b) => zip(a, b, (x, y) => (x > y ? 1 : 0)),
   less: (a, b) => zip(a, b, (x, y) => (x < y ? 1 : 0)),
-  where: (m, a, b) => Array.from({ length: Math.max(m.length, a.length, b.length) }, (_, i) => ((m.length === 1 ? m[0] : m[i]) ? (a.length === 1 ? a[0] : a[i]) : b.length === 1 ? b[0] : b[i]) as number),
+  where: (m, a, b) =>
+    Array.from(
+      { length: Math.max(m.length, a.length, b.length) },
+      (_, i) => ((m.length === 1 ? m[0] : m[i]) ? (a.length === 1 ? a[0] : a[i]) : b.length === 1 ? b[0] : b[i]) as number,
+    ),
   sum: (a) => f32([a.reduce((x, y) => x + y, 0)]),
   assign: (_target, value) => value,
   size: (x) => x.length,
   firstNonFinite: (x) => x.findIndex((v) => !Number.isFinite(v)),
 };
-const backend: ConformanceBackend<number[]> = { name: 'test', ops, fromValues: (v) => Array.from(v), toValues: (t) => Float32Array.from(t) };
+const backend: ConformanceBackend<number[]> = {
+  name: 'test',
+  ops,
+  fromValues: (v) => Array.from(v),
+  toValues: (t) => Float32Array.from(t),
+};
 
 const small: ConformanceFile = {
   format: 'stepsize-conformance/1',

@@ -47,16 +47,26 @@ export interface StepperBackend {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyConformanceBackend = ConformanceBackend<any> | StepperBackend;
 
-function opsStepper<T>(backend: ConformanceBackend<T>, optimizer: Optimizer, params: Parameters<StepperBackend['createStepper']>[0]['params']): Stepper {
+function opsStepper<T>(
+  backend: ConformanceBackend<T>,
+  optimizer: Optimizer,
+  params: Parameters<StepperBackend['createStepper']>[0]['params'],
+): Stepper {
   const scope = backend.scope ?? (<R>(body: () => R): R => body());
   const create = backend.createParameter ?? backend.fromValues;
   const tensors: Record<string, T> = {};
   for (const [name, tensor] of Object.entries(params)) tensors[name] = create.call(backend, tensor.values, tensor.shape);
-  const runner = new OptimizerRunner({ optimizer, ops: backend.ops, params: tensors, ...(backend.kernels && { kernels: backend.kernels }) });
+  const runner = new OptimizerRunner({
+    optimizer,
+    ops: backend.ops,
+    params: tensors,
+    ...(backend.kernels && { kernels: backend.kernels }),
+  });
   return {
     step: (gradients) => {
       const grads: Record<string, T> = {};
-      for (const [name, values] of Object.entries(gradients)) grads[name] = backend.fromValues(values, params[name]?.shape ?? [values.length]);
+      for (const [name, values] of Object.entries(gradients))
+        grads[name] = backend.fromValues(values, params[name]?.shape ?? [values.length]);
       const report = scope(() => runner.step(grads));
       if (backend.dispose) for (const grad of Object.values(grads)) backend.dispose(grad);
       return report;
@@ -153,7 +163,9 @@ export function formatResults(backend: string, results: readonly CaseResult[]): 
   const lines = [`conformance: backend ${backend}, ${results.length} cases`, `${'case'.padEnd(width)}  result  max rel. error  tolerance`];
   for (const r of results) {
     const where = r.worst ? ` (step ${r.worst.step}, ${r.worst.param}[${r.worst.index}])` : '';
-    lines.push(`${r.name.padEnd(width)}  ${r.passed ? 'pass' : 'FAIL'}    ${r.maxError.toExponential(2).padStart(13)}  ${r.tolerance.toExponential(0)}${r.error ? `  error: ${r.error}` : where}`);
+    lines.push(
+      `${r.name.padEnd(width)}  ${r.passed ? 'pass' : 'FAIL'}    ${r.maxError.toExponential(2).padStart(13)}  ${r.tolerance.toExponential(0)}${r.error ? `  error: ${r.error}` : where}`,
+    );
   }
   const failed = results.filter((r) => !r.passed).length;
   lines.push(`${results.length - failed} passed, ${failed} failed`);

@@ -72,7 +72,13 @@ export function torchSchedulerSpec(scheduler: string, o: Record<string, unknown>
     case 'CosineAnnealingLR':
       return { type: 'cosineAnnealing', initialValue: base, steps: o.T_max, minValue: o.eta_min ?? 0, afterEnd: 'periodic' };
     case 'LinearLR':
-      return { type: 'linearFactor', initialValue: base, startFactor: o.start_factor ?? 1 / 3, endFactor: o.end_factor ?? 1, steps: o.total_iters ?? 5 };
+      return {
+        type: 'linearFactor',
+        initialValue: base,
+        startFactor: o.start_factor ?? 1 / 3,
+        endFactor: o.end_factor ?? 1,
+        steps: o.total_iters ?? 5,
+      };
     case 'OneCycleLR':
       return {
         type: 'oneCycle',

@@ -90,9 +90,15 @@ if (probe.status === 0) {
 }
 
 const m = (x) => (x / 1e6).toFixed(1).padStart(8);
-console.log(`optimizer step throughput, Mparams/s (node ${process.version}${torch ? `, torch ${torch.torch} on ${torch.threads} threads` : ''})`);
-console.log(`streaming: JS loop ${(stream.loop / 1e9).toFixed(1)} GB/s (28 B/param pattern), memcpy ${(stream.copy / 1e9).toFixed(1)} GB/s`);
-console.log(`${'optimizer'.padEnd(12)} ${'params'.padStart(10)} ${'kernel'.padStart(8)} ${'runner'.padStart(8)} ${'limit'.padStart(8)} ${'of limit'.padStart(9)} ${'torch'.padStart(8)} ${'vs torch'.padStart(9)}`);
+console.log(
+  `optimizer step throughput, Mparams/s (node ${process.version}${torch ? `, torch ${torch.torch} on ${torch.threads} threads` : ''})`,
+);
+console.log(
+  `streaming: JS loop ${(stream.loop / 1e9).toFixed(1)} GB/s (28 B/param pattern), memcpy ${(stream.copy / 1e9).toFixed(1)} GB/s`,
+);
+console.log(
+  `${'optimizer'.padEnd(12)} ${'params'.padStart(10)} ${'kernel'.padStart(8)} ${'runner'.padStart(8)} ${'limit'.padStart(8)} ${'of limit'.padStart(9)} ${'torch'.padStart(8)} ${'vs torch'.padStart(9)}`,
+);
 for (const row of rows) {
   const t = torch?.paramsPerSecond[`${row.name}/${row.size}`];
   console.log(

@@ -200,19 +200,30 @@ for (const name of Object.keys(optimizers)) {
     unit: 'x',
   });
   const tAll = torchAllThreads?.paramsPerSecond[`${name}/${n}`];
-  if (tAll) rows.push({ check: `${name} ${n / 1e6}M: engine vs torch ${threads} threads`, value: e.fast / tAll, target: undefined, unit: 'x' });
-  rows.push({ check: `${name} ${n / 1e6}M: engine / streaming limit`, value: e.fast / limit, target: name === 'sgdMomentum' ? 0.8 : 0.6, unit: '%' });
+  if (tAll)
+    rows.push({ check: `${name} ${n / 1e6}M: engine vs torch ${threads} threads`, value: e.fast / tAll, target: undefined, unit: 'x' });
+  rows.push({
+    check: `${name} ${n / 1e6}M: engine / streaming limit`,
+    value: e.fast / limit,
+    target: name === 'sgdMomentum' ? 0.8 : 0.6,
+    unit: '%',
+  });
 }
-const format = (row) => (row.value === undefined ? '-' : row.unit === 'x' ? `${row.value.toFixed(2)}x` : `${(100 * row.value).toFixed(0)}%`);
+const format = (row) =>
+  row.value === undefined ? '-' : row.unit === 'x' ? `${row.value.toFixed(2)}x` : `${(100 * row.value).toFixed(0)}%`;
 const formatTarget = (row) => (row.target === undefined ? '(info)' : row.unit === 'x' ? `>= ${row.target}x` : `>= ${100 * row.target}%`);
 for (const row of rows) row.met = row.target === undefined || row.value === undefined ? undefined : row.value >= row.target;
 
-console.log(`engine optimizer benchmark (node ${process.version}, ${threads} threads${torch ? `, torch ${torch.torch} on ${torch.threads} threads` : ''})`);
+console.log(
+  `engine optimizer benchmark (node ${process.version}, ${threads} threads${torch ? `, torch ${torch.torch} on ${torch.threads} threads` : ''})`,
+);
 console.log(
   `streaming (28 B/param pattern): JS loop ${(streams.jsLoop / 1e9).toFixed(1)} GB/s, SIMD 1 thread ${(streams.wasm1Thread / 1e9).toFixed(1)} GB/s, SIMD ${threads} threads ${(streams.wasmAllThreads / 1e9).toFixed(1)} GB/s -> limit ${(bandwidth / 1e9).toFixed(1)} GB/s`,
 );
 console.log('');
-console.log(`${'optimizer'.padEnd(12)} ${'params'.padStart(9)} ${'fast'.padStart(8)} ${'runner'.padStart(8)} ${'JS ref'.padStart(8)} ${'torch'.padStart(8)} ${`torch/${threads}t`.padStart(9)} ${'limit'.padStart(8)}   (Mparams/s)`);
+console.log(
+  `${'optimizer'.padEnd(12)} ${'params'.padStart(9)} ${'fast'.padStart(8)} ${'runner'.padStart(8)} ${'JS ref'.padStart(8)} ${'torch'.padStart(8)} ${`torch/${threads}t`.padStart(9)} ${'limit'.padStart(8)}   (Mparams/s)`,
+);
 for (const name of Object.keys(optimizers)) {
   const e = engine[name];
   const t = torch?.paramsPerSecond[`${name}/${n}`];
@@ -222,10 +233,15 @@ for (const name of Object.keys(optimizers)) {
 }
 console.log('');
 console.log(`${'check'.padEnd(42)} ${'ratio'.padStart(7)} ${'target'.padStart(9)}  met`);
-for (const row of rows) console.log(`${row.check.padEnd(42)} ${format(row).padStart(7)} ${formatTarget(row).padStart(9)}  ${row.met === undefined ? '' : row.met ? 'yes' : 'NO'}`);
+for (const row of rows)
+  console.log(
+    `${row.check.padEnd(42)} ${format(row).padStart(7)} ${formatTarget(row).padStart(9)}  ${row.met === undefined ? '' : row.met ? 'yes' : 'NO'}`,
+  );
 console.log('');
 console.log('cost vs parameter count (Adam, one step):');
-console.log(`${'params'.padStart(10)} ${'fast'.padStart(10)} ${'JS ref'.padStart(10)} ${'fast Mp/s'.padStart(10)} ${'ref Mp/s'.padStart(9)} ${'speedup'.padStart(8)}`);
+console.log(
+  `${'params'.padStart(10)} ${'fast'.padStart(10)} ${'JS ref'.padStart(10)} ${'fast Mp/s'.padStart(10)} ${'ref Mp/s'.padStart(9)} ${'speedup'.padStart(8)}`,
+);
 const time = (s) => (s < 1e-3 ? `${(s * 1e6).toFixed(1)} us` : `${(s * 1e3).toFixed(2)} ms`);
 for (const s of scaling) {
   console.log(
@@ -233,17 +249,40 @@ for (const s of scaling) {
   );
 }
 console.log('');
-console.log(`Mlp 784-256-10 training step (softmax cross-entropy, Adam): reference (plain loops) and fast (SIMD products and Adam, ${threads} threads):`);
-console.log(`${'batch'.padStart(6)} ${'step JS ref'.padStart(12)} ${'step fast'.padStart(10)} ${'Adam JS ref'.padStart(12)} ${'Adam fast'.padStart(10)} ${'examples/s'.padStart(11)}`);
+console.log(
+  `Mlp 784-256-10 training step (softmax cross-entropy, Adam): reference (plain loops) and fast (SIMD products and Adam, ${threads} threads):`,
+);
+console.log(
+  `${'batch'.padStart(6)} ${'step JS ref'.padStart(12)} ${'step fast'.padStart(10)} ${'Adam JS ref'.padStart(12)} ${'Adam fast'.padStart(10)} ${'examples/s'.padStart(11)}`,
+);
 for (const b of batches) {
   console.log(
-    `${String(b.batch).padStart(6)} ${time(b.reference).padStart(12)} ${time(b.fast).padStart(10)} ${time(b.referenceOptimizer).padStart(12)} ${time(b.fastOptimizer).padStart(10)} ${Math.round(b.batch / b.fast).toString().padStart(11)}`,
+    `${String(b.batch).padStart(6)} ${time(b.reference).padStart(12)} ${time(b.fast).padStart(10)} ${time(b.referenceOptimizer).padStart(12)} ${time(b.fastOptimizer).padStart(10)} ${Math.round(
+      b.batch / b.fast,
+    )
+      .toString()
+      .padStart(11)}`,
   );
 }
 const seconds = (Date.now() - started) / 1000;
-console.log(`\n${rows.filter((r) => r.met === true).length} of ${rows.filter((r) => r.met !== undefined).length} targets met (${seconds.toFixed(0)} s)`);
+console.log(
+  `\n${rows.filter((r) => r.met === true).length} of ${rows.filter((r) => r.met !== undefined).length} targets met (${seconds.toFixed(0)} s)`,
+);
 
-const results = { bench: 'engine', node: process.version, threads, streams, bandwidth, engine, torch, torchAllThreads, rows, scaling, batches, seconds };
+const results = {
+  bench: 'engine',
+  node: process.version,
+  threads,
+  streams,
+  bandwidth,
+  engine,
+  torch,
+  torchAllThreads,
+  rows,
+  scaling,
+  batches,
+  seconds,
+};
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}engine.json`, `${JSON.stringify(results, null, 2)}\n`);

@@ -61,7 +61,12 @@ function run(make: () => Optimizer, fused: boolean, seed: number): { params: Flo
     runner.step({ w: g });
   }
   const state = runner.state.params.w ?? {};
-  return { params: w, slots: Object.keys(state).sort().map((k) => state[k] as Float32Array) };
+  return {
+    params: w,
+    slots: Object.keys(state)
+      .sort()
+      .map((k) => state[k] as Float32Array),
+  };
 }
 
 describe('fused kernels equal the generic composition bit for bit', () => {

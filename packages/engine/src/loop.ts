@@ -32,8 +32,10 @@ export class BatchSampler {
 
   constructor(private readonly options: { readonly data: Dataset; readonly batchSize: number; readonly seed: number }) {
     const { data, batchSize } = options;
-    if (!Number.isSafeInteger(data?.examples) || data.examples < 1) throw new StepsizeError('data.examples', 'must be an integer >= 1', data?.examples);
-    if (batchSize > data.examples) throw new StepsizeError('batchSize', `must be at most the number of examples (${data.examples})`, batchSize);
+    if (!Number.isSafeInteger(data?.examples) || data.examples < 1)
+      throw new StepsizeError('data.examples', 'must be an integer >= 1', data?.examples);
+    if (batchSize > data.examples)
+      throw new StepsizeError('batchSize', `must be at most the number of examples (${data.examples})`, batchSize);
     this.inputWidth = data.inputs.length / data.examples;
     this.targetWidth = data.targets.length / data.examples;
     if (!Number.isInteger(this.inputWidth) || !Number.isInteger(this.targetWidth)) {
@@ -93,7 +95,12 @@ export class MetricFeeder {
   private lossSum = 0;
   private lossCount = 0;
 
-  constructor(options: { readonly optimizer: Optimizer; readonly metric: 'validation' | 'training' | undefined; readonly hasValidation: boolean; readonly where: string }) {
+  constructor(options: {
+    readonly optimizer: Optimizer;
+    readonly metric: 'validation' | 'training' | undefined;
+    readonly hasValidation: boolean;
+    readonly where: string;
+  }) {
     this.schedules = statefulSchedules(options.optimizer);
     this.metric = options.metric ?? (options.hasValidation ? 'validation' : 'training');
     if (this.metric === 'validation' && !options.hasValidation && this.schedules.length > 0) {

@@ -61,7 +61,8 @@ export const float32Ops: Ops<Float32Array> = {
     const n = Math.max(a.length, b.length);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i += 1) {
-      const y = c.length === 1 ? (b.length === 1 ? (b[0] as number) : (b[i] as number)) * (c[0] as number) : (b[i] as number) * (c[i] as number);
+      const y =
+        c.length === 1 ? (b.length === 1 ? (b[0] as number) : (b[i] as number)) * (c[0] as number) : (b[i] as number) * (c[i] as number);
       out[i] = (a.length === 1 ? (a[0] as number) : (a[i] as number)) + y;
     }
     return out;

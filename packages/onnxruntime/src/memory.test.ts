@@ -20,15 +20,23 @@ describe('ONNX Runtime training memory', () => {
     it(`does not grow over 10,000 steps (${update} update path)`, async () => {
       const spec = { inputSize: 8, layers: [16, 4], activation: 'relu', loss: 'softmaxCrossEntropy' } as const;
       const mlp = new Mlp({ ...spec, seed: 3 });
-      const params = Object.fromEntries(Object.entries(mlp.params).map(([name, values]) => [name, { values, shape: mlp.shapes[name] as number[] }]));
+      const params = Object.fromEntries(
+        Object.entries(mlp.params).map(([name, values]) => [name, { values, shape: mlp.shapes[name] as number[] }]),
+      );
       const optimizer = adamW({ learningRate: warmup({ steps: 100, schedule: cosineAnnealing({ initialValue: 0.01, steps: 9_900 }) }) });
       const session = await OnnxTrainingSession.create({ model: buildMlpTrainingModel(spec).model, params, optimizer, update });
-      const batch = { inputs: Float32Array.from({ length: 32 * 8 }, (_, i) => Math.sin(i)), targets: Float32Array.from({ length: 32 }, (_, i) => i % 4), batch: 32 };
+      const batch = {
+        inputs: Float32Array.from({ length: 32 * 8 }, (_, i) => Math.sin(i)),
+        targets: Float32Array.from({ length: 32 }, (_, i) => i % 4),
+        batch: 32,
+      };
       for (let i = 0; i < 1_000; i += 1) await session.step(batch);
       const before = memory();
       for (let i = 1_000; i < 10_000; i += 1) await session.step(batch);
       const after = memory();
-      console.log(`ONNX Runtime (${update} update) memory after 1,000 / 10,000 steps: rss ${before.rss.toFixed(1)} / ${after.rss.toFixed(1)} MB, heap ${before.heap.toFixed(1)} / ${after.heap.toFixed(1)} MB, external ${before.external.toFixed(1)} / ${after.external.toFixed(1)} MB`);
+      console.log(
+        `ONNX Runtime (${update} update) memory after 1,000 / 10,000 steps: rss ${before.rss.toFixed(1)} / ${after.rss.toFixed(1)} MB, heap ${before.heap.toFixed(1)} / ${after.heap.toFixed(1)} MB, external ${before.external.toFixed(1)} / ${after.external.toFixed(1)} MB`,
+      );
       expect(session.updater.state.step).toBe(10_000);
       expect(after.heap - before.heap).toBeLessThan(8);
       expect(after.external - before.external).toBeLessThan(8);

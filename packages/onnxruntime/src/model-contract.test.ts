@@ -49,11 +49,17 @@ function failure(run: () => unknown): { error: StepsizeError; problems: string[]
 const line = (text: string): RegExp => new RegExp(`\\n  - ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\n|$)`);
 
 const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
-if (!torchAvailable) console.log('model-contract: skipping the fixture regeneration check: /usr/bin/python3 cannot import torch (apt-get install python3-torch)');
+if (!torchAvailable)
+  console.log(
+    'model-contract: skipping the fixture regeneration check: /usr/bin/python3 cannot import torch (apt-get install python3-torch)',
+  );
 
 describe('checkTrainingModel on models exported from PyTorch', () => {
   it.runIf(torchAvailable)('the fixtures are exactly what tooling/goldens/torch_onnx_training_model.py exports', () => {
-    const result = spawnSync('/usr/bin/python3', ['tooling/goldens/torch_onnx_training_model.py', '--check'], { cwd: repository, encoding: 'utf8' });
+    const result = spawnSync('/usr/bin/python3', ['tooling/goldens/torch_onnx_training_model.py', '--check'], {
+      cwd: repository,
+      encoding: 'utf8',
+    });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
   });
 
@@ -76,7 +82,10 @@ describe('checkTrainingModel on models exported from PyTorch', () => {
     await session.release();
   });
 
-  for (const [stem, sidecar] of [['torch-linear-training', linear], ['torch-mlp-training', mlp]] as const) {
+  for (const [stem, sidecar] of [
+    ['torch-linear-training', linear],
+    ['torch-mlp-training', mlp],
+  ] as const) {
     it(`${stem}: passes the check and reproduces torch ${sidecar.torchVersion} autograd's loss, output and gradients`, async () => {
       const session = await ort.InferenceSession.create(fixture(`${stem}.onnx`));
       const contract = checkTrainingModel(session, shapesOf(sidecar));
@@ -91,8 +100,14 @@ describe('checkTrainingModel on models exported from PyTorch', () => {
         symbols: {},
       });
       const feeds: Record<string, ort.Tensor> = {
-        input: new ort.Tensor('float32', Float32Array.from(sidecar.batch.input), [sidecar.batch.examples, ...contract.input.example as number[]]),
-        target: new ort.Tensor('float32', Float32Array.from(sidecar.batch.target), [sidecar.batch.examples, ...contract.target.example as number[]]),
+        input: new ort.Tensor('float32', Float32Array.from(sidecar.batch.input), [
+          sidecar.batch.examples,
+          ...(contract.input.example as number[]),
+        ]),
+        target: new ort.Tensor('float32', Float32Array.from(sidecar.batch.target), [
+          sidecar.batch.examples,
+          ...(contract.target.example as number[]),
+        ]),
       };
       for (const name of contract.params) {
         const param = sidecar.params[name] as { shape: number[]; values: number[] };
@@ -104,7 +119,10 @@ describe('checkTrainingModel on models exported from PyTorch', () => {
       expect(largestError(results.output?.data as Float32Array, sidecar.expected.output)).toBeLessThan(1e-5);
       for (const name of contract.params) {
         expect(results[`${name}_grad`]?.dims, name).toEqual(sidecar.params[name]?.shape);
-        expect(largestError(results[`${name}_grad`]?.data as Float32Array, sidecar.expected.gradients[name] as number[]), name).toBeLessThan(1e-5);
+        expect(
+          largestError(results[`${name}_grad`]?.data as Float32Array, sidecar.expected.gradients[name] as number[]),
+          name,
+        ).toBeLessThan(1e-5);
       }
       await session.release();
     });
@@ -223,7 +241,7 @@ describe('checkTrainingModel on models that break the convention', () => {
     await session.release();
   });
 
-  it('output metadata is ONNX Runtime\'s shape inference merged with the declaration: a gradient declared wrong but inferred right passes', async () => {
+  it("output metadata is ONNX Runtime's shape inference merged with the declaration: a gradient declared wrong but inferred right passes", async () => {
     const graph = new GraphBuilder('inferred');
     const input = graph.input('input', 'float32', ['batch', 3]);
     graph.input('target', 'float32', ['batch', 1]);
@@ -236,14 +254,23 @@ describe('checkTrainingModel on models that break the convention', () => {
     await session.release();
   });
 
-  it('a model generic in its sizes passes: symbolic parameter dimensions take the parameters\' sizes', async () => {
+  it("a model generic in its sizes passes: symbolic parameter dimensions take the parameters' sizes", async () => {
     const graph = new GraphBuilder('generic');
     const input = graph.input('input', 'float32', ['n', 'features']);
     const target = graph.input('target', 'float32', ['n', 'outputs', '']);
     const w = graph.input('w', 'float32', ['features', 'outputs']);
     const b = graph.input('b', 'float32', ['']);
     const prediction = graph.op('Add', [graph.op('MatMul', [input, w]), b]);
-    graph.output(graph.op('ReduceMean', [graph.op('Sub', [prediction, graph.op('ReduceMean', [target], { axes: { ints: [2] }, keepdims: { int: 0 } })])], { keepdims: { int: 0 } }), 'loss', 'float32', []);
+    graph.output(
+      graph.op(
+        'ReduceMean',
+        [graph.op('Sub', [prediction, graph.op('ReduceMean', [target], { axes: { ints: [2] }, keepdims: { int: 0 } })])],
+        { keepdims: { int: 0 } },
+      ),
+      'loss',
+      'float32',
+      [],
+    );
     graph.output(graph.op('Neg', [w]), 'w_grad', 'float32', ['features', 'outputs']);
     graph.output(graph.op('Neg', [b]), 'b_grad', 'float32', ['outputs']);
     const session = await ort.InferenceSession.create(graph.toModel());
@@ -266,7 +293,9 @@ describe('checkTrainingModel on models that break the convention', () => {
       inputMetadata: [tensor('input', ['batch', 2]), tensor('target', ['batch']), tensor('w', [2]), tensor('w_grad', [2])],
       outputMetadata: [{ name: 'loss', isTensor: false }, tensor('w_grad', [2])],
     };
-    const { problems } = failure(() => checkTrainingModel(signature, { input: { shape: [2] }, w: { shape: [2] }, w_grad: { shape: [2] }, x: { shape: [1.5] } }));
+    const { problems } = failure(() =>
+      checkTrainingModel(signature, { input: { shape: [2] }, w: { shape: [2] }, w_grad: { shape: [2] }, x: { shape: [1.5] } }),
+    );
     expect(problems).toEqual([
       'parameter "input" uses a reserved name (input, target are the batch\'s inputs)',
       'parameter "x" shape must be an array of integers >= 0, got [1.5]',
@@ -274,8 +303,13 @@ describe('checkTrainingModel on models that break the convention', () => {
       'output "loss" must be a float32 tensor, got a non-tensor value (sequence, map or optional)',
       'output "w_grad_grad" is missing',
     ]);
-    expect(failure(() => checkTrainingModel({ ...signature, inputNames: ['input', 'target'], outputNames: ['loss'], outputMetadata: [tensor('loss', [])] }, {})).problems).toEqual([
-      'no parameters given: a training model has at least one parameter input and its gradient',
-    ]);
+    expect(
+      failure(() =>
+        checkTrainingModel(
+          { ...signature, inputNames: ['input', 'target'], outputNames: ['loss'], outputMetadata: [tensor('loss', [])] },
+          {},
+        ),
+      ).problems,
+    ).toEqual(['no parameters given: a training model has at least one parameter input and its gradient']);
   });
 });

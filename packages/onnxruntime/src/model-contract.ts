@@ -123,7 +123,11 @@ export function checkTrainingModel(session: TrainingModelSignature, params: Para
   const { problems, contract } = inspectTrainingModel(session, params);
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    throw new StepsizeError('training model', `does not follow the training convention (${count}):\n  - ${problems.join('\n  - ')}`, problems);
+    throw new StepsizeError(
+      'training model',
+      `does not follow the training convention (${count}):\n  - ${problems.join('\n  - ')}`,
+      problems,
+    );
   }
   return contract;
 }
@@ -132,7 +136,10 @@ export function checkTrainingModel(session: TrainingModelSignature, params: Para
  * {@link checkTrainingModel} without the throw: every problem found (empty when
  * the model follows the convention) and the description, as far as it could be read.
  */
-export function inspectTrainingModel(session: TrainingModelSignature, params: ParameterShapes): { problems: string[]; contract: TrainingModelContract } {
+export function inspectTrainingModel(
+  session: TrainingModelSignature,
+  params: ParameterShapes,
+): { problems: string[]; contract: TrainingModelContract } {
   const problems: string[] = [];
   // Every listed name, with its metadata when ONNX Runtime gives it (1.30 always does).
   const metadataOf = (names: readonly string[], metadata: readonly Metadata[] | undefined): Map<string, Metadata | undefined> => {
@@ -152,7 +159,9 @@ export function inspectTrainingModel(session: TrainingModelSignature, params: Pa
     for (const [name, param] of Object.entries(params)) {
       const shape = (param as { shape?: unknown } | null | undefined)?.shape;
       if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-        problems.push(`parameter "${name}" shape must be an array of integers >= 0, got ${Array.isArray(shape) ? JSON.stringify(shape) : String(shape)}`);
+        problems.push(
+          `parameter "${name}" shape must be an array of integers >= 0, got ${Array.isArray(shape) ? JSON.stringify(shape) : String(shape)}`,
+        );
         continue;
       }
       if ((RESERVED as readonly string[]).includes(name)) {
@@ -162,9 +171,11 @@ export function inspectTrainingModel(session: TrainingModelSignature, params: Pa
       shapes.set(name, shape as number[]);
     }
     for (const name of shapes.keys()) {
-      if (shapes.has(gradientOf(name))) problems.push(`parameters "${name}" and "${gradientOf(name)}" collide: "${gradientOf(name)}" is the gradient output of "${name}"`);
+      if (shapes.has(gradientOf(name)))
+        problems.push(`parameters "${name}" and "${gradientOf(name)}" collide: "${gradientOf(name)}" is the gradient output of "${name}"`);
     }
-    if (Object.keys(params).length === 0) problems.push('no parameters given: a training model has at least one parameter input and its gradient');
+    if (Object.keys(params).length === 0)
+      problems.push('no parameters given: a training model has at least one parameter input and its gradient');
   }
 
   /** The metadata of a float32 tensor, or undefined (with the problem recorded). */
@@ -200,20 +211,27 @@ export function inspectTrainingModel(session: TrainingModelSignature, params: Pa
 
   const batchNames = new Map<string, string>();
   let fixedBatch: { size: number; where: string } | undefined;
-  for (const [kind, name, shape] of [['input', 'input', inputShape], ['input', 'target', targetShape], ['output', 'output', outputShape]] as const) {
+  for (const [kind, name, shape] of [
+    ['input', 'input', inputShape],
+    ['input', 'target', targetShape],
+    ['output', 'output', outputShape],
+  ] as const) {
     const leading = shape?.[0];
     if (typeof leading === 'string' && leading !== '' && !batchNames.has(leading)) batchNames.set(leading, `${kind} "${name}"`);
     if (typeof leading === 'number') {
       if (!fixedBatch) fixedBatch = { size: leading, where: `${kind} "${name}"` };
       else if (fixedBatch.size !== leading) {
-        problems.push(`${kind} "${name}" must have the batch size of ${fixedBatch.where} (${fixedBatch.size}) as its leading dimension, got ${formatShape(shape as readonly ModelDimension[])}`);
+        problems.push(
+          `${kind} "${name}" must have the batch size of ${fixedBatch.where} (${fixedBatch.size}) as its leading dimension, got ${formatShape(shape as readonly ModelDimension[])}`,
+        );
       }
     }
   }
 
   // loss: a float32 scalar.
   const loss = tensor('output', 'loss', true);
-  if (loss?.shape && loss.shape.length !== 0) problems.push(`output "loss" must have shape [], got ${formatShape(loss.shape)} (the loss is a scalar)`);
+  if (loss?.shape && loss.shape.length !== 0)
+    problems.push(`output "loss" must have shape [], got ${formatShape(loss.shape)} (the loss is a scalar)`);
 
   // Parameters and their gradients: the parameter's shape; symbolic dimensions bind.
   const symbols = new Map<string, { size: number; where: string }>();
@@ -248,13 +266,20 @@ export function inspectTrainingModel(session: TrainingModelSignature, params: Pa
 
   // Every listed input is required: anything else cannot be fed.
   for (const name of values.input.keys()) {
-    if (name !== 'input' && name !== 'target' && !shapes.has(name) && !(params !== null && typeof params === 'object' && Object.hasOwn(params, name))) {
+    if (
+      name !== 'input' &&
+      name !== 'target' &&
+      !shapes.has(name) &&
+      !(params !== null && typeof params === 'object' && Object.hasOwn(params, name))
+    ) {
       problems.push(`input "${name}" is neither input, target nor a parameter (${[...shapes.keys()].join(', ') || 'none given'})`);
     }
   }
 
   const describe = (shape: readonly ModelDimension[] | undefined): BatchedShape => {
-    const example = (shape ?? ['']).slice(1).map((d) => (typeof d === 'string' && symbols.has(d) ? (symbols.get(d) as { size: number }).size : d));
+    const example = (shape ?? [''])
+      .slice(1)
+      .map((d) => (typeof d === 'string' && symbols.has(d) ? (symbols.get(d) as { size: number }).size : d));
     const known = example.every((d): d is number => typeof d === 'number');
     return { batch: shape?.[0] ?? '', example, exampleSize: known ? example.reduce((a, b) => a * b, 1) : undefined };
   };

@@ -15,7 +15,10 @@ const megabytes = (n: number): string => (n / 2 ** 20).toFixed(1);
 describe('ONNX Runtime reliability', () => {
   it('100,000 update-graph steps with stable memory', async () => {
     const updater = await ParameterUpdater.create({
-      optimizer: adamW({ learningRate: warmup({ steps: 100, schedule: cosineAnnealing({ initialValue: 1e-2, steps: 100_000 }) }), weightDecay: 0.01 }),
+      optimizer: adamW({
+        learningRate: warmup({ steps: 100, schedule: cosineAnnealing({ initialValue: 1e-2, steps: 100_000 }) }),
+        weightDecay: 0.01,
+      }),
       params: { w: { values: Float32Array.of(0.5, -1, 2, 0.25), shape: [4] } },
     });
     const gradient = { w: Float32Array.of(0.1, -0.2, 0.3, -0.4) };
@@ -25,7 +28,9 @@ describe('ONNX Runtime reliability', () => {
     for (let i = 1_000; i < 100_000; i += 1) await updater.step(gradient);
     gc();
     const after = process.memoryUsage();
-    console.log(`onnxruntime update graph: 100,000 steps, ${updater.graphCount} graph; rss ${megabytes(before.rss)} → ${megabytes(after.rss)} MB, heap ${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} MB, external ${megabytes(before.external)} → ${megabytes(after.external)} MB`);
+    console.log(
+      `onnxruntime update graph: 100,000 steps, ${updater.graphCount} graph; rss ${megabytes(before.rss)} → ${megabytes(after.rss)} MB, heap ${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} MB, external ${megabytes(before.external)} → ${megabytes(after.external)} MB`,
+    );
     expect(updater.state.step).toBe(100_000);
     expect(updater.graphCount).toBe(1);
     expect(updater.values('w').every(Number.isFinite)).toBe(true);
@@ -40,12 +45,26 @@ describe('ONNX Runtime reliability', () => {
       const { data } = irisSplit();
       const spec = { inputSize: 4, layers: [8, 3], activation: 'relu', loss: 'softmaxCrossEntropy' } as const;
       const mlp = new Mlp({ ...spec, seed: 6 });
-      const params = Object.fromEntries(Object.entries(mlp.params).map(([name, values]) => [name, { values, shape: mlp.shapes[name] as number[] }]));
+      const params = Object.fromEntries(
+        Object.entries(mlp.params).map(([name, values]) => [name, { values, shape: mlp.shapes[name] as number[] }]),
+      );
       const steps = 50;
       const at = 1 + Math.floor(Math.random() * (steps - 2));
-      const options = () => ({ model: buildMlpTrainingModel(spec).model, params, data, update, batchSize: 10, steps, seed: 4, optimizer: adamW({ learningRate: warmup({ steps: 5, schedule: cosineAnnealing({ initialValue: 0.02, steps: 45 }) }) }) });
+      const options = () => ({
+        model: buildMlpTrainingModel(spec).model,
+        params,
+        data,
+        update,
+        batchSize: 10,
+        steps,
+        seed: 4,
+        optimizer: adamW({ learningRate: warmup({ steps: 5, schedule: cosineAnnealing({ initialValue: 0.02, steps: 45 }) }) }),
+      });
       let saved: OnnxCheckpoint | undefined;
-      const full = await trainOnnx({ ...options(), checkpoint: { every: at, save: (c) => void (saved ??= JSON.parse(JSON.stringify(c)) as OnnxCheckpoint) } });
+      const full = await trainOnnx({
+        ...options(),
+        checkpoint: { every: at, save: (c) => void (saved ??= JSON.parse(JSON.stringify(c)) as OnnxCheckpoint) },
+      });
       const resumed = await trainOnnx({ ...options(), resumeFrom: saved as OnnxCheckpoint });
       console.log(`onnxruntime (${update} update) resumed at step ${at} of ${steps}`);
       expect(resumed.history.map((r) => r.loss)).toEqual(full.history.slice(at).map((r) => r.loss));

@@ -64,12 +64,17 @@ export interface OnnxTrainResult {
 }
 
 function positiveInteger(value: unknown, name: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new StepsizeError(`trainOnnx options.${name}`, `must be an integer >= 1, got ${String(value)}`, value);
+  if (!Number.isSafeInteger(value) || (value as number) < 1)
+    throw new StepsizeError(`trainOnnx options.${name}`, `must be an integer >= 1, got ${String(value)}`, value);
   return value as number;
 }
 
 /** Mean loss (and accuracy) of the session's model on a whole dataset, in one batch. */
-export async function evaluateOnnx(session: OnnxTrainingSession, data: Dataset, accuracy?: AccuracyRule): Promise<{ loss: number; accuracy: number | undefined }> {
+export async function evaluateOnnx(
+  session: OnnxTrainingSession,
+  data: Dataset,
+  accuracy?: AccuracyRule,
+): Promise<{ loss: number; accuracy: number | undefined }> {
   const result = await session.forwardBackward({ inputs: data.inputs, targets: data.targets, batch: data.examples });
   if (accuracy === undefined || result.output === undefined) return { loss: result.loss, accuracy: undefined };
   const output = result.output;
@@ -81,7 +86,8 @@ export async function evaluateOnnx(session: OnnxTrainingSession, data: Dataset, 
       for (let j = 1; j < width; j += 1) if ((output[b * width + j] as number) > (output[b * width + best] as number)) best = j;
       if (best === data.targets[b]) correct += 1;
     } else {
-      for (let j = 0; j < width; j += 1) if (((output[b * width + j] as number) > 0 ? 1 : 0) === data.targets[b * width + j]) correct += 1 / width;
+      for (let j = 0; j < width; j += 1)
+        if (((output[b * width + j] as number) > 0 ? 1 : 0) === data.targets[b * width + j]) correct += 1 / width;
     }
   }
   return { loss: result.loss, accuracy: correct / data.examples };
@@ -108,7 +114,11 @@ function checkResume(checkpoint: OnnxCheckpoint, seed: number, batchSize: number
     throw new StepsizeError('checkpoint.format', 'must be "stepsize-onnxruntime-checkpoint/1"', checkpoint?.format);
   }
   if (checkpoint.seed !== seed || checkpoint.batchSize !== batchSize) {
-    throw new StepsizeError('checkpoint', `was written with seed ${checkpoint.seed} and batchSize ${checkpoint.batchSize}; resume with the same (got ${seed}, ${batchSize})`, checkpoint);
+    throw new StepsizeError(
+      'checkpoint',
+      `was written with seed ${checkpoint.seed} and batchSize ${checkpoint.batchSize}; resume with the same (got ${seed}, ${batchSize})`,
+      checkpoint,
+    );
   }
   return optimizerFromJSON(checkpoint.optimizer);
 }
@@ -133,7 +143,8 @@ export async function trainOnnx(options: OnnxTrainOptions): Promise<OnnxTrainRes
   const steps = positiveInteger(options.steps, 'steps');
   const seed = options.seed ?? 0;
   positiveInteger(data?.examples, 'data.examples');
-  if (batchSize > data.examples) throw new StepsizeError('trainOnnx options.batchSize', `must be at most the number of examples (${data.examples})`, batchSize);
+  if (batchSize > data.examples)
+    throw new StepsizeError('trainOnnx options.batchSize', `must be at most the number of examples (${data.examples})`, batchSize);
   const batchesPerEpoch = Math.floor(data.examples / batchSize);
   const evaluateEvery = options.evaluateEvery === undefined ? batchesPerEpoch : positiveInteger(options.evaluateEvery, 'evaluateEvery');
   if (checkpoint) positiveInteger(checkpoint.every, 'checkpoint.every');
@@ -143,9 +154,17 @@ export async function trainOnnx(options: OnnxTrainOptions): Promise<OnnxTrainRes
     if (resumeFrom) {
       const params: Record<string, Float32Array> = {};
       for (const [name, values] of Object.entries(resumeFrom.params ?? {})) params[name] = Float32Array.from(values);
-      session.updater.load(params, stateFromJSON(resumeFrom.optimizerState, (values) => Float32Array.from(values)));
+      session.updater.load(
+        params,
+        stateFromJSON(resumeFrom.optimizerState, (values) => Float32Array.from(values)),
+      );
     }
-    const feeder = new MetricFeeder({ optimizer, metric: options.plateauMetric, hasValidation: validation !== undefined, where: 'trainOnnx options' });
+    const feeder = new MetricFeeder({
+      optimizer,
+      metric: options.plateauMetric,
+      hasValidation: validation !== undefined,
+      where: 'trainOnnx options',
+    });
     const sampler = new BatchSampler({ data, batchSize, seed });
     const history: StepRecord[] = [];
     const evaluations: EvaluationRecord[] = [];

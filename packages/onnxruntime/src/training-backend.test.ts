@@ -25,7 +25,9 @@ describe('cross-backend: ONNX Runtime, the engine and tfjs give the same loss tr
         await tf.setBackend('wasm');
         const tfjs = await crossBackendCheck(ort, tfjsTrainingBackend, setup);
         for (const result of [engine, tfjs]) {
-          console.log(`cross-backend ${result.backends.join(' vs ')} ${loss}/${optimizer.type}: max relative loss difference ${result.maxRelativeError.toExponential(2)} over ${setup.steps} steps`);
+          console.log(
+            `cross-backend ${result.backends.join(' vs ')} ${loss}/${optimizer.type}: max relative loss difference ${result.maxRelativeError.toExponential(2)} over ${setup.steps} steps`,
+          );
           expect(result.passed).toBe(true);
         }
         expect(engine.losses[0].at(-1)).toBeLessThan(engine.losses[0][0] as number);

@@ -9,7 +9,12 @@ import type { ParameterData, UpdatePath } from './update/parameter-updater.js';
  * every step (core's `MlpTrainingSetup`, as every cross-backend backend).
  */
 export async function onnxLossTrajectory(setup: MlpTrainingSetup, path: UpdatePath = 'onnx'): Promise<number[]> {
-  const { model, params: shapes } = buildMlpTrainingModel({ inputSize: setup.inputSize, layers: setup.layers, activation: setup.activation, loss: setup.loss });
+  const { model, params: shapes } = buildMlpTrainingModel({
+    inputSize: setup.inputSize,
+    layers: setup.layers,
+    activation: setup.activation,
+    loss: setup.loss,
+  });
   const params: Record<string, ParameterData> = {};
   for (const { name, shape } of shapes) {
     const values = setup.weights[name];
@@ -53,5 +58,8 @@ export function onnxTrainingBackend(path: UpdatePath = 'onnx'): {
   /** Trains the setup and returns the loss of every step. */
   lossTrajectory(setup: MlpTrainingSetup): Promise<number[]>;
 } {
-  return { name: `onnxruntime (${path === 'onnx' ? 'update graph' : 'engine kernels'})`, lossTrajectory: (setup) => onnxLossTrajectory(setup, path) };
+  return {
+    name: `onnxruntime (${path === 'onnx' ? 'update graph' : 'engine kernels'})`,
+    lossTrajectory: (setup) => onnxLossTrajectory(setup, path),
+  };
 }

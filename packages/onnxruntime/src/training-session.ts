@@ -87,14 +87,23 @@ export class OnnxTrainingSession {
     if (isSession) session = model as ort.InferenceSession;
     else if (typeof model === 'string' || model instanceof Uint8Array) {
       try {
-        session = typeof model === 'string'
-          ? await ort.InferenceSession.create(model, { executionProviders: ['cpu'], ...sessionOptions })
-          : await ort.InferenceSession.create(model, { executionProviders: ['cpu'], ...sessionOptions });
+        session =
+          typeof model === 'string'
+            ? await ort.InferenceSession.create(model, { executionProviders: ['cpu'], ...sessionOptions })
+            : await ort.InferenceSession.create(model, { executionProviders: ['cpu'], ...sessionOptions });
       } catch (error) {
-        throw new StepsizeError('OnnxTrainingSession options.model', `could not be loaded by ONNX Runtime: ${(error as Error).message}`, typeof model === 'string' ? model : `${model.length} bytes`);
+        throw new StepsizeError(
+          'OnnxTrainingSession options.model',
+          `could not be loaded by ONNX Runtime: ${(error as Error).message}`,
+          typeof model === 'string' ? model : `${model.length} bytes`,
+        );
       }
     } else {
-      throw new StepsizeError('OnnxTrainingSession options.model', 'must be ONNX model bytes (Uint8Array), a file path or an InferenceSession', model);
+      throw new StepsizeError(
+        'OnnxTrainingSession options.model',
+        'must be ONNX model bytes (Uint8Array), a file path or an InferenceSession',
+        model,
+      );
     }
     const owns = !isSession;
     try {

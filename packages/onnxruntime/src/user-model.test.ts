@@ -14,8 +14,13 @@ const sidecar = JSON.parse(readFileSync(join(fixtures, 'torch-mlp-training.json'
   batch: { input: number[]; target: number[]; examples: number };
   expected: { loss: number; output: number[]; gradients: Record<string, number[]> };
 };
-const params = () => Object.fromEntries(Object.entries(sidecar.params).map(([name, p]) => [name, { values: Float32Array.from(p.values), shape: p.shape }]));
-const batch = { inputs: Float32Array.from(sidecar.batch.input), targets: Float32Array.from(sidecar.batch.target), batch: sidecar.batch.examples };
+const params = () =>
+  Object.fromEntries(Object.entries(sidecar.params).map(([name, p]) => [name, { values: Float32Array.from(p.values), shape: p.shape }]));
+const batch = {
+  inputs: Float32Array.from(sidecar.batch.input),
+  targets: Float32Array.from(sidecar.batch.target),
+  batch: sidecar.batch.examples,
+};
 
 function largestError(actual: ArrayLike<number>, expected: readonly number[]): number {
   const scale = Math.max(...expected.map(Math.abs));
@@ -25,11 +30,17 @@ function largestError(actual: ArrayLike<number>, expected: readonly number[]): n
 describe('a training model the user brings (exported from PyTorch)', () => {
   for (const update of ['onnx', 'engine'] as const) {
     it(`${update}: reproduces torch ${sidecar.torchVersion} autograd's loss and gradients`, async () => {
-      const session = await OnnxTrainingSession.create({ model: modelPath, params: params(), optimizer: adamW({ learningRate: 0.01 }), update });
+      const session = await OnnxTrainingSession.create({
+        model: modelPath,
+        params: params(),
+        optimizer: adamW({ learningRate: 0.01 }),
+        update,
+      });
       const result = await session.forwardBackward(batch);
       expect(Math.abs(result.loss - sidecar.expected.loss) / sidecar.expected.loss).toBeLessThan(1e-6);
       expect(largestError(result.output as Float32Array, sidecar.expected.output)).toBeLessThan(1e-5);
-      for (const [name, expected] of Object.entries(sidecar.expected.gradients)) expect(largestError(result.gradients[name] as Float32Array, expected), name).toBeLessThan(1e-5);
+      for (const [name, expected] of Object.entries(sidecar.expected.gradients))
+        expect(largestError(result.gradients[name] as Float32Array, expected), name).toBeLessThan(1e-5);
       // The engine path has ONNX Runtime write the gradients into the updater's buffers (no copy).
       const buffers = session.updater.gradientBuffers;
       if (update === 'engine') for (const name of session.updater.names) expect(result.gradients[name]).toBe(buffers?.[name]);
@@ -41,7 +52,12 @@ describe('a training model the user brings (exported from PyTorch)', () => {
   it('trains on both update paths, which agree', async () => {
     const losses: Record<string, number[]> = {};
     for (const update of ['onnx', 'engine'] as const) {
-      const session = await OnnxTrainingSession.create({ model: readFileSync(modelPath), params: params(), optimizer: adamW({ learningRate: 0.05 }), update });
+      const session = await OnnxTrainingSession.create({
+        model: readFileSync(modelPath),
+        params: params(),
+        optimizer: adamW({ learningRate: 0.05 }),
+        update,
+      });
       losses[update] = [];
       for (let step = 0; step < 30; step += 1) losses[update]?.push((await session.step(batch)).loss);
       await session.release();
@@ -58,7 +74,11 @@ describe('a training model the user brings (exported from PyTorch)', () => {
     const output = graph.op('MatMul', [input, weight]);
     graph.output(graph.op('ReduceSum', [output], { keepdims: { int: 1 } }), 'loss', 'float32', [1, 1]);
     graph.output(graph.op('Transpose', [weight]), 'w_grad', 'float32', [4, 3]);
-    const error = await OnnxTrainingSession.create({ model: graph.toModel(), params: { w: { values: new Float32Array(12), shape: [3, 4] }, b: { values: new Float32Array(4), shape: [4] } }, optimizer: adamW() }).catch((e: Error) => e);
+    const error = await OnnxTrainingSession.create({
+      model: graph.toModel(),
+      params: { w: { values: new Float32Array(12), shape: [3, 4] }, b: { values: new Float32Array(4), shape: [4] } },
+      optimizer: adamW(),
+    }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(message).toMatch(/^training model does not follow the training convention/);
@@ -72,11 +92,19 @@ describe('a training model the user brings (exported from PyTorch)', () => {
 
   it('a parameter whose shape differs from the model is named with both shapes; unreadable models are named', async () => {
     const wrong = { ...params(), 'out.weight': { values: new Float32Array(10), shape: [2, 5] } };
-    await expect(OnnxTrainingSession.create({ model: modelPath, params: wrong, optimizer: adamW() })).rejects.toThrow(/input "out\.weight" must have shape \[2, 5\], got \[5, 2\]/);
-    await expect(OnnxTrainingSession.create({ model: Uint8Array.of(1, 2, 3), params: params(), optimizer: adamW() })).rejects.toThrow(/options\.model could not be loaded by ONNX Runtime/);
-    await expect(OnnxTrainingSession.create({ model: join(fixtures, 'missing.onnx'), params: params(), optimizer: adamW() })).rejects.toThrow(/options\.model could not be loaded/);
+    await expect(OnnxTrainingSession.create({ model: modelPath, params: wrong, optimizer: adamW() })).rejects.toThrow(
+      /input "out\.weight" must have shape \[2, 5\], got \[5, 2\]/,
+    );
+    await expect(OnnxTrainingSession.create({ model: Uint8Array.of(1, 2, 3), params: params(), optimizer: adamW() })).rejects.toThrow(
+      /options\.model could not be loaded by ONNX Runtime/,
+    );
+    await expect(
+      OnnxTrainingSession.create({ model: join(fixtures, 'missing.onnx'), params: params(), optimizer: adamW() }),
+    ).rejects.toThrow(/options\.model could not be loaded/);
     const session = await OnnxTrainingSession.create({ model: modelPath, params: params(), optimizer: adamW() });
-    await expect(session.step({ ...batch, inputs: new Float32Array(5) })).rejects.toThrow(/batch\.inputs must be a Float32Array of batch \* 3 = 21 values/);
+    await expect(session.step({ ...batch, inputs: new Float32Array(5) })).rejects.toThrow(
+      /batch\.inputs must be a Float32Array of batch \* 3 = 21 values/,
+    );
     await session.release();
   });
 });

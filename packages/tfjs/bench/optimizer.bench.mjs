@@ -11,10 +11,13 @@ import { StepsizeOptimizer } from '../dist/index.js';
 
 const SIZE = 1_000_000;
 const schedule = () => warmup({ steps: 10, schedule: cosineAnnealing({ initialValue: 1e-3, steps: 1000 }) });
-const variants = { 'no check': 'propagate', 'checked': 'throw' };
+const variants = { 'no check': 'propagate', checked: 'throw' };
 const pairs = {
   sgd: [() => tf.train.sgd(1e-3), (nonFinite) => new StepsizeOptimizer(sgd({ learningRate: schedule(), nonFinite }))],
-  momentum: [() => tf.train.momentum(1e-3, 0.9), (nonFinite) => new StepsizeOptimizer(sgd({ learningRate: schedule(), momentum: 0.9, nonFinite }))],
+  momentum: [
+    () => tf.train.momentum(1e-3, 0.9),
+    (nonFinite) => new StepsizeOptimizer(sgd({ learningRate: schedule(), momentum: 0.9, nonFinite })),
+  ],
   adam: [() => tf.train.adam(1e-3, 0.9, 0.999, 1e-8), (nonFinite) => new StepsizeOptimizer(adam({ learningRate: schedule(), nonFinite }))],
 };
 
@@ -40,7 +43,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // The built-in and both stepsize variants alternate step by step, so all three see the same machine
 // noise and both ratios divide by the same built-in median.
 async function time(builtIn, ours, backend, repeats) {
-  const runs = [await setup(builtIn, backend), ...(await Promise.all(Object.values(variants).map((nonFinite) => setup(() => ours(nonFinite), backend))))];
+  const runs = [
+    await setup(builtIn, backend),
+    ...(await Promise.all(Object.values(variants).map((nonFinite) => setup(() => ours(nonFinite), backend)))),
+  ];
   const times = runs.map(() => []);
   for (let r = 0; r < repeats; r += 1) for (const [i, run] of runs.entries()) times[i].push(await run.step());
   runs.forEach((run) => run.dispose());
@@ -53,12 +59,18 @@ for (const backend of ['cpu', 'wasm']) {
   await tf.ready();
   for (const [name, [builtIn, ours]] of Object.entries(pairs)) {
     const [builtInMs, ...oursMs] = await time(builtIn, ours, backend, backend === 'cpu' ? 15 : 81);
-    Object.keys(variants).forEach((variant, i) => rows.push({ backend, name, variant, builtInMs, stepsizeMs: oursMs[i], ratio: oursMs[i] / builtInMs }));
+    Object.keys(variants).forEach((variant, i) =>
+      rows.push({ backend, name, variant, builtInMs, stepsizeMs: oursMs[i], ratio: oursMs[i] / builtInMs }),
+    );
   }
 }
 console.log(`tfjs optimizer step, ${SIZE.toLocaleString()} params (median of alternating steps; target <= 1.1x built-in)`);
-console.log(`${'backend'.padEnd(8)} ${'optimizer'.padEnd(10)} ${'stepsize'.padEnd(9)} ${'built-in ms'.padStart(12)} ${'stepsize ms'.padStart(12)} ${'ratio'.padStart(7)}`);
+console.log(
+  `${'backend'.padEnd(8)} ${'optimizer'.padEnd(10)} ${'stepsize'.padEnd(9)} ${'built-in ms'.padStart(12)} ${'stepsize ms'.padStart(12)} ${'ratio'.padStart(7)}`,
+);
 for (const r of rows) {
-  console.log(`${r.backend.padEnd(8)} ${r.name.padEnd(10)} ${r.variant.padEnd(9)} ${r.builtInMs.toFixed(2).padStart(12)} ${r.stepsizeMs.toFixed(2).padStart(12)} ${`${r.ratio.toFixed(2)}x`.padStart(7)}`);
+  console.log(
+    `${r.backend.padEnd(8)} ${r.name.padEnd(10)} ${r.variant.padEnd(9)} ${r.builtInMs.toFixed(2).padStart(12)} ${r.stepsizeMs.toFixed(2).padStart(12)} ${`${r.ratio.toFixed(2)}x`.padStart(7)}`,
+  );
 }
 console.log(JSON.stringify({ bench: 'tfjs-optimizer', rows }));

@@ -17,7 +17,12 @@ function iris(): { xs: tf.Tensor2D; ys: tf.Tensor2D } {
 }
 
 function model(optimizer: tf.Optimizer): tf.Sequential {
-  const m = tf.sequential({ layers: [tf.layers.dense({ units: 12, activation: 'tanh', inputShape: [4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] });
+  const m = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 12, activation: 'tanh', inputShape: [4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
   m.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
@@ -28,7 +33,13 @@ describe('model.fit callbacks', () => {
     const schedule = warmup({ steps: 10, schedule: cosineAnnealing({ initialValue: 0.5, steps: 90 }) });
     const sgd = tf.train.sgd(123);
     const m = model(sgd);
-    const history = await m.fit(xs, ys, { epochs: 20, batchSize: 30, shuffle: false, verbose: 0, callbacks: [learningRateScheduler({ schedule })] });
+    const history = await m.fit(xs, ys, {
+      epochs: 20,
+      batchSize: 30,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [learningRateScheduler({ schedule })],
+    });
     // 5 batches per epoch: the epoch's recorded rate is the one used by its last batch.
     expect(history.history.lr).toEqual(Array.from({ length: 20 }, (_, e) => schedule(e * 5 + 4)));
     const losses = history.history.loss as number[];
@@ -43,7 +54,13 @@ describe('model.fit callbacks', () => {
     const schedule = cosineAnnealing({ initialValue: 0.05, steps: 10 });
     const adam = tf.train.adam(1);
     const m = model(adam);
-    const history = await m.fit(xs, ys, { epochs: 10, batchSize: 50, shuffle: false, verbose: 0, callbacks: [learningRateScheduler({ schedule, per: 'epoch' })] });
+    const history = await m.fit(xs, ys, {
+      epochs: 10,
+      batchSize: 50,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [learningRateScheduler({ schedule, per: 'epoch' })],
+    });
     expect(history.history.lr).toEqual(Array.from({ length: 10 }, (_, e) => schedule(e)));
     expect((adam as unknown as { learningRate: number }).learningRate).toBe(schedule(9));
     m.dispose();
@@ -55,10 +72,20 @@ describe('model.fit callbacks', () => {
     const { xs, ys } = iris();
     // Validation labels unrelated to the inputs: val_loss cannot keep improving.
     const valX = tf.randomUniform([30, 4], 0, 1, 'float32', 3);
-    const valY = tf.oneHot(tf.tensor1d(Array.from({ length: 30 }, (_, i) => i % 3), 'int32'), 3);
+    const valY = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 30 }, (_, i) => i % 3),
+        'int32',
+      ),
+      3,
+    );
     const m = model(tf.train.sgd(1));
     const history = await m.fit(xs, ys, {
-      epochs: 30, batchSize: 15, shuffle: false, verbose: 0, validationData: [valX, valY],
+      epochs: 30,
+      batchSize: 15,
+      shuffle: false,
+      verbose: 0,
+      validationData: [valX, valY],
       callbacks: [reduceLearningRateOnPlateau({ initialValue: 0.3, monitor: 'val_loss', patience: 2, factor: 0.5 })],
     });
     const rates = history.history.lr as number[];
@@ -73,11 +100,24 @@ describe('model.fit callbacks', () => {
   it('feeds val_loss to a StepsizeOptimizer whose rate is a plateau after a warmup', async () => {
     const { xs, ys } = iris();
     const valX = tf.randomUniform([30, 4], 0, 1, 'float32', 4);
-    const valY = tf.oneHot(tf.tensor1d(Array.from({ length: 30 }, (_, i) => (i * 2) % 3), 'int32'), 3);
+    const valY = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 30 }, (_, i) => (i * 2) % 3),
+        'int32',
+      ),
+      3,
+    );
     const plateau = reduceOnPlateau({ initialValue: 0.05, patience: 1, factor: 0.5 });
     const optimizer = new StepsizeOptimizer(stepsizeAdam({ learningRate: warmup({ steps: 10, schedule: plateau }) }));
     const m = model(optimizer);
-    const history = await m.fit(xs, ys, { epochs: 12, batchSize: 30, shuffle: false, verbose: 0, validationData: [valX, valY], callbacks: [learningRateScheduler({ monitor: 'val_loss' })] });
+    const history = await m.fit(xs, ys, {
+      epochs: 12,
+      batchSize: 30,
+      shuffle: false,
+      verbose: 0,
+      validationData: [valX, valY],
+      callbacks: [learningRateScheduler({ monitor: 'val_loss' })],
+    });
     const rates = history.history.lr as number[];
     expect(rates[1]).toBe(0.045); // the last batch of epoch 1 is warmup step 9
     expect(rates[2]).toBe(0.05);
@@ -89,11 +129,19 @@ describe('model.fit callbacks', () => {
   it('explains misuse', async () => {
     const { xs, ys } = iris();
     const m = model(tf.train.sgd(0.1));
-    await expect(m.fit(xs, ys, { epochs: 1, verbose: 0, callbacks: [learningRateScheduler({})] })).rejects.toThrow(/options\.schedule is required for tfjs's own SGD optimizer/);
+    await expect(m.fit(xs, ys, { epochs: 1, verbose: 0, callbacks: [learningRateScheduler({})] })).rejects.toThrow(
+      /options\.schedule is required for tfjs's own SGD optimizer/,
+    );
     await expect(
-      m.fit(xs, ys, { epochs: 1, verbose: 0, callbacks: [learningRateScheduler({ schedule: reduceOnPlateau({ initialValue: 0.1 }), monitor: 'val_loss' })] }),
+      m.fit(xs, ys, {
+        epochs: 1,
+        verbose: 0,
+        callbacks: [learningRateScheduler({ schedule: reduceOnPlateau({ initialValue: 0.1 }), monitor: 'val_loss' })],
+      }),
     ).rejects.toThrow(/monitor "val_loss" has no finite value at the end of epoch 0 \(logged: .*loss/);
-    expect(() => learningRateScheduler({ schedule: constant({ value: 1 }), per: 'step' as never })).toThrow(/per must be "batch" or "epoch", got "step"/);
+    expect(() => learningRateScheduler({ schedule: constant({ value: 1 }), per: 'step' as never })).toThrow(
+      /per must be "batch" or "epoch", got "step"/,
+    );
     expect(() => setTfjsLearningRate(tf.train.sgd(0.1), Number.NaN)).toThrow(/must be a finite number >= 0, got NaN/);
     [xs, ys].forEach((t) => t.dispose());
     m.dispose();

@@ -21,7 +21,12 @@ export function setTfjsLearningRate(optimizer: tf.Optimizer, value: number): voi
   const target = optimizer as unknown as { setLearningRate?: (v: number) => void; learningRate?: unknown };
   if (typeof target.setLearningRate === 'function') target.setLearningRate(value);
   else if (typeof target.learningRate === 'number') target.learningRate = value;
-  else throw new StepsizeError('setTfjsLearningRate(optimizer)', `is a ${optimizer.getClassName()}, which has no learning rate stepsize knows how to set`, optimizer);
+  else
+    throw new StepsizeError(
+      'setTfjsLearningRate(optimizer)',
+      `is a ${optimizer.getClassName()}, which has no learning rate stepsize knows how to set`,
+      optimizer,
+    );
 }
 
 /** Options of {@link learningRateScheduler}. */
@@ -41,10 +46,14 @@ export interface LearningRateSchedulerOptions {
 async function readMetric(logs: Logs | undefined, monitor: string, epoch: number): Promise<number> {
   let value: unknown = logs?.[monitor];
   // model.fit may hand callbacks scalar tensors that it has not read back yet.
-  if (typeof value === 'object' && value !== null && 'data' in value) value = ((await (value as tf.Tensor).data())[0] as number);
+  if (typeof value === 'object' && value !== null && 'data' in value) value = (await (value as tf.Tensor).data())[0] as number;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     const known = Object.keys(logs ?? {}).join(', ') || 'none';
-    throw new StepsizeError(`learningRateScheduler: monitor "${monitor}"`, `has no finite value at the end of epoch ${epoch} (logged: ${known}); pass validationData or validationSplit for val_* metrics`, value);
+    throw new StepsizeError(
+      `learningRateScheduler: monitor "${monitor}"`,
+      `has no finite value at the end of epoch ${epoch} (logged: ${known}); pass validationData or validationSplit for val_* metrics`,
+      value,
+    );
   }
   return value;
 }
@@ -78,7 +87,8 @@ class LearningRateScheduler extends Callback {
     if (StepsizeOptimizer.is(optimizer)) {
       const found = new Set<Schedule>();
       for (const group of optimizer.optimizer.groups) {
-        for (const value of Object.values(group.options)) if (typeof value === 'function' && (value as Schedule).stateful) found.add(value as Schedule);
+        for (const value of Object.values(group.options))
+          if (typeof value === 'function' && (value as Schedule).stateful) found.add(value as Schedule);
       }
       return [...found];
     }
@@ -87,11 +97,19 @@ class LearningRateScheduler extends Callback {
 
   override async onTrainBegin(): Promise<void> {
     const optimizer = this.optimizer;
-    if (!(StepsizeOptimizer.is(optimizer)) && this.schedule === undefined) {
-      throw new StepsizeError('learningRateScheduler options.schedule', `is required for tfjs's own ${optimizer.getClassName()} optimizer`, undefined);
+    if (!StepsizeOptimizer.is(optimizer) && this.schedule === undefined) {
+      throw new StepsizeError(
+        'learningRateScheduler options.schedule',
+        `is required for tfjs's own ${optimizer.getClassName()} optimizer`,
+        undefined,
+      );
     }
     if (StepsizeOptimizer.is(optimizer) && this.schedule !== undefined) {
-      throw new StepsizeError('learningRateScheduler options.schedule', "must be left out for a StepsizeOptimizer: give the schedule to the optimizer's learningRate", this.schedule);
+      throw new StepsizeError(
+        'learningRateScheduler options.schedule',
+        "must be left out for a StepsizeOptimizer: give the schedule to the optimizer's learningRate",
+        this.schedule,
+      );
     }
   }
 

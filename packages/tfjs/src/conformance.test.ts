@@ -1,5 +1,20 @@
 import { formatResults, pytorchOptimizerCases, runSuite } from '@stepsize/conformance';
-import { OptimizerRunner, adam, adamW, adadelta, adagrad, adamax, lamb, lion, nadam, radam, rmsprop, rprop, sgd, type Optimizer } from '@stepsize/core';
+import {
+  OptimizerRunner,
+  adam,
+  adamW,
+  adadelta,
+  adagrad,
+  adamax,
+  lamb,
+  lion,
+  nadam,
+  radam,
+  rmsprop,
+  rprop,
+  sgd,
+  type Optimizer,
+} from '@stepsize/core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';

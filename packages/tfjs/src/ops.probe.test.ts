@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { tfjsOps } from './ops.js';
 
-const probe = (values: Float32Array): number => tf.tidy(() => (tfjsOps.nonFiniteProbe as (x: tf.Tensor) => tf.Tensor)(tf.tensor1d(values)).dataSync()[0] as number);
+const probe = (values: Float32Array): number =>
+  tf.tidy(() => (tfjsOps.nonFiniteProbe as (x: tf.Tensor) => tf.Tensor)(tf.tensor1d(values)).dataSync()[0] as number);
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`the non-finite probe (${backend})`, () => {

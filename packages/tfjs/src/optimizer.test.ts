@@ -36,11 +36,24 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
     const xs = tf.tensor2d(rows.map((r) => r.map((v) => v / 8)));
     const ys = tf.oneHot(tf.tensor1d(getClassesAsNumber(), 'int32'), 3);
     const model = tf.sequential({
-      layers: [tf.layers.dense({ units: 16, activation: 'tanh', inputShape: [4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })],
+      layers: [
+        tf.layers.dense({ units: 16, activation: 'tanh', inputShape: [4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      ],
     });
     const schedule = warmup({ steps: 10, schedule: cosineAnnealing({ initialValue: 0.05, steps: 290 }) });
-    model.compile({ optimizer: new StepsizeOptimizer(adamW({ learningRate: schedule, groups: [{ params: ['*bias'], weightDecay: 0 }] })), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    const history = await model.fit(xs, ys, { epochs: 60, batchSize: 30, shuffle: false, verbose: 0, callbacks: [learningRateScheduler({})] });
+    model.compile({
+      optimizer: new StepsizeOptimizer(adamW({ learningRate: schedule, groups: [{ params: ['*bias'], weightDecay: 0 }] })),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    const history = await model.fit(xs, ys, {
+      epochs: 60,
+      batchSize: 30,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [learningRateScheduler({})],
+    });
     // 5 batches per epoch: epoch e records the rate of its last batch, step 5e + 4.
     expect(history.history.lr).toEqual(Array.from({ length: 60 }, (_, e) => schedule(5 * e + 4)));
     const losses = history.history.loss as number[];
@@ -87,11 +100,17 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
   it('refuses non-float variables, unknown names, null gradients and non-optimizers with clear errors', () => {
     const optimizer = new StepsizeOptimizer(sgd({ learningRate: 0.1 }));
     const counts = tf.variable(tf.tensor1d([1, 2], 'int32'), true, 'int_counts');
-    expect(() => optimizer.applyGradients({ int_counts: tf.tensor1d([1, 1], 'int32') })).toThrow(/variable "int_counts" has dtype int32; stepsize optimizers update float32 variables only/);
-    expect(() => optimizer.applyGradients({ no_such_variable: tf.tensor1d([1]) })).toThrow(/gradient "no_such_variable" names no registered tf.Variable/);
+    expect(() => optimizer.applyGradients({ int_counts: tf.tensor1d([1, 1], 'int32') })).toThrow(
+      /variable "int_counts" has dtype int32; stepsize optimizers update float32 variables only/,
+    );
+    expect(() => optimizer.applyGradients({ no_such_variable: tf.tensor1d([1]) })).toThrow(
+      /gradient "no_such_variable" names no registered tf.Variable/,
+    );
     expect(() => optimizer.applyGradients({ x: null as unknown as tf.Tensor })).toThrow(/gradient "x" is null/);
     expect(() => new StepsizeOptimizer(0.1 as never)).toThrow(/must be a stepsize optimizer/);
-    expect(() => sgd({ learningRate: 0.1, dampening: cosineAnnealing({ initialValue: 0.1, steps: 5 }) as never })).toThrow(/dampening must be a finite number in \[0, 1\], got a function/);
+    expect(() => sgd({ learningRate: 0.1, dampening: cosineAnnealing({ initialValue: 0.1, steps: 5 }) as never })).toThrow(
+      /dampening must be a finite number in \[0, 1\], got a function/,
+    );
     counts.dispose();
   });
 });

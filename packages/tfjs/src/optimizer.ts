@@ -54,7 +54,7 @@ export class StepsizeOptimizer extends tf.Optimizer {
   get learningRate(): number {
     const step = this.runner?.state.step ?? 0;
     const value = this.optimizer.groups[this.optimizer.groups.length - 1]?.options.learningRate;
-    return typeof value === 'number' ? value : (value as ((s: number) => number) | undefined)?.(step) ?? Number.NaN;
+    return typeof value === 'number' ? value : ((value as ((s: number) => number) | undefined)?.(step) ?? Number.NaN);
   }
 
   private variablesOf(gradients: tf.NamedTensorMap): Record<string, tf.Variable> {
@@ -63,10 +63,18 @@ export class StepsizeOptimizer extends tf.Optimizer {
     for (const name of Object.keys(gradients)) {
       const variable = registered[name];
       if (variable === undefined) {
-        throw new StepsizeError(`applyGradients: gradient "${name}"`, 'names no registered tf.Variable (give gradients keyed by variable name)', name);
+        throw new StepsizeError(
+          `applyGradients: gradient "${name}"`,
+          'names no registered tf.Variable (give gradients keyed by variable name)',
+          name,
+        );
       }
       if (variable.dtype !== 'float32') {
-        throw new StepsizeError(`applyGradients: variable "${name}"`, `has dtype ${variable.dtype}; stepsize optimizers update float32 variables only`, variable.dtype);
+        throw new StepsizeError(
+          `applyGradients: variable "${name}"`,
+          `has dtype ${variable.dtype}; stepsize optimizers update float32 variables only`,
+          variable.dtype,
+        );
       }
       variables[name] = variable;
     }
@@ -79,7 +87,12 @@ export class StepsizeOptimizer extends tf.Optimizer {
       ? Object.fromEntries(variableGradients.map(({ name, tensor }) => [name, tensor]))
       : variableGradients;
     for (const [name, gradient] of Object.entries(gradients)) {
-      if (gradient == null) throw new StepsizeError(`applyGradients: gradient "${name}"`, 'is null (the loss does not depend on this variable); pass varList to minimize', gradient);
+      if (gradient == null)
+        throw new StepsizeError(
+          `applyGradients: gradient "${name}"`,
+          'is null (the loss does not depend on this variable); pass varList to minimize',
+          gradient,
+        );
     }
     const variables = this.variablesOf(gradients);
     if (this.runner === undefined) {
@@ -113,7 +126,8 @@ export class StepsizeOptimizer extends tf.Optimizer {
       if (name.startsWith(`${HOST_PREFIX}/`)) {
         const [, group, key] = name.split('/');
         const index = Number(group);
-        if (!host[index] || key === undefined) throw new StepsizeError(`setWeights: "${name}"`, 'names no parameter group of this optimizer', name);
+        if (!host[index] || key === undefined)
+          throw new StepsizeError(`setWeights: "${name}"`, 'names no parameter group of this optimizer', name);
         host[index][key] = (await tensor.data())[0] as number;
         continue;
       }
@@ -125,7 +139,12 @@ export class StepsizeOptimizer extends tf.Optimizer {
     const params: Record<string, tf.Variable> = {};
     for (const name of Object.keys(slotsByParam)) {
       const variable = registered[name];
-      if (!variable) throw new StepsizeError(`setWeights: "${name}"`, 'names no registered tf.Variable (build the model before restoring its optimizer)', name);
+      if (!variable)
+        throw new StepsizeError(
+          `setWeights: "${name}"`,
+          'names no registered tf.Variable (build the model before restoring its optimizer)',
+          name,
+        );
       params[name] = variable;
     }
     if (Object.keys(params).length === 0) return;
@@ -136,7 +155,8 @@ export class StepsizeOptimizer extends tf.Optimizer {
       for (const [slot, tensor] of Object.entries(slots)) {
         const variable = target[slot];
         if (!variable) throw new StepsizeError(`setWeights: "${name}/${slot}"`, `is not a state slot of ${this.optimizer.type}`, slot);
-        if (variable.size !== tensor.size) throw new StepsizeError(`setWeights: "${name}/${slot}"`, `must have ${variable.size} elements`, tensor.size);
+        if (variable.size !== tensor.size)
+          throw new StepsizeError(`setWeights: "${name}/${slot}"`, `must have ${variable.size} elements`, tensor.size);
         tfjsOps.assign(variable, tensor);
       }
     }

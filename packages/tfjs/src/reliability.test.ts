@@ -23,7 +23,9 @@ describe('tfjs reliability', () => {
     const before = process.memoryUsage();
     for (let i = 1_000; i < 100_000; i += 1) step();
     const after = process.memoryUsage();
-    console.log(`tfjs cpu: 100,000 steps; tensors ${tensors} after 1,000 and ${tf.memory().numTensors} after 100,000; rss ${(before.rss / 2 ** 20).toFixed(1)} → ${(after.rss / 2 ** 20).toFixed(1)} MB, heap ${(before.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MB`);
+    console.log(
+      `tfjs cpu: 100,000 steps; tensors ${tensors} after 1,000 and ${tf.memory().numTensors} after 100,000; rss ${(before.rss / 2 ** 20).toFixed(1)} → ${(after.rss / 2 ** 20).toFixed(1)} MB, heap ${(before.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MB`,
+    );
     expect(tf.memory().numTensors).toBe(tensors);
     expect(optimizer.iterations).toBe(100_000);
     expect(w.dataSync().every(Number.isFinite)).toBe(true);
@@ -38,10 +40,12 @@ describe('tfjs reliability', () => {
       const w = variable([1, 2, 3]);
       const optimizer = new StepsizeOptimizer(adamW({ learningRate: 0.1, nonFinite }));
       optimizer.applyGradients({ [w.name]: tf.tensor1d([0.1, 0.2, 0.3]) });
-      const weights = async () => Promise.all((await optimizer.getWeights()).map(async ({ name, tensor }) => [name, Array.from(await tensor.data())] as const));
+      const weights = async () =>
+        Promise.all((await optimizer.getWeights()).map(async ({ name, tensor }) => [name, Array.from(await tensor.data())] as const));
       const before = { w: Array.from(w.dataSync()), state: await weights() };
       const bad = tf.tensor1d([0.1, Number.NaN, 0.3]);
-      if (nonFinite === 'throw') expect(() => optimizer.applyGradients({ [w.name]: bad })).toThrow(new RegExp(`gradients\\.${w.name}\\[1\\] is not finite`));
+      if (nonFinite === 'throw')
+        expect(() => optimizer.applyGradients({ [w.name]: bad })).toThrow(new RegExp(`gradients\\.${w.name}\\[1\\] is not finite`));
       else optimizer.applyGradients({ [w.name]: bad });
       expect(Array.from(w.dataSync())).toEqual(before.w);
       const state = await weights();

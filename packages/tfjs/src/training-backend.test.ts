@@ -21,7 +21,15 @@ function setup(loss: CrossBackendSetup['loss'], optimizer: Record<string, unknow
     weights: Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, Array.from(v)])),
     data: {
       inputs: order.flatMap((i) => (rows[i] as number[]).map((x) => x / 8)),
-      targets: order.map((i) => (loss === 'softmaxCrossEntropy' ? (classes[i] as number) : loss === 'mse' ? (rows[i] as number[])[3] as number : classes[i] === 0 ? 1 : 0)),
+      targets: order.map((i) =>
+        loss === 'softmaxCrossEntropy'
+          ? (classes[i] as number)
+          : loss === 'mse'
+            ? ((rows[i] as number[])[3] as number)
+            : classes[i] === 0
+              ? 1
+              : 0,
+      ),
       examples: rows.length,
     },
     batchSize: 25,
@@ -42,7 +50,9 @@ describe('cross-backend: tfjs and the engine give the same loss trajectory', () 
       it(`${backend}: ${loss} with ${optimizer.type}`, async () => {
         await tf.setBackend(backend);
         const result = await crossBackendCheck(tfjsTrainingBackend, engineTrainingBackend, setup(loss, optimizer));
-        console.log(`cross-backend ${result.backends.join(' vs ')} ${loss}/${optimizer.type}: max relative loss difference ${result.maxRelativeError.toExponential(2)} over ${result.losses[0].length} steps`);
+        console.log(
+          `cross-backend ${result.backends.join(' vs ')} ${loss}/${optimizer.type}: max relative loss difference ${result.maxRelativeError.toExponential(2)} over ${result.losses[0].length} steps`,
+        );
         expect(result.passed).toBe(true);
         expect(result.losses[1].at(-1)).toBeLessThan(result.losses[1][0] as number);
       });

@@ -18,10 +18,14 @@ export function tfjsLossTrajectory(setup: TfjsTrainingSetup): number[] {
   const variables: tf.Variable[] = [];
   let fanIn = setup.inputSize;
   setup.layers.forEach((fanOut, i) => {
-    for (const [part, shape] of [['weight', [fanIn, fanOut]], ['bias', [fanOut]]] as const) {
+    for (const [part, shape] of [
+      ['weight', [fanIn, fanOut]],
+      ['bias', [fanOut]],
+    ] as const) {
       const values = setup.weights[`dense${i}.${part}`];
       const size = shape.reduce((a, b) => a * b, 1);
-      if (!values || values.length !== size) throw new StepsizeError(`setup.weights.dense${i}.${part}`, `must hold ${size} values`, values?.length);
+      if (!values || values.length !== size)
+        throw new StepsizeError(`setup.weights.dense${i}.${part}`, `must hold ${size} values`, values?.length);
       variables.push(tf.variable(tf.tensor(values as number[], [...shape], 'float32'), true, `${prefix}/dense${i}.${part}`));
     }
     fanIn = fanOut;

@@ -42,7 +42,9 @@ describe('browser bundles', () => {
   it(`core and engine stay within their minified + gzip budgets (core ${BUDGET.core} B, engine ${BUDGET.engine} B)`, async () => {
     const core = await gzipSize('core.js', []);
     const engine = await gzipSize('engine.js', ['@stepsize/core']);
-    console.log(`browser bundle, minified + gzip: @stepsize/core ${(core / 1024).toFixed(1)} KiB (budget ${(BUDGET.core / 1024).toFixed(1)}), @stepsize/engine ${(engine / 1024).toFixed(1)} KiB without core (budget ${(BUDGET.engine / 1024).toFixed(1)})`);
+    console.log(
+      `browser bundle, minified + gzip: @stepsize/core ${(core / 1024).toFixed(1)} KiB (budget ${(BUDGET.core / 1024).toFixed(1)}), @stepsize/engine ${(engine / 1024).toFixed(1)} KiB without core (budget ${(BUDGET.engine / 1024).toFixed(1)})`,
+    );
     expect(core).toBeLessThanOrEqual(BUDGET.core);
     expect(engine).toBeLessThanOrEqual(BUDGET.engine);
   }, 120_000);

@@ -12,9 +12,14 @@ describe('changesets', () => {
   it('`changeset version` gives every public package the same new version, updates internal ranges and writes CHANGELOGs; private packages stay', () => {
     // A copy of what changesets reads: the config, the pending changesets and every manifest.
     const copy = mkdtempSync(join(tmpdir(), 'stepsize-changesets-'));
-    for (const file of ['package.json', 'pnpm-workspace.yaml', '.changeset']) cpSync(join(root, file), join(copy, file), { recursive: true });
+    for (const file of ['package.json', 'pnpm-workspace.yaml', '.changeset'])
+      cpSync(join(root, file), join(copy, file), { recursive: true });
     const folders = ['packages', 'apps', 'tooling'].flatMap((group) =>
-      existsSync(join(root, group)) ? readdirSync(join(root, group)).filter((f) => existsSync(join(root, group, f, 'package.json'))).map((f) => `${group}/${f}`) : [],
+      existsSync(join(root, group))
+        ? readdirSync(join(root, group))
+            .filter((f) => existsSync(join(root, group, f, 'package.json')))
+            .map((f) => `${group}/${f}`)
+        : [],
     );
     for (const folder of folders) {
       mkdirSync(join(copy, folder), { recursive: true });

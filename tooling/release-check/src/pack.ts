@@ -17,7 +17,12 @@ export const publicPackages = {
 } as const;
 
 /** The framework versions the consumer test installs (the low ends of the peer ranges). */
-export const peers = ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-layers@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0', 'onnxruntime-node@1.30.0'];
+export const peers = [
+  '@tensorflow/tfjs-core@4.22.0',
+  '@tensorflow/tfjs-layers@4.22.0',
+  '@tensorflow/tfjs-backend-cpu@4.22.0',
+  'onnxruntime-node@1.30.0',
+];
 
 /** pnpm as the quick start runs it (already on PATH, or fetched by npm exec). */
 export function pnpm(args: readonly string[], cwd: string): string {
@@ -25,7 +30,11 @@ export function pnpm(args: readonly string[], cwd: string): string {
     return execFileSync('pnpm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return execFileSync('npm', ['exec', '--yes', '--package=pnpm@12.21.0', '--', 'pnpm', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('npm', ['exec', '--yes', '--package=pnpm@12.21.0', '--', 'pnpm', ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 }
 

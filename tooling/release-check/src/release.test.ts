@@ -20,7 +20,10 @@ describe('published packages', () => {
   it('pass publint (every exported file exists, types first, no suggestions)', async () => {
     for (const [folder, tarball] of Object.entries(tarballs)) {
       const data = readFileSync(tarball);
-      const { messages } = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }, level: 'suggestion' });
+      const { messages } = await publint({
+        pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) },
+        level: 'suggestion',
+      });
       expect(messages, folder).toEqual([]);
     }
   }, 120_000);
@@ -30,12 +33,17 @@ describe('published packages', () => {
     for (const [folder, tarball] of Object.entries(tarballs)) {
       // cjs-resolves-to-esm: the packages are ESM-only by design; Node 20.19+ (their engines
       // field) loads them with require(), which the consumer test below checks for real.
-      const run = (): string => execFileSync(attw, [tarball, '--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'json'], { encoding: 'utf8' });
+      const run = (): string =>
+        execFileSync(attw, [tarball, '--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'json'], {
+          encoding: 'utf8',
+        });
       let output: string;
       try {
         output = run();
       } catch (error) {
-        throw new Error(`arethetypeswrong found problems in ${folder}:\n${(error as { stdout?: string }).stdout ?? (error as Error).message}`);
+        throw new Error(
+          `arethetypeswrong found problems in ${folder}:\n${(error as { stdout?: string }).stdout ?? (error as Error).message}`,
+        );
       }
       // The JSON lists every finding; the exit code already applied the profile. Check the same here:
       // nothing but the allowed kind, nothing outside node10 (which the node16 profile ignores).
@@ -54,8 +62,15 @@ describe('published packages', () => {
     copyFileSync(join(here, 'consumer/consumer.cjs'), join(project, 'consumer.cjs'));
     const env: NodeJS.ProcessEnv = { ...process.env, npm_config_onnxruntime_node_install: 'skip', NODE_PATH: '' };
     for (const key of Object.keys(env)) if (key.startsWith('npm_package_') || key === 'npm_config_prefix') delete env[key];
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...Object.values(tarballs), ...peers], { cwd: project, env, stdio: 'pipe', timeout: 600_000 });
-    const esm = JSON.parse(execFileSync('node', ['consumer.mjs'], { cwd: project, env, encoding: 'utf8', timeout: 300_000 }).trim().split('\n').at(-1) as string) as {
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...Object.values(tarballs), ...peers], {
+      cwd: project,
+      env,
+      stdio: 'pipe',
+      timeout: 600_000,
+    });
+    const esm = JSON.parse(
+      execFileSync('node', ['consumer.mjs'], { cwd: project, env, encoding: 'utf8', timeout: 300_000 }).trim().split('\n').at(-1) as string,
+    ) as {
       resolved: Record<string, string>;
       schedule: number[];
       roundTrip: number;
@@ -63,19 +78,37 @@ describe('published packages', () => {
       onnxruntime: number;
       conformance: string[];
     };
-    for (const [name, path] of Object.entries(esm.resolved)) expect(path.startsWith(project), `${name} resolves inside the consumer project, not the workspace: ${path}`).toBe(true);
+    for (const [name, path] of Object.entries(esm.resolved))
+      expect(path.startsWith(project), `${name} resolves inside the consumer project, not the workspace: ${path}`).toBe(true);
     const schedule = warmup({ steps: 2, schedule: cosineAnnealing({ initialValue: 0.05, steps: 8 }) });
     expect(esm.schedule).toEqual([0, 1, 2, 5, 9].map((s) => schedule(s)));
     expect(esm.roundTrip).toBe(esm.schedule[3]);
     expect(esm.tfjs).toBeLessThan(1e-5);
     expect(esm.onnxruntime).toBeLessThan(1e-5);
     expect(esm.conformance).toEqual([]);
-    const cjs = JSON.parse(execFileSync('node', ['consumer.cjs'], { cwd: project, env, encoding: 'utf8' }).trim()) as { w: number[]; exports: Record<string, string> };
-    expect(cjs.exports).toEqual({ core: 'function', coreNode: 'function', engine: 'function', conformance: 'function', tfjs: 'function', onnxruntime: 'function' });
+    const cjs = JSON.parse(execFileSync('node', ['consumer.cjs'], { cwd: project, env, encoding: 'utf8' }).trim()) as {
+      w: number[];
+      exports: Record<string, string>;
+    };
+    expect(cjs.exports).toEqual({
+      core: 'function',
+      coreNode: 'function',
+      engine: 'function',
+      conformance: 'function',
+      tfjs: 'function',
+      onnxruntime: 'function',
+    });
     // The same computation with the workspace's packages gives the same numbers.
-    const runner = new OptimizerRunner({ optimizer: sgd({ learningRate: linear({ initialValue: 0.1, endValue: 0.01, steps: 4 }) }), ops: float32Ops, params: { w: Float32Array.of(1, -2, 3) }, kernels: fusedKernels });
+    const runner = new OptimizerRunner({
+      optimizer: sgd({ learningRate: linear({ initialValue: 0.1, endValue: 0.01, steps: 4 }) }),
+      ops: float32Ops,
+      params: { w: Float32Array.of(1, -2, 3) },
+      kernels: fusedKernels,
+    });
     for (let step = 0; step < 4; step += 1) runner.step({ w: Float32Array.of(1, 1, -1) });
     expect(cjs.w).toEqual(Array.from(runner.params.w as Float32Array));
-    console.log(`consumer project ${project}: installed ${Object.keys(tarballs).length} tarballs with npm; import and require work; tfjs vs engine ${esm.tfjs.toExponential(2)}, onnxruntime vs engine ${esm.onnxruntime.toExponential(2)}`);
+    console.log(
+      `consumer project ${project}: installed ${Object.keys(tarballs).length} tarballs with npm; import and require work; tfjs vs engine ${esm.tfjs.toExponential(2)}, onnxruntime vs engine ${esm.onnxruntime.toExponential(2)}`,
+    );
   }, 900_000);
 });

@@ -19,7 +19,7 @@ export const engineBackend: DemoBackend = {
         batchSize: setup.batchSize,
         steps: setup.steps,
         seed: setup.seed,
-      onStep: (r) => record(r.step, r.loss, r.learningRate),
+        onStep: (r) => record(r.step, r.loss, r.learningRate),
       });
     } catch (error) {
       if (!(error instanceof StopTraining)) throw error;

@@ -6,7 +6,12 @@ import { recorder, StopTraining, type BackendRun, type DemoBackend } from './typ
 export const onnxruntimeBackend: DemoBackend = {
   name: 'onnxruntime',
   train: async (setup: DemoSetup, hooks = {}): Promise<BackendRun> => {
-    const { model } = buildMlpTrainingModel({ inputSize: setup.dataset.inputSize, layers: setup.layers, activation: setup.activation, loss: 'softmaxCrossEntropy' });
+    const { model } = buildMlpTrainingModel({
+      inputSize: setup.dataset.inputSize,
+      layers: setup.layers,
+      activation: setup.activation,
+      loss: 'softmaxCrossEntropy',
+    });
     const { record, finish } = recorder(hooks);
     const start = performance.now();
     let held = { loss: Number.NaN, accuracy: Number.NaN as number | undefined };

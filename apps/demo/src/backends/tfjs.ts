@@ -19,7 +19,8 @@ export const tfjsBackend: DemoBackend = {
     await tf.ready();
     const prefix = `stepsize_demo_${(runs += 1)}`;
     const variables: Record<string, tf.Variable> = {};
-    for (const [name, { values, shape }] of Object.entries(setup.weights)) variables[name] = tf.variable(tf.tensor(values, shape, 'float32'), true, `${prefix}/${name}`);
+    for (const [name, { values, shape }] of Object.entries(setup.weights))
+      variables[name] = tf.variable(tf.tensor(values, shape, 'float32'), true, `${prefix}/${name}`);
     const { train, validation, inputSize, classes } = setup.dataset;
     const layers = setup.layers.length;
     const forward = (x: tf.Tensor): tf.Tensor => {
@@ -52,11 +53,16 @@ export const tfjsBackend: DemoBackend = {
       }
       const wallMs = performance.now() - start;
       const stopped = losses.length < setup.steps;
-      const held = stopped ? { loss: Number.NaN, logits: new Float32Array(0) } : tf.tidy(() => {
-        const x = tf.tensor2d(validation.inputs, [validation.examples, inputSize]);
-        return { loss: lossOf(x, validation.targets).dataSync()[0] as number, logits: forward(x).dataSync() };
+      const held = stopped
+        ? { loss: Number.NaN, logits: new Float32Array(0) }
+        : tf.tidy(() => {
+            const x = tf.tensor2d(validation.inputs, [validation.examples, inputSize]);
+            return { loss: lossOf(x, validation.targets).dataSync()[0] as number, logits: forward(x).dataSync() };
+          });
+      return finish('tfjs', wallMs, {
+        loss: held.loss,
+        accuracy: stopped ? Number.NaN : argmaxAccuracy(held.logits, validation.targets, classes),
       });
-      return finish('tfjs', wallMs, { loss: held.loss, accuracy: stopped ? Number.NaN : argmaxAccuracy(held.logits, validation.targets, classes) });
     } finally {
       optimizer.dispose();
       Object.values(variables).forEach((v) => v.dispose());

@@ -30,9 +30,19 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 /** A self-contained HTML report: learning-rate curve, overlaid loss curves, the table and the specs. */
 export function renderReport(data: ReportData): string {
   const steps = data.learningRates.map((_, i) => i);
-  const lossSets = data.rows.map(({ run }, i) => ({ label: run.backend, data: run.losses, borderColor: COLORS[i % COLORS.length], borderWidth: 1.5, pointRadius: 0, borderDash: i === 0 ? [] : [6, 3 + i] }));
+  const lossSets = data.rows.map(({ run }, i) => ({
+    label: run.backend,
+    data: run.losses,
+    borderColor: COLORS[i % COLORS.length],
+    borderWidth: 1.5,
+    pointRadius: 0,
+    borderDash: i === 0 ? [] : [6, 3 + i],
+  }));
   const table = data.rows
-    .map(({ run, difference }) => `<tr><td>${escape(run.backend)}</td><td>${(run.losses.at(-1) ?? Number.NaN).toFixed(4)}</td><td>${(run.accuracy * 100).toFixed(1)}%</td><td>${run.stepsPerSecond.toFixed(0)}</td><td>${(run.wallMs / 1000).toFixed(2)} s</td><td>${run.backend === 'engine' ? '(reference)' : difference.toExponential(2)}</td></tr>`)
+    .map(
+      ({ run, difference }) =>
+        `<tr><td>${escape(run.backend)}</td><td>${(run.losses.at(-1) ?? Number.NaN).toFixed(4)}</td><td>${(run.accuracy * 100).toFixed(1)}%</td><td>${run.stepsPerSecond.toFixed(0)}</td><td>${(run.wallMs / 1000).toFixed(2)} s</td><td>${run.backend === 'engine' ? '(reference)' : difference.toExponential(2)}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en">

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { run, type CliIO } from './run.js';
 
-function io(files: Record<string, string> = {}, modules: Record<string, Record<string, unknown>> = {}): CliIO & { out: string[]; err: string[] } {
+function io(
+  files: Record<string, string> = {},
+  modules: Record<string, Record<string, unknown>> = {},
+): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   return {

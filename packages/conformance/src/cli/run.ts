@@ -68,7 +68,8 @@ function loadCases(cases: string, io: CliIO): ConformanceFile {
     throw new Error(`--cases ${cases}: ${(error as Error).message}`);
   }
   const fixture = json as Partial<TorchOptimizerFixture>;
-  if (Array.isArray(fixture.cases) && typeof fixture.torchVersion === 'string') return torchConformanceFile(fixture as TorchOptimizerFixture);
+  if (Array.isArray(fixture.cases) && typeof fixture.torchVersion === 'string')
+    return torchConformanceFile(fixture as TorchOptimizerFixture);
   return readConformanceFile(json);
 }
 
@@ -86,7 +87,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (args.backend === undefined) {
-    io.stderr(`stepsize-conformance: --backend is required (${Object.keys(BACKEND_PACKAGES).join(', ')} or a module path); run 'stepsize-conformance --help' for usage`);
+    io.stderr(
+      `stepsize-conformance: --backend is required (${Object.keys(BACKEND_PACKAGES).join(', ')} or a module path); run 'stepsize-conformance --help' for usage`,
+    );
     return 2;
   }
   const specifier = BACKEND_PACKAGES[args.backend] ?? args.backend;

@@ -63,9 +63,17 @@ describe('rasterize', () => {
     for (const row of grid) expect(row).toHaveLength(40);
     expect(grid[15]?.[0]).toBe(true); // bottom-left
     expect(grid[0]?.[39]).toBe(true); // top-right
-    const top = dotsOf(grid).filter((d) => d.row === 0).map((d) => d.column);
+    const top = dotsOf(grid)
+      .filter((d) => d.row === 0)
+      .map((d) => d.column);
     expect(Math.max(...top)).toBe(39);
-    expect(Math.min(...dotsOf(grid).filter((d) => d.row === 15).map((d) => d.column))).toBe(0);
+    expect(
+      Math.min(
+        ...dotsOf(grid)
+          .filter((d) => d.row === 15)
+          .map((d) => d.column),
+      ),
+    ).toBe(0);
     // Monotone: the topmost dot of each column never goes down as x grows.
     const tops = topRows(grid);
     expect(tops.every((row) => row >= 0)).toBe(true); // no gaps
@@ -132,8 +140,13 @@ describe('renderChart', () => {
 
   it("a ramp's highest braille dot is in the rightmost cell of the top row", () => {
     const lines = renderChart(ramp(11), { width: 20, height: 4, firstStep: 0, lastStep: 10 });
-    const grid = decodeBraille(lines.slice(0, 4).map((line) => line.slice('1 ┤'.length)), 20);
-    const topRow = dotsOf(grid).filter((d) => d.row === 0).map((d) => d.column);
+    const grid = decodeBraille(
+      lines.slice(0, 4).map((line) => line.slice('1 ┤'.length)),
+      20,
+    );
+    const topRow = dotsOf(grid)
+      .filter((d) => d.row === 0)
+      .map((d) => d.column);
     expect(Math.max(...topRow)).toBe(39); // the highest dot is at the right
     expect(Math.min(...topRow)).toBeGreaterThan(30);
     expect(grid[15]?.[0]).toBe(true);

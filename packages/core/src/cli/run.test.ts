@@ -65,7 +65,11 @@ describe('stepsize sample: formats', () => {
     const expected = ['step,value', ...COSINE_STEPS.map((t) => `${t},${String(cosineValue(t))}`)].join('\n');
     expect(result).toEqual({ code: 0, stdout: `${expected}\n`, stderr: '' });
     // Full precision: the printed values read back to exactly the formula's doubles.
-    const values = result.stdout.trim().split('\n').slice(1).map((row) => Number(row.split(',')[1]));
+    const values = result.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((row) => Number(row.split(',')[1]));
     expect(values).toEqual(COSINE_VALUES);
     expect(values[1]).toBe(0.9779754323328191);
   });
@@ -96,25 +100,15 @@ describe('stepsize sample: formats', () => {
     expect(chart[13]).toBe(`     0${' '.repeat(57)}10`);
     expect(lines[16]).toBe('');
     const table = lines.slice(17);
-    expect(table).toEqual([
-      'step  value',
-      ...COSINE_STEPS.map((t) => `${String(t).padStart(4)}  ${String(cosineValue(t))}`),
-      '',
-    ]);
+    expect(table).toEqual(['step  value', ...COSINE_STEPS.map((t) => `${String(t).padStart(4)}  ${String(cosineValue(t))}`), '']);
   });
 
   it('table --no-chart: header, blank line, table', async () => {
     const result = await cli(['sample', file('cosine.json'), '--steps', '3', '--no-chart']);
     expect(result.stdout).toBe(
-      [
-        'cosineAnnealing: 3 steps (0 to 2)',
-        '',
-        'step  value',
-        `   0  1`,
-        `   1  ${cosineValue(1)}`,
-        `   2  ${cosineValue(2)}`,
-        '',
-      ].join('\n'),
+      ['cosineAnnealing: 3 steps (0 to 2)', '', 'step  value', `   0  1`, `   1  ${cosineValue(1)}`, `   2  ${cosineValue(2)}`, ''].join(
+        '\n',
+      ),
     );
   });
 
@@ -312,7 +306,9 @@ describe('stepsize sample: spec problems exit 1, prefixed by the file name', () 
   it('a non-object spec is refused', async () => {
     const result = await cli(['sample', '-', '--steps', '3'], ['[1, 2]']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('stepsize: <stdin>: $ must be a schedule spec object { "type": ..., ...options }, got an array of length 2\n');
+    expect(result.stderr).toBe(
+      'stepsize: <stdin>: $ must be a schedule spec object { "type": ..., ...options }, got an array of length 2\n',
+    );
   });
 
   it('a value that overflows while sampling is a spec problem', async () => {

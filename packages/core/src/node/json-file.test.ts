@@ -43,7 +43,9 @@ describe('atomic JSON files', () => {
     expect(() => readJsonFile(join(dir, 'none.json'), 'checkpoint')).toThrow(/checkpoint .*none\.json does not exist/);
     const truncated = join(dir, 'truncated.json');
     writeFileSync(truncated, '{"step": 2, "params": [1, 2');
-    expect(() => readJsonFile(truncated, 'checkpoint')).toThrow(/checkpoint .*truncated\.json is not valid JSON \(truncated or corrupt\? 27 bytes\)/);
+    expect(() => readJsonFile(truncated, 'checkpoint')).toThrow(
+      /checkpoint .*truncated\.json is not valid JSON \(truncated or corrupt\? 27 bytes\)/,
+    );
     expect(() => writeJsonFileAtomic('', {})).toThrow(/path must be a non-empty file path/);
     expect(() => writeJsonFileAtomic(join(dir, 'missing-folder', 'x.json'), {})).toThrow(/ENOENT/);
   });

@@ -17,12 +17,15 @@ import { StepsizeError } from '../errors.js';
  * ```
  */
 export function writeJsonFileAtomic(path: string, value: unknown): void {
-  if (typeof path !== 'string' || path.length === 0) throw new StepsizeError('writeJsonFileAtomic path', 'must be a non-empty file path', path);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new StepsizeError('writeJsonFileAtomic path', 'must be a non-empty file path', path);
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new StepsizeError('writeJsonFileAtomic value', `cannot be written as JSON: ${(error as Error).message}`, undefined, { cause: error });
+    throw new StepsizeError('writeJsonFileAtomic value', `cannot be written as JSON: ${(error as Error).message}`, undefined, {
+      cause: error,
+    });
   }
   if (text === undefined) throw new StepsizeError('writeJsonFileAtomic value', 'cannot be written as JSON', value);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -69,12 +72,22 @@ export function readJsonFile(path: string, what = 'JSON file'): unknown {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new StepsizeError(`${what} ${path}`, code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`, path, { cause: error });
+    throw new StepsizeError(
+      `${what} ${path}`,
+      code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`,
+      path,
+      { cause: error },
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new StepsizeError(`${what} ${path}`, `is not valid JSON (truncated or corrupt? ${text.length} bytes): ${(error as Error).message}`, path, { cause: error });
+    throw new StepsizeError(
+      `${what} ${path}`,
+      `is not valid JSON (truncated or corrupt? ${text.length} bytes): ${(error as Error).message}`,
+      path,
+      { cause: error },
+    );
   }
 }
 
@@ -90,7 +103,7 @@ export function readJsonFile(path: string, what = 'JSON file'): unknown {
  * ```
  */
 export function checkpointWriter(path: string): (checkpoint: unknown) => void {
-  if (typeof path !== 'string' || path.length === 0) throw new StepsizeError('checkpointWriter path', 'must be a non-empty file path', path);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new StepsizeError('checkpointWriter path', 'must be a non-empty file path', path);
   return (checkpoint) => writeJsonFileAtomic(path, checkpoint);
 }
-

@@ -139,19 +139,17 @@ const adamOptions = (decay: number): Record<string, OptionSpec> => ({
   maximize: flag('maximize the objective'),
 });
 
-const adamHyper =
-  (decoupled: boolean) =>
-  (v: Record<string, unknown>, o: Record<string, unknown>) => ({
-    learningRate: n(v, 'learningRate'),
-    beta1: n(v, 'beta1'),
-    beta2: n(v, 'beta2'),
-    epsilon: n(v, 'epsilon'),
-    weightDecay: n(v, 'weightDecay'),
-    decoupledWeightDecay: decoupled,
-    amsgrad: b(v, 'amsgrad'),
-    maximize: b(v, 'maximize'),
-    useWeightDecay: isActive(o.weightDecay),
-  });
+const adamHyper = (decoupled: boolean) => (v: Record<string, unknown>, o: Record<string, unknown>) => ({
+  learningRate: n(v, 'learningRate'),
+  beta1: n(v, 'beta1'),
+  beta2: n(v, 'beta2'),
+  epsilon: n(v, 'epsilon'),
+  weightDecay: n(v, 'weightDecay'),
+  decoupledWeightDecay: decoupled,
+  amsgrad: b(v, 'amsgrad'),
+  maximize: b(v, 'maximize'),
+  useWeightDecay: isActive(o.weightDecay),
+});
 
 export const adamDefinition = define(
   'adam',

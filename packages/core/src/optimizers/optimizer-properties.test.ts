@@ -26,20 +26,27 @@ type Spec = Record<string, unknown>;
 function inRange(spec: { min?: number; max?: number; exclusiveMin?: true; exclusiveMax?: true; integer?: true }): fc.Arbitrary<number> {
   const min = spec.min ?? -10;
   const max = Math.min(spec.max ?? 10, min + 10);
-  if (spec.integer) return fc.integer({ min: Math.ceil(min + (spec.exclusiveMin ? 1 : 0)), max: Math.max(Math.ceil(min + 1), Math.floor(max)) });
+  if (spec.integer)
+    return fc.integer({ min: Math.ceil(min + (spec.exclusiveMin ? 1 : 0)), max: Math.max(Math.ceil(min + 1), Math.floor(max)) });
   return fc.double({ min, max, noNaN: true, minExcluded: spec.exclusiveMin === true, maxExcluded: spec.exclusiveMax === true });
 }
 
 /** A schedule spec whose values stay in [0.05, 0.95] (so it fits every hyperparameter range that includes them). */
 const unitSchedule: fc.Arbitrary<Spec> = fc.oneof(
   fc.double({ min: 0.05, max: 0.95, noNaN: true }).map((value) => ({ type: 'constant', value })),
-  fc.record({ initialValue: fc.double({ min: 0.05, max: 0.95, noNaN: true }), steps: fc.integer({ min: 1, max: 100 }) }).map((o) => ({ type: 'cosineAnnealing', ...o, minValue: 0.05 })),
-  fc.record({ steps: fc.integer({ min: 1, max: 5 }), value: fc.double({ min: 0.05, max: 0.95, noNaN: true }) }).map((o) => ({ type: 'warmup', steps: o.steps, schedule: { type: 'constant', value: o.value } })),
+  fc
+    .record({ initialValue: fc.double({ min: 0.05, max: 0.95, noNaN: true }), steps: fc.integer({ min: 1, max: 100 }) })
+    .map((o) => ({ type: 'cosineAnnealing', ...o, minValue: 0.05 })),
+  fc
+    .record({ steps: fc.integer({ min: 1, max: 5 }), value: fc.double({ min: 0.05, max: 0.95, noNaN: true }) })
+    .map((o) => ({ type: 'warmup', steps: o.steps, schedule: { type: 'constant', value: o.value } })),
 );
 
 function valueFor(type: string, key: string, spec: OptionSpec): fc.Arbitrary<unknown> | undefined {
-  if (type === 'rprop' && key === 'etas') return fc.tuple(fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.double({ min: 1.01, max: 5, noNaN: true }));
-  if (type === 'rprop' && key === 'stepSizes') return fc.tuple(fc.double({ min: 0, max: 1e-3, noNaN: true }), fc.double({ min: 1e-3, max: 50, noNaN: true }));
+  if (type === 'rprop' && key === 'etas')
+    return fc.tuple(fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.double({ min: 1.01, max: 5, noNaN: true }));
+  if (type === 'rprop' && key === 'stepSizes')
+    return fc.tuple(fc.double({ min: 0, max: 1e-3, noNaN: true }), fc.double({ min: 1e-3, max: 50, noNaN: true }));
   // epsilon = 0 is allowed (as in PyTorch), but then a zero gradient gives 0 / 0 = NaN, as in PyTorch.
   if (key === 'epsilon') return fc.double({ min: 1e-12, max: 1, noNaN: true });
   switch (spec.kind) {
@@ -97,15 +104,19 @@ describe('optimizer properties', () => {
     describe(definition.type, () => {
       it('random valid specs build, round-trip through JSON and run a few steps with finite results', () => {
         fc.assert(
-          fc.property(spec, fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }), counted(([json, gradient]) => {
-            const optimizer = optimizerFromJSON(json);
-            const text = JSON.stringify(optimizer.toJSON());
-            expect(JSON.stringify(optimizerFromJSON(JSON.parse(text)).toJSON())).toBe(text);
-            const runner = new OptimizerRunner({ optimizer, ops: arrayOps, params: { w: [0.5, -0.25, 1] } });
-            for (let step = 0; step < 3; step += 1) runner.step({ w: gradient.map((g) => g * (step + 1)) });
-            expect(runner.state.step).toBe(3);
-            for (const value of runner.params.w as number[]) expect(Number.isFinite(value)).toBe(true);
-          })),
+          fc.property(
+            spec,
+            fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+            counted(([json, gradient]) => {
+              const optimizer = optimizerFromJSON(json);
+              const text = JSON.stringify(optimizer.toJSON());
+              expect(JSON.stringify(optimizerFromJSON(JSON.parse(text)).toJSON())).toBe(text);
+              const runner = new OptimizerRunner({ optimizer, ops: arrayOps, params: { w: [0.5, -0.25, 1] } });
+              for (let step = 0; step < 3; step += 1) runner.step({ w: gradient.map((g) => g * (step + 1)) });
+              expect(runner.state.step).toBe(3);
+              for (const value of runner.params.w as number[]) expect(Number.isFinite(value)).toBe(true);
+            }),
+          ),
           { numRuns: 60 },
         );
       });
@@ -113,17 +124,22 @@ describe('optimizer properties', () => {
       it('an invalid value for any option raises StepsizeError naming the option; nothing pollutes prototypes', () => {
         const keys = Object.keys(definition.options);
         fc.assert(
-          fc.property(spec, fc.constantFrom(...keys), invalidNumbers, counted(([json, key, bad]) => {
-            const option = definition.options[key] as OptionSpec;
-            // Values the descriptor really accepts are not invalid for it.
-            if (option.kind === 'number' || option.kind === 'hyperparameter') {
-              const lo = option.min ?? -Infinity;
-              const hi = option.max ?? Infinity;
-              if (typeof bad === 'number' && Number.isFinite(bad) && bad >= lo && bad <= hi) return;
-            }
-            if (option.kind === 'boolean' && typeof bad === 'boolean') return;
-            expectPathError(() => optimizerFromJSON({ ...json, [key]: bad }), new RegExp(`^\\$\\.${key}`));
-          })),
+          fc.property(
+            spec,
+            fc.constantFrom(...keys),
+            invalidNumbers,
+            counted(([json, key, bad]) => {
+              const option = definition.options[key] as OptionSpec;
+              // Values the descriptor really accepts are not invalid for it.
+              if (option.kind === 'number' || option.kind === 'hyperparameter') {
+                const lo = option.min ?? -Infinity;
+                const hi = option.max ?? Infinity;
+                if (typeof bad === 'number' && Number.isFinite(bad) && bad >= lo && bad <= hi) return;
+              }
+              if (option.kind === 'boolean' && typeof bad === 'boolean') return;
+              expectPathError(() => optimizerFromJSON({ ...json, [key]: bad }), new RegExp(`^\\$\\.${key}`));
+            }),
+          ),
           { numRuns: 60 },
         );
       });
@@ -135,14 +151,21 @@ describe('optimizer properties', () => {
     for (const definition of optimizerDefinitions) {
       const construct = constructors[definition.type];
       expect(typeof construct, definition.type).toBe('function');
-      const keys = Object.keys(definition.options).filter((k) => ['number', 'hyperparameter'].includes((definition.options[k] as OptionSpec).kind));
+      const keys = Object.keys(definition.options).filter((k) =>
+        ['number', 'hyperparameter'].includes((definition.options[k] as OptionSpec).kind),
+      );
       fc.assert(
-        fc.property(fc.constantFrom(...keys), fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, -1e300, '0.1', null), counted(([key, bad]) => {
-          const option = definition.options[key] as OptionSpec & { min?: number; max?: number };
-          if (typeof bad === 'number' && Number.isFinite(bad) && bad >= (option.min ?? -Infinity) && bad <= (option.max ?? Infinity)) return;
-          const base: Spec = definition.type === 'sgd' && key !== 'learningRate' ? { learningRate: 0.1 } : {};
-          expectPathError(() => construct?.({ ...base, [key]: bad }), new RegExp(`^${definition.type} options\\.${key}`));
-        })),
+        fc.property(
+          fc.constantFrom(...keys),
+          fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, -1e300, '0.1', null),
+          counted(([key, bad]) => {
+            const option = definition.options[key] as OptionSpec & { min?: number; max?: number };
+            if (typeof bad === 'number' && Number.isFinite(bad) && bad >= (option.min ?? -Infinity) && bad <= (option.max ?? Infinity))
+              return;
+            const base: Spec = definition.type === 'sgd' && key !== 'learningRate' ? { learningRate: 0.1 } : {};
+            expectPathError(() => construct?.({ ...base, [key]: bad }), new RegExp(`^${definition.type} options\\.${key}`));
+          }),
+        ),
         { numRuns: 30 },
       );
     }
@@ -151,13 +174,20 @@ describe('optimizer properties', () => {
   it('unknown, forbidden and misplaced keys are refused with their path, without touching prototypes', () => {
     const types = optimizerDefinitions.map((d) => d.type);
     fc.assert(
-      fc.property(fc.constantFrom(...types), fc.constantFrom('__proto__', 'constructor', 'prototype', 'learningrate', 'lr', 'beta_1'), counted(([type, key]) => {
-        const text = `{"type":"${type}","learningRate":0.1,"${key}":{"polluted":true}}`;
-        expectPathError(() => optimizerFromJSON(text), /^\$/);
-        expectPathError(() => optimizerFromJSON({ type, learningRate: 0.1, groups: [JSON.parse(`{"params":["w"],"${key}":{"polluted":true}}`)] }), /^\$\.groups\[0\]/);
-        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-        expect(Object.prototype).not.toHaveProperty('polluted');
-      })),
+      fc.property(
+        fc.constantFrom(...types),
+        fc.constantFrom('__proto__', 'constructor', 'prototype', 'learningrate', 'lr', 'beta_1'),
+        counted(([type, key]) => {
+          const text = `{"type":"${type}","learningRate":0.1,"${key}":{"polluted":true}}`;
+          expectPathError(() => optimizerFromJSON(text), /^\$/);
+          expectPathError(
+            () => optimizerFromJSON({ type, learningRate: 0.1, groups: [JSON.parse(`{"params":["w"],"${key}":{"polluted":true}}`)] }),
+            /^\$\.groups\[0\]/,
+          );
+          expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+          expect(Object.prototype).not.toHaveProperty('polluted');
+        }),
+      ),
       { numRuns: 100 },
     );
   });
@@ -171,7 +201,10 @@ describe('optimizer properties', () => {
     expectPathError(() => optimizerFromJSON({ type: 'adam', groups: {} }), /^\$\.groups/);
     expectPathError(() => optimizerFromJSON({ type: 'adam', groups: [{ params: [] }] }), /^\$\.groups\[0\]\.params/);
     expectPathError(() => optimizerFromJSON({ type: 'adam', groups: [{ params: ['w'], beta1: 2 }] }), /^\$\.groups\[0\]\.beta1/);
-    expectPathError(() => optimizerFromJSON({ type: 'adam', learningRate: { type: 'cosineAnnealing', initialValue: -1, steps: 10 } }), /^\$\.learningRate\.initialValue/);
+    expectPathError(
+      () => optimizerFromJSON({ type: 'adam', learningRate: { type: 'cosineAnnealing', initialValue: -1, steps: 10 } }),
+      /^\$\.learningRate\.initialValue/,
+    );
     expectPathError(() => optimizerFromJSON({ type: 'adam', learningRate: { type: 'lambdaFactor' } }), /^\$\.learningRate/);
   });
 

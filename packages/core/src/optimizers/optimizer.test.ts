@@ -22,7 +22,11 @@ const close = (actual: number[], expected: number[]): void => {
 describe('SGD by hand', () => {
   it('momentum: the buffer starts as the first gradient, then b = mu b + (1 - dampening) g', () => {
     const w = [1, -2];
-    const runner = new OptimizerRunner({ optimizer: sgd({ learningRate: 0.1, momentum: 0.9, dampening: 0.5 }), ops: arrayOps, params: { w } });
+    const runner = new OptimizerRunner({
+      optimizer: sgd({ learningRate: 0.1, momentum: 0.9, dampening: 0.5 }),
+      ops: arrayOps,
+      params: { w },
+    });
     runner.step({ w: [1, 2] }); // b = [1, 2]; w = [1 - 0.1, -2 - 0.2]
     close(w, [0.9, -2.2]);
     runner.step({ w: [1, 2] }); // b = 0.9 b + 0.5 g = [1.4, 2.8]; w -= 0.1 b
@@ -84,14 +88,19 @@ describe('gradient transformations', () => {
   it('clips the global norm as PyTorch: coef = min(maxNorm / (‖g‖ + 1e-6), 1)', () => {
     const a = [0];
     const b = [0];
-    new OptimizerRunner({ optimizer: sgd({ learningRate: 1, clipGradientNorm: 1 }), ops: arrayOps, params: { a, b } }).step({ a: [3], b: [4] });
+    new OptimizerRunner({ optimizer: sgd({ learningRate: 1, clipGradientNorm: 1 }), ops: arrayOps, params: { a, b } }).step({
+      a: [3],
+      b: [4],
+    });
     const coef = 1 / (5 + 1e-6);
     close([...a, ...b], [-3 * coef, -4 * coef]);
   });
 
   it('clips values to [-v, v]', () => {
     const w = [0, 0, 0];
-    new OptimizerRunner({ optimizer: sgd({ learningRate: 1, clipGradientValue: 0.5 }), ops: arrayOps, params: { w } }).step({ w: [2, -0.25, -7] });
+    new OptimizerRunner({ optimizer: sgd({ learningRate: 1, clipGradientValue: 0.5 }), ops: arrayOps, params: { w } }).step({
+      w: [2, -0.25, -7],
+    });
     close(w, [-0.5, 0.25, 0.5]);
   });
 
@@ -119,10 +128,15 @@ describe('decoupled weight decay with a mask, and layer-wise decay', () => {
     const weight = [2];
     const bias = [2];
     const optimizer = sgd({ learningRate: 0.1, decoupledWeightDecay: 0.5, decoupledWeightDecayExclude: ['*.bias'] });
-    new OptimizerRunner({ optimizer, ops: arrayOps, params: { 'a.weight': weight, 'a.bias': bias } }).step({ 'a.weight': [1], 'a.bias': [1] });
+    new OptimizerRunner({ optimizer, ops: arrayOps, params: { 'a.weight': weight, 'a.bias': bias } }).step({
+      'a.weight': [1],
+      'a.bias': [1],
+    });
     close(weight, [2 * (1 - 0.05) - 0.1]);
     close(bias, [2 - 0.1]);
-    expect(() => new OptimizerRunner({ optimizer, ops: arrayOps, params: { w: [1] } })).toThrow(/decoupledWeightDecayExclude\[0\] matches no parameter/);
+    expect(() => new OptimizerRunner({ optimizer, ops: arrayOps, params: { w: [1] } })).toThrow(
+      /decoupledWeightDecayExclude\[0\] matches no parameter/,
+    );
     expect(optimizerFromJSON(JSON.stringify(optimizer)).toJSON()).toEqual(optimizer.toJSON());
   });
 
@@ -130,7 +144,11 @@ describe('decoupled weight decay with a mask, and layer-wise decay', () => {
     const groups = layerDecayGroups({ layers: [['l0.*'], ['l1.*'], ['head.*']], decay: 0.5 });
     expect(groups.map((g) => g.learningRateScale)).toEqual([0.25, 0.5, 1]);
     const params = { 'l0.w': [0], 'l1.w': [0], 'head.w': [0] };
-    new OptimizerRunner({ optimizer: sgd({ learningRate: 1, groups }), ops: arrayOps, params }).step({ 'l0.w': [1], 'l1.w': [1], 'head.w': [1] });
+    new OptimizerRunner({ optimizer: sgd({ learningRate: 1, groups }), ops: arrayOps, params }).step({
+      'l0.w': [1],
+      'l1.w': [1],
+      'head.w': [1],
+    });
     expect([params['l0.w'][0], params['l1.w'][0], params['head.w'][0]]).toEqual([-0.25, -0.5, -1]);
     expect(() => layerDecayGroups({ layers: [['a']], decay: 0 })).toThrow(/decay must be a number in \(0, 1\], got 0/);
     expect(() => layerDecayGroups({ layers: [[]], decay: 0.5 })).toThrow(/layers\[0\] must be a non-empty array/);
@@ -140,7 +158,11 @@ describe('decoupled weight decay with a mask, and layer-wise decay', () => {
 describe('hyperparameters, groups and non-finite gradients', () => {
   it('evaluates schedules at the update count and reports the learning rate used', () => {
     const w = [0];
-    const runner = new OptimizerRunner({ optimizer: sgd({ learningRate: linear({ initialValue: 0, endValue: 1, steps: 4 }) }), ops: arrayOps, params: { w } });
+    const runner = new OptimizerRunner({
+      optimizer: sgd({ learningRate: linear({ initialValue: 0, endValue: 1, steps: 4 }) }),
+      ops: arrayOps,
+      params: { w },
+    });
     const rates = [0, 1, 2, 3].map(() => runner.step({ w: [1] }).learningRate);
     expect(rates).toEqual([0, 0.25, 0.5, 0.75]);
     close(w, [-1.5]);
@@ -157,22 +179,28 @@ describe('hyperparameters, groups and non-finite gradients', () => {
   });
 
   it('refuses a schedule value outside the hyperparameter range, naming the option and the step', () => {
-    const make = (): unknown => new OptimizerRunner({ optimizer: adam({ beta1: constant({ value: 1.5 }) }), ops: arrayOps, params: { w: [0] } });
+    const make = (): unknown =>
+      new OptimizerRunner({ optimizer: adam({ beta1: constant({ value: 1.5 }) }), ops: arrayOps, params: { w: [0] } });
     expect(make).toThrow(/adam options\.beta1 schedule gave 1\.5 at step 0; it must be a finite number in \[0, 1\)/);
   });
 
   it('gives groups their own options, matched by name or glob, with a learning-rate scale', () => {
     const weight = [1];
     const bias = [1];
-    const optimizer = adamW({ learningRate: 0.1, weightDecay: 0.5, groups: [{ params: ['*.bias'], weightDecay: 0, learningRateScale: 2 }] });
+    const optimizer = adamW({
+      learningRate: 0.1,
+      weightDecay: 0.5,
+      groups: [{ params: ['*.bias'], weightDecay: 0, learningRateScale: 2 }],
+    });
     new OptimizerRunner({ optimizer, ops: arrayOps, params: { 'dense.weight': weight, 'dense.bias': bias } }).step({
       'dense.weight': [1],
       'dense.bias': [1],
     });
     close(weight, [1 * 0.95 - 0.1 / (1 + 1e-8)]);
     close(bias, [1 - 0.2 / (1 + 1e-8)]);
-    expect(() =>
-      new OptimizerRunner({ optimizer: sgd({ learningRate: 1, groups: [{ params: ['head.*'] }] }), ops: arrayOps, params: { w: [0] } }),
+    expect(
+      () =>
+        new OptimizerRunner({ optimizer: sgd({ learningRate: 1, groups: [{ params: ['head.*'] }] }), ops: arrayOps, params: { w: [0] } }),
     ).toThrow(/groups\[0\]\.params\[0\] matches no parameter; parameters: w/);
   });
 
@@ -197,7 +225,11 @@ describe('hyperparameters, groups and non-finite gradients', () => {
     expect(w).toEqual([1, 2]);
     expect(skipping.state.params.w).toEqual({ expAvg: [0, 0], expAvgSq: [0, 0] });
     // 'propagate' does no check: the NaN reaches the parameter (as in PyTorch), but names are still checked.
-    const propagating = new OptimizerRunner({ optimizer: sgd({ learningRate: 0.5, nonFinite: 'propagate' }), ops: arrayOps, params: { w: [1, 2] } });
+    const propagating = new OptimizerRunner({
+      optimizer: sgd({ learningRate: 0.5, nonFinite: 'propagate' }),
+      ops: arrayOps,
+      params: { w: [1, 2] },
+    });
     expect(propagating.step({ w: [Number.NaN, 2] }).outcome).toBe('updated');
     expect(propagating.params.w?.[0]).toBeNaN();
     expect(propagating.params.w?.[1]).toBe(1);
@@ -220,7 +252,11 @@ describe('options and JSON', () => {
     expect(() => {
       for (let i = 0; i < 10; i += 1) runner.step({ w: [1] });
     }).not.toThrow(); // momentum has no upper bound
-    const beta = new OptimizerRunner({ optimizer: adam({ beta1: linear({ initialValue: 0.9, endValue: 1, steps: 2 }) }), ops: arrayOps, params: { w: [0] } });
+    const beta = new OptimizerRunner({
+      optimizer: adam({ beta1: linear({ initialValue: 0.9, endValue: 1, steps: 2 }) }),
+      ops: arrayOps,
+      params: { w: [0] },
+    });
     beta.step({ w: [1] });
     beta.step({ w: [1] });
     expect(() => beta.step({ w: [1] })).toThrow(/beta1 schedule gave 1 at step 2/);

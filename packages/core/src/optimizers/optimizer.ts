@@ -218,30 +218,17 @@ export function createOptimizer(definition: OptimizerDefinition, input: unknown)
 }
 
 /** Evaluates a hyperparameter at a step, checking a schedule's value against the option's range. */
-export function evaluateHyperparameter(
-  value: Hyperparameter,
-  step: number,
-  spec: HyperparameterOption,
-  path: string,
-): number {
+export function evaluateHyperparameter(value: Hyperparameter, step: number, spec: HyperparameterOption, path: string): number {
   if (typeof value === 'number') return value;
   const v = rawValue(value)(step);
   if (!inRange(v, spec)) {
-    throw new StepsizeError(
-      path,
-      `schedule gave ${describeValue(v)} at step ${step}; it must be ${describeRange(spec)}`,
-      v,
-    );
+    throw new StepsizeError(path, `schedule gave ${describeValue(v)} at step ${step}; it must be ${describeRange(spec)}`, v);
   }
   return v;
 }
 
 /** Options of a group evaluated at `step`: hyperparameters become numbers, the learning rate is scaled. */
-export function groupValuesAt(
-  definition: OptimizerDefinition,
-  group: ResolvedGroup,
-  step: number,
-): Record<string, unknown> {
+export function groupValuesAt(definition: OptimizerDefinition, group: ResolvedGroup, step: number): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(group.options)) {
     const spec = definition.options[key];
@@ -286,7 +273,8 @@ export interface LayerDecayOptions {
 export function layerDecayGroups(options: LayerDecayOptions): ParameterGroup[] {
   const { layers, decay } = options;
   if (!(typeof decay === 'number' && decay > 0 && decay <= 1)) fail('layerDecayGroups options.decay', 'must be a number in (0, 1]', decay);
-  if (!Array.isArray(layers) || layers.length === 0) fail('layerDecayGroups options.layers', 'must be a non-empty array of name lists', layers);
+  if (!Array.isArray(layers) || layers.length === 0)
+    fail('layerDecayGroups options.layers', 'must be a non-empty array of name lists', layers);
   return layers.map((names, i) => {
     if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== 'string' || n === '')) {
       fail(`layerDecayGroups options.layers[${i}]`, 'must be a non-empty array of parameter names or globs', names);

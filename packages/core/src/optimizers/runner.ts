@@ -124,7 +124,11 @@ export class OptimizerRunner<T> {
     });
     optimizer.decoupledWeightDecayExclude.forEach((pattern, j) => {
       if (!this.names.some((name) => globToRegExp(pattern).test(name))) {
-        fail(`${optimizer.type} options.decoupledWeightDecayExclude[${j}]`, `matches no parameter; parameters: ${this.names.join(', ')}`, pattern);
+        fail(
+          `${optimizer.type} options.decoupledWeightDecayExclude[${j}]`,
+          `matches no parameter; parameters: ${this.names.join(', ')}`,
+          pattern,
+        );
       }
     });
     const groupOf: Record<string, number> = {};
@@ -278,7 +282,12 @@ export class OptimizerRunner<T> {
     const { definition } = optimizer;
     const t = state.step;
     if (optimizer.decoupledWeightDecay !== undefined) {
-      const rate = evaluateHyperparameter(optimizer.decoupledWeightDecay, t, { kind: 'hyperparameter', min: 0, description: '' }, `${definition.type} options.decoupledWeightDecay`);
+      const rate = evaluateHyperparameter(
+        optimizer.decoupledWeightDecay,
+        t,
+        { kind: 'hyperparameter', min: 0, description: '' },
+        `${definition.type} options.decoupledWeightDecay`,
+      );
       const excluded = optimizer.decoupledWeightDecayExclude.map(globToRegExp);
       for (const name of this.names) {
         if (excluded.some((re) => re.test(name))) continue;
@@ -316,7 +325,12 @@ export class OptimizerRunner<T> {
       }
     });
     if (optimizer.emaDecay !== undefined) {
-      const decay = evaluateHyperparameter(optimizer.emaDecay, t, { kind: 'hyperparameter', min: 0, max: 1, description: '' }, `${definition.type} options.emaDecay`);
+      const decay = evaluateHyperparameter(
+        optimizer.emaDecay,
+        t,
+        { kind: 'hyperparameter', min: 0, max: 1, description: '' },
+        `${definition.type} options.emaDecay`,
+      );
       const d = ops.scalar(decay);
       const oneMinus = ops.scalar(1 - decay);
       for (const name of this.names) {

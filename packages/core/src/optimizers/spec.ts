@@ -43,4 +43,3 @@ export function optimizerFromJSON(spec: OptimizerSpec | string | unknown): Optim
     readSchedule: (input, path) => readScheduleSpec(input, path),
   });
 }
-

@@ -74,7 +74,7 @@ describe('warmup', () => {
     near(down(2), 0.6);
   });
 
-  it("constant mode holds startValue for `steps` steps, and requires it", () => {
+  it('constant mode holds startValue for `steps` steps, and requires it', () => {
     const s = warmup({ steps: 5, mode: 'constant', startValue: 0.01, schedule: exponential({ initialValue: 1, gamma: 0.5 }) });
     expect([s(0), s(4)]).toEqual([0.01, 0.01]);
     expect([s(5), s(6), s(7)]).toEqual([1, 0.5, 0.25]);
@@ -167,12 +167,21 @@ describe('sequence', () => {
     error = stepsizeError(() => sequence({ schedules: [constant({ value: 1 })], boundaries: [] }));
     expect(error.path).toBe('sequence options.schedules');
     expect(error.message).toContain('must hold at least 2 schedules');
-    error = stepsizeError(() => sequence({ schedules: [constant({ value: 1 }), ((t: number) => t) as unknown as Schedule], boundaries: [3] }));
+    error = stepsizeError(() =>
+      sequence({ schedules: [constant({ value: 1 }), ((t: number) => t) as unknown as Schedule], boundaries: [3] }),
+    );
     expect(error.path).toBe('sequence options.schedules[1]');
     expect(error.message).toContain('must be a schedule made by stepsize');
     // In JSON the path is the JSON path.
     error = stepsizeError(() =>
-      scheduleFromJSON({ type: 'sequence', schedules: [{ type: 'constant', value: 1 }, { type: 'constant', value: 2 }], boundaries: [3, 4] }),
+      scheduleFromJSON({
+        type: 'sequence',
+        schedules: [
+          { type: 'constant', value: 1 },
+          { type: 'constant', value: 2 },
+        ],
+        boundaries: [3, 4],
+      }),
     );
     expect(error.path).toBe('$.boundaries');
   });
@@ -186,12 +195,27 @@ describe('product and scale', () => {
   it('product multiplies the schedules at the same step (PyTorch ChainedScheduler of factors)', () => {
     // ChainedScheduler([StepLR(step_size=10, gamma=0.5), ExponentialLR(gamma=0.99)]) on base lr 0.1:
     // 0.1 * 0.5 ** floor(t / 10) * 0.99 ** t.
-    const s = product({ schedules: [stepDecay({ initialValue: 0.1, stepSize: 10, gamma: 0.5 }), exponential({ initialValue: 1, gamma: 0.99 })] });
+    const s = product({
+      schedules: [stepDecay({ initialValue: 0.1, stepSize: 10, gamma: 0.5 }), exponential({ initialValue: 1, gamma: 0.99 })],
+    });
     for (const t of [0, 1, 9, 10, 25, 100]) near(s(t), 0.1 * 0.5 ** Math.floor(t / 10) * 0.99 ** t);
-    const threeFactors = product({ schedules: [constant({ value: 0.5 }), constantFactor({ initialValue: 1, factor: 0.5, steps: 3 }), cosineAnnealing({ initialValue: 2, steps: 10 })] });
+    const threeFactors = product({
+      schedules: [
+        constant({ value: 0.5 }),
+        constantFactor({ initialValue: 1, factor: 0.5, steps: 3 }),
+        cosineAnnealing({ initialValue: 2, steps: 10 }),
+      ],
+    });
     near(threeFactors(0), 0.5 * 0.5 * 2);
     near(threeFactors(5), 0.5 * 1 * cosineAt(5, 2, 10));
-    const fourFactors = product({ schedules: [constant({ value: 0.5 }), constant({ value: 0.5 }), constant({ value: 2 }), linear({ initialValue: 3, endValue: 1, steps: 2 })] });
+    const fourFactors = product({
+      schedules: [
+        constant({ value: 0.5 }),
+        constant({ value: 0.5 }),
+        constant({ value: 2 }),
+        linear({ initialValue: 3, endValue: 1, steps: 2 }),
+      ],
+    });
     expect([fourFactors(0), fourFactors(1), fourFactors(2)]).toEqual([1.5, 1, 0.5]);
   });
 
@@ -234,7 +258,16 @@ describe('reduceOnPlateau (PyTorch ReduceLROnPlateau semantics)', () => {
 
   it("mode 'max' with an absolute threshold, cooldown, minValue and eps", () => {
     // is_better ('max', 'abs'): metric > best + threshold.
-    const s = reduceOnPlateau({ initialValue: 1, mode: 'max', thresholdMode: 'abs', threshold: 0.1, patience: 0, cooldown: 2, factor: 0.5, minValue: 0.2 });
+    const s = reduceOnPlateau({
+      initialValue: 1,
+      mode: 'max',
+      thresholdMode: 'abs',
+      threshold: 0.1,
+      patience: 0,
+      cooldown: 2,
+      factor: 0.5,
+      minValue: 0.2,
+    });
     s.observe({ step: 0, metric: 0.5 }); // best 0.5
     s.observe({ step: 1, metric: 0.55 }); // 0.55 is not > 0.6: bad 1 > 0: reduce to 0.5, cooldown 2
     expect(s(2)).toBe(0.5);
@@ -290,7 +323,9 @@ describe('reduceOnPlateau (PyTorch ReduceLROnPlateau semantics)', () => {
   });
 
   it('scales a cosine through product: the cosine keeps its shape, the scale drops by `factor` after `patience`', () => {
-    const s = product({ schedules: [cosineAnnealing({ initialValue: 1, steps: 100 }), reduceOnPlateau({ initialValue: 1, patience: 2, factor: 0.5 })] });
+    const s = product({
+      schedules: [cosineAnnealing({ initialValue: 1, steps: 100 }), reduceOnPlateau({ initialValue: 1, patience: 2, factor: 0.5 })],
+    });
     expect(s.stateful).toBe(true);
     const metrics = [1, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.8];
     // Reductions: best 0.9 at step 1; bad 1, 2, 3 at steps 2, 3, 4: reduce after step 4;
@@ -349,7 +384,10 @@ describe('JSON round trip of composites holding metric-driven state mid-run', ()
           warmup({
             steps: 5,
             schedule: product({
-              schedules: [cosineAnnealing({ initialValue: 1, steps: 200 }), reduceOnPlateau({ initialValue: 1, patience: 1, factor: 0.5, cooldown: 1 })],
+              schedules: [
+                cosineAnnealing({ initialValue: 1, steps: 200 }),
+                reduceOnPlateau({ initialValue: 1, patience: 1, factor: 0.5, cooldown: 1 }),
+              ],
             }),
           }),
           adaGradNorm({ initialValue: 1 }),
@@ -395,7 +433,11 @@ describe('JSON round trip of composites holding metric-driven state mid-run', ()
     const s = scheduleFromJSON({ type: 'warmup', steps: 2, schedule: { type: 'reduceOnPlateau', initialValue: 0.1 } });
     expect(s.toJSON()).toMatchObject({ schedule: { state: { value: 0.1, best: null, badSteps: 0, cooldownRemaining: 0 } } });
     const error = stepsizeError(() =>
-      scheduleFromJSON({ type: 'warmup', steps: 2, schedule: { type: 'adaGradNorm', initialValue: 0.1, initialNorm: 2, state: { accumulator: 1 } } }),
+      scheduleFromJSON({
+        type: 'warmup',
+        steps: 2,
+        schedule: { type: 'adaGradNorm', initialValue: 0.1, initialNorm: 2, state: { accumulator: 1 } },
+      }),
     );
     expect(error.path).toBe('$.schedule.state.accumulator');
     expect(error.message).toContain('must be >= initialNorm^2 (4), got 1');
@@ -464,7 +506,12 @@ describe('observe refuses bad signals (and leaves the state untouched)', () => {
     ['NaN gradientNorm', { step: 0, gradientNorm: NaN }, 'gradientNorm', 'must be a finite number >= 0, got NaN'],
     ['negative gradientNorm', { step: 0, gradientNorm: -1 }, 'gradientNorm', 'must be a finite number >= 0, got -1'],
     ['infinite gradientNorm', { step: 0, gradientNorm: Infinity }, 'gradientNorm', 'got Infinity'],
-    ['unknown field', { step: 0, metric: 1, loss: 1 }, 'loss', 'is not a signal field; known fields: step, metric, gradientNorm, got "loss"'],
+    [
+      'unknown field',
+      { step: 0, metric: 1, loss: 1 },
+      'loss',
+      'is not a signal field; known fields: step, metric, gradientNorm, got "loss"',
+    ],
     ['neither metric nor gradientNorm', { step: 0 }, '', 'must carry a metric or a gradientNorm'],
     ['negative step', { step: -1, metric: 1 }, 'step', 'must be an integer step >= 0 (at most 2^53 - 1), got -1'],
     ['fractional step', { step: 1.5, metric: 1 }, 'step', 'got 1.5'],
@@ -514,7 +561,10 @@ describe('lambdaFactor (PyTorch LambdaLR)', () => {
   });
 
   it('a factor returning NaN, a negative, Infinity or a non-number raises StepsizeError naming the step', () => {
-    const s = lambdaFactor({ initialValue: 1, factor: (t) => (t === 7 ? NaN : t === 8 ? -0.5 : t === 9 ? Infinity : t === 10 ? ('1' as unknown as number) : 1) });
+    const s = lambdaFactor({
+      initialValue: 1,
+      factor: (t) => (t === 7 ? NaN : t === 8 ? -0.5 : t === 9 ? Infinity : t === 10 ? ('1' as unknown as number) : 1),
+    });
     expect(s(6)).toBe(1);
     const cases: [number, string][] = [
       [7, 'returned NaN'],

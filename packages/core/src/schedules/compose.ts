@@ -1,13 +1,6 @@
 import { fail } from './options.js';
 import { countBoundaries } from './stepwise.js';
-import {
-  createSchedule,
-  defineSchedule,
-  rawObserve,
-  rawValue,
-  type Schedule,
-  type ScheduleSignal,
-} from './schedule.js';
+import { createSchedule, defineSchedule, rawObserve, rawValue, type Schedule, type ScheduleSignal } from './schedule.js';
 
 /** Options of {@link warmup}. */
 export interface WarmupOptions {
@@ -30,8 +23,7 @@ function shifted(signal: ScheduleSignal, offset: number): ScheduleSignal {
 
 export const warmupDefinition = defineSchedule<WarmupResolved>({
   type: 'warmup',
-  summary:
-    "For t < steps: linear from startValue to schedule(0) (or constant startValue); then schedule(t - steps) (optax warmup joins).",
+  summary: 'For t < steps: linear from startValue to schedule(0) (or constant startValue); then schedule(t - steps) (optax warmup joins).',
   options: {
     schedule: { kind: 'schedule', description: 'the schedule after the warmup (re-based steps)' },
     steps: { kind: 'number', integer: true, min: 1, description: 'warmup length' },
@@ -101,8 +93,7 @@ export interface SequenceOptions {
 
 export const sequenceDefinition = defineSchedule<SequenceOptions>({
   type: 'sequence',
-  summary:
-    'schedules[i](t - boundaries[i - 1]) on [boundaries[i - 1], boundaries[i]) (optax join_schedules, PyTorch SequentialLR).',
+  summary: 'schedules[i](t - boundaries[i - 1]) on [boundaries[i - 1], boundaries[i]) (optax join_schedules, PyTorch SequentialLR).',
   options: {
     schedules: { kind: 'scheduleList', minLength: 2, description: 'schedules run one after another' },
     boundaries: {

@@ -53,9 +53,7 @@ function near(actual: number, expected: number, tolerance = 1e-12): void {
 
 /** Relative closeness, for values far below 1. */
 function close(actual: number, expected: number, relative = 1e-12): void {
-  expect(Math.abs(actual - expected), `got ${actual}, expected ${expected}`).toBeLessThanOrEqual(
-    relative * Math.abs(expected),
-  );
+  expect(Math.abs(actual - expected), `got ${actual}, expected ${expected}`).toBeLessThanOrEqual(relative * Math.abs(expected));
 }
 
 const MAX_STEP = 2 ** 53 - 1;
@@ -297,8 +295,12 @@ describe('optax', () => {
     expect(() => unbounded(5000)).toThrow(StepsizeError);
     // Deliberate difference: optax silently accepts an end_value on the wrong side of
     // init_value (the clip then pins the value to end_value); stepsize refuses it.
-    expect(() => exponentialDecay({ initialValue: 1, decayRate: 2, decaySteps: 10, endValue: 0.5 })).toThrow(/endValue must be >= initialValue/);
-    expect(() => exponentialDecay({ initialValue: 1, decayRate: 0.5, decaySteps: 10, endValue: 2 })).toThrow(/endValue must be <= initialValue/);
+    expect(() => exponentialDecay({ initialValue: 1, decayRate: 2, decaySteps: 10, endValue: 0.5 })).toThrow(
+      /endValue must be >= initialValue/,
+    );
+    expect(() => exponentialDecay({ initialValue: 1, decayRate: 0.5, decaySteps: 10, endValue: 2 })).toThrow(
+      /endValue must be <= initialValue/,
+    );
   });
 
   it('linear_schedule with transition_begin: I before B, I + (t - B) / T * (E - I) on [B, B + T), E after', () => {
@@ -429,7 +431,14 @@ describe('Hugging Face transformers (optimization.py)', () => {
      * (it starts from min_lr_ratio r, so stepsize's initialValue is r * lr), stable 1, then
      * factor = shape(progress) * (1 - r) + r until warmup + stable + decay, r after.
      */
-    function hfWsd(step: number, warmupSteps: number, stableSteps: number, decaySteps: number, r: number, shape: (p: number) => number): number {
+    function hfWsd(
+      step: number,
+      warmupSteps: number,
+      stableSteps: number,
+      decaySteps: number,
+      r: number,
+      shape: (p: number) => number,
+    ): number {
       if (step < warmupSteps) return (step / Math.max(1, warmupSteps)) * (1 - r) + r;
       if (step < warmupSteps + stableSteps) return 1;
       if (step < warmupSteps + stableSteps + decaySteps) {
@@ -448,7 +457,15 @@ describe('Hugging Face transformers (optimization.py)', () => {
       it(`decay_type ${decayShape === 'sqrt' ? "'1-sqrt'" : `'${decayShape}'`} with min_lr_ratio 0.1`, () => {
         const lr = 2;
         const r = 0.1;
-        const s = warmupStableDecay({ peakValue: lr, warmupSteps: 10, stableSteps: 20, decaySteps: 40, initialValue: r * lr, minValue: r * lr, decayShape });
+        const s = warmupStableDecay({
+          peakValue: lr,
+          warmupSteps: 10,
+          stableSteps: 20,
+          decaySteps: 40,
+          initialValue: r * lr,
+          minValue: r * lr,
+          decayShape,
+        });
         for (let step = 0; step <= 90; step += 1) near(s(step), lr * hfWsd(step, 10, 20, 40, r, shape));
         near(s(0), 0.2);
         near(s(5), 1.1); // 2 * (0.5 * 0.9 + 0.1)
@@ -581,13 +598,25 @@ describe('momentum cycling', () => {
     near(wave(2), 0.9 - 0.1 * 0.4);
     near(wave(5), 0.8);
     near(wave(10), 0.9);
-    for (let t = 0; t <= 60; t += 1) near(wave(t), torch(t, 5, 5, () => 1));
+    for (let t = 0; t <= 60; t += 1)
+      near(
+        wave(t),
+        torch(t, 5, 5, () => 1),
+      );
     const asymmetric = cyclic({ baseValue: 0.9, maxValue: 0.8, stepSizeUp: 5, stepSizeDown: 15 });
     near(asymmetric(10), 0.9 - 0.1 * (2 / 3)); // x = 0.5, ratio 0.25: (0.5 - 1) / (0.25 - 1) = 2/3
-    for (let t = 0; t <= 80; t += 1) near(asymmetric(t), torch(t, 5, 15, () => 1));
+    for (let t = 0; t <= 80; t += 1)
+      near(
+        asymmetric(t),
+        torch(t, 5, 15, () => 1),
+      );
     const halving = cyclic({ baseValue: 0.9, maxValue: 0.8, stepSizeUp: 5, mode: 'triangular2' });
     near(halving(15), 0.9 - 0.1 * 0.5); // the second cycle's dip is half as deep
-    for (let t = 0; t <= 60; t += 1) near(halving(t), torch(t, 5, 5, (c) => 1 / 2 ** (c - 1)));
+    for (let t = 0; t <= 60; t += 1)
+      near(
+        halving(t),
+        torch(t, 5, 5, (c) => 1 / 2 ** (c - 1)),
+      );
     for (let t = 0; t <= 60; t += 1) expect(wave(t)).toBeLessThanOrEqual(0.9);
   });
 });
@@ -677,10 +706,15 @@ describe('large steps (1e9, 1e12, 2^53 - 1) give the exact closed-form value', (
     // Default timescale 1e4: (t + 1e4) / 1e4 = 1e8 at t = 1e4 * (1e8 - 1).
     expect(inverseSqrt({ initialValue: 1 })(1e4 * (1e8 - 1))).toBe(1e-4);
     close(inverseTime({ initialValue: 1, decayRate: 1 })(1e12), 1 / (1 + 1e12));
-    close(inverseTime({ initialValue: 1, decayRate: 0.5, decaySteps: 3, staircase: true })(MAX_STEP), 1 / (1 + 0.5 * Math.floor(MAX_STEP / 3)));
+    close(
+      inverseTime({ initialValue: 1, decayRate: 0.5, decaySteps: 3, staircase: true })(MAX_STEP),
+      1 / (1 + 0.5 * Math.floor(MAX_STEP / 3)),
+    );
     // WSD ends exactly at minValue for every shape.
     for (const decayShape of ['linear', 'cosine', 'sqrt'] as const) {
-      expect(warmupStableDecay({ peakValue: 1, warmupSteps: 10, stableSteps: 10, decaySteps: 10, minValue: 0.125, decayShape })(MAX_STEP)).toBe(0.125);
+      expect(
+        warmupStableDecay({ peakValue: 1, warmupSteps: 10, stableSteps: 10, decaySteps: 10, minValue: 0.125, decayShape })(MAX_STEP),
+      ).toBe(0.125);
     }
     // One-cycle holds its end value (PyTorch raises past total_steps).
     expect(oneCycleMomentum({ totalSteps: 100 })(MAX_STEP)).toBeCloseTo(0.95, 15);
@@ -689,7 +723,10 @@ describe('large steps (1e9, 1e12, 2^53 - 1) give the exact closed-form value', (
     const composed = warmup({ steps: 1000, schedule: cosineAnnealing({ initialValue: 1, steps: 1e9, minValue: 0.5 }) });
     expect(composed(1e9 + 1000)).toBe(0.5);
     near(composed(5e8 + 1000), 0.75);
-    const joined = sequence({ schedules: [constant({ value: 1 }), linear({ initialValue: 1, endValue: 0, steps: 1e12 })], boundaries: [1e12] });
+    const joined = sequence({
+      schedules: [constant({ value: 1 }), linear({ initialValue: 1, endValue: 0, steps: 1e12 })],
+      boundaries: [1e12],
+    });
     near(joined(1.5e12), 0.5);
     expect(joined(MAX_STEP)).toBe(0);
     expect(product({ schedules: [constant({ value: 0.5 }), constant({ value: 0.25 })] })(MAX_STEP)).toBe(0.125);
@@ -750,7 +787,13 @@ describe('large steps (1e9, 1e12, 2^53 - 1) give the exact closed-form value', (
       multiStep({ initialValue: 1, milestones: Array.from({ length: 1000 }, (_, i) => i * 1e9) }),
       warmupStableDecay({ peakValue: 1, warmupSteps: 10, stableSteps: 10, decaySteps: 10, decayShape: 'sqrt' }),
       oneCycle({ maxValue: 1, totalSteps: 1000, threePhase: true }),
-      warmup({ steps: 100, schedule: sequence({ schedules: [constant({ value: 1 }), cosineAnnealing({ initialValue: 1, steps: 99, afterEnd: 'periodic' })], boundaries: [5e12] }) }),
+      warmup({
+        steps: 100,
+        schedule: sequence({
+          schedules: [constant({ value: 1 }), cosineAnnealing({ initialValue: 1, steps: 99, afterEnd: 'periodic' })],
+          boundaries: [5e12],
+        }),
+      }),
     ];
     for (const s of schedules) {
       let sum = 0;

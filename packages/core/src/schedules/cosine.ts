@@ -42,8 +42,7 @@ export const cosineAnnealingDefinition = defineSchedule<Required<CosineAnnealing
     const hold = afterEnd === 'hold';
     return {
       // Reducing t modulo the period first keeps the angle exact at any step.
-      value: (t) =>
-        cosineInterpolate(initialValue, minValue, (hold ? Math.min(t, steps) : t % period) / steps),
+      value: (t) => cosineInterpolate(initialValue, minValue, (hold ? Math.min(t, steps) : t % period) / steps),
     };
   },
 });
@@ -143,7 +142,11 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
   },
   check: (o, path) => {
     if (o.periodMultiplier !== 1 && o.periodMultiplier < 1 + 1e-9) {
-      fail(`${path}.periodMultiplier`, 'must be 1 or at least 1 + 1e-9 (closer to 1, cycle starts are not computable in double precision)', o.periodMultiplier);
+      fail(
+        `${path}.periodMultiplier`,
+        'must be 1 or at least 1 + 1e-9 (closer to 1, cycle starts are not computable in double precision)',
+        o.periodMultiplier,
+      );
     }
     if (o.minValue > o.initialValue) {
       fail(`${path}.minValue`, `must be <= initialValue (${o.initialValue})`, o.minValue);

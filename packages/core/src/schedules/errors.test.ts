@@ -53,44 +53,98 @@ const knownTypes = scheduleTypes.join(', ');
 
 describe('constructor options: path `<type> options.<key>`, the rule, and the bad value', () => {
   it('NaN', () => {
-    const e = expectError(() => cosineAnnealing({ initialValue: NaN, steps: 10 }), 'cosineAnnealing options.initialValue', 'must be a finite number >= 0', 'got NaN');
+    const e = expectError(
+      () => cosineAnnealing({ initialValue: NaN, steps: 10 }),
+      'cosineAnnealing options.initialValue',
+      'must be a finite number >= 0',
+      'got NaN',
+    );
     expect(e.value).toBeNaN();
     expect(e.message).toBe('cosineAnnealing options.initialValue must be a finite number >= 0, got NaN');
   });
 
   it('Infinity', () => {
-    const e = expectError(() => exponential({ initialValue: 1, gamma: Infinity }), 'exponential options.gamma', 'must be a finite number >= 0, got Infinity');
+    const e = expectError(
+      () => exponential({ initialValue: 1, gamma: Infinity }),
+      'exponential options.gamma',
+      'must be a finite number >= 0, got Infinity',
+    );
     expect(e.value).toBe(Infinity);
     expectError(() => linear({ initialValue: 1, endValue: -Infinity, steps: 3 }), 'linear options.endValue', 'got -Infinity');
   });
 
   it('-1', () => {
-    const e = expectError(() => cosineAnnealing({ initialValue: 1, steps: -1 }), 'cosineAnnealing options.steps', 'must be an integer >= 1, got -1');
+    const e = expectError(
+      () => cosineAnnealing({ initialValue: 1, steps: -1 }),
+      'cosineAnnealing options.steps',
+      'must be an integer >= 1, got -1',
+    );
     expect(e.value).toBe(-1);
-    expectError(() => stepDecay({ initialValue: 1, stepSize: 3, gamma: -1 }), 'stepDecay options.gamma', 'must be a finite number >= 0, got -1');
+    expectError(
+      () => stepDecay({ initialValue: 1, stepSize: 3, gamma: -1 }),
+      'stepDecay options.gamma',
+      'must be a finite number >= 0, got -1',
+    );
   });
 
   it('2.5 for an integer option', () => {
-    expect(expectError(() => stepDecay({ initialValue: 1, stepSize: 2.5 }), 'stepDecay options.stepSize', 'must be an integer >= 1, got 2.5').value).toBe(2.5);
+    expect(
+      expectError(() => stepDecay({ initialValue: 1, stepSize: 2.5 }), 'stepDecay options.stepSize', 'must be an integer >= 1, got 2.5')
+        .value,
+    ).toBe(2.5);
     expectError(
       () => warmupStableDecay({ peakValue: 1, warmupSteps: 2.5, stableSteps: 0, decaySteps: 1 }),
       'warmupStableDecay options.warmupSteps',
       'must be an integer >= 0, got 2.5',
     );
-    expectError(() => reduceOnPlateau({ initialValue: 1, patience: 2.5 }), 'reduceOnPlateau options.patience', 'must be an integer >= 0, got 2.5');
+    expectError(
+      () => reduceOnPlateau({ initialValue: 1, patience: 2.5 }),
+      'reduceOnPlateau options.patience',
+      'must be an integer >= 0, got 2.5',
+    );
   });
 
   it("'abc' and other non-numbers", () => {
-    expect(expectError(() => linear({ initialValue: 'abc' as unknown as number, endValue: 0, steps: 3 }), 'linear options.initialValue', 'must be a finite number >= 0, got "abc"').value).toBe('abc');
-    expectError(() => linear({ initialValue: true as unknown as number, endValue: 0, steps: 3 }), 'linear options.initialValue', 'got true');
-    expectError(() => linear({ initialValue: null as unknown as number, endValue: 0, steps: 3 }), 'linear options.initialValue', 'got null');
-    expectError(() => linear({ initialValue: 1, endValue: 0, steps: '3' as unknown as number }), 'linear options.steps', 'must be an integer >= 1, got "3"');
+    expect(
+      expectError(
+        () => linear({ initialValue: 'abc' as unknown as number, endValue: 0, steps: 3 }),
+        'linear options.initialValue',
+        'must be a finite number >= 0, got "abc"',
+      ).value,
+    ).toBe('abc');
+    expectError(
+      () => linear({ initialValue: true as unknown as number, endValue: 0, steps: 3 }),
+      'linear options.initialValue',
+      'got true',
+    );
+    expectError(
+      () => linear({ initialValue: null as unknown as number, endValue: 0, steps: 3 }),
+      'linear options.initialValue',
+      'got null',
+    );
+    expectError(
+      () => linear({ initialValue: 1, endValue: 0, steps: '3' as unknown as number }),
+      'linear options.steps',
+      'must be an integer >= 1, got "3"',
+    );
   });
 
   it('ranges with an upper bound name both ends', () => {
-    expectError(() => reduceOnPlateau({ initialValue: 1, factor: 1 }), 'reduceOnPlateau options.factor', 'must be a finite number in [0, 1), got 1');
-    expectError(() => oneCycle({ maxValue: 1, totalSteps: 100, pctStart: 1 }), 'oneCycle options.pctStart', 'must be a finite number in (0, 1), got 1');
-    expectError(() => cosineRestarts({ initialValue: 1, firstPeriod: 10, peakDecay: 1.5 }), 'cosineRestarts options.peakDecay', 'must be a finite number in [0, 1], got 1.5');
+    expectError(
+      () => reduceOnPlateau({ initialValue: 1, factor: 1 }),
+      'reduceOnPlateau options.factor',
+      'must be a finite number in [0, 1), got 1',
+    );
+    expectError(
+      () => oneCycle({ maxValue: 1, totalSteps: 100, pctStart: 1 }),
+      'oneCycle options.pctStart',
+      'must be a finite number in (0, 1), got 1',
+    );
+    expectError(
+      () => cosineRestarts({ initialValue: 1, firstPeriod: 10, peakDecay: 1.5 }),
+      'cosineRestarts options.peakDecay',
+      'must be a finite number in [0, 1], got 1.5',
+    );
   });
 
   it('enums and booleans list the accepted values', () => {
@@ -124,36 +178,71 @@ describe('constructor options: path `<type> options.<key>`, the rule, and the ba
       'piecewiseConstant options.boundaries[1]',
       'must be greater than the element before it (5): the list must be strictly increasing, got 5',
     );
-    expectError(() => piecewiseConstant({ boundaries: [5, 3], values: [1, 2, 3] }), 'piecewiseConstant options.boundaries[1]', 'strictly increasing, got 3');
+    expectError(
+      () => piecewiseConstant({ boundaries: [5, 3], values: [1, 2, 3] }),
+      'piecewiseConstant options.boundaries[1]',
+      'strictly increasing, got 3',
+    );
     // A bad element inside a list.
-    expectError(() => multiStep({ initialValue: 1, milestones: [1, 2.5] }), 'multiStep options.milestones[1]', 'must be an integer >= 0, got 2.5');
+    expectError(
+      () => multiStep({ initialValue: 1, milestones: [1, 2.5] }),
+      'multiStep options.milestones[1]',
+      'must be an integer >= 0, got 2.5',
+    );
     expectError(() => piecewiseConstant({ boundaries: [1], values: [1, NaN] }), 'piecewiseConstant options.values[1]', 'got NaN');
     // Not a list at all.
-    expectError(() => multiStep({ initialValue: 1, milestones: 5 as unknown as number[] }), 'multiStep options.milestones', 'must be an array', 'got 5');
+    expectError(
+      () => multiStep({ initialValue: 1, milestones: 5 as unknown as number[] }),
+      'multiStep options.milestones',
+      'must be an array',
+      'got 5',
+    );
   });
 
   it('an empty list', () => {
-    const e = expectError(() => multiStep({ initialValue: 1, milestones: [] }), 'multiStep options.milestones', 'must have at least 1 element, got an array of length 0');
+    const e = expectError(
+      () => multiStep({ initialValue: 1, milestones: [] }),
+      'multiStep options.milestones',
+      'must have at least 1 element, got an array of length 0',
+    );
     expect(e.value).toEqual([]);
-    expectError(() => piecewiseConstant({ boundaries: [], values: [1] }), 'piecewiseConstant options.boundaries', 'must have at least 1 element, got an array of length 0');
+    expectError(
+      () => piecewiseConstant({ boundaries: [], values: [1] }),
+      'piecewiseConstant options.boundaries',
+      'must have at least 1 element, got an array of length 0',
+    );
   });
 
   it('a list of the wrong length says which length it needs', () => {
     expect(
       expectError(() => piecewiseConstant({ boundaries: [10, 20], values: [1, 0.5] }), 'piecewiseConstant options.values').message,
     ).toBe('piecewiseConstant options.values must have boundaries.length + 1 = 3 elements, got an array of length 2');
-    expectError(() => piecewiseConstant({ boundaries: [10], values: [1, 0.5, 0.1] }), 'piecewiseConstant options.values', 'boundaries.length + 1 = 2 elements, got an array of length 3');
+    expectError(
+      () => piecewiseConstant({ boundaries: [10], values: [1, 0.5, 0.1] }),
+      'piecewiseConstant options.values',
+      'boundaries.length + 1 = 2 elements, got an array of length 3',
+    );
   });
 
   it('an unknown option lists the known ones', () => {
     const e = expectError(() => cosineAnnealing({ initialValue: 1, steps: 10, T_max: 10 } as never), 'cosineAnnealing options.T_max');
-    expect(e.message).toBe('cosineAnnealing options.T_max is not a known option; known options: initialValue, steps, minValue, afterEnd, got "T_max"');
+    expect(e.message).toBe(
+      'cosineAnnealing options.T_max is not a known option; known options: initialValue, steps, minValue, afterEnd, got "T_max"',
+    );
     expect(e.value).toBe('T_max');
-    expectError(() => reduceOnPlateau({ initialValue: 1, min_lr: 0 } as never), 'reduceOnPlateau options.min_lr', 'known options: initialValue, mode, factor, patience, threshold, thresholdMode, cooldown, minValue, eps');
+    expectError(
+      () => reduceOnPlateau({ initialValue: 1, min_lr: 0 } as never),
+      'reduceOnPlateau options.min_lr',
+      'known options: initialValue, mode, factor, patience, threshold, thresholdMode, cooldown, minValue, eps',
+    );
   });
 
   it('a missing required option names it and says what it is for', () => {
-    expectError(() => cosineAnnealing({ initialValue: 1 } as never), 'cosineAnnealing options.steps', 'is required (steps from initialValue to minValue)');
+    expectError(
+      () => cosineAnnealing({ initialValue: 1 } as never),
+      'cosineAnnealing options.steps',
+      'is required (steps from initialValue to minValue)',
+    );
     expectError(() => warmup({ steps: 3 } as never), 'warmup options.schedule', 'is required');
   });
 
@@ -164,22 +253,47 @@ describe('constructor options: path `<type> options.<key>`, the rule, and the ba
   });
 
   it('a __proto__ key is refused (and nothing reaches Object.prototype)', () => {
-    const options = JSON.parse('{"initialValue": 1, "steps": 2, "__proto__": {"polluted": true}}') as { initialValue: number; steps: number };
-    const e = expectError(() => cosineAnnealing(options), 'cosineAnnealing options.__proto__', 'is a forbidden key (it could reach Object.prototype), got "__proto__"');
+    const options = JSON.parse('{"initialValue": 1, "steps": 2, "__proto__": {"polluted": true}}') as {
+      initialValue: number;
+      steps: number;
+    };
+    const e = expectError(
+      () => cosineAnnealing(options),
+      'cosineAnnealing options.__proto__',
+      'is a forbidden key (it could reach Object.prototype), got "__proto__"',
+    );
     expect(e.value).toBe('__proto__');
-    expectError(() => cosineAnnealing({ initialValue: 1, steps: 2, constructor: 1 } as never), 'cosineAnnealing options.constructor', 'is a forbidden key');
+    expectError(
+      () => cosineAnnealing({ initialValue: 1, steps: 2, constructor: 1 } as never),
+      'cosineAnnealing options.constructor',
+      'is a forbidden key',
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('cross-option rules name the option and the value they conflict with', () => {
-    expectError(() => cosineRestarts({ initialValue: 0.1, firstPeriod: 10, minValue: 0.5 }), 'cosineRestarts options.minValue', 'must be <= initialValue (0.1), got 0.5');
+    expectError(
+      () => cosineRestarts({ initialValue: 0.1, firstPeriod: 10, minValue: 0.5 }),
+      'cosineRestarts options.minValue',
+      'must be <= initialValue (0.1), got 0.5',
+    );
     expectError(
       () => exponentialDecay({ initialValue: 1, decayRate: 0.5, decaySteps: 10, endValue: 2 }),
       'exponentialDecay options.endValue',
       'must be <= initialValue (1) when decayRate < 1, got 2',
     );
-    expectError(() => oneCycle({ maxValue: 1, totalSteps: 2 }), 'oneCycle options.pctStart', 'leaves an empty phase with totalSteps = 2', 'got 0.3');
-    expectError(() => warmup({ steps: 3, schedule: (() => 1) as unknown as Schedule }), 'warmup options.schedule', 'must be a schedule made by stepsize', 'got a function');
+    expectError(
+      () => oneCycle({ maxValue: 1, totalSteps: 2 }),
+      'oneCycle options.pctStart',
+      'leaves an empty phase with totalSteps = 2',
+      'got 0.3',
+    );
+    expectError(
+      () => warmup({ steps: 3, schedule: (() => 1) as unknown as Schedule }),
+      'warmup options.schedule',
+      'must be a schedule made by stepsize',
+      'got a function',
+    );
   });
 });
 
@@ -194,21 +308,48 @@ describe('JSON specs: JSON paths, known types and options, refused keys and func
     const spec = {
       type: 'sequence',
       boundaries: [5],
-      schedules: [{ type: 'constant', value: 1 }, { type: 'warmup', steps: 2, schedule: { type: 'cosineAnnealing', initialValue: 1, steps: -3 } }],
+      schedules: [
+        { type: 'constant', value: 1 },
+        { type: 'warmup', steps: 2, schedule: { type: 'cosineAnnealing', initialValue: 1, steps: -3 } },
+      ],
     };
     const e = expectError(() => scheduleFromJSON(spec), '$.schedules[1].schedule.steps');
     expect(e.message).toBe('$.schedules[1].schedule.steps must be an integer >= 1, got -3');
-    expectError(() => scheduleFromJSON({ type: 'multiStep', initialValue: 1, milestones: [3, 2] }), '$.milestones[1]', 'the list must be sorted, got 2');
-    expectError(() => scheduleFromJSON({ type: 'multiStep', initialValue: 1, milestones: [] }), '$.milestones', 'must have at least 1 element, got an array of length 0');
-    expectError(() => scheduleFromJSON({ type: 'piecewiseConstant', boundaries: [1, 2], values: [1] }), '$.values', 'must have at least 2 elements, got an array of length 1');
-    expectError(() => scheduleFromJSON({ type: 'piecewiseConstant', boundaries: [1, 2], values: [1, 2] }), '$.values', 'boundaries.length + 1 = 3 elements, got an array of length 2');
-    expectError(() => scheduleFromJSON({ type: 'stepDecay', initialValue: 1, stepSize: 2.5 }), '$.stepSize', 'must be an integer >= 1, got 2.5');
+    expectError(
+      () => scheduleFromJSON({ type: 'multiStep', initialValue: 1, milestones: [3, 2] }),
+      '$.milestones[1]',
+      'the list must be sorted, got 2',
+    );
+    expectError(
+      () => scheduleFromJSON({ type: 'multiStep', initialValue: 1, milestones: [] }),
+      '$.milestones',
+      'must have at least 1 element, got an array of length 0',
+    );
+    expectError(
+      () => scheduleFromJSON({ type: 'piecewiseConstant', boundaries: [1, 2], values: [1] }),
+      '$.values',
+      'must have at least 2 elements, got an array of length 1',
+    );
+    expectError(
+      () => scheduleFromJSON({ type: 'piecewiseConstant', boundaries: [1, 2], values: [1, 2] }),
+      '$.values',
+      'boundaries.length + 1 = 3 elements, got an array of length 2',
+    );
+    expectError(
+      () => scheduleFromJSON({ type: 'stepDecay', initialValue: 1, stepSize: 2.5 }),
+      '$.stepSize',
+      'must be an integer >= 1, got 2.5',
+    );
   });
 
   it('an unknown key lists the known options (state is only known to metric-driven types)', () => {
     const e = expectError(() => scheduleFromJSON({ type: 'cosineAnnealing', initialValue: 1, steps: 10, eta_min: 0 }), '$.eta_min');
     expect(e.message).toBe('$.eta_min is not a known option; known options: initialValue, steps, minValue, afterEnd, got "eta_min"');
-    expectError(() => scheduleFromJSON({ type: 'constant', value: 1, state: {} }), '$.state', 'is not a known option; known options: value');
+    expectError(
+      () => scheduleFromJSON({ type: 'constant', value: 1, state: {} }),
+      '$.state',
+      'is not a known option; known options: value',
+    );
     // `$schema` is accepted (editor support).
     expect(scheduleFromJSON({ $schema: './schedule.schema.json', type: 'constant', value: 1 })(0)).toBe(1);
   });
@@ -220,7 +361,12 @@ describe('JSON specs: JSON paths, known types and options, refused keys and func
     for (const type of ['constant', 'cosineAnnealing', 'warmup', 'reduceOnPlateau', 'adaGradNorm']) expect(e.message).toContain(type);
     expect(e.message).not.toContain('lambdaFactor');
     expect(e.message).not.toContain('multiplicative');
-    expectError(() => scheduleFromJSON({ type: 'warmup', steps: 2, schedule: { type: 'StepLR' } }), '$.schedule.type', 'is not a known schedule type', 'got "StepLR"');
+    expectError(
+      () => scheduleFromJSON({ type: 'warmup', steps: 2, schedule: { type: 'StepLR' } }),
+      '$.schedule.type',
+      'is not a known schedule type',
+      'got "StepLR"',
+    );
     // Names on Object.prototype are not types.
     expectError(() => scheduleFromJSON({ type: 'toString' }), '$.type', 'is not a known schedule type', 'got "toString"');
     expectError(() => scheduleFromJSON({ type: '__proto__' }), '$.type', 'is not a known schedule type', 'got "__proto__"');
@@ -229,7 +375,11 @@ describe('JSON specs: JSON paths, known types and options, refused keys and func
   it('a missing type lists the known types', () => {
     const e = expectError(() => scheduleFromJSON({ initialValue: 1, steps: 10 }), '$.type');
     expect(e.message).toBe(`$.type is required; known types: ${knownTypes}, got undefined`);
-    expectError(() => scheduleFromJSON({ type: 'scale', factor: 2, schedule: { value: 1 } }), '$.schedule.type', 'is required; known types:');
+    expectError(
+      () => scheduleFromJSON({ type: 'scale', factor: 2, schedule: { value: 1 } }),
+      '$.schedule.type',
+      'is required; known types:',
+    );
     expectError(() => scheduleFromJSON({ type: 5 }), '$.type', 'must be a string, got 5');
   });
 
@@ -238,7 +388,10 @@ describe('JSON specs: JSON paths, known types and options, refused keys and func
       expectError(() => scheduleFromJSON('{"type": "constant", "value": 1, "__proto__": {"polluted": true}}'), '$.__proto__').message,
     ).toBe('$.__proto__ is a forbidden key (it could reach Object.prototype), got "__proto__"');
     expectError(
-      () => scheduleFromJSON('{"type": "sequence", "boundaries": [3], "schedules": [{"type": "constant", "value": 1, "__proto__": {"polluted": true}}, {"type": "constant", "value": 2}]}'),
+      () =>
+        scheduleFromJSON(
+          '{"type": "sequence", "boundaries": [3], "schedules": [{"type": "constant", "value": 1, "__proto__": {"polluted": true}}, {"type": "constant", "value": 2}]}',
+        ),
       '$.schedules[0].__proto__',
       'is a forbidden key',
     );
@@ -246,7 +399,10 @@ describe('JSON specs: JSON paths, known types and options, refused keys and func
     expectError(() => scheduleFromJSON({ type: 'constant', value: 1, constructor: {} }), '$.constructor', 'is a forbidden key');
     expectError(() => scheduleFromJSON({ type: 'constant', value: 1, prototype: {} }), '$.prototype', 'is a forbidden key');
     expectError(
-      () => scheduleFromJSON('{"type": "reduceOnPlateau", "initialValue": 1, "state": {"value": 1, "best": null, "badSteps": 0, "cooldownRemaining": 0, "__proto__": {"polluted": true}}}'),
+      () =>
+        scheduleFromJSON(
+          '{"type": "reduceOnPlateau", "initialValue": 1, "state": {"value": 1, "best": null, "badSteps": 0, "cooldownRemaining": 0, "__proto__": {"polluted": true}}}',
+        ),
       '$.state.__proto__',
       'is a forbidden key',
     );
@@ -261,12 +417,20 @@ describe('JSON specs: JSON paths, known types and options, refused keys and func
         `$.type is a custom-function schedule, which JSON cannot hold: functions are code, not data. Build it in code, or use a built-in type, got "${type}"`,
       );
     }
-    expectError(() => scheduleFromJSON({ type: 'warmup', steps: 3, schedule: { type: 'lambdaFactor', factor: 'x' } }), '$.schedule.type', 'functions are code, not data');
+    expectError(
+      () => scheduleFromJSON({ type: 'warmup', steps: 3, schedule: { type: 'lambdaFactor', factor: 'x' } }),
+      '$.schedule.type',
+      'functions are code, not data',
+    );
     // A function object smuggled into a spec object is not a number either.
     expectError(() => scheduleFromJSON({ type: 'constant', value: () => 0.1 }), '$.value', 'must be a finite number >= 0, got a function');
     // And a code-only schedule refuses to become JSON.
     expectError(() => JSON.stringify(lambdaFactor({ factor: () => 1 })), 'lambdaFactor options.factor', 'functions are code, not data');
-    expectError(() => multiplicative({ initialValue: 1, factor: () => 1 }).toJSON(), 'multiplicative options.factor', 'functions are code, not data');
+    expectError(
+      () => multiplicative({ initialValue: 1, factor: () => 1 }).toJSON(),
+      'multiplicative options.factor',
+      'functions are code, not data',
+    );
   });
 
   it('JSON text that does not parse', () => {
@@ -305,13 +469,37 @@ describe('JSON specs: JSON paths, known types and options, refused keys and func
 
   it('bad metric-driven state', () => {
     const plateau = { type: 'reduceOnPlateau', initialValue: 1 };
-    expectError(() => scheduleFromJSON({ ...plateau, state: { value: 1, best: null, badSteps: 1.5, cooldownRemaining: 0 } }), '$.state.badSteps', 'must be an integer >= 0, got 1.5');
-    expectError(() => scheduleFromJSON({ ...plateau, state: { value: -1, best: null, badSteps: 0, cooldownRemaining: 0 } }), '$.state.value', 'got -1');
-    expectError(() => scheduleFromJSON({ ...plateau, state: { value: 1, best: 'x', badSteps: 0, cooldownRemaining: 0 } }), '$.state.best', 'got "x"');
-    expectError(() => scheduleFromJSON({ ...plateau, state: { value: 1, best: null, badSteps: 0 } }), '$.state.cooldownRemaining', 'is required');
-    expectError(() => scheduleFromJSON({ ...plateau, state: { value: 1, best: null, badSteps: 0, cooldownRemaining: 0, lr: 1 } }), '$.state.lr', 'is not a known option');
+    expectError(
+      () => scheduleFromJSON({ ...plateau, state: { value: 1, best: null, badSteps: 1.5, cooldownRemaining: 0 } }),
+      '$.state.badSteps',
+      'must be an integer >= 0, got 1.5',
+    );
+    expectError(
+      () => scheduleFromJSON({ ...plateau, state: { value: -1, best: null, badSteps: 0, cooldownRemaining: 0 } }),
+      '$.state.value',
+      'got -1',
+    );
+    expectError(
+      () => scheduleFromJSON({ ...plateau, state: { value: 1, best: 'x', badSteps: 0, cooldownRemaining: 0 } }),
+      '$.state.best',
+      'got "x"',
+    );
+    expectError(
+      () => scheduleFromJSON({ ...plateau, state: { value: 1, best: null, badSteps: 0 } }),
+      '$.state.cooldownRemaining',
+      'is required',
+    );
+    expectError(
+      () => scheduleFromJSON({ ...plateau, state: { value: 1, best: null, badSteps: 0, cooldownRemaining: 0, lr: 1 } }),
+      '$.state.lr',
+      'is not a known option',
+    );
     expectError(() => scheduleFromJSON({ ...plateau, state: 3 }), '$.state', 'must be a state object, got 3');
-    expectError(() => scheduleFromJSON({ type: 'adaGradNorm', initialValue: 1, state: { accumulator: 0 } }), '$.state.accumulator', 'got 0');
+    expectError(
+      () => scheduleFromJSON({ type: 'adaGradNorm', initialValue: 1, state: { accumulator: 0 } }),
+      '$.state.accumulator',
+      'got 0',
+    );
   });
 });
 
@@ -322,7 +510,14 @@ describe('calling a schedule with a bad step', () => {
     warmup({ steps: 3, schedule: reduceOnPlateau({ initialValue: 1 }) }),
     lambdaFactor({ factor: () => 1 }),
     multiplicative({ initialValue: 1, factor: () => 1 }),
-    scheduleFromJSON({ type: 'sequence', boundaries: [3], schedules: [{ type: 'constant', value: 1 }, { type: 'linear', initialValue: 1, endValue: 0, steps: 3 }] }),
+    scheduleFromJSON({
+      type: 'sequence',
+      boundaries: [3],
+      schedules: [
+        { type: 'constant', value: 1 },
+        { type: 'linear', initialValue: 1, endValue: 0, steps: 3 },
+      ],
+    }),
   ];
   const badSteps: [unknown, string][] = [
     [-1, 'got -1'],
@@ -350,7 +545,12 @@ describe('calling a schedule with a bad step', () => {
   });
 
   it('a value that overflows names the schedule and the step', () => {
-    const e = expectError(() => exponential({ initialValue: 1, gamma: 2 })(1e12), 'exponential(1000000000000)', 'produced Infinity', 'a growth factor above 1 overflows at large steps');
+    const e = expectError(
+      () => exponential({ initialValue: 1, gamma: 2 })(1e12),
+      'exponential(1000000000000)',
+      'produced Infinity',
+      'a growth factor above 1 overflows at large steps',
+    );
     expect(e.value).toBe(Infinity);
   });
 });

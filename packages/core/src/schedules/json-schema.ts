@@ -18,7 +18,12 @@ function optionSchema(spec: OptionSpec): JSONSchema {
   const base: JSONSchema = { description: spec.description };
   switch (spec.kind) {
     case 'number':
-      return { ...base, type: spec.integer ? 'integer' : 'number', ...numberBounds(spec), ...(spec.default !== undefined && { default: spec.default }) };
+      return {
+        ...base,
+        type: spec.integer ? 'integer' : 'number',
+        ...numberBounds(spec),
+        ...(spec.default !== undefined && { default: spec.default }),
+      };
     case 'numberList':
       return {
         ...base,

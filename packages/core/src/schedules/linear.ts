@@ -106,8 +106,7 @@ export interface LinearFactorOptions {
 
 export const linearFactorDefinition = defineSchedule<Required<LinearFactorOptions>>({
   type: 'linearFactor',
-  summary:
-    'initialValue * (startFactor + (endFactor - startFactor) * min(t, steps) / steps) (PyTorch LinearLR).',
+  summary: 'initialValue * (startFactor + (endFactor - startFactor) * min(t, steps) / steps) (PyTorch LinearLR).',
   options: {
     initialValue: { kind: 'number', min: 0, description: 'the base value' },
     startFactor: {
@@ -122,8 +121,7 @@ export const linearFactorDefinition = defineSchedule<Required<LinearFactorOption
     steps: { kind: 'number', integer: true, min: 1, default: 5, description: 'steps from startFactor to endFactor' },
   },
   build: ({ initialValue, startFactor, endFactor, steps }) => ({
-    value: (t) =>
-      initialValue * (t >= steps ? endFactor : startFactor + ((endFactor - startFactor) * t) / steps),
+    value: (t) => initialValue * (t >= steps ? endFactor : startFactor + ((endFactor - startFactor) * t) / steps),
   }),
 });
 

@@ -174,14 +174,24 @@ export const adaGradNormDefinition = defineSchedule<Required<AdaGradNormOptions>
   summary: 'value = initialValue / sqrt(initialNorm^2 + sum of observed squared gradient norms) (AdaGrad-Norm, Ward et al. 2019).',
   options: {
     initialValue: { kind: 'number', min: 0, description: 'the rate scale' },
-    initialNorm: { kind: 'number', min: 1e-150, max: 1e150, default: 1, description: 'b0: the accumulator starts at b0^2 (b0 in [1e-150, 1e150], so b0^2 stays a normal double)' },
+    initialNorm: {
+      kind: 'number',
+      min: 1e-150,
+      max: 1e150,
+      default: 1,
+      description: 'b0: the accumulator starts at b0^2 (b0 in [1e-150, 1e150], so b0^2 stays a normal double)',
+    },
   },
   check: (o, path) => {
     // The value is at most initialValue / initialNorm (the accumulator only grows): like an
     // option, it must stay within the options' magnitude bound.
     const start = o.initialValue / o.initialNorm;
     if (start > MAX_OPTION_MAGNITUDE) {
-      fail(`${path}.initialNorm`, `must keep the starting value initialValue / initialNorm (${start}) at most ${MAX_OPTION_MAGNITUDE}`, o.initialNorm);
+      fail(
+        `${path}.initialNorm`,
+        `must keep the starting value initialValue / initialNorm (${start}) at most ${MAX_OPTION_MAGNITUDE}`,
+        o.initialNorm,
+      );
     }
   },
   state: {
@@ -210,7 +220,11 @@ export const adaGradNormDefinition = defineSchedule<Required<AdaGradNormOptions>
       if (signal.gradientNorm === undefined) return;
       const next = state.accumulator + signal.gradientNorm ** 2;
       if (!Number.isFinite(next)) {
-        fail('adaGradNorm.observe(signal).gradientNorm', 'overflows the accumulator (the sum of squared norms is infinite)', signal.gradientNorm);
+        fail(
+          'adaGradNorm.observe(signal).gradientNorm',
+          'overflows the accumulator (the sum of squared norms is infinite)',
+          signal.gradientNorm,
+        );
       }
       state.accumulator = next;
     },

@@ -66,9 +66,7 @@ function phasedValue(phases: readonly Phase[], strategy: 'cos' | 'linear', total
       const phase = phases[i] as Phase;
       if (t <= phase.endStep || i === last) {
         const pct = (t - start) / (phase.endStep - start);
-        return strategy === 'cos'
-          ? cosineInterpolate(phase.from, phase.to, pct)
-          : (phase.to - phase.from) * pct + phase.from;
+        return strategy === 'cos' ? cosineInterpolate(phase.from, phase.to, pct) : (phase.to - phase.from) * pct + phase.from;
       }
       start = phase.endStep;
     }
@@ -112,7 +110,11 @@ export const oneCycleDefinition = defineSchedule<Required<OneCycleOptions>>({
     }
     const end = initial / o.finalDivFactor;
     if (end > MAX_OPTION_MAGNITUDE) {
-      fail(`${path}.finalDivFactor`, `must keep the end value maxValue / divFactor / finalDivFactor (${end}) at most ${MAX_OPTION_MAGNITUDE}`, o.finalDivFactor);
+      fail(
+        `${path}.finalDivFactor`,
+        `must keep the end value maxValue / divFactor / finalDivFactor (${end}) at most ${MAX_OPTION_MAGNITUDE}`,
+        o.finalDivFactor,
+      );
     }
   },
   build: ({ maxValue, totalSteps, pctStart, annealStrategy, threePhase, divFactor, finalDivFactor }) => {

@@ -118,13 +118,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /** "an integer >= 1", "a number in [0, 1)", ... */
-export function describeRange(spec: {
-  integer?: true;
-  min?: number;
-  exclusiveMin?: true;
-  max?: number;
-  exclusiveMax?: true;
-}): string {
+export function describeRange(spec: { integer?: true; min?: number; exclusiveMin?: true; max?: number; exclusiveMax?: true }): string {
   const noun = spec.integer ? 'an integer' : 'a finite number';
   const { min, max } = spec;
   if (min !== undefined && max !== undefined) {

@@ -21,7 +21,7 @@ const TOLERANCE = 1e-9;
 /** Cases where stepsize's closed form deliberately differs from PyTorch's recursive result, and why. */
 export const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
   'ConstantLR/factor=0.5,total_iters=0':
-    'PyTorch applies the factor at construction and its recursion only restores the base when last_epoch == total_iters, which never happens after step 0: the rate stays at factor * base forever. The closed form (and PyTorch\'s own _get_closed_form_lr) gives the base for every step >= total_iters = 0.',
+    "PyTorch applies the factor at construction and its recursion only restores the base when last_epoch == total_iters, which never happens after step 0: the rate stays at factor * base forever. The closed form (and PyTorch's own _get_closed_form_lr) gives the base for every step >= total_iters = 0.",
   'ChainedScheduler/[LambdaLR(linearWarmup(steps=5)),ExponentialLR(gamma=0.9)]':
     'LambdaLR overwrites the shared rate with base * lambda(t) on each step, wiping out the factors other chained schedulers applied before, so PyTorch gives base * lambda(t) * 0.9 instead of the product base * lambda(t) * 0.9^t.',
   'SequentialLR/[ConstantLR(factor=0.1,total_iters=10),MultiplicativeLR(constant(value=0.9))],milestones=[5]':
@@ -64,7 +64,10 @@ describe(`PyTorch ${fixture.torchVersion} schedulers (golden trajectories)`, () 
       expect(fixture.cases.filter((c) => c.scheduler === name).length, name).toBeGreaterThanOrEqual(3);
     }
     for (const name of Object.keys(KNOWN_DIFFERENCES)) {
-      expect(fixture.cases.some((c) => c.name === name), `known difference ${name} has a case`).toBe(true);
+      expect(
+        fixture.cases.some((c) => c.name === name),
+        `known difference ${name} has a case`,
+      ).toBe(true);
     }
   });
 

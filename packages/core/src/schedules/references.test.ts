@@ -121,9 +121,20 @@ describe('Hugging Face transformers', () => {
   });
 
   it('get_wsd_schedule: warmup, stable, then linear / cosine / 1 - sqrt decay to min_lr_ratio * lr', () => {
-    const shapes = { linear: (p: number) => 1 - p, cosine: (p: number) => 0.5 * (1 + Math.cos(Math.PI * p)), sqrt: (p: number) => 1 - Math.sqrt(p) };
+    const shapes = {
+      linear: (p: number) => 1 - p,
+      cosine: (p: number) => 0.5 * (1 + Math.cos(Math.PI * p)),
+      sqrt: (p: number) => 1 - Math.sqrt(p),
+    };
     for (const [decayShape, f] of Object.entries(shapes)) {
-      const s = warmupStableDecay({ peakValue: 2, warmupSteps: 10, stableSteps: 20, decaySteps: 40, minValue: 0.2, decayShape: decayShape as 'linear' });
+      const s = warmupStableDecay({
+        peakValue: 2,
+        warmupSteps: 10,
+        stableSteps: 20,
+        decaySteps: 40,
+        minValue: 0.2,
+        decayShape: decayShape as 'linear',
+      });
       near(s(5), 1);
       expect(s(10)).toBe(2);
       expect(s(29)).toBe(2);
@@ -138,7 +149,9 @@ describe('composition and metric-driven schedules', () => {
   it('constant warmup holds startValue, requires it, and re-bases the inner schedule', () => {
     const s = warmup({ steps: 5, mode: 'constant', startValue: 0.01, schedule: exponential({ initialValue: 1, gamma: 0.5 }) });
     expect([s(0), s(4), s(5), s(6)]).toEqual([0.01, 0.01, 1, 0.5]);
-    expect(() => warmup({ steps: 5, mode: 'constant', schedule: constant({ value: 1 }) })).toThrow(/startValue is required when mode is 'constant'/);
+    expect(() => warmup({ steps: 5, mode: 'constant', schedule: constant({ value: 1 }) })).toThrow(
+      /startValue is required when mode is 'constant'/,
+    );
   });
 
   it('a plateau after a warmup ignores signals during the warmup and counts after it', () => {
@@ -183,7 +196,9 @@ describe('composition and metric-driven schedules', () => {
     expect(() => plateau.observe({ step: 0 })).toThrow(/must carry a metric or a gradientNorm/);
     expect(() => plateau.observe({ step: -1, metric: 1 })).toThrow(/step must be an integer step >= 0/);
     expect(() => plateau.observe({ step: 0, loss: 1 } as never)).toThrow(/loss is not a signal field/);
-    expect(() => adaGradNorm({ initialValue: 1 }).observe({ step: 0, gradientNorm: -1 })).toThrow(/gradientNorm must be a finite number >= 0/);
+    expect(() => adaGradNorm({ initialValue: 1 }).observe({ step: 0, gradientNorm: -1 })).toThrow(
+      /gradientNorm must be a finite number >= 0/,
+    );
   });
 
   it('oneCycleMomentum mirrors the rate; cyclic with maxValue below baseValue inverts the wave', () => {

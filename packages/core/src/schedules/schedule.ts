@@ -162,7 +162,11 @@ function nestingDepth(type: string, options: unknown): number {
   }
   // As in JSON: a leaf wrapped in at most MAX_NESTING_DEPTH composites.
   if (deepest > MAX_NESTING_DEPTH) {
-    fail(`${type} options`, `would nest schedules deeper than ${MAX_NESTING_DEPTH} levels, the limit of JSON specs (levels of the deepest part given)`, deepest);
+    fail(
+      `${type} options`,
+      `would nest schedules deeper than ${MAX_NESTING_DEPTH} levels, the limit of JSON specs (levels of the deepest part given)`,
+      deepest,
+    );
   }
   return deepest + 1;
 }
@@ -206,11 +210,7 @@ function instantiate<O, S>(definition: ScheduleDefinition<O, S>, options: O, sta
   return schedule;
 }
 
-function specOf(
-  definition: AnyScheduleDefinition,
-  options: Record<string, unknown>,
-  runtime: ScheduleRuntime,
-): ScheduleSpec {
+function specOf(definition: AnyScheduleDefinition, options: Record<string, unknown>, runtime: ScheduleRuntime): ScheduleSpec {
   const spec: Record<string, unknown> = { type: definition.type };
   for (const [key, optionSpec] of Object.entries(definition.options)) {
     const value = options[key];
@@ -265,9 +265,8 @@ export function createFromSpec<O, S>(
   definition.check?.(options, path);
   let state: S;
   if (definition.state) {
-    state = spec.state === undefined
-      ? definition.state.initial(options)
-      : definition.state.read(spec.state, childPath(path, 'state'), options);
+    state =
+      spec.state === undefined ? definition.state.initial(options) : definition.state.read(spec.state, childPath(path, 'state'), options);
   } else {
     state = undefined as S;
   }

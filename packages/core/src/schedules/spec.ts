@@ -14,7 +14,8 @@ export const MAX_SPEC_DEPTH = MAX_NESTING_DEPTH;
 function read(input: unknown, path: string, depth: number): Schedule {
   if (depth > MAX_SPEC_DEPTH) fail(path, `is nested deeper than ${MAX_SPEC_DEPTH} levels`, input);
   if (!isPlainObject(input)) fail(path, 'must be a schedule spec object { "type": ..., ...options }', input);
-  if (Object.hasOwn(input, '__proto__')) fail(childPath(path, '__proto__'), 'is a forbidden key (it could reach Object.prototype)', '__proto__');
+  if (Object.hasOwn(input, '__proto__'))
+    fail(childPath(path, '__proto__'), 'is a forbidden key (it could reach Object.prototype)', '__proto__');
   const type = input.type;
   const typePath = childPath(path, 'type');
   if (type === undefined) fail(typePath, `is required; known types: ${scheduleTypes.join(', ')}`, type);

@@ -57,7 +57,16 @@ describe('referenceMatmul', () => {
   });
 
   it('names bad arguments', () => {
-    const ok = { c: new Float32Array(6), a: new Float32Array(8), b: new Float32Array(12), rows: 2, depth: 4, columns: 3, aRowStride: 4, aDepthStride: 1 };
+    const ok = {
+      c: new Float32Array(6),
+      a: new Float32Array(8),
+      b: new Float32Array(12),
+      rows: 2,
+      depth: 4,
+      columns: 3,
+      aRowStride: 4,
+      aDepthStride: 1,
+    };
     for (const matmul of [referenceMatmul, fastMatmul]) {
       expect(() => matmul({ ...ok, rows: 2.5 })).toThrow(/matmul rows must be an integer >= 0, got 2.5/);
       expect(() => matmul({ ...ok, c: new Float32Array(5) })).toThrow(/matmul c must hold rows \* columns = 6 values, got 5/);
@@ -111,9 +120,27 @@ describe.skipIf(!fastKernelsSupported())('fastMatmul equals referenceMatmul bit 
 
   it('grows its memory for large operands and keeps working after', () => {
     const next = seededRandom(3);
-    const big: MatmulArgs = { c: new Float32Array(300 * 513), a: randomArray(next, 300 * 700, 0.3, 0), b: randomArray(next, 700 * 513, 0, 0), rows: 300, depth: 700, columns: 513, aRowStride: 700, aDepthStride: 1 };
+    const big: MatmulArgs = {
+      c: new Float32Array(300 * 513),
+      a: randomArray(next, 300 * 700, 0.3, 0),
+      b: randomArray(next, 700 * 513, 0, 0),
+      rows: 300,
+      depth: 700,
+      columns: 513,
+      aRowStride: 700,
+      aDepthStride: 1,
+    };
     expectSameBits(run(fastMatmul, big), run(referenceMatmul, big), 'large');
-    const small: MatmulArgs = { c: new Float32Array(6), a: Float32Array.of(1, 2, 3, 4), b: Float32Array.of(1, 2, 3, 4, 5, 6), rows: 2, depth: 2, columns: 3, aRowStride: 2, aDepthStride: 1 };
+    const small: MatmulArgs = {
+      c: new Float32Array(6),
+      a: Float32Array.of(1, 2, 3, 4),
+      b: Float32Array.of(1, 2, 3, 4, 5, 6),
+      rows: 2,
+      depth: 2,
+      columns: 3,
+      aRowStride: 2,
+      aDepthStride: 1,
+    };
     expect(Array.from(run(fastMatmul, small))).toEqual([9, 12, 15, 19, 26, 33]);
   });
 
@@ -132,12 +159,20 @@ describe.skipIf(!fastKernelsSupported())('fastMatmul equals referenceMatmul bit 
         const loss = outputs === 1 ? 'mse' : 'softmaxCrossEntropy';
         const [reference, fast] = models.map((model) => {
           const result = model.lossAndGradients({ inputs, targets, batch, loss });
-          return { loss: result.loss, gradients: structuredClone(result.gradients), predictions: Float32Array.from(model.predict(inputs, batch)) };
-        }) as [{ loss: number; gradients: Record<string, Float32Array>; predictions: Float32Array }, { loss: number; gradients: Record<string, Float32Array>; predictions: Float32Array }];
+          return {
+            loss: result.loss,
+            gradients: structuredClone(result.gradients),
+            predictions: Float32Array.from(model.predict(inputs, batch)),
+          };
+        }) as [
+          { loss: number; gradients: Record<string, Float32Array>; predictions: Float32Array },
+          { loss: number; gradients: Record<string, Float32Array>; predictions: Float32Array },
+        ];
         const label = `${activation} ${inputSize}-${layers.join('-')} batch ${batch}`;
         expect(fast.loss, label).toBe(reference.loss);
         expectSameBits(fast.predictions, reference.predictions, `${label} predictions`);
-        for (const name of Object.keys(reference.gradients)) expectSameBits(fast.gradients[name] as Float32Array, reference.gradients[name] as Float32Array, `${label} ${name}`);
+        for (const name of Object.keys(reference.gradients))
+          expectSameBits(fast.gradients[name] as Float32Array, reference.gradients[name] as Float32Array, `${label} ${name}`);
       }
     }
   });

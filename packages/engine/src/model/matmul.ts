@@ -38,11 +38,20 @@ export function checkMatmulArgs(args: MatmulArgs): void {
   count(columns, 'columns');
   count(aRowStride, 'aRowStride');
   count(aDepthStride, 'aDepthStride');
-  for (const [name, array] of [['c', c], ['a', a], ['b', b]] as const) {
-    if (!(array instanceof Float32Array)) throw new TypeError(`matmul ${name} must be a Float32Array, got ${Object.prototype.toString.call(array)}`);
+  for (const [name, array] of [
+    ['c', c],
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (!(array instanceof Float32Array))
+      throw new TypeError(`matmul ${name} must be a Float32Array, got ${Object.prototype.toString.call(array)}`);
   }
-  for (const [name, array] of [['a', a], ['b', b]] as const) {
-    const overlaps = array.buffer === c.buffer && array.byteOffset < c.byteOffset + c.byteLength && c.byteOffset < array.byteOffset + array.byteLength;
+  for (const [name, array] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    const overlaps =
+      array.buffer === c.buffer && array.byteOffset < c.byteOffset + c.byteLength && c.byteOffset < array.byteOffset + array.byteLength;
     if (overlaps) throw new RangeError(`matmul c must not overlap ${name} (the product is accumulated into c)`);
   }
   if (rows === 0 || columns === 0) return;
@@ -50,7 +59,8 @@ export function checkMatmulArgs(args: MatmulArgs): void {
   if (depth === 0) return;
   if (b.length < depth * columns) throw new RangeError(`matmul b must hold depth * columns = ${depth * columns} values, got ${b.length}`);
   const last = (rows - 1) * aRowStride + (depth - 1) * aDepthStride;
-  if (a.length <= last) throw new RangeError(`matmul a must hold index (rows - 1) * aRowStride + (depth - 1) * aDepthStride = ${last}, got length ${a.length}`);
+  if (a.length <= last)
+    throw new RangeError(`matmul a must hold index (rows - 1) * aRowStride + (depth - 1) * aDepthStride = ${last}, got length ${a.length}`);
 }
 
 const r = Math.fround;

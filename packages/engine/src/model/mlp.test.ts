@@ -65,12 +65,21 @@ describe('Mlp', () => {
 
   it('allocates parameters and gradients with options.allocate, and checks what it returns', () => {
     const lengths: number[] = [];
-    const model = new Mlp({ inputSize: 3, layers: [2], seed: 1, allocate: (length) => (lengths.push(length), new Float32Array(length).fill(7)) });
+    const model = new Mlp({
+      inputSize: 3,
+      layers: [2],
+      seed: 1,
+      allocate: (length) => (lengths.push(length), new Float32Array(length).fill(7)),
+    });
     expect(lengths).toEqual([6, 2, 6, 2]); // weight, bias, their gradients
     expect(Array.from(model.params['dense0.bias'] as Float32Array)).toEqual([0, 0]);
     expect(new Mlp({ inputSize: 3, layers: [2], seed: 1 }).params['dense0.weight']).toEqual(model.params['dense0.weight']);
-    expect(() => new Mlp({ inputSize: 3, layers: [2], allocate: (length) => new Float32Array(length + 1) })).toThrow(/options\.allocate must return a Float32Array of the length asked for \(6\)/);
-    expect(() => new Mlp({ inputSize: 3, layers: [2], allocate: 5 as unknown as () => Float32Array })).toThrow(/options\.allocate must be a function/);
+    expect(() => new Mlp({ inputSize: 3, layers: [2], allocate: (length) => new Float32Array(length + 1) })).toThrow(
+      /options\.allocate must return a Float32Array of the length asked for \(6\)/,
+    );
+    expect(() => new Mlp({ inputSize: 3, layers: [2], allocate: 5 as unknown as () => Float32Array })).toThrow(
+      /options\.allocate must be a function/,
+    );
     expect(() => new Mlp({ inputSize: 3, layers: [2], matmul: 'fast' as unknown as never })).toThrow(/options\.matmul must be a function/);
   });
 });

@@ -89,8 +89,16 @@ export class Mlp {
   private readonly transposed: Float32Array[];
 
   constructor(options: MlpOptions) {
-    const { inputSize, layers, activation = 'relu', seed = 0, matmul = fastMatmul, allocate = (length: number) => new Float32Array(length) } = options;
-    if (typeof allocate !== 'function') throw new StepsizeError('Mlp options.allocate', `must be a function (length) => Float32Array, got ${String(allocate)}`, allocate);
+    const {
+      inputSize,
+      layers,
+      activation = 'relu',
+      seed = 0,
+      matmul = fastMatmul,
+      allocate = (length: number) => new Float32Array(length),
+    } = options;
+    if (typeof allocate !== 'function')
+      throw new StepsizeError('Mlp options.allocate', `must be a function (length) => Float32Array, got ${String(allocate)}`, allocate);
     const zeros = (length: number): Float32Array => {
       const array = allocate(length);
       if (!(array instanceof Float32Array) || array.length !== length) {
@@ -98,7 +106,12 @@ export class Mlp {
       }
       return array.fill(0);
     };
-    if (typeof matmul !== 'function') throw new StepsizeError('Mlp options.matmul', `must be a function such as fastMatmul or referenceMatmul, got ${String(matmul)}`, matmul);
+    if (typeof matmul !== 'function')
+      throw new StepsizeError(
+        'Mlp options.matmul',
+        `must be a function such as fastMatmul or referenceMatmul, got ${String(matmul)}`,
+        matmul,
+      );
     this.matmul = matmul;
     const positive = (value: unknown, path: string): void => {
       if (!Number.isSafeInteger(value) || (value as number) < 1) {
@@ -111,7 +124,11 @@ export class Mlp {
     }
     layers.forEach((width, i) => positive(width, `layers[${i}]`));
     if (!['relu', 'tanh', 'sigmoid'].includes(activation)) {
-      throw new StepsizeError('Mlp options.activation', `must be "relu", "tanh" or "sigmoid", got ${JSON.stringify(activation)}`, activation);
+      throw new StepsizeError(
+        'Mlp options.activation',
+        `must be "relu", "tanh" or "sigmoid", got ${JSON.stringify(activation)}`,
+        activation,
+      );
     }
     this.inputSize = inputSize;
     this.layers = [...layers];
@@ -154,7 +171,11 @@ export class Mlp {
   /** Forward pass: logits for `batch` examples of `inputs` (row-major batch × inputSize). */
   predict(inputs: Float32Array, batch: number): Float32Array {
     if (inputs.length !== batch * this.inputSize) {
-      throw new StepsizeError('Mlp.predict inputs', `must hold batch * inputSize = ${batch * this.inputSize} values, got ${inputs.length}`, inputs.length);
+      throw new StepsizeError(
+        'Mlp.predict inputs',
+        `must hold batch * inputSize = ${batch * this.inputSize} values, got ${inputs.length}`,
+        inputs.length,
+      );
     }
     const { pre, post } = this.buffersFor(batch);
     let input = inputs;
@@ -213,7 +234,8 @@ export class Mlp {
       const below = delta[layer - 1] as Float32Array;
       const z = pre[layer - 1] as Float32Array;
       const a = post[layer - 1] as Float32Array;
-      for (let i = 0; i < below.length; i += 1) below[i] = (sum[i] as number) * activationSlope(this.activation, z[i] as number, a[i] as number);
+      for (let i = 0; i < below.length; i += 1)
+        below[i] = (sum[i] as number) * activationSlope(this.activation, z[i] as number, a[i] as number);
     }
     return { loss: value, gradients: this.gradients };
   }

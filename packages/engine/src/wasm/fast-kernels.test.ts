@@ -30,7 +30,8 @@ function sameBits(actual: Float32Array, expected: Float32Array, label: string): 
   const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
   for (let i = 0; i < a.length; i += 1) {
     const bothNaN = Number.isNaN(actual[i]) && Number.isNaN(expected[i]);
-    if (!bothNaN && a[i] !== e[i]) expect(`${label}[${i}] = ${actual[i]} (0x${a[i]?.toString(16)})`).toBe(`${label}[${i}] = ${expected[i]} (0x${e[i]?.toString(16)})`);
+    if (!bothNaN && a[i] !== e[i])
+      expect(`${label}[${i}] = ${actual[i]} (0x${a[i]?.toString(16)})`).toBe(`${label}[${i}] = ${expected[i]} (0x${e[i]?.toString(16)})`);
   }
 }
 
@@ -80,7 +81,11 @@ function runReference(s: Setup) {
   return { param, slots };
 }
 
-function runWith(s: Setup, kernels: (type: string, hyper: unknown) => ReturnType<typeof fusedKernels>, copy: (a: Float32Array) => Float32Array) {
+function runWith(
+  s: Setup,
+  kernels: (type: string, hyper: unknown) => ReturnType<typeof fusedKernels>,
+  copy: (a: Float32Array) => Float32Array,
+) {
   const param = copy(s.param);
   const grad = copy(s.grad);
   const slots = Object.fromEntries(Object.entries(s.slots).map(([k, v]) => [k, copy(v)]));
@@ -132,7 +137,8 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
             const actual = run();
             const label = `${name} n=${n} seed=${seed} ${variant}`;
             sameBits(actual.param, expected.param, `${label} param`);
-            for (const key of Object.keys(expected.slots)) sameBits(actual.slots[key] as Float32Array, expected.slots[key] as Float32Array, `${label} ${key}`);
+            for (const key of Object.keys(expected.slots))
+              sameBits(actual.slots[key] as Float32Array, expected.slots[key] as Float32Array, `${label} ${key}`);
             for (const owner of [fast, single, fixed]) {
               owner.release(actual.param);
               for (const a of Object.values(actual.slots)) owner.release(a);
@@ -155,12 +161,14 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
           const g = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : (next() - 0.5) * 10 ** (next() * 4 - 3)));
           runner.step({ w: index === 0 ? g : fast.from(g) });
         }
-        if (index === 1) for (const slot of Object.values(runner.state.params.w ?? {})) expect(fast.isResident(slot as Float32Array)).toBe(true);
+        if (index === 1)
+          for (const slot of Object.values(runner.state.params.w ?? {})) expect(fast.isResident(slot as Float32Array)).toBe(true);
         return { w, slots: runner.state.params.w ?? {} };
       });
       const [reference, actual] = trajectories as [(typeof trajectories)[0], (typeof trajectories)[0]];
       sameBits(actual.w, reference.w, `${name} trajectory param`);
-      for (const key of Object.keys(reference.slots)) sameBits(actual.slots[key] as Float32Array, reference.slots[key] as Float32Array, `${name} ${key}`);
+      for (const key of Object.keys(reference.slots))
+        sameBits(actual.slots[key] as Float32Array, reference.slots[key] as Float32Array, `${name} ${key}`);
     }
   });
 
@@ -244,7 +252,11 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
         const args = { a, b, rows, depth, columns, aRowStride: transposed ? 1 : depth, aDepthStride: transposed ? rows : 1 };
         const expected = Float32Array.from(c);
         referenceMatmul({ ...args, c: expected });
-        for (const [label, owner] of [['threads', fast], ['one thread', single], ['fixed memory', fixed]] as const) {
+        for (const [label, owner] of [
+          ['threads', fast],
+          ['one thread', single],
+          ['fixed memory', fixed],
+        ] as const) {
           const actual = Float32Array.from(c);
           owner.matmul({ ...args, c: actual });
           sameBits(actual, expected, `${rows}x${depth}x${columns} transposed=${transposed} ${label}`);
@@ -267,17 +279,19 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
       const a = small.allocate(20_000);
       expect(a.buffer instanceof ArrayBuffer && !(a.buffer instanceof SharedArrayBuffer)).toBe(true);
       // fastMemoryBytes: whole 64-byte blocks per array; a memory of exactly that size holds them.
-    expect(fastMemoryBytes([1, 16, 17, 0])).toBe(64 + 64 + 128 + 64);
-    // 64000 + 1536 bytes: exactly one 64 KiB page, so an underestimate would not fit.
-    const exact = await createFastKernels({ fixedMemoryBytes: fastMemoryBytes([16_000, 383]) });
-    try {
-      expect(fastMemoryBytes([16_000, 383])).toBe(65_536);
-      for (const length of [16_000, 383]) exact.allocate(length);
-      expect(() => exact.allocate(1)).toThrow(/cannot hold 1 more elements/);
-    } finally {
-      await exact.close();
-    }
-    expect(() => small.allocate(20_000)).toThrow(/fixed memory \(fixedMemoryBytes, 131072 bytes for arrays\) cannot hold 20000 more elements/);
+      expect(fastMemoryBytes([1, 16, 17, 0])).toBe(64 + 64 + 128 + 64);
+      // 64000 + 1536 bytes: exactly one 64 KiB page, so an underestimate would not fit.
+      const exact = await createFastKernels({ fixedMemoryBytes: fastMemoryBytes([16_000, 383]) });
+      try {
+        expect(fastMemoryBytes([16_000, 383])).toBe(65_536);
+        for (const length of [16_000, 383]) exact.allocate(length);
+        expect(() => exact.allocate(1)).toThrow(/cannot hold 1 more elements/);
+      } finally {
+        await exact.close();
+      }
+      expect(() => small.allocate(20_000)).toThrow(
+        /fixed memory \(fixedMemoryBytes, 131072 bytes for arrays\) cannot hold 20000 more elements/,
+      );
       // The runner's slots no longer fit: ops gives ordinary arrays, and the kernels still equal the reference.
       a.set(Float32Array.from({ length: 20_000 }, (_, i) => Math.sin(i)));
       const reference = Float32Array.from(a);
@@ -295,7 +309,9 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     } finally {
       await small.close();
     }
-    await expect(createFastKernels({ fixedMemoryBytes: 1024, threads: 2 })).rejects.toThrow(/options.threads must be 1 with fixedMemoryBytes .* got 2/);
+    await expect(createFastKernels({ fixedMemoryBytes: 1024, threads: 2 })).rejects.toThrow(
+      /options.threads must be 1 with fixedMemoryBytes .* got 2/,
+    );
     await expect(createFastKernels({ fixedMemoryBytes: -1 })).rejects.toThrow(/options.fixedMemoryBytes must be an integer .* got -1/);
     await expect(createFastKernels({ fixedMemoryBytes: 1.5 })).rejects.toThrow(/got 1.5/);
   });
@@ -306,7 +322,12 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     ['fastKernels (this thread)', () => fastKernels, () => float32Ops],
   ] as const) {
     it(`passes the conformance suite: ${label}`, async () => {
-      const backend: ConformanceBackend<Float32Array> = { ...conformanceBackend, name: `engine (${label})`, kernels: kernels(), ops: ops() };
+      const backend: ConformanceBackend<Float32Array> = {
+        ...conformanceBackend,
+        name: `engine (${label})`,
+        kernels: kernels(),
+        ops: ops(),
+      };
       const results = await runSuite(backend, pytorchOptimizerCases());
       console.log(formatResults(backend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);

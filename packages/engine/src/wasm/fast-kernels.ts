@@ -59,7 +59,16 @@ interface Exports {
   firstNonFinite(x: number, n: number): number;
   sgd(...args: number[]): void;
   stream(p: number, g: number, m: number, v: number, n: number): void;
-  matmulAccumulate(c: number, a: number, b: number, rows: number, depth: number, columns: number, aRowStride: number, aDepthStride: number): void;
+  matmulAccumulate(
+    c: number,
+    a: number,
+    b: number,
+    rows: number,
+    depth: number,
+    columns: number,
+    aRowStride: number,
+    aDepthStride: number,
+  ): void;
   matmulRows(...args: number[]): void;
 }
 
@@ -272,7 +281,7 @@ class Heap {
         throw new RangeError(
           this.maxPages === MAX_PAGES
             ? 'fast kernels: out of WebAssembly memory (4 GiB)'
-            : `fast kernels: the fixed memory (fixedMemoryBytes, ${(this.maxPages * PAGE - HEAP)} bytes for arrays) cannot hold ${length} more elements`,
+            : `fast kernels: the fixed memory (fixedMemoryBytes, ${this.maxPages * PAGE - HEAP} bytes for arrays) cannot hold ${length} more elements`,
         );
       }
       this.memory.grow(pages);
@@ -432,7 +441,12 @@ class Engine {
    * Runs `body(pointers, count)` over [0, n4) of the arrays: resident ones in place, the
    * others copied through the scratch area chunk by chunk (`outputs` are copied back).
    */
-  chunked(arrays: Array<Float32Array | undefined>, outputs: boolean[], n4: number, body: (pointers: number[], count: number) => void): void {
+  chunked(
+    arrays: Array<Float32Array | undefined>,
+    outputs: boolean[],
+    n4: number,
+    body: (pointers: number[], count: number) => void,
+  ): void {
     const pointers = arrays.map(() => 0);
     for (let start = 0; start < n4; start += CHUNK) {
       const count = Math.min(CHUNK, n4 - start);
@@ -457,9 +471,22 @@ class Engine {
   }
 
   /** Runs `name` over the first n4 elements of the arrays (pointer arguments first, then `count`, `extra` ints and `floats`). */
-  dispatch(name: (typeof OPS)[number], arrays: Array<Float32Array | undefined>, outputs: boolean[], n4: number, extra: number[], floats: number[]): void {
+  dispatch(
+    name: (typeof OPS)[number],
+    arrays: Array<Float32Array | undefined>,
+    outputs: boolean[],
+    n4: number,
+    extra: number[],
+    floats: number[],
+  ): void {
     if (this.allResident(arrays)) {
-      this.parallel(name, n4, arrays.map((a) => (a ? a.byteOffset : 0)), extra, floats);
+      this.parallel(
+        name,
+        n4,
+        arrays.map((a) => (a ? a.byteOffset : 0)),
+        extra,
+        floats,
+      );
     } else {
       const run = this.exports[name as keyof Exports] as (...args: number[]) => void;
       this.chunked(arrays, outputs, n4, (pointers, count) => run(...pointers, count, ...extra, ...floats));
@@ -516,9 +543,17 @@ class Engine {
         }
       } else {
         const flags = (maximize ? 1 : 0) | (useWeightDecay ? 2 : 0) | (decoupled ? 4 : 0) | (vMax ? 8 : 0);
-        const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon, s.weightDecay, s.decayFactor, s.negativeStepSize, s.biasCorrection2Sqrt].map(
-          (x) => r(x as number),
-        );
+        const f = [
+          s.beta1,
+          s.oneMinusBeta1,
+          s.beta2,
+          s.oneMinusBeta2,
+          s.epsilon,
+          s.weightDecay,
+          s.decayFactor,
+          s.negativeStepSize,
+          s.biasCorrection2Sqrt,
+        ].map((x) => r(x as number));
         this.dispatch('adam', [p, g, m, v, vMax], [true, false, true, true, true], n4, [flags], f);
       }
     }
@@ -544,7 +579,14 @@ class Engine {
     if (n4 > 0) {
       if (flags === 16) {
         // Plain momentum (the common case) without branches.
-        this.dispatch('sgdMomentum', [p, g, buffer], [true, false, true], n4, [], [r(s.negativeLearningRate as number), r(s.bufferDecay as number)]);
+        this.dispatch(
+          'sgdMomentum',
+          [p, g, buffer],
+          [true, false, true],
+          n4,
+          [],
+          [r(s.negativeLearningRate as number), r(s.bufferDecay as number)],
+        );
       } else {
         const f = [s.negativeLearningRate, s.weightDecay, s.bufferDecay, s.gradientWeight, s.momentum].map((x) => r(x as number));
         this.dispatch('sgd', [p, g, buffer], [true, false, true], n4, [flags], f);
@@ -629,9 +671,25 @@ class Engine {
     // Parallel only when each thread gets at least ~256K multiply-adds and two rows.
     const chunk = Math.max(2, Math.ceil(rows / (parts * 4) / 2) * 2);
     if (parts === 1 || rows * depth * columns < 262144 * parts || chunk >= rows) {
-      this.exports.matmulAccumulate(cBlock.byteOffset, aBlock.byteOffset, bBlock.byteOffset, rows, depth, columns, aRowStride, aDepthStride);
+      this.exports.matmulAccumulate(
+        cBlock.byteOffset,
+        aBlock.byteOffset,
+        bBlock.byteOffset,
+        rows,
+        depth,
+        columns,
+        aRowStride,
+        aDepthStride,
+      );
     } else {
-      this.parallel('matmulRows', rows, [0], [cBlock.byteOffset, aBlock.byteOffset, bBlock.byteOffset, depth, columns, aRowStride, aDepthStride], [], chunk);
+      this.parallel(
+        'matmulRows',
+        rows,
+        [0],
+        [cBlock.byteOffset, aBlock.byteOffset, bBlock.byteOffset, depth, columns, aRowStride, aDepthStride],
+        [],
+        chunk,
+      );
     }
     if (!cInPlace) c.set(cBlock.subarray(0, cLength));
   };
@@ -690,11 +748,20 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   const { fixedMemoryBytes } = options;
   let fixedPages: number | undefined;
   if (fixedMemoryBytes !== undefined) {
-    if (typeof fixedMemoryBytes !== 'number' || !Number.isSafeInteger(fixedMemoryBytes) || fixedMemoryBytes < 0 || fixedMemoryBytes > MAX_PAGES * PAGE - HEAP) {
-      throw new RangeError(`createFastKernels options.fixedMemoryBytes must be an integer in [0, ${MAX_PAGES * PAGE - HEAP}], got ${String(fixedMemoryBytes)}`);
+    if (
+      typeof fixedMemoryBytes !== 'number' ||
+      !Number.isSafeInteger(fixedMemoryBytes) ||
+      fixedMemoryBytes < 0 ||
+      fixedMemoryBytes > MAX_PAGES * PAGE - HEAP
+    ) {
+      throw new RangeError(
+        `createFastKernels options.fixedMemoryBytes must be an integer in [0, ${MAX_PAGES * PAGE - HEAP}], got ${String(fixedMemoryBytes)}`,
+      );
     }
     if (options.threads !== undefined && options.threads !== 1) {
-      throw new RangeError(`createFastKernels options.threads must be 1 with fixedMemoryBytes (worker threads need shared memory), got ${String(options.threads)}`);
+      throw new RangeError(
+        `createFastKernels options.threads must be 1 with fixedMemoryBytes (worker threads need shared memory), got ${String(options.threads)}`,
+      );
     }
     fixedPages = (HEAP + Math.ceil(fixedMemoryBytes / PAGE) * PAGE) / PAGE;
   }

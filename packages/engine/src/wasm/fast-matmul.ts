@@ -16,7 +16,16 @@ const MAX_PAGES = 65536;
 
 interface Instance {
   readonly memory: WasmMemory;
-  readonly run: (c: number, a: number, b: number, rows: number, depth: number, columns: number, aRowStride: number, aDepthStride: number) => void;
+  readonly run: (
+    c: number,
+    a: number,
+    b: number,
+    rows: number,
+    depth: number,
+    columns: number,
+    aRowStride: number,
+    aDepthStride: number,
+  ) => void;
 }
 
 let instance: Instance | null | undefined;
@@ -67,7 +76,8 @@ export const fastMatmul: Matmul = (args) => {
   const have = wasm.memory.buffer.byteLength;
   if (bytes > have) {
     const pages = Math.ceil((bytes - have) / PAGE);
-    if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`fastMatmul: the operands need ${bytes} bytes, more than WebAssembly's 4 GiB`);
+    if (have / PAGE + pages > MAX_PAGES)
+      throw new RangeError(`fastMatmul: the operands need ${bytes} bytes, more than WebAssembly's 4 GiB`);
     wasm.memory.grow(pages);
   }
   const view = new Float32Array(wasm.memory.buffer);

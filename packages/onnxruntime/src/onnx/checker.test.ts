@@ -10,9 +10,11 @@ import { buildMlpInferenceModel, buildMlpTrainingModel } from './mlp-model.js';
 
 const PYTHON = '/usr/bin/python3';
 const available = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
-if (!available) console.warn('onnx.checker tests skipped: Debian python3-onnx is not installed (apt-get install python3-onnx; CI installs it)');
+if (!available)
+  console.warn('onnx.checker tests skipped: Debian python3-onnx is not installed (apt-get install python3-onnx; CI installs it)');
 
-const CHECK = 'import onnx, sys\nfor path in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(path), full_check=True)\nprint(onnx.__version__)';
+const CHECK =
+  'import onnx, sys\nfor path in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(path), full_check=True)\nprint(onnx.__version__)';
 
 function check(models: Record<string, Uint8Array>): string {
   const dir = mkdtempSync(join(tmpdir(), 'stepsize-onnx-'));
@@ -47,7 +49,14 @@ describe.skipIf(!available)('generated ONNX models pass onnx.checker (full check
     const models: Record<string, Uint8Array> = {};
     for (const activation of ['relu', 'tanh', 'sigmoid'] as const) {
       for (const loss of ['mse', 'softmaxCrossEntropy', 'binaryCrossEntropy'] as const) {
-        for (const matmul of ['Gemm', 'MatMul'] as const) models[`train-${activation}-${loss}-${matmul}`] = buildMlpTrainingModel({ inputSize: 5, layers: [7, 3], activation, loss, matmul }).model;
+        for (const matmul of ['Gemm', 'MatMul'] as const)
+          models[`train-${activation}-${loss}-${matmul}`] = buildMlpTrainingModel({
+            inputSize: 5,
+            layers: [7, 3],
+            activation,
+            loss,
+            matmul,
+          }).model;
       }
       models[`infer-${activation}`] = buildMlpInferenceModel({ inputSize: 5, layers: [7, 6, 3], activation }).model;
     }

@@ -13,7 +13,10 @@ describe('GraphBuilder', () => {
     const session = await ort.InferenceSession.create(graph.toModel());
     for (const batch of [1, 4]) {
       const input = Float32Array.from({ length: batch * 3 }, (_, i) => i);
-      const out = await session.run({ x: new ort.Tensor('float32', input, [batch, 3]), scale: new ort.Tensor('float32', Float32Array.of(2), []) });
+      const out = await session.run({
+        x: new ort.Tensor('float32', input, [batch, 3]),
+        scale: new ort.Tensor('float32', Float32Array.of(2), []),
+      });
       const expected = Array.from(input, (v, i) => v * 2 + [1, 2, 3][i % 3]!);
       expect(Array.from(out.y!.data as Float32Array)).toEqual(expected);
       expect(out.total!.data[0]).toBe(expected.reduce((a, b) => a + b, 0));

@@ -7,11 +7,12 @@ type Activation = MlpModelOptions['activation'];
 
 function batchFor(loss: LossName, batch: number, inputSize: number, width: number, seed: number) {
   const inputs = Float32Array.from({ length: batch * inputSize }, (_, i) => Math.sin(i * 1.7 + seed));
-  const targets = loss === 'softmaxCrossEntropy'
-    ? Float32Array.from({ length: batch }, (_, i) => (i + seed) % width)
-    : loss === 'binaryCrossEntropy'
-      ? Float32Array.from({ length: batch * width }, (_, i) => (i * 7 + seed) % 3 === 0 ? 1 : 0)
-      : Float32Array.from({ length: batch * width }, (_, i) => Math.cos(i + seed));
+  const targets =
+    loss === 'softmaxCrossEntropy'
+      ? Float32Array.from({ length: batch }, (_, i) => (i + seed) % width)
+      : loss === 'binaryCrossEntropy'
+        ? Float32Array.from({ length: batch * width }, (_, i) => ((i * 7 + seed) % 3 === 0 ? 1 : 0))
+        : Float32Array.from({ length: batch * width }, (_, i) => Math.cos(i + seed));
   return { inputs, targets };
 }
 
@@ -28,7 +29,10 @@ async function run(session: ort.InferenceSession, mlp: Mlp, loss: LossName, inpu
 function largestError(actual: Float32Array, expected: Float32Array): number {
   const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   let worst = 0;
-  actual.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (expected[i] as number)) / Math.max(Math.abs(expected[i] as number), scale / 100, 1e-30))));
+  actual.forEach(
+    (v, i) =>
+      (worst = Math.max(worst, Math.abs(v - (expected[i] as number)) / Math.max(Math.abs(expected[i] as number), scale / 100, 1e-30))),
+  );
   return worst;
 }
 
@@ -50,7 +54,8 @@ describe('generated MLP training models', () => {
             const out = await run(session, mlp, loss, inputs, targets, batch);
             const reference = mlp.lossAndGradients({ inputs, targets, batch, loss });
             expect(Math.abs((out.loss?.data[0] as number) - reference.loss) / Math.abs(reference.loss)).toBeLessThan(1e-5);
-            for (const [name, gradient] of Object.entries(reference.gradients)) worst = Math.max(worst, largestError(out[`${name}_grad`]?.data as Float32Array, gradient));
+            for (const [name, gradient] of Object.entries(reference.gradients))
+              worst = Math.max(worst, largestError(out[`${name}_grad`]?.data as Float32Array, gradient));
             expect(out.output?.dims).toEqual([batch, 3]);
           }
           expect(worst).toBeLessThan(1e-4);
@@ -78,7 +83,9 @@ describe('generated MLP training models', () => {
           const down = (await run(session, mlp, loss, inputs, targets, 6)).loss?.data[0] as number;
           values[index] = original;
           const numeric = (up - down) / (2 * eps);
-          expect(Math.abs(numeric - (gradient[index] as number)), `${loss} ${name}[${index}]`).toBeLessThan(2e-3 * Math.max(1, Math.abs(numeric)));
+          expect(Math.abs(numeric - (gradient[index] as number)), `${loss} ${name}[${index}]`).toBeLessThan(
+            2e-3 * Math.max(1, Math.abs(numeric)),
+          );
         }
       }
       await session.release();
@@ -97,11 +104,21 @@ describe('generated MLP training models', () => {
   });
 
   it('names bad options', () => {
-    expect(() => buildMlpTrainingModel({ inputSize: 0, layers: [2], activation: 'relu', loss: 'mse' })).toThrow(/options\.inputSize must be an integer >= 1, got 0/);
-    expect(() => buildMlpTrainingModel({ inputSize: 2, layers: [], activation: 'relu', loss: 'mse' })).toThrow(/options\.layers must be a non-empty array/);
-    expect(() => buildMlpTrainingModel({ inputSize: 2, layers: [3, 1.5], activation: 'relu', loss: 'mse' })).toThrow(/options\.layers\[1\] must be an integer >= 1, got 1\.5/);
-    expect(() => buildMlpTrainingModel({ inputSize: 2, layers: [3], activation: 'gelu' as Activation, loss: 'mse' })).toThrow(/options\.activation must be "relu", "tanh" or "sigmoid", got "gelu"/);
+    expect(() => buildMlpTrainingModel({ inputSize: 0, layers: [2], activation: 'relu', loss: 'mse' })).toThrow(
+      /options\.inputSize must be an integer >= 1, got 0/,
+    );
+    expect(() => buildMlpTrainingModel({ inputSize: 2, layers: [], activation: 'relu', loss: 'mse' })).toThrow(
+      /options\.layers must be a non-empty array/,
+    );
+    expect(() => buildMlpTrainingModel({ inputSize: 2, layers: [3, 1.5], activation: 'relu', loss: 'mse' })).toThrow(
+      /options\.layers\[1\] must be an integer >= 1, got 1\.5/,
+    );
+    expect(() => buildMlpTrainingModel({ inputSize: 2, layers: [3], activation: 'gelu' as Activation, loss: 'mse' })).toThrow(
+      /options\.activation must be "relu", "tanh" or "sigmoid", got "gelu"/,
+    );
     expect(() => buildMlpTrainingModel({ inputSize: 2, layers: [3], activation: 'relu' })).toThrow(/options\.loss must be/);
-    expect(() => buildMlpInferenceModel({ inputSize: 2, layers: [3], activation: 'relu', matmul: 'Conv' as 'Gemm' })).toThrow(/options\.matmul must be "Gemm" or "MatMul"/);
+    expect(() => buildMlpInferenceModel({ inputSize: 2, layers: [3], activation: 'relu', matmul: 'Conv' as 'Gemm' })).toThrow(
+      /options\.matmul must be "Gemm" or "MatMul"/,
+    );
   });
 });

@@ -28,16 +28,26 @@ function check(options: MlpModelOptions, training: boolean): void {
   const where = training ? 'buildMlpTrainingModel options' : 'buildMlpInferenceModel options';
   if (typeof options !== 'object' || options === null) throw new StepsizeError(where, 'must be an options object', options);
   const positive = (value: unknown, path: string): void => {
-    if (!Number.isSafeInteger(value) || (value as number) < 1) throw new StepsizeError(`${where}.${path}`, `must be an integer >= 1, got ${String(value)}`, value);
+    if (!Number.isSafeInteger(value) || (value as number) < 1)
+      throw new StepsizeError(`${where}.${path}`, `must be an integer >= 1, got ${String(value)}`, value);
   };
   positive(options.inputSize, 'inputSize');
-  if (!Array.isArray(options.layers) || options.layers.length === 0) throw new StepsizeError(`${where}.layers`, 'must be a non-empty array of layer widths', options.layers);
+  if (!Array.isArray(options.layers) || options.layers.length === 0)
+    throw new StepsizeError(`${where}.layers`, 'must be a non-empty array of layer widths', options.layers);
   options.layers.forEach((width, i) => positive(width, `layers[${i}]`));
   if (!['relu', 'tanh', 'sigmoid'].includes(options.activation)) {
-    throw new StepsizeError(`${where}.activation`, `must be "relu", "tanh" or "sigmoid", got ${JSON.stringify(options.activation)}`, options.activation);
+    throw new StepsizeError(
+      `${where}.activation`,
+      `must be "relu", "tanh" or "sigmoid", got ${JSON.stringify(options.activation)}`,
+      options.activation,
+    );
   }
   if (training && !['mse', 'softmaxCrossEntropy', 'binaryCrossEntropy'].includes(options.loss as string)) {
-    throw new StepsizeError(`${where}.loss`, `must be "mse", "softmaxCrossEntropy" or "binaryCrossEntropy", got ${JSON.stringify(options.loss)}`, options.loss);
+    throw new StepsizeError(
+      `${where}.loss`,
+      `must be "mse", "softmaxCrossEntropy" or "binaryCrossEntropy", got ${JSON.stringify(options.loss)}`,
+      options.loss,
+    );
   }
   if (options.matmul !== undefined && options.matmul !== 'Gemm' && options.matmul !== 'MatMul') {
     throw new StepsizeError(`${where}.matmul`, `must be "Gemm" or "MatMul", got ${JSON.stringify(options.matmul)}`, options.matmul);
@@ -124,7 +134,11 @@ export function buildMlpTrainingModel(options: MlpModelOptions): MlpModel {
   const loss = options.loss as NonNullable<MlpModelOptions['loss']>;
   const target = graph.input('target', 'float32', loss === 'softmaxCrossEntropy' ? ['batch'] : ['batch', width]);
   const count = (x: string): string => graph.op('Cast', [graph.op('Size', [x])], { to: { int: FLOAT } });
-  const batch = graph.op('Cast', [graph.op('Gather', [graph.op('Shape', [logits]), graph.constant('zero', 'int64', [], [0])], { axis: { int: 0 } })], { to: { int: FLOAT } });
+  const batch = graph.op(
+    'Cast',
+    [graph.op('Gather', [graph.op('Shape', [logits]), graph.constant('zero', 'int64', [], [0])], { axis: { int: 0 } })],
+    { to: { int: FLOAT } },
+  );
   let value: string;
   let dLogits: string;
   if (loss === 'mse') {
@@ -139,9 +153,20 @@ export function buildMlpTrainingModel(options: MlpModelOptions): MlpModel {
     value = graph.op('ReduceMean', [terms], { keepdims: { int: 0 } });
     dLogits = graph.op('Div', [graph.op('Sub', [graph.op('Sigmoid', [logits]), target]), count(logits)]);
   } else {
-    const oneHot = graph.op('OneHot', [graph.op('Cast', [target], { to: { int: INT64 } }), graph.constant('depth', 'int64', [], [width]), graph.constant('off_on', 'float32', [2], [0, 1])], { axis: { int: -1 } });
+    const oneHot = graph.op(
+      'OneHot',
+      [
+        graph.op('Cast', [target], { to: { int: INT64 } }),
+        graph.constant('depth', 'int64', [], [width]),
+        graph.constant('off_on', 'float32', [2], [0, 1]),
+      ],
+      { axis: { int: -1 } },
+    );
     const logProbabilities = graph.op('LogSoftmax', [logits], { axis: { int: 1 } });
-    value = graph.op('Div', [graph.op('Neg', [graph.op('ReduceSum', [graph.op('Mul', [oneHot, logProbabilities])], { keepdims: { int: 0 } })]), batch]);
+    value = graph.op('Div', [
+      graph.op('Neg', [graph.op('ReduceSum', [graph.op('Mul', [oneHot, logProbabilities])], { keepdims: { int: 0 } })]),
+      batch,
+    ]);
     dLogits = graph.op('Div', [graph.op('Sub', [graph.op('Softmax', [logits], { axis: { int: 1 } }), oneHot]), batch]);
   }
   graph.output(value, 'loss', 'float32', []);
@@ -152,14 +177,19 @@ export function buildMlpTrainingModel(options: MlpModelOptions): MlpModel {
     const h = i === 0 ? input : (post[i - 1] as string);
     const weight = params[2 * i] as { name: string; shape: number[] };
     const bias = params[2 * i + 1] as { name: string; shape: number[] };
-    const dWeight = matmul === 'Gemm' ? graph.op('Gemm', [h, dz], { transA: { int: 1 } }) : graph.op('MatMul', [graph.op('Transpose', [h]), dz]);
+    const dWeight =
+      matmul === 'Gemm' ? graph.op('Gemm', [h, dz], { transA: { int: 1 } }) : graph.op('MatMul', [graph.op('Transpose', [h]), dz]);
     graph.output(dWeight, `${weight.name}_grad`, 'float32', weight.shape);
     graph.output(graph.op('ReduceSum', [dz, batchAxis], { keepdims: { int: 0 } }), `${bias.name}_grad`, 'float32', bias.shape);
     if (i === 0) break;
-    const dh = matmul === 'Gemm' ? graph.op('Gemm', [dz, weight.name], { transB: { int: 1 } }) : graph.op('MatMul', [dz, graph.op('Transpose', [weight.name])]);
+    const dh =
+      matmul === 'Gemm'
+        ? graph.op('Gemm', [dz, weight.name], { transB: { int: 1 } })
+        : graph.op('MatMul', [dz, graph.op('Transpose', [weight.name])]);
     const a = post[i - 1] as string;
     let slope: string;
-    if (activation === 'relu') slope = graph.op('Cast', [graph.op('Greater', [pre[i - 1] as string, graph.scalar(0)])], { to: { int: FLOAT } });
+    if (activation === 'relu')
+      slope = graph.op('Cast', [graph.op('Greater', [pre[i - 1] as string, graph.scalar(0)])], { to: { int: FLOAT } });
     else if (activation === 'tanh') slope = graph.op('Sub', [graph.scalar(1), graph.op('Mul', [a, a])]);
     else slope = graph.op('Mul', [a, graph.op('Sub', [graph.scalar(1), a])]);
     dz = graph.op('Mul', [dh, slope]);

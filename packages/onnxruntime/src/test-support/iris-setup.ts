@@ -32,10 +32,14 @@ export function irisSplit(): { data: Dataset; validation: Dataset } {
   const rows = getNumbers();
   const labels = getClassesAsNumber();
   const means = [0, 1, 2, 3].map((j) => rows.reduce((s, r) => s + (r[j] as number), 0) / rows.length);
-  const stds = [0, 1, 2, 3].map((j) => Math.sqrt(rows.reduce((s, r) => s + ((r[j] as number) - (means[j] as number)) ** 2, 0) / rows.length));
+  const stds = [0, 1, 2, 3].map((j) =>
+    Math.sqrt(rows.reduce((s, r) => s + ((r[j] as number) - (means[j] as number)) ** 2, 0) / rows.length),
+  );
   const order = Array.from(seededPermutation(rows.length, 11));
   const pick = (indices: number[]): Dataset => ({
-    inputs: Float32Array.from(indices.flatMap((i) => (rows[i] as number[]).map((v, j) => (v - (means[j] as number)) / (stds[j] as number)))),
+    inputs: Float32Array.from(
+      indices.flatMap((i) => (rows[i] as number[]).map((v, j) => (v - (means[j] as number)) / (stds[j] as number))),
+    ),
     targets: Float32Array.from(indices.map((i) => labels[i] as number)),
     examples: indices.length,
   });

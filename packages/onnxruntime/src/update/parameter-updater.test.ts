@@ -24,7 +24,8 @@ const close = (a: Float32Array, b: Float32Array): void => {
 
 describe('ParameterUpdater', () => {
   it('builds one update graph for a scheduled optimizer and feeds the schedule as an input', async () => {
-    const optimizer = () => adamW({ learningRate: warmup({ steps: 5, schedule: cosineAnnealing({ initialValue: 0.05, steps: 20 }) }), weightDecay: 0.1 });
+    const optimizer = () =>
+      adamW({ learningRate: warmup({ steps: 5, schedule: cosineAnnealing({ initialValue: 0.05, steps: 20 }) }), weightDecay: 0.1 });
     const graph = await run(optimizer, 'onnx', 25);
     const kernels = await run(optimizer, 'engine', 25);
     expect(graph.graphCount).toBe(1);
@@ -72,7 +73,9 @@ describe('ParameterUpdater', () => {
       const first = updater.step(gradients(0));
       if (path === 'onnx') await expect(updater.step(gradients(1))).rejects.toThrow(/still running/);
       await first;
-      await expect(updater.step({ w: new Float32Array(5), b: new Float32Array(3) })).rejects.toThrow(/gradients\.w must be a Float32Array of 6 values/);
+      await expect(updater.step({ w: new Float32Array(5), b: new Float32Array(3) })).rejects.toThrow(
+        /gradients\.w must be a Float32Array of 6 values/,
+      );
       await expect(updater.step({ w: new Float32Array(6) })).rejects.toThrow(/gradients\.b is missing/);
       await expect(updater.step({ ...gradients(0), c: new Float32Array(1) })).rejects.toThrow(/gradients\.c is not a parameter/);
     });
@@ -97,11 +100,29 @@ describe('ParameterUpdater', () => {
 
   it('engine: keeps parameters, gradient buffers and slots in the kernels memory, equal bit for bit to the reference kernels', async () => {
     const sizes = { w: 1003, b: 37 };
-    const init = () => Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, { values: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7)), shape: [n] }]));
-    const grad = (step: number) => Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, Float32Array.from({ length: n }, (_, i) => Math.cos(i + step) * 0.1)]));
-    for (const optimizer of [() => adamW({ learningRate: warmup({ steps: 3, schedule: cosineAnnealing({ initialValue: 0.01, steps: 20 }) }) }), () => sgd({ learningRate: 0.05, momentum: 0.9 }), () => nadam({ learningRate: 0.01, emaDecay: 0.9 })]) {
+    const init = () =>
+      Object.fromEntries(
+        Object.entries(sizes).map(([name, n]) => [
+          name,
+          { values: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7)), shape: [n] },
+        ]),
+      );
+    const grad = (step: number) =>
+      Object.fromEntries(
+        Object.entries(sizes).map(([name, n]) => [name, Float32Array.from({ length: n }, (_, i) => Math.cos(i + step) * 0.1)]),
+      );
+    for (const optimizer of [
+      () => adamW({ learningRate: warmup({ steps: 3, schedule: cosineAnnealing({ initialValue: 0.01, steps: 20 }) }) }),
+      () => sgd({ learningRate: 0.05, momentum: 0.9 }),
+      () => nadam({ learningRate: 0.01, emaDecay: 0.9 }),
+    ]) {
       const updater = await ParameterUpdater.create({ optimizer: optimizer(), params: init(), path: 'engine' });
-      const reference = new OptimizerRunner({ optimizer: optimizer(), ops: float32Ops, params: Object.fromEntries(Object.entries(init()).map(([k, v]) => [k, v.values])), kernels: fusedKernels });
+      const reference = new OptimizerRunner({
+        optimizer: optimizer(),
+        ops: float32Ops,
+        params: Object.fromEntries(Object.entries(init()).map(([k, v]) => [k, v.values])),
+        kernels: fusedKernels,
+      });
       const buffers = updater.gradientBuffers as Record<string, Float32Array>;
       expect(Object.keys(buffers)).toEqual(['w', 'b']);
       // An ordinary ArrayBuffer (onnxruntime-node refuses SharedArrayBuffer views), shared by values and buffers.
@@ -150,8 +171,17 @@ describe('ParameterUpdater', () => {
   });
 
   it('names bad parameters and paths', async () => {
-    await expect(ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: { w: { values: new Float32Array(3), shape: [2, 2] } } })).rejects.toThrow(/params\.w\.shape/);
-    await expect(ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: { w: { values: [1] as unknown as Float32Array, shape: [1] } } })).rejects.toThrow(/params\.w\.values must be a Float32Array/);
-    await expect(ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: params(), path: 'gpu' as UpdatePath })).rejects.toThrow(/options\.path must be "onnx" or "engine"/);
+    await expect(
+      ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: { w: { values: new Float32Array(3), shape: [2, 2] } } }),
+    ).rejects.toThrow(/params\.w\.shape/);
+    await expect(
+      ParameterUpdater.create({
+        optimizer: sgd({ learningRate: 0.1 }),
+        params: { w: { values: [1] as unknown as Float32Array, shape: [1] } },
+      }),
+    ).rejects.toThrow(/params\.w\.values must be a Float32Array/);
+    await expect(
+      ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: params(), path: 'gpu' as UpdatePath }),
+    ).rejects.toThrow(/options\.path must be "onnx" or "engine"/);
   });
 });

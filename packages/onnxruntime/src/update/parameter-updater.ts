@@ -115,20 +115,37 @@ export class ParameterUpdater {
     const copies: Record<string, Float32Array> = {};
     const shapes: Record<string, readonly number[]> = {};
     for (const [name, param] of Object.entries(params)) {
-      if (!(param?.values instanceof Float32Array)) throw new StepsizeError(`ParameterUpdater options.params.${name}.values`, 'must be a Float32Array', param?.values);
+      if (!(param?.values instanceof Float32Array))
+        throw new StepsizeError(`ParameterUpdater options.params.${name}.values`, 'must be a Float32Array', param?.values);
       const size = (param.shape ?? []).reduce((a, b) => a * b, 1);
       if (!Array.isArray(param.shape) || param.shape.some((d) => !Number.isSafeInteger(d) || d < 1) || size !== param.values.length) {
-        throw new StepsizeError(`ParameterUpdater options.params.${name}.shape`, `must be positive integers whose product is the ${param.values.length} values`, param.shape);
+        throw new StepsizeError(
+          `ParameterUpdater options.params.${name}.shape`,
+          `must be positive integers whose product is the ${param.values.length} values`,
+          param.shape,
+        );
       }
       copies[name] = fast ? residentCopy(fast, param.values) : Float32Array.from(param.values);
       shapes[name] = [...param.shape];
     }
-    this.host = new OptimizerRunner({ optimizer, ops: fast ? fast.ops : float32Ops, params: copies, ...(fast && { kernels: fast.kernels }) });
-    if (fast) this.gradients = Object.fromEntries(Object.entries(copies).map(([name, values]) => [name, residentCopy(fast, new Float32Array(values.length))]));
+    this.host = new OptimizerRunner({
+      optimizer,
+      ops: fast ? fast.ops : float32Ops,
+      params: copies,
+      ...(fast && { kernels: fast.kernels }),
+    });
+    if (fast)
+      this.gradients = Object.fromEntries(
+        Object.entries(copies).map(([name, values]) => [name, residentCopy(fast, new Float32Array(values.length))]),
+      );
     this.names = this.host.names;
     this.shapes = shapes;
     if (path === 'onnx') {
-      this.symbolic = new OptimizerRunner({ optimizer, ops: delegatingOps(() => this.tracer), params: Object.fromEntries(this.names.map((n) => [n, this.tracer.input(`param:${n}`, shapes[n] as number[])])) });
+      this.symbolic = new OptimizerRunner({
+        optimizer,
+        ops: delegatingOps(() => this.tracer),
+        params: Object.fromEntries(this.names.map((n) => [n, this.tracer.input(`param:${n}`, shapes[n] as number[])])),
+      });
       this.adoptHostState();
     }
   }
@@ -145,12 +162,21 @@ export class ParameterUpdater {
     // Count the arrays one parameter needs (itself, its gradient, the optimizer's slots and weight
     // average) on a one-element dry run; arrays beyond the memory fall back to ordinary ones.
     const params = options.params ?? {};
-    const dry = new OptimizerRunner({ optimizer: options.optimizer, ops: float32Ops, params: Object.fromEntries(Object.keys(params).map((name) => [name, new Float32Array(1)])) });
-    const perParameter = 2 + Math.max(0, ...Object.values(dry.state.params).map((slots) => Object.keys(slots).length)) + (options.optimizer.emaDecay === undefined ? 0 : 1);
+    const dry = new OptimizerRunner({
+      optimizer: options.optimizer,
+      ops: float32Ops,
+      params: Object.fromEntries(Object.keys(params).map((name) => [name, new Float32Array(1)])),
+    });
+    const perParameter =
+      2 +
+      Math.max(0, ...Object.values(dry.state.params).map((slots) => Object.keys(slots).length)) +
+      (options.optimizer.emaDecay === undefined ? 0 : 1);
     const sizes = Object.values(params).map((param) => (param?.values instanceof Float32Array ? param.values.length : 0));
     let fast: FastKernels;
     try {
-      fast = await createFastKernels({ fixedMemoryBytes: Math.min(fastMemoryBytes(sizes.flatMap((size) => Array<number>(perParameter).fill(size))), MAX_FIXED_BYTES) });
+      fast = await createFastKernels({
+        fixedMemoryBytes: Math.min(fastMemoryBytes(sizes.flatMap((size) => Array<number>(perParameter).fill(size))), MAX_FIXED_BYTES),
+      });
     } catch {
       // The memory could not be reserved: the same kernels on ordinary arrays (copied through
       // their scratch area), with equal results.
@@ -185,13 +211,19 @@ export class ParameterUpdater {
     for (const [name, value] of Object.entries(state.accumulated)) data.set(`accumulated:${name}`, value);
     this.data = data;
     const symbolic = this.symbolic as OptimizerRunner<Traced>;
-    Object.assign(symbolic.state, { step: state.step, skipped: state.skipped, microStep: state.microStep, groups: state.groups.map((g) => ({ ...g })) });
+    Object.assign(symbolic.state, {
+      step: state.step,
+      skipped: state.skipped,
+      microStep: state.microStep,
+      groups: state.groups.map((g) => ({ ...g })),
+    });
   }
 
   /** Current values of a parameter (do not modify). */
   values(name: string): Float32Array {
     const value = this.path === 'engine' ? this.host.params[name] : this.data.get(`param:${name}`);
-    if (value === undefined) throw new StepsizeError(`ParameterUpdater.values("${name}")`, `names no parameter (${this.names.join(', ')})`, name);
+    if (value === undefined)
+      throw new StepsizeError(`ParameterUpdater.values("${name}")`, `names no parameter (${this.names.join(', ')})`, name);
     return value;
   }
 
@@ -216,7 +248,15 @@ export class ParameterUpdater {
       else if (kind === 'accumulated') accumulated[name] = value;
     }
     for (const name of this.names) params[name] ??= {};
-    return { step: symbolic.step, skipped: symbolic.skipped, microStep: symbolic.microStep, groups: symbolic.groups.map((g) => ({ ...g })), params, accumulated, ema };
+    return {
+      step: symbolic.step,
+      skipped: symbolic.skipped,
+      microStep: symbolic.microStep,
+      groups: symbolic.groups.map((g) => ({ ...g })),
+      params,
+      accumulated,
+      ema,
+    };
   }
 
   /**
@@ -229,9 +269,11 @@ export class ParameterUpdater {
     for (const name of this.names) {
       const values = params[name];
       const size = (this.values(name) as Float32Array).length;
-      if (!(values instanceof Float32Array) || values.length !== size) throw new StepsizeError(`params.${name}`, `must be a Float32Array of ${size} values`, values?.length);
+      if (!(values instanceof Float32Array) || values.length !== size)
+        throw new StepsizeError(`params.${name}`, `must be a Float32Array of ${size} values`, values?.length);
     }
-    for (const name of Object.keys(params)) if (!this.names.includes(name)) throw new StepsizeError(`params.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
+    for (const name of Object.keys(params))
+      if (!this.names.includes(name)) throw new StepsizeError(`params.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
     const previous = this.host.state;
     this.host.loadState(state); // validates; throws before anything changed
     for (const name of this.names) (this.host.params[name] as Float32Array).set(params[name] as Float32Array);
@@ -277,7 +319,12 @@ export class ParameterUpdater {
   }
 
   private refuseWhileRunning(what: string): void {
-    if (this.running) throw new StepsizeError(`ParameterUpdater.${what}`, 'was called while a step is still running: await each step before the next', what);
+    if (this.running)
+      throw new StepsizeError(
+        `ParameterUpdater.${what}`,
+        'was called while a step is still running: await each step before the next',
+        what,
+      );
   }
 
   /** Applies one step of gradients (float32 data by parameter name). */
@@ -315,7 +362,8 @@ export class ParameterUpdater {
     }
     for (const name of this.names) state.params[name] ??= {};
     const grads: Record<string, Traced> = {};
-    for (const [name, gradient] of Object.entries(gradients)) grads[name] = tracer.input(`grad:${name}`, this.shapes[name] ?? [gradient.length]);
+    for (const [name, gradient] of Object.entries(gradients))
+      grads[name] = tracer.input(`grad:${name}`, this.shapes[name] ?? [gradient.length]);
     const before = { step: state.step, skipped: state.skipped, microStep: state.microStep, groups: state.groups.map((g) => ({ ...g })) };
     const report = symbolic.step(grads);
     // What the step produced, by the key it replaces (values that are still their own input are unchanged).

@@ -30,12 +30,22 @@ const setup = {
   optimizer: adamW({ learningRate: schedule }).toJSON(),
 };
 const results = {
-  resolved: Object.fromEntries(['@stepsize/core', '@stepsize/engine', '@stepsize/conformance', '@stepsize/tfjs', '@stepsize/onnxruntime'].map((n) => [n, createRequire(import.meta.url).resolve(n)])),
+  resolved: Object.fromEntries(
+    ['@stepsize/core', '@stepsize/engine', '@stepsize/conformance', '@stepsize/tfjs', '@stepsize/onnxruntime'].map((n) => [
+      n,
+      createRequire(import.meta.url).resolve(n),
+    ]),
+  ),
   schedule: [0, 1, 2, 5, 9].map((s) => schedule(s)),
   roundTrip: scheduleFromJSON(JSON.parse(JSON.stringify(schedule.toJSON())))(5),
   tfjs: await crossBackendCheck(tfjsTrainingBackend, engineTrainingBackend, setup),
   onnxruntime: await crossBackendCheck(onnxTrainingBackend('onnx'), engineTrainingBackend, setup),
   conformance: (await runSuite(onnxConformance, pytorchOptimizerCases())).filter((r) => !r.passed).map((r) => r.name),
 };
-writeJsonFileAtomic('result.json', { ...results, tfjs: results.tfjs.maxRelativeError, onnxruntime: results.onnxruntime.maxRelativeError, engineLosses: results.tfjs.losses[1] });
+writeJsonFileAtomic('result.json', {
+  ...results,
+  tfjs: results.tfjs.maxRelativeError,
+  onnxruntime: results.onnxruntime.maxRelativeError,
+  engineLosses: results.tfjs.losses[1],
+});
 console.log(JSON.stringify(readJsonFile('result.json')));

@@ -54,10 +54,7 @@ export const lambMath: OptimizerMath<LambHyper, LambScalar> = {
   update: ({ ops, s, h, param, grad, slots }) => {
     const g = h.maximize ? ops.neg(grad) : grad;
     const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof param, slots.expAvgSq as typeof param);
-    const adamStep = ops.div(
-      ops.div(expAvg, s.biasCorrection1),
-      ops.add(ops.sqrt(ops.div(expAvgSq, s.biasCorrection2)), s.epsilon),
-    );
+    const adamStep = ops.div(ops.div(expAvg, s.biasCorrection1), ops.add(ops.sqrt(ops.div(expAvgSq, s.biasCorrection2)), s.epsilon));
     const r = h.useWeightDecay ? ops.add(adamStep, ops.mul(param, s.weightDecay)) : adamStep;
     const weightNorm = ops.sqrt(ops.sum(ops.mul(param, param)));
     const updateNorm = ops.sqrt(ops.sum(ops.mul(r, r)));

@@ -40,9 +40,7 @@ export const radamMath: OptimizerMath<RadamHyper, RadamScalar> = {
     const rhoInfinity = 2 / (1 - h.beta2) - 1;
     const rho = rhoInfinity - (2 * step * h.beta2 ** step) / biasCorrection2;
     const rectified = rho > 5;
-    const rectification = rectified
-      ? Math.sqrt(((rho - 4) * (rho - 2) * rhoInfinity) / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho))
-      : 0;
+    const rectification = rectified ? Math.sqrt(((rho - 4) * (rho - 2) * rhoInfinity) / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho)) : 0;
     return {
       values: {
         beta1: h.beta1,

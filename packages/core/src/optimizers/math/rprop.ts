@@ -38,10 +38,7 @@ export const rpropMath: OptimizerMath<RpropHyper, RpropScalar> = {
     const agreement = ops.mul(g, slots.prev as typeof param);
     const decreasing = ops.less(agreement, s.zero);
     const factor = ops.where(ops.greater(agreement, s.zero), s.etaPlus, ops.where(decreasing, s.etaMinus, s.one));
-    const stepSize = ops.minimum(
-      ops.maximum(ops.mul(slots.stepSize as typeof param, factor), s.minStepSize),
-      s.maxStepSize,
-    );
+    const stepSize = ops.minimum(ops.maximum(ops.mul(slots.stepSize as typeof param, factor), s.minStepSize), s.maxStepSize);
     const kept = ops.where(decreasing, s.zero, g);
     return {
       param: ops.sub(param, ops.mul(ops.sign(kept), stepSize)),

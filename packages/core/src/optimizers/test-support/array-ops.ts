@@ -5,7 +5,9 @@ type V = number[];
 
 function binary(a: V, b: V, f: (x: number, y: number) => number): V {
   const n = Math.max(a.length, b.length);
-  return Array.from({ length: n }, (_, i) => f(a.length === 1 ? (a[0] as number) : (a[i] as number), b.length === 1 ? (b[0] as number) : (b[i] as number)));
+  return Array.from({ length: n }, (_, i) =>
+    f(a.length === 1 ? (a[0] as number) : (a[i] as number), b.length === 1 ? (b[0] as number) : (b[i] as number)),
+  );
 }
 
 export const arrayOps: Ops<V> = {
@@ -17,7 +19,12 @@ export const arrayOps: Ops<V> = {
   sub: (a, b) => binary(a, b, (x, y) => x - y),
   mul: (a, b) => binary(a, b, (x, y) => x * y),
   div: (a, b) => binary(a, b, (x, y) => x / y),
-  addScaled: (a, b, c) => binary(a, binary(b, c, (y, z) => y * z), (x, y) => x + y),
+  addScaled: (a, b, c) =>
+    binary(
+      a,
+      binary(b, c, (y, z) => y * z),
+      (x, y) => x + y,
+    ),
   neg: (a) => a.map((x) => -x),
   abs: (a) => a.map(Math.abs),
   sqrt: (a) => a.map(Math.sqrt),

@@ -14,7 +14,9 @@ const count = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ m
 const sortedIntegers = (min: number, max: number, strict: boolean): fc.Arbitrary<number[]> =>
   fc
     .uniqueArray(fc.integer({ min, max }), { minLength: 1, maxLength: 6 })
-    .chain((xs) => (strict ? fc.constant(xs) : fc.array(fc.constantFrom(...xs), { minLength: 0, maxLength: 3 }).map((extra) => [...xs, ...extra])))
+    .chain((xs) =>
+      strict ? fc.constant(xs) : fc.array(fc.constantFrom(...xs), { minLength: 0, maxLength: 3 }).map((extra) => [...xs, ...extra]),
+    )
     .map((xs) => [...xs].sort((a, b) => a - b));
 
 /** Arbitraries of leaf (non-composite) specs. */
@@ -39,7 +41,13 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
     staircase: fc.boolean(),
     beginStep: count(0, 1000),
   }),
-  linear: fc.record({ type: fc.constant('linear'), initialValue: value, endValue: value, steps: count(1, 10_000), beginStep: count(0, 1000) }),
+  linear: fc.record({
+    type: fc.constant('linear'),
+    initialValue: value,
+    endValue: value,
+    steps: count(1, 10_000),
+    beginStep: count(0, 1000),
+  }),
   constantFactor: fc.record({ type: fc.constant('constantFactor'), initialValue: value, factor: unit, steps: count(0, 1000) }),
   linearFactor: fc.record({
     type: fc.constant('linearFactor'),
@@ -57,7 +65,13 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
     cycle: fc.boolean(),
     beginStep: count(0, 1000),
   }),
-  inverseTime: fc.record({ type: fc.constant('inverseTime'), initialValue: value, decayRate: value, decaySteps: positive, staircase: fc.boolean() }),
+  inverseTime: fc.record({
+    type: fc.constant('inverseTime'),
+    initialValue: value,
+    decayRate: value,
+    decaySteps: positive,
+    staircase: fc.boolean(),
+  }),
   inverseSqrt: fc.record(
     { type: fc.constant('inverseSqrt'), initialValue: value, warmupSteps: count(0, 10_000), timescale: positive },
     { requiredKeys: ['type', 'initialValue'] },
@@ -93,17 +107,16 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
     },
     { requiredKeys: ['type', 'baseValue', 'maxValue'] },
   ),
-  oneCycle: fc
-    .record({
-      type: fc.constant('oneCycle'),
-      maxValue: value,
-      totalSteps: count(10, 100_000),
-      pctStart: fc.double({ min: 0.2, max: 0.45, noNaN: true }),
-      annealStrategy: fc.constantFrom('cos', 'linear'),
-      threePhase: fc.boolean(),
-      divFactor: fc.double({ min: 1, max: 100, noNaN: true }),
-      finalDivFactor: fc.double({ min: 1, max: 1e5, noNaN: true }),
-    }),
+  oneCycle: fc.record({
+    type: fc.constant('oneCycle'),
+    maxValue: value,
+    totalSteps: count(10, 100_000),
+    pctStart: fc.double({ min: 0.2, max: 0.45, noNaN: true }),
+    annealStrategy: fc.constantFrom('cos', 'linear'),
+    threePhase: fc.boolean(),
+    divFactor: fc.double({ min: 1, max: 100, noNaN: true }),
+    finalDivFactor: fc.double({ min: 1, max: 1e5, noNaN: true }),
+  }),
   oneCycleMomentum: fc.record({
     type: fc.constant('oneCycleMomentum'),
     totalSteps: count(10, 100_000),
@@ -155,20 +168,48 @@ export function specArbitrary(depth: number): fc.Arbitrary<Spec> {
 /** Composite arbitraries over a child arbitrary. */
 export function compositeArbitraries(child: fc.Arbitrary<Spec>): Record<string, fc.Arbitrary<Spec>> {
   return {
-    warmup: fc
-      .record({ type: fc.constant('warmup'), schedule: child, steps: count(1, 1000), mode: fc.constantFrom('linear', 'constant'), startValue: value }),
-    sequence: fc.array(child, { minLength: 2, maxLength: 4 }).chain((schedules) =>
-      fc
-        .uniqueArray(fc.integer({ min: 1, max: 100_000 }), { minLength: schedules.length - 1, maxLength: schedules.length - 1 })
-        .map((boundaries) => ({ type: 'sequence', schedules, boundaries: [...boundaries].sort((a, b) => a - b) })),
-    ),
+    warmup: fc.record({
+      type: fc.constant('warmup'),
+      schedule: child,
+      steps: count(1, 1000),
+      mode: fc.constantFrom('linear', 'constant'),
+      startValue: value,
+    }),
+    sequence: fc
+      .array(child, { minLength: 2, maxLength: 4 })
+      .chain((schedules) =>
+        fc
+          .uniqueArray(fc.integer({ min: 1, max: 100_000 }), { minLength: schedules.length - 1, maxLength: schedules.length - 1 })
+          .map((boundaries) => ({ type: 'sequence', schedules, boundaries: [...boundaries].sort((a, b) => a - b) })),
+      ),
     product: fc.record({ type: fc.constant('product'), schedules: fc.array(child, { minLength: 2, maxLength: 3 }) }),
     scale: fc.record({ type: fc.constant('scale'), schedule: child, factor: value }),
   };
 }
 
 /** Option values at the edges of doubles: denormals, 1 ± an ulp, 2^53, the 1e280 cap and past it, -0. */
-const EDGE_REALS = [0, -0, 5e-324, 1e-300, 1e-150, 1e-9, 0.1, 0.5, 1 - 2 ** -53, 1, 1 + 2 ** -52, 1 + 1e-9, 1.5, 2, 1e6, 2 ** 53 - 1, 1e150, 1e280, 1e300, Number.MAX_VALUE];
+const EDGE_REALS = [
+  0,
+  -0,
+  5e-324,
+  1e-300,
+  1e-150,
+  1e-9,
+  0.1,
+  0.5,
+  1 - 2 ** -53,
+  1,
+  1 + 2 ** -52,
+  1 + 1e-9,
+  1.5,
+  2,
+  1e6,
+  2 ** 53 - 1,
+  1e150,
+  1e280,
+  1e300,
+  Number.MAX_VALUE,
+];
 const EDGE_INTEGERS = [0, 1, 2, 3, 1000, 2 ** 31, 2 ** 52, 2 ** 53 - 2, 2 ** 53 - 1];
 
 /** Steps at the edges: the first ones, around 1000, 2^31, 1e12 and up to 2^53 - 1. */
@@ -179,7 +220,9 @@ export const edgeSteps: fc.Arbitrary<number> = fc.oneof(
 
 /** A number within a descriptor's own range (the magnitude cap aside): an edge value or an ordinary one. */
 function edgeNumber(spec: { integer?: true; min?: number; exclusiveMin?: true; max?: number; exclusiveMax?: true }): fc.Arbitrary<number> {
-  const pool = [...(spec.integer ? EDGE_INTEGERS : EDGE_REALS), ...[spec.min, spec.max].filter((x) => x !== undefined)].filter((x) => inRange(x, spec));
+  const pool = [...(spec.integer ? EDGE_INTEGERS : EDGE_REALS), ...[spec.min, spec.max].filter((x) => x !== undefined)].filter((x) =>
+    inRange(x, spec),
+  );
   const low = spec.min ?? 0;
   const ordinary = spec.integer
     ? fc.integer({ min: low, max: low + 2000 })
@@ -217,7 +260,10 @@ function edgeSpecOf(definition: AnyScheduleDefinition, child: fc.Arbitrary<Spec>
   const options = Object.entries(definition.options);
   const required = options.filter(([, o]) => !('default' in o && o.default !== undefined) && !o.optional).map(([key]) => key);
   const record = Object.fromEntries(options.map(([key, o]) => [key, edgeOption(o, child)]));
-  return fc.record({ type: fc.constant(definition.type), ...record }, { requiredKeys: ['type', ...required] as never[] }) as fc.Arbitrary<Spec>;
+  return fc.record(
+    { type: fc.constant(definition.type), ...record },
+    { requiredKeys: ['type', ...required] as never[] },
+  ) as fc.Arbitrary<Spec>;
 }
 
 /**
@@ -226,7 +272,9 @@ function edgeSpecOf(definition: AnyScheduleDefinition, child: fc.Arbitrary<Spec>
  * options sometimes left out; composites over such leaves. Many break a
  * cross-option rule: those must be refused with a StepsizeError.
  */
-export const edgeLeafSpec: fc.Arbitrary<Spec> = fc.oneof(...jsonDefinitions.filter((d) => !isComposite(d)).map((d) => edgeSpecOf(d, fc.constant({}))));
+export const edgeLeafSpec: fc.Arbitrary<Spec> = fc.oneof(
+  ...jsonDefinitions.filter((d) => !isComposite(d)).map((d) => edgeSpecOf(d, fc.constant({}))),
+);
 export const edgeSpec: fc.Arbitrary<Spec> = fc.oneof(
   { weight: 3, arbitrary: edgeLeafSpec },
   ...jsonDefinitions.filter(isComposite).map((d) => ({ weight: 1, arbitrary: edgeSpecOf(d, edgeLeafSpec) })),

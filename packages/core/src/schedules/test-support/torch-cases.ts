@@ -110,8 +110,7 @@ function oneCyclePhases(o: Record<string, unknown>): {
   annealStrategy: 'cos' | 'linear';
   threePhase: boolean;
 } {
-  const totalSteps =
-    o.total_steps === undefined ? num(o, 'epochs') * num(o, 'steps_per_epoch') : num(o, 'total_steps');
+  const totalSteps = o.total_steps === undefined ? num(o, 'epochs') * num(o, 'steps_per_epoch') : num(o, 'total_steps');
   return {
     totalSteps,
     pctStart: num(o, 'pct_start', 0.3),
