@@ -124,6 +124,6 @@ export {
   type RpropOptions,
   type LionOptions,
   type LambOptions,
-} from './optimizers/builtins.js';
+} from './optimizers/builtin/index.js';
 export { optimizerFromJSON, optimizerTypes } from './optimizers/spec.js';
 export type { MlpTrainingSetup } from './training-setup.js';

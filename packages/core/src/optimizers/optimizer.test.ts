@@ -8,7 +8,7 @@ import { StepsizeError } from '../errors.js';
 import { constant } from '../schedules/constant.js';
 import { linear } from '../schedules/linear.js';
 import { reduceOnPlateau } from '../schedules/metric-driven.js';
-import { adam, adamW, lamb, lion, rprop, sgd } from './builtins.js';
+import { adam, adamW, lamb, lion, rprop, sgd } from './builtin/index.js';
 import { layerDecayGroups } from './optimizer.js';
 import { OptimizerRunner } from './runner.js';
 import { optimizerFromJSON } from './spec.js';

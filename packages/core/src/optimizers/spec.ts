@@ -1,7 +1,7 @@
 import { StepsizeError } from '../errors.js';
 import { FORBIDDEN_KEYS, fail, isPlainObject } from '../schedules/options.js';
 import { readScheduleSpec } from '../schedules/spec.js';
-import { optimizerDefinitions } from './builtins.js';
+import { optimizerDefinitions } from './builtin/index.js';
 import { buildOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
 
 const byType = new Map(optimizerDefinitions.map((d) => [d.type, d]));

@@ -321,13 +321,11 @@ describe('schedule properties', () => {
       fc
         .double({ min: 5e-324, max: 1, maxExcluded: true, noNaN: true })
         .map((x) => ({ key: 'firstPeriod', x, spec: { type: 'cosineRestarts', initialValue: 1, firstPeriod: x } })),
-      fc
-        .double({ min: 1, max: 1 + 1e-9, minExcluded: true, maxExcluded: true, noNaN: true })
-        .map((x) => ({
-          key: 'periodMultiplier',
-          x,
-          spec: { type: 'cosineRestarts', initialValue: 1, firstPeriod: 1, periodMultiplier: x },
-        })),
+      fc.double({ min: 1, max: 1 + 1e-9, minExcluded: true, maxExcluded: true, noNaN: true }).map((x) => ({
+        key: 'periodMultiplier',
+        x,
+        spec: { type: 'cosineRestarts', initialValue: 1, firstPeriod: 1, periodMultiplier: x },
+      })),
       fc
         .oneof(
           fc.double({ min: 0, max: 1e-150, maxExcluded: true, noNaN: true }),
@@ -340,13 +338,11 @@ describe('schedule properties', () => {
       fc
         .double({ min: 5e-324, max: 1e-30, noNaN: true })
         .map((x) => ({ key: 'divFactor', x, spec: { type: 'oneCycle', maxValue: 1e260, totalSteps: 100, divFactor: x } })),
-      fc
-        .double({ min: 5e-324, max: 1e-30, noNaN: true })
-        .map((x) => ({
-          key: 'finalDivFactor',
-          x,
-          spec: { type: 'oneCycle', maxValue: 1e260, totalSteps: 100, divFactor: 1, finalDivFactor: x },
-        })),
+      fc.double({ min: 5e-324, max: 1e-30, noNaN: true }).map((x) => ({
+        key: 'finalDivFactor',
+        x,
+        spec: { type: 'oneCycle', maxValue: 1e260, totalSteps: 100, divFactor: 1, finalDivFactor: x },
+      })),
       // Every unbounded number option of every leaf, past the cap.
       fc
         .tuple(

@@ -1,5 +1,7 @@
 import { updateMoments } from './moments.js';
 import type { OptimizerMath } from '../definition.js';
+import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
+import { beta, define, epsilon, learningRate, weightDecay, numberValue } from './options.js';
 
 /** Resolved NAdam hyperparameters for one step. */
 export interface NadamHyper {
@@ -12,7 +14,7 @@ export interface NadamHyper {
   readonly useWeightDecay: boolean;
 }
 
-type NadamScalar =
+export type NadamScalar =
   | 'beta1'
   | 'oneMinusBeta1'
   | 'beta2'
@@ -67,3 +69,58 @@ export const nadamMath: OptimizerMath<NadamHyper, NadamScalar> = {
     };
   },
 };
+
+export const nadamDefinition = define(
+  'nadam',
+  'NAdam: Adam with Nesterov momentum and momentum decay (PyTorch NAdam).',
+  {
+    learningRate: learningRate(2e-3),
+    beta1: beta(0.9, 'decay of the first moment'),
+    beta2: beta(0.999, 'decay of the second moment'),
+    epsilon: epsilon(1e-8),
+    weightDecay: weightDecay(0),
+    momentumDecay: { kind: 'number', min: 0, default: 4e-3, description: 'momentum decay psi' },
+  },
+  nadamMath,
+  (v, o) => ({
+    learningRate: numberValue(v, 'learningRate'),
+    beta1: numberValue(v, 'beta1'),
+    beta2: numberValue(v, 'beta2'),
+    epsilon: numberValue(v, 'epsilon'),
+    weightDecay: numberValue(v, 'weightDecay'),
+    momentumDecay: numberValue(v, 'momentumDecay'),
+    useWeightDecay: isActive(o.weightDecay),
+  }),
+);
+
+/** Options of {@link nadam}. */
+export interface NadamOptions extends CommonOptimizerOptions {
+  /** Default 2e-3. */
+  readonly learningRate?: Hyperparameter;
+  /** Default 0.9. */
+  readonly beta1?: Hyperparameter;
+  /** Default 0.999. */
+  readonly beta2?: Hyperparameter;
+  /** Default 1e-8. */
+  readonly epsilon?: number;
+  /** L2 weight decay. Default 0. */
+  readonly weightDecay?: Hyperparameter;
+  /** Momentum decay psi. Default 4e-3. */
+  readonly momentumDecay?: number;
+}
+
+/**
+ * NAdam (Dozat 2016, "Incorporating Nesterov Momentum into Adam"), as PyTorch
+ * `torch.optim.NAdam`: momentum schedule `mu_t = b1 (1 - 0.5 · 0.96^(t psi))`,
+ * `p -= lr (1 - mu_t) / (1 - Π mu) · g / d + lr mu_{t+1} / (1 - Π mu · mu_{t+1}) · m / d`
+ * with `d = √(v / (1 - b2^t)) + eps`. Defaults as PyTorch: learningRate 2e-3,
+ * beta1 0.9, beta2 0.999, epsilon 1e-8, momentumDecay 4e-3.
+ *
+ * @example
+ * ```ts
+ * const optimizer = nadam({ learningRate: 0.002 });
+ * ```
+ */
+export function nadam(options: NadamOptions = {}): Optimizer {
+  return createOptimizer(nadamDefinition, options);
+}

@@ -1,5 +1,7 @@
 import { updateMoments } from './moments.js';
 import type { OptimizerMath } from '../definition.js';
+import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
+import { beta, define, epsilon, learningRate, weightDecay, numberValue } from './options.js';
 
 /** Resolved RAdam hyperparameters for one step. */
 export interface RadamHyper {
@@ -11,7 +13,7 @@ export interface RadamHyper {
   readonly useWeightDecay: boolean;
 }
 
-type RadamScalar =
+export type RadamScalar =
   | 'beta1'
   | 'oneMinusBeta1'
   | 'beta2'
@@ -73,3 +75,53 @@ export const radamMath: OptimizerMath<RadamHyper, RadamScalar> = {
     };
   },
 };
+
+export const radamDefinition = define(
+  'radam',
+  'RAdam: Adam with a rectified adaptive learning rate (PyTorch RAdam).',
+  {
+    learningRate: learningRate(1e-3),
+    beta1: beta(0.9, 'decay of the first moment'),
+    beta2: beta(0.999, 'decay of the second moment'),
+    epsilon: epsilon(1e-8),
+    weightDecay: weightDecay(0),
+  },
+  radamMath,
+  (v, o) => ({
+    learningRate: numberValue(v, 'learningRate'),
+    beta1: numberValue(v, 'beta1'),
+    beta2: numberValue(v, 'beta2'),
+    epsilon: numberValue(v, 'epsilon'),
+    weightDecay: numberValue(v, 'weightDecay'),
+    useWeightDecay: isActive(o.weightDecay),
+  }),
+);
+
+/** Options of {@link radam}. */
+export interface RadamOptions extends CommonOptimizerOptions {
+  /** Default 1e-3. */
+  readonly learningRate?: Hyperparameter;
+  /** Default 0.9. */
+  readonly beta1?: Hyperparameter;
+  /** Default 0.999. */
+  readonly beta2?: Hyperparameter;
+  /** Default 1e-8. */
+  readonly epsilon?: number;
+  /** L2 weight decay. Default 0. */
+  readonly weightDecay?: Hyperparameter;
+}
+
+/**
+ * RAdam (Liu et al. 2020), as PyTorch `torch.optim.RAdam`: SGD with momentum
+ * while the variance of the adaptive rate is intractable (`rho_t <= 5`), then
+ * Adam with the rectification term `r_t`. Defaults as PyTorch: learningRate
+ * 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-8.
+ *
+ * @example
+ * ```ts
+ * const optimizer = radam({ learningRate: 1e-3 });
+ * ```
+ */
+export function radam(options: RadamOptions = {}): Optimizer {
+  return createOptimizer(radamDefinition, options);
+}

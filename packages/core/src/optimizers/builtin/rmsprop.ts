@@ -1,4 +1,6 @@
 import type { OptimizerMath, Slots } from '../definition.js';
+import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
+import { define, epsilon, flag, learningRate, weightDecay, numberValue, booleanValue } from './options.js';
 
 /** Resolved RMSprop hyperparameters for one step. */
 export interface RmspropHyper {
@@ -13,7 +15,7 @@ export interface RmspropHyper {
   readonly useWeightDecay: boolean;
 }
 
-type RmspropScalar = 'alpha' | 'oneMinusAlpha' | 'epsilon' | 'weightDecay' | 'momentum' | 'negativeLearningRate';
+export type RmspropScalar = 'alpha' | 'oneMinusAlpha' | 'epsilon' | 'weightDecay' | 'momentum' | 'negativeLearningRate';
 
 /**
  * RMSprop (Hinton, Coursera lecture 6e; centered: Graves 2013) as PyTorch:
@@ -63,3 +65,63 @@ export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar> = {
     return { param: ops.add(param, ops.div(ops.mul(g, s.negativeLearningRate), avg)), slots: next };
   },
 };
+
+export const rmspropDefinition = define(
+  'rmsprop',
+  'RMSprop, centered or not, with momentum (PyTorch RMSprop).',
+  {
+    learningRate: learningRate(1e-2),
+    alpha: { kind: 'hyperparameter', min: 0, max: 1, default: 0.99, description: 'smoothing constant' },
+    epsilon: epsilon(1e-8),
+    weightDecay: weightDecay(0),
+    momentum: { kind: 'hyperparameter', min: 0, default: 0, description: 'momentum factor' },
+    centered: flag('normalise by the estimated variance'),
+    maximize: flag('maximize the objective'),
+  },
+  rmspropMath,
+  (v, o) => ({
+    learningRate: numberValue(v, 'learningRate'),
+    alpha: numberValue(v, 'alpha'),
+    epsilon: numberValue(v, 'epsilon'),
+    weightDecay: numberValue(v, 'weightDecay'),
+    momentum: numberValue(v, 'momentum'),
+    centered: booleanValue(v, 'centered'),
+    maximize: booleanValue(v, 'maximize'),
+    useMomentum: isActive(o.momentum),
+    useWeightDecay: isActive(o.weightDecay),
+  }),
+);
+
+/** Options of {@link rmsprop}. */
+export interface RmspropOptions extends CommonOptimizerOptions {
+  /** Default 1e-2. */
+  readonly learningRate?: Hyperparameter;
+  /** Smoothing constant. Default 0.99. */
+  readonly alpha?: Hyperparameter;
+  /** Default 1e-8. */
+  readonly epsilon?: number;
+  /** L2 weight decay. Default 0. */
+  readonly weightDecay?: Hyperparameter;
+  /** Default 0. */
+  readonly momentum?: Hyperparameter;
+  /** Default false. */
+  readonly centered?: boolean;
+  /** Default false. */
+  readonly maximize?: boolean;
+}
+
+/**
+ * RMSprop (Hinton's lecture 6e; centered as Graves 2013), as PyTorch
+ * `torch.optim.RMSprop`: `v = a v + (1 - a) g²`, `avg = √(v - gAvg²) + eps`
+ * (centered) or `√v + eps`; `b = mu b + g / avg`, `p -= lr b` (momentum) or
+ * `p -= lr g / avg`. Defaults as PyTorch: learningRate 1e-2, alpha 0.99,
+ * epsilon 1e-8 (Keras and tfjs put epsilon inside the square root).
+ *
+ * @example
+ * ```ts
+ * const optimizer = rmsprop({ learningRate: 1e-3, centered: true, momentum: 0.9 });
+ * ```
+ */
+export function rmsprop(options: RmspropOptions = {}): Optimizer {
+  return createOptimizer(rmspropDefinition, options);
+}

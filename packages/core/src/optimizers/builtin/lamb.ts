@@ -1,5 +1,7 @@
 import { updateMoments } from './moments.js';
 import type { OptimizerMath } from '../definition.js';
+import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
+import { beta, define, epsilon, flag, learningRate, weightDecay, numberValue, booleanValue } from './options.js';
 
 /** Resolved LAMB hyperparameters for one step. */
 export interface LambHyper {
@@ -13,7 +15,7 @@ export interface LambHyper {
   readonly useWeightDecay: boolean;
 }
 
-type LambScalar =
+export type LambScalar =
   | 'beta1'
   | 'oneMinusBeta1'
   | 'beta2'
@@ -66,3 +68,62 @@ export const lambMath: OptimizerMath<LambHyper, LambScalar> = {
     };
   },
 };
+
+export const lambDefinition = define(
+  'lamb',
+  'LAMB: Adam with a layer-wise trust ratio (You et al. 2020).',
+  {
+    learningRate: learningRate(1e-3),
+    beta1: beta(0.9, 'decay of the first moment'),
+    beta2: beta(0.999, 'decay of the second moment'),
+    epsilon: epsilon(1e-6),
+    weightDecay: weightDecay(0),
+    biasCorrection: { kind: 'boolean', default: true, description: 'bias-correct the moments' },
+    maximize: flag('maximize the objective'),
+  },
+  lambMath,
+  (v, o) => ({
+    learningRate: numberValue(v, 'learningRate'),
+    beta1: numberValue(v, 'beta1'),
+    beta2: numberValue(v, 'beta2'),
+    epsilon: numberValue(v, 'epsilon'),
+    weightDecay: numberValue(v, 'weightDecay'),
+    biasCorrection: booleanValue(v, 'biasCorrection'),
+    maximize: booleanValue(v, 'maximize'),
+    useWeightDecay: isActive(o.weightDecay),
+  }),
+);
+
+/** Options of {@link lamb}. */
+export interface LambOptions extends CommonOptimizerOptions {
+  /** Default 1e-3. */
+  readonly learningRate?: Hyperparameter;
+  /** Default 0.9. */
+  readonly beta1?: Hyperparameter;
+  /** Default 0.999. */
+  readonly beta2?: Hyperparameter;
+  /** Default 1e-6. */
+  readonly epsilon?: number;
+  /** Weight decay inside the trust-ratio update. Default 0. */
+  readonly weightDecay?: Hyperparameter;
+  /** Bias-correct the moments (Algorithm 2 of the paper). Default true. */
+  readonly biasCorrection?: boolean;
+  /** Default false. */
+  readonly maximize?: boolean;
+}
+
+/**
+ * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning",
+ * Algorithm 2): Adam's direction `r = m̂ / (√v̂ + eps) + wd p`, scaled per
+ * parameter tensor by the trust ratio `‖p‖ / ‖r‖` (1 if either is 0):
+ * `p -= lr ‖p‖ / ‖r‖ · r`. Defaults: learningRate 1e-3, beta1 0.9, beta2 0.999,
+ * epsilon 1e-6, weightDecay 0, biasCorrection true.
+ *
+ * @example
+ * ```ts
+ * const optimizer = lamb({ learningRate: 2e-3, weightDecay: 0.01 });
+ * ```
+ */
+export function lamb(options: LambOptions = {}): Optimizer {
+  return createOptimizer(lambDefinition, options);
+}

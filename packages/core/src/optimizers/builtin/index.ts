@@ -1,0 +1,40 @@
+import type { OptimizerDefinition } from '../optimizer.js';
+import { adadeltaDefinition } from './adadelta.js';
+import { adagradDefinition } from './adagrad.js';
+import { adamDefinition, adamWDefinition } from './adam.js';
+import { adamaxDefinition } from './adamax.js';
+import { lambDefinition } from './lamb.js';
+import { lionDefinition } from './lion.js';
+import { nadamDefinition } from './nadam.js';
+import { radamDefinition } from './radam.js';
+import { rmspropDefinition } from './rmsprop.js';
+import { rpropDefinition } from './rprop.js';
+import { sgdDefinition } from './sgd.js';
+
+export * from './adadelta.js';
+export * from './adagrad.js';
+export * from './adam.js';
+export * from './adamax.js';
+export * from './lamb.js';
+export * from './lion.js';
+export * from './nadam.js';
+export * from './radam.js';
+export * from './rmsprop.js';
+export * from './rprop.js';
+export * from './sgd.js';
+
+/** Every built-in optimizer definition (a constant table, not a registry). */
+export const optimizerDefinitions: readonly OptimizerDefinition[] = [
+  sgdDefinition,
+  adamDefinition,
+  adamWDefinition,
+  adamaxDefinition,
+  nadamDefinition,
+  radamDefinition,
+  adagradDefinition,
+  adadeltaDefinition,
+  rmspropDefinition,
+  rpropDefinition,
+  lionDefinition,
+  lambDefinition,
+] as OptimizerDefinition[];
