@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../tooling/vitest.shared.mjs';
 
-export default defineConfig({
-  test: {
-    include: ['e2e/**/*.test.ts', 'src/**/*.test.ts'],
-    reporters: ['default', 'json'],
-    outputFile: { json: '../../.test-results/web.json' },
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-  },
-});
+export default packageTestConfig('web', ['e2e/**/*.test.ts', 'src/**/*.test.ts']);

@@ -1,9 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../tooling/vitest.shared.mjs';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    reporters: ['default', 'json'],
-    outputFile: { json: '../../.test-results/core.json' },
-  },
-});
+export default packageTestConfig('core');

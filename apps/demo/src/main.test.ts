@@ -34,7 +34,7 @@ describe('stepsize-demo', () => {
     expect(html).toMatch(/"label":"onnxruntime"/);
     expect(html).toContain('&#34;cosineAnnealing&#34;');
     expect(html).toContain('&#34;adamW&#34;');
-  }, 120_000);
+  });
 
   it('runs a subset of backends with a schedule and optimizer from files', async () => {
     const dir = folder();
@@ -59,7 +59,7 @@ describe('stepsize-demo', () => {
     expect(code, t.err.join('\n')).toBe(0);
     expect(t.out.join('\n')).not.toMatch(/^tfjs/m);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('&#34;oneCycle&#34;');
-  }, 60_000);
+  });
 
   it('trains on MNIST digits (784 inputs, 10 classes) and the backends agree', async () => {
     const out = folder();
@@ -67,7 +67,7 @@ describe('stepsize-demo', () => {
     expect(await main(['--dataset', 'mnist', '--steps', '30', '--out', out], t.io), t.err.join('\n')).toBe(0);
     expect(t.out.join('\n')).toMatch(/MNIST digits .*MLP 784-32-10 \(tanh\), batch 32, 30 steps/);
     expect(t.out.join('\n')).toMatch(/All backends agree/);
-  }, 120_000);
+  });
 
   it("bad specs get core's error with the JSON path; bad flags exit 2 with usage", async () => {
     const dir = folder();
@@ -113,7 +113,7 @@ describe('stepsize-demo', () => {
       }
       expect(readFileSync(join(dir, 'lr-find.svg'), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
       expect(PNG.sync.read(readFileSync(join(dir, 'lr-find.png'))).width).toBe(800);
-    }, 60_000);
+    });
   }
 
   it('plot renders a schedule to SVG, PNG and the terminal', async () => {

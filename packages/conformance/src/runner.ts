@@ -1,4 +1,4 @@
-import { OptimizerRunner, optimizerFromJSON, type KernelProvider, type Ops, type Optimizer, type StepReport } from '@stepsize/core';
+import { OptimizerRunner, optimizerFromJSON, type KernelTable, type Ops, type Optimizer, type StepReport } from '@stepsize/core';
 import type { ConformanceCase, ConformanceFile } from './cases.js';
 
 /** What a backend gives the conformance suite: its primitives and tensor conversion. */
@@ -6,7 +6,7 @@ export interface ConformanceBackend<T> {
   readonly name: string;
   readonly ops: Ops<T>;
   /** Fused kernels, if the backend has them (the suite runs them instead of the generic path). */
-  readonly kernels?: KernelProvider<T>;
+  readonly kernels?: KernelTable<T>;
   /** Makes a float32 tensor from values. */
   fromValues(values: Float32Array, shape: readonly number[]): T;
   /** Makes a trainable parameter (tfjs: a `tf.Variable`). Default: {@link ConformanceBackend.fromValues}. */

@@ -1,35 +1,65 @@
-import type { FusedKernel, KernelProvider } from '@stepsize/core';
+import type {
+  FusedKernel,
+  KernelTable,
+  SgdFlags,
+  SgdScalar,
+  SgdSlot,
+  AdamFlags,
+  AdamScalar,
+  AdamSlot,
+  AdamaxFlags,
+  AdamaxScalar,
+  AdamaxSlot,
+  NadamFlags,
+  NadamScalar,
+  NadamSlot,
+  RadamFlags,
+  RadamScalar,
+  RadamSlot,
+  AdagradFlags,
+  AdagradScalar,
+  AdagradSlot,
+  AdadeltaFlags,
+  AdadeltaScalar,
+  AdadeltaSlot,
+  RmspropFlags,
+  RmspropScalar,
+  RmspropSlot,
+  RpropFlags,
+  RpropScalar,
+  RpropSlot,
+  LionFlags,
+  LionScalar,
+  LionSlot,
+  LambFlags,
+  LambScalar,
+  LambSlot,
+} from '@stepsize/core';
 
 /**
  * Fused in-place kernels for every built-in optimizer: one pass over the
  * parameter, no allocation. Each rounds to float32 after every operation in
- * the same order as the generic composition in core (`optimizers/math`), so
+ * the same order as the optimizer's generic math in core (`optimizers/builtin/<type>.ts`), so
  * the results are bit-for-bit equal to it (kernels.test.ts proves it).
  * Scalars are rounded to float32 like `Ops.scalar`. Kernels allocate nothing.
  */
 const r = Math.fround;
 
-type Arrays = Record<string, Float32Array>;
-type Flags = Record<string, unknown>;
-type Kernel = FusedKernel<Float32Array>;
-
 const sign = (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN);
 const max32 = (x: number, y: number): number => (x !== x || y !== y ? NaN : x > y ? x : y);
 const min32 = (x: number, y: number): number => (x !== x || y !== y ? NaN : x < y ? x : y);
 
-const sgd: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const sgd: FusedKernel<SgdScalar, SgdFlags, SgdSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
   const nesterov = h.nesterov === true;
   const useDampening = h.useDampening === true;
-  const s = scalars;
-  const buffer = (slots as Arrays).momentumBuffer;
-  const lr = r(s.negativeLearningRate as number);
-  const wd = r(s.weightDecay as number);
-  const decay = r(s.bufferDecay as number);
-  const weight = r(s.gradientWeight as number);
-  const momentum = r(s.momentum as number);
+  const buffer = slots.momentumBuffer;
+  const lr = r(s.negativeLearningRate);
+  const wd = r(s.weightDecay);
+  const decay = r(s.bufferDecay);
+  const weight = r(s.gradientWeight);
+  const momentum = r(s.momentum);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let d = maximize ? -(g[i] as number) : (g[i] as number);
@@ -44,22 +74,20 @@ const sgd: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const adam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const adam: FusedKernel<AdamScalar, AdamFlags, AdamSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = slots as Arrays;
+  const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = slots;
   if (!m || !v) throw new Error('adam kernel: missing slots');
-  const b1 = r(s.beta1 as number);
-  const c1 = r(s.oneMinusBeta1 as number);
-  const b2 = r(s.beta2 as number);
-  const c2 = r(s.oneMinusBeta2 as number);
-  const eps = r(s.epsilon as number);
-  const wd = r(s.weightDecay as number);
-  const decay = r(s.decayFactor as number);
-  const step = r(s.negativeStepSize as number);
-  const bc2 = r(s.biasCorrection2Sqrt as number);
+  const b1 = r(s.beta1);
+  const c1 = r(s.oneMinusBeta1);
+  const b2 = r(s.beta2);
+  const c2 = r(s.oneMinusBeta2);
+  const eps = r(s.epsilon);
+  const wd = r(s.weightDecay);
+  const decay = r(s.decayFactor);
+  const step = r(s.negativeStepSize);
+  const bc2 = r(s.biasCorrection2Sqrt);
   const decoupled = h.decoupledWeightDecay === true;
   for (let i = 0; i < p.length; i += 1) {
     let pi = p[i] as number;
@@ -82,19 +110,17 @@ const adam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const adamax: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const adamax: FusedKernel<AdamaxScalar, AdamaxFlags, AdamaxSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const { expAvg: m, expInf: u } = slots as Arrays;
+  const { expAvg: m, expInf: u } = slots;
   if (!m || !u) throw new Error('adamax kernel: missing slots');
-  const b1 = r(s.beta1 as number);
-  const c1 = r(s.oneMinusBeta1 as number);
-  const b2 = r(s.beta2 as number);
-  const eps = r(s.epsilon as number);
-  const wd = r(s.weightDecay as number);
-  const step = r(s.negativeStepSize as number);
+  const b1 = r(s.beta1);
+  const c1 = r(s.oneMinusBeta1);
+  const b2 = r(s.beta2);
+  const eps = r(s.epsilon);
+  const wd = r(s.weightDecay);
+  const step = r(s.negativeStepSize);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
@@ -107,21 +133,19 @@ const adamax: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const nadam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const nadam: FusedKernel<NadamScalar, NadamFlags, NadamSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const { expAvg: m, expAvgSq: v } = slots as Arrays;
+  const { expAvg: m, expAvgSq: v } = slots;
   if (!m || !v) throw new Error('nadam kernel: missing slots');
-  const b1 = r(s.beta1 as number);
-  const c1 = r(s.oneMinusBeta1 as number);
-  const b2 = r(s.beta2 as number);
-  const c2 = r(s.oneMinusBeta2 as number);
-  const eps = r(s.epsilon as number);
-  const wd = r(s.weightDecay as number);
-  const bc2 = r(s.biasCorrection2 as number);
-  const gradientStep = r(s.gradientStep as number);
-  const momentumStep = r(s.momentumStep as number);
+  const b1 = r(s.beta1);
+  const c1 = r(s.oneMinusBeta1);
+  const b2 = r(s.beta2);
+  const c2 = r(s.oneMinusBeta2);
+  const eps = r(s.epsilon);
+  const wd = r(s.weightDecay);
+  const bc2 = r(s.biasCorrection2);
+  const gradientStep = r(s.gradientStep);
+  const momentumStep = r(s.momentumStep);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = g[i] as number;
@@ -136,23 +160,21 @@ const nadam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const radam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const radam: FusedKernel<RadamScalar, RadamFlags, RadamSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const { expAvg: m, expAvgSq: v } = slots as Arrays;
+  const { expAvg: m, expAvgSq: v } = slots;
   if (!m || !v) throw new Error('radam kernel: missing slots');
-  const b1 = r(s.beta1 as number);
-  const c1 = r(s.oneMinusBeta1 as number);
-  const b2 = r(s.beta2 as number);
-  const c2 = r(s.oneMinusBeta2 as number);
-  const eps = r(s.epsilon as number);
-  const wd = r(s.weightDecay as number);
-  const bc1 = r(s.biasCorrection1 as number);
-  const rectified = r(s.rectified as number);
-  const scale = r(s.adaptiveScale as number);
-  const lr = r(s.learningRate as number);
-  const rectification = r(s.rectification as number);
+  const b1 = r(s.beta1);
+  const c1 = r(s.oneMinusBeta1);
+  const b2 = r(s.beta2);
+  const c2 = r(s.oneMinusBeta2);
+  const eps = r(s.epsilon);
+  const wd = r(s.weightDecay);
+  const bc1 = r(s.biasCorrection1);
+  const rectified = r(s.rectified);
+  const scale = r(s.adaptiveScale);
+  const lr = r(s.learningRate);
+  const rectification = r(s.rectification);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = g[i] as number;
@@ -168,16 +190,14 @@ const radam: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const adagrad: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const adagrad: FusedKernel<AdagradScalar, AdagradFlags, AdagradSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const sum = (slots as Arrays).sum;
+  const sum = slots.sum;
   if (!sum) throw new Error('adagrad kernel: missing slots');
-  const wd = r(s.weightDecay as number);
-  const eps = r(s.epsilon as number);
-  const step = r(s.negativeStepSize as number);
+  const wd = r(s.weightDecay);
+  const eps = r(s.epsilon);
+  const step = r(s.negativeStepSize);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
@@ -189,18 +209,16 @@ const adagrad: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const adadelta: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const adadelta: FusedKernel<AdadeltaScalar, AdadeltaFlags, AdadeltaSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const { squareAvg: v, accDelta: u } = slots as Arrays;
+  const { squareAvg: v, accDelta: u } = slots;
   if (!v || !u) throw new Error('adadelta kernel: missing slots');
-  const rho = r(s.rho as number);
-  const c = r(s.oneMinusRho as number);
-  const eps = r(s.epsilon as number);
-  const wd = r(s.weightDecay as number);
-  const lr = r(s.negativeLearningRate as number);
+  const rho = r(s.rho);
+  const c = r(s.oneMinusRho);
+  const eps = r(s.epsilon);
+  const wd = r(s.weightDecay);
+  const lr = r(s.negativeLearningRate);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
@@ -215,19 +233,17 @@ const adadelta: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const rmsprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const rmsprop: FusedKernel<RmspropScalar, RmspropFlags, RmspropSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const { squareAvg: v, momentumBuffer: buffer, gradAvg } = slots as Arrays;
+  const { squareAvg: v, momentumBuffer: buffer, gradAvg } = slots;
   if (!v) throw new Error('rmsprop kernel: missing slots');
-  const a = r(s.alpha as number);
-  const c = r(s.oneMinusAlpha as number);
-  const eps = r(s.epsilon as number);
-  const wd = r(s.weightDecay as number);
-  const momentum = r(s.momentum as number);
-  const lr = r(s.negativeLearningRate as number);
+  const a = r(s.alpha);
+  const c = r(s.oneMinusAlpha);
+  const eps = r(s.epsilon);
+  const wd = r(s.weightDecay);
+  const momentum = r(s.momentum);
+  const lr = r(s.negativeLearningRate);
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
@@ -251,16 +267,14 @@ const rmsprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const rprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const rprop: FusedKernel<RpropScalar, RpropFlags, RpropSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
-  const s = scalars;
-  const { prev, stepSize } = slots as Arrays;
+  const { prev, stepSize } = slots;
   if (!prev || !stepSize) throw new Error('rprop kernel: missing slots');
-  const etaMinus = r(s.etaMinus as number);
-  const etaPlus = r(s.etaPlus as number);
-  const low = r(s.minStepSize as number);
-  const high = r(s.maxStepSize as number);
+  const etaMinus = r(s.etaMinus);
+  const etaPlus = r(s.etaPlus);
+  const low = r(s.minStepSize);
+  const high = r(s.maxStepSize);
   for (let i = 0; i < p.length; i += 1) {
     const gi = maximize ? -(g[i] as number) : (g[i] as number);
     const agreement = r(gi * (prev[i] as number));
@@ -274,19 +288,17 @@ const rprop: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   }
 };
 
-const lion: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const lion: FusedKernel<LionScalar, LionFlags, LionSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const m = (slots as Arrays).expAvg;
+  const m = slots.expAvg;
   if (!m) throw new Error('lion kernel: missing slots');
-  const b1 = r(s.beta1 as number);
-  const c1 = r(s.oneMinusBeta1 as number);
-  const b2 = r(s.beta2 as number);
-  const c2 = r(s.oneMinusBeta2 as number);
-  const decay = r(s.decayFactor as number);
-  const lr = r(s.negativeLearningRate as number);
+  const b1 = r(s.beta1);
+  const c1 = r(s.oneMinusBeta1);
+  const b2 = r(s.beta2);
+  const c2 = r(s.oneMinusBeta2);
+  const decay = r(s.decayFactor);
+  const lr = r(s.negativeLearningRate);
   for (let i = 0; i < p.length; i += 1) {
     const gi = maximize ? -(g[i] as number) : (g[i] as number);
     const mi = m[i] as number;
@@ -298,22 +310,20 @@ const lion: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
 };
 
 /** LAMB in two passes: moments and both norms first, then the trust-ratio update (no scratch memory). */
-const lamb: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
-  const h = hyper as Flags;
+const lamb: FusedKernel<LambScalar, LambFlags, LambSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
   const useWeightDecay = h.useWeightDecay === true;
-  const s = scalars;
-  const { expAvg: m, expAvgSq: v } = slots as Arrays;
+  const { expAvg: m, expAvgSq: v } = slots;
   if (!m || !v) throw new Error('lamb kernel: missing slots');
-  const b1 = r(s.beta1 as number);
-  const c1 = r(s.oneMinusBeta1 as number);
-  const b2 = r(s.beta2 as number);
-  const c2 = r(s.oneMinusBeta2 as number);
-  const eps = r(s.epsilon as number);
-  const wd = r(s.weightDecay as number);
-  const bc1 = r(s.biasCorrection1 as number);
-  const bc2 = r(s.biasCorrection2 as number);
-  const lr = r(s.negativeLearningRate as number);
+  const b1 = r(s.beta1);
+  const c1 = r(s.oneMinusBeta1);
+  const b2 = r(s.beta2);
+  const c2 = r(s.oneMinusBeta2);
+  const eps = r(s.epsilon);
+  const wd = r(s.weightDecay);
+  const bc1 = r(s.biasCorrection1);
+  const bc2 = r(s.biasCorrection2);
+  const lr = r(s.negativeLearningRate);
   const direction = (i: number): number => {
     const adam = r(r((m[i] as number) / bc1) / r(r(Math.sqrt(r((v[i] as number) / bc2))) + eps));
     return useWeightDecay ? r(adam + r((p[i] as number) * wd)) : adam;
@@ -337,7 +347,17 @@ const lamb: Kernel = ({ param: p, grad: g, slots, scalars, hyper }) => {
   for (let i = 0; i < p.length; i += 1) p[i] = r((p[i] as number) + r(direction(i) * scale));
 };
 
-const kernels: Record<string, Kernel> = {
+/**
+ * The engine's fused kernels, by optimizer type, one for every built-in
+ * optimizer (LAMB's makes two passes: its trust ratio needs both norms first).
+ * Each is typed against its optimizer's scalars, flags and slots.
+ *
+ * @example
+ * ```ts
+ * const runner = new OptimizerRunner({ optimizer: adam(), ops: float32Ops, params, kernels: fusedKernels });
+ * ```
+ */
+export const fusedKernels: KernelTable = {
   sgd,
   adam,
   adamW: adam,
@@ -351,14 +371,3 @@ const kernels: Record<string, Kernel> = {
   lion,
   lamb,
 };
-
-/**
- * The engine's fused kernels, by optimizer type, one for every built-in
- * optimizer (LAMB's makes two passes: its trust ratio needs both norms first).
- *
- * @example
- * ```ts
- * const runner = new OptimizerRunner({ optimizer: adam(), ops: float32Ops, params, kernels: fusedKernels });
- * ```
- */
-export const fusedKernels: KernelProvider<Float32Array> = (type) => kernels[type];

@@ -10,6 +10,6 @@ describe('ONNX Runtime passes the conformance suite (PyTorch optimizer trajector
       console.log(formatResults(backend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
-    }, 120_000);
+    });
   }
 });

@@ -42,6 +42,6 @@ describe('ONNX Runtime training memory', () => {
       expect(after.external - before.external).toBeLessThan(8);
       expect(after.rss - before.rss).toBeLessThan(48);
       await session.release();
-    }, 120_000);
+    });
   }
 });

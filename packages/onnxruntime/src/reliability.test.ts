@@ -38,7 +38,7 @@ describe('ONNX Runtime reliability', () => {
     expect((after.external - before.external) / 2 ** 20).toBeLessThan(8);
     expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(64);
     await updater.release();
-  }, 300_000);
+  });
 
   for (const update of ['onnx', 'engine'] as const) {
     it(`${update} update: resuming from a JSON checkpoint at a random step equals the uninterrupted run`, async () => {

@@ -56,7 +56,7 @@ describe('trainOnnx on iris', () => {
       expect(largest).toBeLessThan(1e-3);
       expect(result.history.at(-1)?.loss).toBeLessThan(0.2);
       expect(result.evaluations.at(-1)?.accuracy).toBeGreaterThanOrEqual(0.9);
-    }, 60_000);
+    });
   }
 
   it('reduce-on-plateau after a warmup really reduces the rate, fed from the validation loss', async () => {

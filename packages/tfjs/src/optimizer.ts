@@ -1,9 +1,23 @@
-import { OptimizerRunner, StepsizeError, optimizerFromJSON, type Optimizer } from '@stepsize/core';
+import {
+  compileOptimizer,
+  StepsizeError,
+  optimizerFromJSON,
+  type CompiledOptimizer,
+  type Optimizer,
+  type OptimizerState,
+} from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsOps } from './ops.js';
 
 const HOST_PREFIX = '__stepsize_host__';
 const BRAND = Symbol.for('stepsize.StepsizeOptimizer');
+
+/** Frees the tensors of an optimizer state. */
+function disposeState(state: OptimizerState<tf.Tensor>): void {
+  for (const slots of Object.values(state.params)) for (const tensor of Object.values(slots)) tensor.dispose();
+  for (const tensor of Object.values(state.ema)) tensor.dispose();
+  for (const tensor of Object.values(state.accumulated)) tensor.dispose();
+}
 
 /** A tensor with a name, as tfjs optimizers exchange weights. */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -30,7 +44,10 @@ export class StepsizeOptimizer extends tf.Optimizer {
   static className = 'StepsizeOptimizer';
   /** The stepsize optimizer this runs. */
   readonly optimizer: Optimizer;
-  private runner: OptimizerRunner<tf.Tensor> | undefined;
+  /** Its pure step, which every update calls. */
+  readonly compiled: CompiledOptimizer;
+  /** Optimizer state, made at the first update (its tensors are `tf.Variable`s). */
+  private state: OptimizerState<tf.Tensor> | undefined;
 
   /**
    * True for a StepsizeOptimizer. (tfjs makes `instanceof Optimizer`, and so
@@ -48,30 +65,34 @@ export class StepsizeOptimizer extends tf.Optimizer {
       throw new StepsizeError('StepsizeOptimizer(optimizer)', 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
     }
     this.optimizer = optimizer;
+    this.compiled = compileOptimizer(optimizer);
   }
 
-  /** The learning rate of the first group at the next step (schedules evaluated). */
+  /** The learning rate the next update will use (core's definition: the first group's, schedules evaluated). */
   get learningRate(): number {
-    const step = this.runner?.state.step ?? 0;
-    const value = this.optimizer.groups[this.optimizer.groups.length - 1]?.options.learningRate;
-    return typeof value === 'number' ? value : ((value as ((s: number) => number) | undefined)?.(step) ?? Number.NaN);
+    return this.compiled.learningRatesAt(this.state?.step ?? 0).learningRate;
   }
 
-  private variablesOf(gradients: tf.NamedTensorMap): Record<string, tf.Variable> {
+  /** The learning rate of every group at the next update. */
+  get learningRates(): readonly number[] {
+    return this.compiled.learningRatesAt(this.state?.step ?? 0).learningRates;
+  }
+
+  private variablesOf(names: readonly string[], where: string): Record<string, tf.Variable> {
     const registered = tf.engine().registeredVariables;
     const variables: Record<string, tf.Variable> = {};
-    for (const name of Object.keys(gradients)) {
+    for (const name of names) {
       const variable = registered[name];
       if (variable === undefined) {
         throw new StepsizeError(
-          `applyGradients: gradient "${name}"`,
+          `${where} gradient "${name}"`,
           'names no registered tf.Variable (give gradients keyed by variable name)',
           name,
         );
       }
       if (variable.dtype !== 'float32') {
         throw new StepsizeError(
-          `applyGradients: variable "${name}"`,
+          `${where} variable "${name}"`,
           `has dtype ${variable.dtype}; stepsize optimizers update float32 variables only`,
           variable.dtype,
         );
@@ -87,31 +108,31 @@ export class StepsizeOptimizer extends tf.Optimizer {
       ? Object.fromEntries(variableGradients.map(({ name, tensor }) => [name, tensor]))
       : variableGradients;
     for (const [name, gradient] of Object.entries(gradients)) {
-      if (gradient == null)
+      if (gradient == null) {
         throw new StepsizeError(
           `applyGradients: gradient "${name}"`,
           'is null (the loss does not depend on this variable); pass varList to minimize',
           gradient,
         );
+      }
     }
-    const variables = this.variablesOf(gradients);
-    if (this.runner === undefined) {
-      this.runner = new OptimizerRunner({ optimizer: this.optimizer, ops: tfjsOps, params: variables });
-    }
-    tf.tidy(() => {
-      (this.runner as OptimizerRunner<tf.Tensor>).step(gradients);
-    });
+    const params = this.variablesOf(Object.keys(gradients), 'applyGradients:');
+    const state = this.state ?? this.compiled.init(tfjsOps, params);
+    // Inside tidy: every intermediate is freed; the state's tensors are variables, written in place.
+    this.state = tf.tidy(
+      () => this.compiled.update(tfjsOps, { params, gradients, state }).state as unknown as tf.TensorContainer,
+    ) as unknown as OptimizerState<tf.Tensor>;
     this.incrementIterations();
   }
 
   /** `[iterations, ...slots as "<variable>/<slot>", ...host state]`. */
   override async getWeights(): Promise<NamedTensor[]> {
     const weights: NamedTensor[] = [await this.saveIterations()];
-    if (!this.runner) return weights;
-    for (const [name, slots] of Object.entries(this.runner.state.params)) {
+    if (!this.state) return weights;
+    for (const [name, slots] of Object.entries(this.state.params)) {
       for (const [slot, tensor] of Object.entries(slots)) weights.push({ name: `${name}/${slot}`, tensor });
     }
-    this.runner.state.groups.forEach((host, i) => {
+    this.state.groups.forEach((host, i) => {
       for (const [key, value] of Object.entries(host)) weights.push({ name: `${HOST_PREFIX}/${i}/${key}`, tensor: tf.scalar(value) });
     });
     return weights;
@@ -132,53 +153,58 @@ export class StepsizeOptimizer extends tf.Optimizer {
         continue;
       }
       const cut = name.lastIndexOf('/');
-      const param = name.slice(0, cut);
-      (slotsByParam[param] ??= {})[name.slice(cut + 1)] = tensor;
+      (slotsByParam[name.slice(0, cut)] ??= {})[name.slice(cut + 1)] = tensor;
     }
+    if (Object.keys(slotsByParam).length === 0) return;
     const registered = tf.engine().registeredVariables;
-    const params: Record<string, tf.Variable> = {};
     for (const name of Object.keys(slotsByParam)) {
-      const variable = registered[name];
-      if (!variable)
+      if (!registered[name]) {
         throw new StepsizeError(
           `setWeights: "${name}"`,
           'names no registered tf.Variable (build the model before restoring its optimizer)',
           name,
         );
-      params[name] = variable;
-    }
-    if (Object.keys(params).length === 0) return;
-    const runner = new OptimizerRunner({ optimizer: this.optimizer, ops: tfjsOps, params });
-    const state = runner.state;
-    for (const [name, slots] of Object.entries(slotsByParam)) {
-      const target = state.params[name] ?? {};
-      for (const [slot, tensor] of Object.entries(slots)) {
-        const variable = target[slot];
-        if (!variable) throw new StepsizeError(`setWeights: "${name}/${slot}"`, `is not a state slot of ${this.optimizer.type}`, slot);
-        if (variable.size !== tensor.size)
-          throw new StepsizeError(`setWeights: "${name}/${slot}"`, `must have ${variable.size} elements`, tensor.size);
-        tfjsOps.assign(variable, tensor);
       }
     }
-    state.step = this.iterations;
-    state.groups = host;
-    runner.loadState(state);
-    this.runner?.state && this.disposeState();
-    this.runner = runner;
-  }
-
-  private disposeState(): void {
-    const state = this.runner?.state;
-    if (!state) return;
-    for (const slots of Object.values(state.params)) for (const tensor of Object.values(slots)) tensor.dispose();
-    for (const tensor of Object.values(state.ema)) tensor.dispose();
-    for (const tensor of Object.values(state.accumulated)) tensor.dispose();
+    const params = this.variablesOf(Object.keys(slotsByParam), 'setWeights:');
+    // Everything is checked before the state is replaced: a bad set leaves the optimizer as it was.
+    const fresh = this.compiled.init(tfjsOps, params);
+    const slots: Record<string, Record<string, tf.Tensor>> = {};
+    const freeFresh = (): void => disposeState(fresh);
+    for (const [name, given] of Object.entries(slotsByParam)) {
+      const target = fresh.params[name] ?? {};
+      for (const [slot, tensor] of Object.entries(given)) {
+        const variable = target[slot];
+        if (!variable) {
+          freeFresh();
+          throw new StepsizeError(`setWeights: "${name}/${slot}"`, `is not a state slot of ${this.optimizer.type}`, slot);
+        }
+        if (variable.size !== tensor.size) {
+          freeFresh();
+          throw new StepsizeError(`setWeights: "${name}/${slot}"`, `must have ${variable.size} elements`, tensor.size);
+        }
+      }
+    }
+    for (const [name, given] of Object.entries(slotsByParam)) {
+      const target = fresh.params[name] ?? {};
+      for (const [slot, tensor] of Object.entries(given)) tfjsOps.assign(target[slot] as tf.Tensor, tensor);
+      slots[name] = { ...target };
+    }
+    const state: OptimizerState<tf.Tensor> = { ...fresh, step: this.iterations, groups: host, params: { ...fresh.params, ...slots } };
+    try {
+      this.compiled.checkState(tfjsOps, params, state);
+    } catch (error) {
+      freeFresh();
+      throw error;
+    }
+    if (this.state) disposeState(this.state);
+    this.state = state;
   }
 
   /** Frees the optimizer's state variables. */
   override dispose(): void {
-    this.disposeState();
-    this.runner = undefined;
+    if (this.state) disposeState(this.state);
+    this.state = undefined;
     super.dispose();
   }
 

@@ -37,7 +37,7 @@ describe('browser bundles', () => {
     const script = assets.map((f) => readFileSync(join(outDir, 'assets', f), 'utf8')).join('\n');
     expect(script).not.toMatch(/node:(fs|path|crypto)/);
     expect(script).toMatch(/cosineAnnealing/);
-  }, 120_000);
+  });
 
   it(`core and engine stay within their minified + gzip budgets (core ${BUDGET.core} B, engine ${BUDGET.engine} B)`, async () => {
     const core = await gzipSize('core.js', []);
@@ -47,5 +47,5 @@ describe('browser bundles', () => {
     );
     expect(core).toBeLessThanOrEqual(BUDGET.core);
     expect(engine).toBeLessThanOrEqual(BUDGET.engine);
-  }, 120_000);
+  });
 });

@@ -44,5 +44,5 @@ describe('changesets', () => {
       if (manifest.private) expect(read(join(copy, folder, 'package.json')).version, `${folder} is private`).toBe(manifest.version);
     }
     expect(readdirSync(join(copy, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([]);
-  }, 120_000);
+  });
 });

@@ -30,12 +30,15 @@ export type HostState = Record<string, number>;
  *   and the 1-based step count into the numbers the update needs (bias
  *   corrections, step sizes), in float64 on the host, as PyTorch does in Python;
  * - `update` is the elementwise rule over any backend's {@link Ops}.
- * `H` is the resolved hyperparameters: numbers for this step plus flags;
- * `K` the names of the scalars.
+ *
+ * `H` is the resolved hyperparameters: numbers for this step plus flags; `K` the
+ * names of the scalars; `S` the names of the slots. The structure of `update` (which
+ * operations run) may depend on the flags of `H` only, never on a number: one traced
+ * graph then serves every step (tested for every built-in optimizer).
  */
-export interface OptimizerMath<H, K extends string = string> {
-  /** Slot names, in a fixed order (fused kernels receive them in this order). */
-  slots(h: H): readonly string[];
+export interface OptimizerMath<H, K extends string = string, S extends string = string> {
+  /** Slot names, in a fixed order. */
+  slots(h: H): readonly S[];
   /** Fresh slots for a parameter. */
   init<T>(ops: Ops<T>, param: T, h: H): Slots<T>;
   /** Fresh host state. */

@@ -20,6 +20,7 @@ const PRIVATE_IMPORT = '(import "env" "memory" (memory 1 65536))';
 export async function assemble() {
   const wabt = await createWabt();
   const source = readFileSync(here('./kernels.wat'), 'utf8');
+  checkFloatArguments(source, readFileSync(here('./signatures.ts'), 'utf8'));
   if (!source.includes(SHARED_IMPORT)) throw new Error(`kernels.wat must import its memory as ${SHARED_IMPORT}`);
   const build = (text) => {
     const module = wabt.parseWat('kernels.wat', text, FEATURES);
@@ -29,6 +30,28 @@ export async function assemble() {
     return Buffer.from(buffer);
   };
   return { shared: build(source), private: build(source.replace(SHARED_IMPORT, PRIVATE_IMPORT)) };
+}
+
+/**
+ * The f32 parameters of each optimizer export must be, in order, the scalar names that
+ * signatures.ts lists for it (which TypeScript checks against core's scalar types): a
+ * renamed or reordered argument stops the build here instead of passing a wrong number.
+ */
+export function checkFloatArguments(wat, signatures) {
+  const lists = [...signatures.matchAll(/^  (\w+): \[([^\]]*)\] as const/gm)];
+  if (lists.length === 0) throw new Error('signatures.ts: no WASM_FLOAT_ARGUMENTS lists found');
+  for (const [, name, body] of lists) {
+    const expected = [...body.matchAll(/'(\w+)'/g)].map((m) => m[1]);
+    const start = wat.indexOf(`(export "${name}")`);
+    if (start < 0) throw new Error(`kernels.wat has no export "${name}" (listed in signatures.ts)`);
+    // The signature: the export's params, up to its first local or the next function.
+    const ends = [wat.indexOf('(local', start), wat.indexOf('\n  (func', start)].filter((i) => i >= 0);
+    const header = wat.slice(start, ends.length > 0 ? Math.min(...ends) : undefined);
+    const actual = [...header.matchAll(/\(param \$(\w+) f32\)/g)].map((m) => m[1]);
+    if (actual.join(',') !== expected.join(',')) {
+      throw new Error(`kernels.wat export "${name}" takes f32 (${actual.join(', ')}) but signatures.ts lists (${expected.join(', ')})`);
+    }
+  }
 }
 
 export function render(bytes) {

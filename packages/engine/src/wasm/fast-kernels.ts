@@ -1,5 +1,17 @@
-import type { FusedKernel, KernelProvider, Ops } from '@stepsize/core';
+import type {
+  AdamFlags,
+  AdamScalar,
+  AdamSlot,
+  FusedKernel,
+  FusedKernelArgs,
+  KernelTable,
+  Ops,
+  SgdFlags,
+  SgdScalar,
+  SgdSlot,
+} from '@stepsize/core';
 import { fusedKernels } from '../kernels.js';
+import { floatArguments } from './signatures.js';
 import { checkMatmulArgs, referenceMatmul, type Matmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
 import { kernelsPrivateMemoryWasmBase64, kernelsWasmBase64 } from './kernels-wasm.js';
@@ -15,9 +27,18 @@ import { kernelsPrivateMemoryWasmBase64, kernelsWasmBase64 } from './kernels-was
  * `length % 4` elements and every other optimizer go to the reference kernels.
  */
 
-type Arrays = Record<string, Float32Array | undefined>;
-type Flags = Record<string, unknown>;
-type Kernel = FusedKernel<Float32Array>;
+/** The last `length % 4` elements of an update through the reference kernel. */
+function tail<S extends string, F, L extends string>(
+  reference: FusedKernel<S, F, L>,
+  args: FusedKernelArgs<S, F, L, Float32Array>,
+  from: number,
+): void {
+  const slots: Partial<Record<L, Float32Array>> = {};
+  for (const [key, value] of Object.entries(args.slots) as [L, Float32Array | undefined][]) if (value) slots[key] = value.subarray(from);
+  reference({ ...args, param: args.param.subarray(from), grad: args.grad.subarray(from), slots });
+}
+type AdamKernel = FusedKernel<AdamScalar, AdamFlags, AdamSlot>;
+type SgdKernel = FusedKernel<SgdScalar, SgdFlags, SgdSlot>;
 
 /** The slice of the WebAssembly JS API used here (the project's libs declare none; module-scoped). */
 interface WasmMemory {
@@ -197,8 +218,8 @@ export interface FastKernelOptions {
 
 /** SIMD kernels with their own shared WebAssembly memory and worker threads. */
 export interface FastKernels {
-  /** The kernel provider: SIMD for `sgd`, `adam`, `adamW`, the reference kernels for the others. */
-  readonly kernels: KernelProvider<Float32Array>;
+  /** The kernels: SIMD for `sgd`, `adam`, `adamW`, the reference kernels for the others. */
+  readonly kernels: KernelTable;
   /**
    * `float32Ops` whose `zerosLike` and `fullLike` allocate in the shared memory, so that
    * optimizer slots created by an `OptimizerRunner` are updated without copies.
@@ -325,8 +346,6 @@ class Heap {
     }
   }
 }
-
-const r = Math.fround;
 
 class Engine {
   readonly memory: WasmMemory;
@@ -493,25 +512,22 @@ class Engine {
     }
   }
 
-  adam: Kernel = (args) => {
-    const { param: p, grad: g, slots, scalars: s, hyper } = args;
-    const h = hyper as Flags;
-    const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = slots as Arrays;
+  adam: AdamKernel = (args) => {
+    const { param: p, grad: g, slots, scalars: s, flags: h } = args;
+    const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = slots;
     if (!m || !v) throw new Error('adam kernel: missing slots');
     const n = p.length;
     const n4 = n - (n % 4);
-    const maximize = h.maximize === true;
-    const useWeightDecay = h.useWeightDecay === true;
-    const decoupled = h.decoupledWeightDecay === true;
+    const reference = fusedKernels.adam as AdamKernel;
     if (n < 16) {
       // Tiny tensors (biases): the reference kernel costs less than the call.
-      (fusedKernels('adam', hyper) as Kernel)(args);
+      reference(args);
       return;
     }
     if (n4 > 0) {
-      if (!maximize && !vMax && (!useWeightDecay || decoupled)) {
+      if (!h.maximize && !vMax && (!h.useWeightDecay || h.decoupledWeightDecay)) {
         // The common case without branches; Adam decays by 1 (exact).
-        const decay = useWeightDecay ? r(s.decayFactor as number) : 1;
+        const f = floatArguments('adamPlain', s, h.useWeightDecay ? {} : { decayFactor: 1 });
         const heap = this.heap;
         if (
           (this.workers.length === 0 || n4 < this.minParallelLength) &&
@@ -521,86 +537,36 @@ class Engine {
           heap.isResident(v)
         ) {
           // Resident, one thread: the call without the generic dispatch's allocations.
-          this.exports.adamPlain(
-            p.byteOffset,
-            g.byteOffset,
-            m.byteOffset,
-            v.byteOffset,
-            n4,
-            r(s.beta1 as number),
-            r(s.oneMinusBeta1 as number),
-            r(s.beta2 as number),
-            r(s.oneMinusBeta2 as number),
-            r(s.epsilon as number),
-            decay,
-            r(s.negativeStepSize as number),
-            r(s.biasCorrection2Sqrt as number),
-          );
+          this.exports.adamPlain(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n4, ...f);
         } else {
-          const f = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.epsilon].map((x) => r(x as number));
-          f.push(decay, r(s.negativeStepSize as number), r(s.biasCorrection2Sqrt as number));
           this.dispatch('adamPlain', [p, g, m, v], [true, false, true, true], n4, [], f);
         }
       } else {
-        const flags = (maximize ? 1 : 0) | (useWeightDecay ? 2 : 0) | (decoupled ? 4 : 0) | (vMax ? 8 : 0);
-        const f = [
-          s.beta1,
-          s.oneMinusBeta1,
-          s.beta2,
-          s.oneMinusBeta2,
-          s.epsilon,
-          s.weightDecay,
-          s.decayFactor,
-          s.negativeStepSize,
-          s.biasCorrection2Sqrt,
-        ].map((x) => r(x as number));
-        this.dispatch('adam', [p, g, m, v, vMax], [true, false, true, true, true], n4, [flags], f);
+        const flags = (h.maximize ? 1 : 0) | (h.useWeightDecay ? 2 : 0) | (h.decoupledWeightDecay ? 4 : 0) | (vMax ? 8 : 0);
+        this.dispatch('adam', [p, g, m, v, vMax], [true, false, true, true, true], n4, [flags], floatArguments('adam', s));
       }
     }
-    if (n4 < n) this.tail('adam', args, n4);
+    if (n4 < n) tail(reference, args, n4);
   };
 
-  sgd: Kernel = (args) => {
-    const { param: p, grad: g, slots, scalars: s, hyper } = args;
-    const h = hyper as Flags;
-    const buffer = (slots as Arrays).momentumBuffer;
+  sgd: SgdKernel = (args) => {
+    const { param: p, grad: g, slots, scalars: s, flags: h } = args;
+    const buffer = slots.momentumBuffer;
     const n = p.length;
     const n4 = n - (n % 4);
+    const reference = fusedKernels.sgd as SgdKernel;
     if (n < 16) {
-      (fusedKernels('sgd', hyper) as Kernel)(args);
+      reference(args);
       return;
     }
-    const flags =
-      (h.maximize === true ? 1 : 0) |
-      (h.useWeightDecay === true ? 2 : 0) |
-      (h.nesterov === true ? 4 : 0) |
-      (h.useDampening === true ? 8 : 0) |
-      (buffer ? 16 : 0);
+    const flags = (h.maximize ? 1 : 0) | (h.useWeightDecay ? 2 : 0) | (h.nesterov ? 4 : 0) | (h.useDampening ? 8 : 0) | (buffer ? 16 : 0);
     if (n4 > 0) {
-      if (flags === 16) {
-        // Plain momentum (the common case) without branches.
-        this.dispatch(
-          'sgdMomentum',
-          [p, g, buffer],
-          [true, false, true],
-          n4,
-          [],
-          [r(s.negativeLearningRate as number), r(s.bufferDecay as number)],
-        );
-      } else {
-        const f = [s.negativeLearningRate, s.weightDecay, s.bufferDecay, s.gradientWeight, s.momentum].map((x) => r(x as number));
-        this.dispatch('sgd', [p, g, buffer], [true, false, true], n4, [flags], f);
-      }
+      // Plain momentum (the common case) without branches.
+      if (flags === 16) this.dispatch('sgdMomentum', [p, g, buffer], [true, false, true], n4, [], floatArguments('sgdMomentum', s));
+      else this.dispatch('sgd', [p, g, buffer], [true, false, true], n4, [flags], floatArguments('sgd', s));
     }
-    if (n4 < n) this.tail('sgd', args, n4);
+    if (n4 < n) tail(reference, args, n4);
   };
-
-  /** The last `length % 4` elements through the reference kernel. */
-  tail(type: string, args: Parameters<Kernel>[0], from: number): void {
-    const slots: Record<string, Float32Array> = {};
-    for (const [key, value] of Object.entries(args.slots as Arrays)) if (value) slots[key] = value.subarray(from);
-    (fusedKernels(type, args.hyper) as Kernel)({ ...args, param: args.param.subarray(from), grad: args.grad.subarray(from), slots });
-  }
 
   /** The index of the first NaN or infinity in a resident array, or -1 (a SIMD scan). */
   firstNonFinite(x: Float32Array): number {
@@ -694,9 +660,9 @@ class Engine {
     if (!cInPlace) c.set(cBlock.subarray(0, cLength));
   };
 
-  provider(): KernelProvider<Float32Array> {
-    const own: Record<string, Kernel> = { sgd: this.sgd, adam: this.adam, adamW: this.adam };
-    return (type, hyper) => own[type] ?? fusedKernels(type, hyper);
+  /** The SIMD kernels for SGD, Adam and AdamW, the reference kernels for the other optimizers. */
+  table(): KernelTable {
+    return { ...fusedKernels, sgd: this.sgd, adam: this.adam, adamW: this.adam };
   }
 }
 
@@ -801,7 +767,7 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   await engine.startWorkers(threads - 1);
   const allocate = (length: number): Float32Array => engine.heap.allocate(length);
   return {
-    kernels: engine.provider(),
+    kernels: engine.table(),
     matmul: engine.matmul,
     ops: residentOps(engine, allocate, options.minResidentLength ?? 256, fixedPages !== undefined),
     threads,
@@ -820,7 +786,7 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   };
 }
 
-let shared: KernelProvider<Float32Array> | undefined;
+let shared: KernelTable | undefined;
 
 /**
  * A ready-made provider: the SIMD kernels for `sgd`, `adam` and `adamW` on this thread
@@ -835,11 +801,19 @@ let shared: KernelProvider<Float32Array> | undefined;
  * const runner = new OptimizerRunner({ optimizer: adam(), ops: float32Ops, params, kernels: fastKernels });
  * ```
  */
-export const fastKernels: KernelProvider<Float32Array> = (type, hyper) => {
+function sharedTable(): KernelTable {
   if (!shared) {
     // Only the scratch area is used, so an ordinary memory (no SharedArrayBuffer needed) will do.
     const module = compilePrivate();
-    shared = module ? new Engine(module, HEAP / PAGE).provider() : fusedKernels;
+    shared = module ? new Engine(module, HEAP / PAGE).table() : fusedKernels;
   }
-  return shared(type, hyper);
+  return shared;
+}
+
+export const fastKernels: KernelTable = {
+  ...fusedKernels,
+  // The WebAssembly module is compiled on the first update, not at import.
+  sgd: (args) => (sharedTable().sgd as SgdKernel)(args),
+  adam: (args) => (sharedTable().adam as AdamKernel)(args),
+  adamW: (args) => (sharedTable().adamW as AdamKernel)(args),
 };

@@ -1,10 +1,11 @@
-import { adamW, nadam, rmsprop, sgd, OptimizerRunner, type Optimizer } from '@stepsize/core';
+import { adamW, compileOptimizer, nadam, rmsprop, sgd, type Optimizer } from '@stepsize/core';
+import { float32Ops } from '@stepsize/engine';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OpsTracer, type Traced } from '../update/trace-ops.js';
+import { traceUpdate } from '../update/trace-update.js';
 import { GraphBuilder } from './graph.js';
 import { buildMlpInferenceModel, buildMlpTrainingModel } from './mlp-model.js';
 
@@ -26,22 +27,11 @@ function check(models: Record<string, Uint8Array>): string {
   return execFileSync(PYTHON, ['-c', CHECK, ...paths], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** The update graph ParameterUpdater would build for one step of `optimizer` on a [3, 2] parameter. */
+/** The update graph ParameterUpdater builds for the first step of `optimizer` on a [3, 2] parameter. */
 function updateGraph(optimizer: Optimizer): Uint8Array {
-  const tracer = new OpsTracer();
-  const w = tracer.input('param:w', [3, 2]);
-  const runner = new OptimizerRunner({ optimizer, ops: tracer.ops, params: { w } });
-  const names: Record<string, string> = { 'param:w': 'w', 'grad:w': 'grad_w' };
-  for (const [slot, value] of Object.entries(runner.state.params.w ?? {})) {
-    const input = tracer.input(`slot:${slot}`, [3, 2]);
-    (runner.state.params.w as Record<string, Traced>)[slot] = input;
-    names[`slot:${slot}`] = `slot_${slot}`;
-    void value;
-  }
-  runner.step({ w: tracer.input('grad:w', [3, 2]) });
-  const outputs: Record<string, Traced> = { new_w: runner.params.w as Traced };
-  for (const [slot, value] of Object.entries(runner.state.params.w ?? {})) outputs[`new_${slot}`] = value;
-  return tracer.toModel(names, outputs);
+  const compiled = compileOptimizer(optimizer);
+  const state = compiled.init(float32Ops, { w: new Float32Array(6) });
+  return traceUpdate({ compiled, plan: compiled.plan(state), shapes: { w: [3, 2] }, state }).model;
 }
 
 describe.skipIf(!available)('generated ONNX models pass onnx.checker (full check, Debian python3-onnx)', () => {

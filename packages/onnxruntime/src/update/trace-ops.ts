@@ -1,5 +1,5 @@
 import type { Ops } from '@stepsize/core';
-import { GraphBuilder, type AttributeValue } from '../onnx/graph.js';
+import { type AttributeValue, GraphBuilder } from '../onnx/graph.js';
 
 /** A value in a traced computation: an id, and its static shape (`[]` for a scalar). */
 export interface Traced {
@@ -10,7 +10,8 @@ export interface Traced {
 /** How a traced value came about. */
 type Origin =
   | { readonly kind: 'input'; readonly key: string }
-  | { readonly kind: 'scalar'; readonly index: number }
+  | { readonly kind: 'scalarInput'; readonly index: number }
+  | { readonly kind: 'constant'; readonly value: number }
   | { readonly kind: 'op'; readonly op: string; readonly inputs: readonly number[] };
 
 const FLOAT = 1;
@@ -23,29 +24,28 @@ function broadcast(...shapes: (readonly number[])[]): readonly number[] {
 /**
  * Records what optimizer math does through core's {@link Ops} (the same
  * definition of the math every backend runs) and turns the recording into an
- * ONNX graph. Every {@link Ops.scalar} becomes an element of one `scalars`
- * input vector rather than a constant, so per-step numbers (scheduled learning
- * rates, bias corrections) are fed at run time and one graph serves every
- * step whose sequence of operations is the same ({@link OpsTracer.signature}).
- * {@link Ops.firstNonFinite} cannot read a value while tracing: it records its
- * argument as a probe output (read after the run) and answers "finite".
+ * ONNX graph. `ops.scalar(v)` is a constant of the math (a graph constant);
+ * per-step numbers (scheduled learning rates, bias corrections) are elements of
+ * one `scalars` input ({@link OpsTracer.scalarInputs}), so one graph serves every
+ * step of the same structure. Values cannot be read while tracing:
+ * `firstNonFinite` throws (the non-finite probe is a graph output instead).
+ *
+ * @internal The ONNX update path's machinery; not part of the supported API.
  *
  * @example
  * ```ts
  * const tracer = new OpsTracer();
  * const w = tracer.input('param:w', [3]);
- * const next = tracer.ops.sub(w, tracer.ops.mul(tracer.input('grad:w', [3]), tracer.ops.scalar(0.1)));
- * const model = tracer.toModel({ 'param:w': 'w' }, { w: next });
+ * const { lr } = tracer.scalarInputs(['lr']);
+ * const next = tracer.ops.sub(w, tracer.ops.mul(tracer.input('grad:w', [3]), lr));
+ * const model = tracer.toModel({ 'param:w': 'w', 'grad:w': 'g' }, { w: next });
  * ```
  */
 export class OpsTracer {
   private readonly origins: Origin[] = [];
   private readonly shapes: (readonly number[])[] = [];
   private readonly inputsByKey = new Map<string, Traced>();
-  /** Values of the `scalars` input, in the order the math asked for them. */
-  readonly scalarValues: number[] = [];
-  /** Values given to `firstNonFinite` while tracing (exposed as outputs `probe{i}`). */
-  readonly probes: Traced[] = [];
+  private scalarCount = 0;
   /** The primitives, recording into this tracer. */
   readonly ops: Ops<Traced>;
 
@@ -54,10 +54,7 @@ export class OpsTracer {
       this.add({ kind: 'op', op: name, inputs: inputs.map((x) => x.id) }, shape);
     this.ops = {
       name: 'onnx (traced)',
-      scalar: (value) => {
-        this.scalarValues.push(value);
-        return this.add({ kind: 'scalar', index: this.scalarValues.length - 1 }, []);
-      },
+      scalar: (value) => this.add({ kind: 'constant', value }, []),
       zerosLike: (x) => op('zerosLike', [x], x.shape),
       fullLike: (x, value) => op('fullLike', [x, value], x.shape),
       add: (a, b) => op('Add', [a, b]),
@@ -77,9 +74,8 @@ export class OpsTracer {
       sum: (a) => op('ReduceSum', [a], []),
       assign: (_target, value) => value,
       size: (x) => x.shape.reduce((a, b) => a * b, 1),
-      firstNonFinite: (x) => {
-        this.probes.push(x);
-        return -1;
+      firstNonFinite: () => {
+        throw new Error('OpsTracer: values cannot be read while tracing (compute a probe and read it after the run)');
       },
     };
   }
@@ -99,6 +95,13 @@ export class OpsTracer {
     return value;
   }
 
+  /** Scalars fed at run time: element `i` of the `scalars` input is the i-th name. */
+  scalarInputs(names: readonly string[]): Record<string, Traced> {
+    const out: Record<string, Traced> = {};
+    for (const name of names) out[name] = this.add({ kind: 'scalarInput', index: this.scalarCount++ }, []);
+    return out;
+  }
+
   /** The input key of `value` when it is an input itself (unchanged by the traced step). */
   inputKey(value: Traced): string | undefined {
     const origin = this.origins[value.id];
@@ -106,26 +109,9 @@ export class OpsTracer {
   }
 
   /**
-   * A string that is the same for two recordings exactly when they perform the
-   * same operations on the same kinds of values (scalar values excluded): a
-   * graph built for one runs the other with its own scalars.
-   */
-  signature(outputs: Readonly<Record<string, Traced>>): string {
-    const parts = this.origins.map((o, i) => {
-      const shape = (this.shapes[i] as readonly number[]).join('x');
-      if (o.kind === 'input') return `in:${o.key}:${shape}`;
-      if (o.kind === 'scalar') return `s${o.index}`;
-      return `${o.op}(${o.inputs.join(',')})`;
-    });
-    const outs = Object.entries(outputs).map(([name, v]) => `${name}=${v.id}`);
-    return `${parts.join(';')}|${outs.join(';')}|probes:${this.probes.map((p) => p.id).join(',')}`;
-  }
-
-  /**
    * The recording as an ONNX model: inputs named by `inputNames` (input key →
-   * graph input name) plus `scalars` (float32 [K]) when the math used scalars;
-   * outputs as given, plus `probe{i}` for each probe. Only what the outputs
-   * need is emitted.
+   * graph input name) plus `scalars` (float32 [K]) when scalar inputs are used;
+   * outputs as given. Only what the outputs need is emitted.
    */
   toModel(inputNames: Readonly<Record<string, string>>, outputs: Readonly<Record<string, Traced>>): Uint8Array {
     const graph = new GraphBuilder('stepsize_update');
@@ -137,7 +123,6 @@ export class OpsTracer {
       if (origin?.kind === 'op') origin.inputs.forEach(visit);
     };
     for (const value of Object.values(outputs)) visit(value.id);
-    this.probes.forEach((p) => visit(p.id));
     const names: string[] = [];
     let scalars: string | undefined;
     const attributes = (to: number): Record<string, AttributeValue> => ({ to: { int: to } });
@@ -149,18 +134,21 @@ export class OpsTracer {
         const name = inputNames[origin.key];
         if (name === undefined) throw new Error(`OpsTracer.toModel: no graph input name for "${origin.key}"`);
         names[id] = graph.input(name, 'float32', shape);
-        continue;
-      }
-      if (origin.kind === 'scalar') {
-        scalars ??= graph.input('scalars', 'float32', [this.scalarValues.length]);
+      } else if (origin.kind === 'scalarInput') {
+        scalars ??= graph.input('scalars', 'float32', [this.scalarCount]);
         names[id] = graph.op('Gather', [scalars, graph.constant('index', 'int64', [], [origin.index])], { axis: { int: 0 } });
-        continue;
+      } else if (origin.kind === 'constant') {
+        names[id] = graph.scalar(origin.value);
+      } else {
+        names[id] = this.emit(
+          graph,
+          origin.op,
+          origin.inputs.map((i) => names[i] as string),
+          attributes,
+        );
       }
-      const args = origin.inputs.map((i) => names[i] as string);
-      names[id] = this.emit(graph, origin.op, args, attributes);
     }
     for (const [name, value] of Object.entries(outputs)) graph.output(names[value.id] as string, name, 'float32', value.shape);
-    this.probes.forEach((p, i) => graph.output(names[p.id] as string, `probe${i}`, 'float32', p.shape));
     return graph.toModel('stepsize optimizer update, traced from @stepsize/core');
   }
 

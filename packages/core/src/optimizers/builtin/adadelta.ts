@@ -12,14 +12,21 @@ export interface AdadeltaHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** Adadelta's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type AdadeltaScalar = 'rho' | 'oneMinusRho' | 'epsilon' | 'weightDecay' | 'negativeLearningRate';
+
+/** The structural flags of Adadelta: the part of {@link AdadeltaHyper} a fused kernel branches on. */
+export type AdadeltaFlags = Pick<AdadeltaHyper, 'maximize' | 'useWeightDecay'>;
+
+/** Adadelta's state slots per parameter. */
+export type AdadeltaSlot = 'squareAvg' | 'accDelta';
 
 /**
  * Adadelta (Zeiler 2012) as PyTorch: `g (+ wd p)`; `v = rho v + (1 - rho) g²`;
  * `delta = √(u + eps) / √(v + eps) · g`; `u = rho u + (1 - rho) delta²`;
  * `p -= lr · delta` (PyTorch's `lr`, default 1, scales the paper's update).
  */
-export const adadeltaMath: OptimizerMath<AdadeltaHyper, AdadeltaScalar> = {
+export const adadeltaMath: OptimizerMath<AdadeltaHyper, AdadeltaScalar, AdadeltaSlot> = {
   slots: () => ['squareAvg', 'accDelta'],
   init: (ops, param) => ({ squareAvg: ops.zerosLike(param), accDelta: ops.zerosLike(param) }),
   scalars: (h, _step, host) => ({

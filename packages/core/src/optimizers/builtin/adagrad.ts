@@ -13,14 +13,21 @@ export interface AdagradHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** Adagrad's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type AdagradScalar = 'weightDecay' | 'epsilon' | 'negativeStepSize' | 'initialAccumulatorValue';
+
+/** The structural flags of Adagrad: the part of {@link AdagradHyper} a fused kernel branches on. */
+export type AdagradFlags = Pick<AdagradHyper, 'maximize' | 'useWeightDecay'>;
+
+/** Adagrad's state slots per parameter. */
+export type AdagradSlot = 'sum';
 
 /**
  * Adagrad (Duchi et al. 2011) as PyTorch: `g (+ wd p)`; `sum += g²`;
  * `p -= lr / (1 + (t - 1) lrDecay) · g / (√sum + eps)`; the accumulator
  * starts at `initialAccumulatorValue`.
  */
-export const adagradMath: OptimizerMath<AdagradHyper, AdagradScalar> = {
+export const adagradMath: OptimizerMath<AdagradHyper, AdagradScalar, AdagradSlot> = {
   slots: () => ['sum'],
   init: (ops, param, h) => ({ sum: ops.fullLike(param, ops.scalar(h.initialAccumulatorValue)) }),
   scalars: (h, step, host) => ({

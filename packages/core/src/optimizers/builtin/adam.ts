@@ -18,6 +18,7 @@ export interface AdamHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** Adam and AdamW's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type AdamScalar =
   | 'beta1'
   | 'oneMinusBeta1'
@@ -29,13 +30,19 @@ export type AdamScalar =
   | 'negativeStepSize'
   | 'biasCorrection2Sqrt';
 
+/** The structural flags of Adam and AdamW: the part of {@link AdamHyper} a fused kernel branches on. */
+export type AdamFlags = Pick<AdamHyper, 'decoupledWeightDecay' | 'amsgrad' | 'maximize' | 'useWeightDecay'>;
+
+/** Adam and AdamW's state slots per parameter. */
+export type AdamSlot = 'expAvg' | 'expAvgSq' | 'maxExpAvgSq';
+
 /**
  * Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019) as PyTorch's
  * single-tensor code: `g (+ wd p)` (L2) or `p *= 1 - lr wd` (decoupled);
  * `m = b1 m + (1 - b1) g`; `v = b2 v + (1 - b2) g²`; with amsgrad
  * `vmax = max(vmax, v)`; `p = p - (lr / (1 - b1^t)) m / (√v / √(1 - b2^t) + eps)`.
  */
-export const adamMath: OptimizerMath<AdamHyper, AdamScalar> = {
+export const adamMath: OptimizerMath<AdamHyper, AdamScalar, AdamSlot> = {
   slots: (h) => (h.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']),
   init: (ops, param, h) => {
     const slots: Slots<typeof param> = { expAvg: ops.zerosLike(param), expAvgSq: ops.zerosLike(param) };

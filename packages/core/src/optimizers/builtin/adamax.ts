@@ -13,13 +13,20 @@ export interface AdamaxHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** Adamax's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type AdamaxScalar = 'beta1' | 'oneMinusBeta1' | 'beta2' | 'epsilon' | 'weightDecay' | 'negativeStepSize';
+
+/** The structural flags of Adamax: the part of {@link AdamaxHyper} a fused kernel branches on. */
+export type AdamaxFlags = Pick<AdamaxHyper, 'maximize' | 'useWeightDecay'>;
+
+/** Adamax's state slots per parameter. */
+export type AdamaxSlot = 'expAvg' | 'expInf';
 
 /**
  * Adamax (Kingma & Ba 2015, section 7.1) as PyTorch: `m = b1 m + (1 - b1) g`;
  * `u = max(b2 u, |g| + eps)`; `p = p - (lr / (1 - b1^t)) m / u`.
  */
-export const adamaxMath: OptimizerMath<AdamaxHyper, AdamaxScalar> = {
+export const adamaxMath: OptimizerMath<AdamaxHyper, AdamaxScalar, AdamaxSlot> = {
   slots: () => ['expAvg', 'expInf'],
   init: (ops, param) => ({ expAvg: ops.zerosLike(param), expInf: ops.zerosLike(param) }),
   scalars: (h, step, host) => ({

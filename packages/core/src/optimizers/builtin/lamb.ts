@@ -15,6 +15,7 @@ export interface LambHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** LAMB's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type LambScalar =
   | 'beta1'
   | 'oneMinusBeta1'
@@ -28,13 +29,19 @@ export type LambScalar =
   | 'zero'
   | 'one';
 
+/** The structural flags of LAMB: the part of {@link LambHyper} a fused kernel branches on. */
+export type LambFlags = Pick<LambHyper, 'biasCorrection' | 'maximize' | 'useWeightDecay'>;
+
+/** LAMB's state slots per parameter. */
+export type LambSlot = 'expAvg' | 'expAvgSq';
+
 /**
  * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning: Training
  * BERT in 76 minutes", Algorithm 2): `m`, `v` as Adam (bias-corrected unless
  * `biasCorrection` is off); `r = m̂ / (√v̂ + eps) + wd p`;
  * trust ratio `φ = ‖p‖ / ‖r‖` (1 when either norm is 0); `p -= lr φ r`.
  */
-export const lambMath: OptimizerMath<LambHyper, LambScalar> = {
+export const lambMath: OptimizerMath<LambHyper, LambScalar, LambSlot> = {
   slots: () => ['expAvg', 'expAvgSq'],
   init: (ops, param) => ({ expAvg: ops.zerosLike(param), expAvgSq: ops.zerosLike(param) }),
   scalars: (h, step, host) => ({

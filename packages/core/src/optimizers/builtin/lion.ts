@@ -12,14 +12,21 @@ export interface LionHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** Lion's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type LionScalar = 'beta1' | 'oneMinusBeta1' | 'beta2' | 'oneMinusBeta2' | 'decayFactor' | 'negativeLearningRate';
+
+/** The structural flags of Lion: the part of {@link LionHyper} a fused kernel branches on. */
+export type LionFlags = Pick<LionHyper, 'maximize' | 'useWeightDecay'>;
+
+/** Lion's state slots per parameter. */
+export type LionSlot = 'expAvg';
 
 /**
  * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms",
  * Algorithm 2): `u = sign(b1 m + (1 - b1) g)`; `p = p (1 - lr wd) - lr u`
  * (decoupled weight decay); `m = b2 m + (1 - b2) g`.
  */
-export const lionMath: OptimizerMath<LionHyper, LionScalar> = {
+export const lionMath: OptimizerMath<LionHyper, LionScalar, LionSlot> = {
   slots: () => ['expAvg'],
   init: (ops, param) => ({ expAvg: ops.zerosLike(param) }),
   scalars: (h, _step, host) => ({

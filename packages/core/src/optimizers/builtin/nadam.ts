@@ -14,6 +14,7 @@ export interface NadamHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** NAdam's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type NadamScalar =
   | 'beta1'
   | 'oneMinusBeta1'
@@ -25,6 +26,12 @@ export type NadamScalar =
   | 'gradientStep'
   | 'momentumStep';
 
+/** The structural flags of NAdam: the part of {@link NadamHyper} a fused kernel branches on. */
+export type NadamFlags = Pick<NadamHyper, 'useWeightDecay'>;
+
+/** NAdam's state slots per parameter. */
+export type NadamSlot = 'expAvg' | 'expAvgSq';
+
 /**
  * NAdam (Dozat 2016) as PyTorch: `mu_t = b1 (1 - 0.5 · 0.96^(t · momentumDecay))`,
  * `muProduct *= mu_t` (host state), `m`, `v` as Adam,
@@ -32,7 +39,7 @@ export type NadamScalar =
  * `p -= lr (1 - mu_t) / (1 - muProduct) · g / denom`,
  * `p -= lr mu_{t+1} / (1 - muProduct · mu_{t+1}) · m / denom`.
  */
-export const nadamMath: OptimizerMath<NadamHyper, NadamScalar> = {
+export const nadamMath: OptimizerMath<NadamHyper, NadamScalar, NadamSlot> = {
   slots: () => ['expAvg', 'expAvgSq'],
   init: (ops, param) => ({ expAvg: ops.zerosLike(param), expAvgSq: ops.zerosLike(param) }),
   initHost: () => ({ muProduct: 1 }),

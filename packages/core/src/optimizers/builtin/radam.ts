@@ -13,6 +13,7 @@ export interface RadamHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** RAdam's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type RadamScalar =
   | 'beta1'
   | 'oneMinusBeta1'
@@ -26,6 +27,12 @@ export type RadamScalar =
   | 'learningRate'
   | 'rectification';
 
+/** The structural flags of RAdam: the part of {@link RadamHyper} a fused kernel branches on. */
+export type RadamFlags = Pick<RadamHyper, 'useWeightDecay'>;
+
+/** RAdam's state slots per parameter. */
+export type RadamSlot = 'expAvg' | 'expAvgSq';
+
 /**
  * RAdam (Liu et al. 2020, "On the Variance of the Adaptive Learning Rate and
  * Beyond") as PyTorch: `m`, `v` as Adam; `rho_inf = 2 / (1 - b2) - 1`,
@@ -34,7 +41,7 @@ export type RadamScalar =
  * `r_t = √((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))`;
  * else `p -= lr · m̂` (`m̂ = m / (1 - b1^t)`).
  */
-export const radamMath: OptimizerMath<RadamHyper, RadamScalar> = {
+export const radamMath: OptimizerMath<RadamHyper, RadamScalar, RadamSlot> = {
   slots: () => ['expAvg', 'expAvgSq'],
   init: (ops, param) => ({ expAvg: ops.zerosLike(param), expAvgSq: ops.zerosLike(param) }),
   scalars: (h, step, host) => {

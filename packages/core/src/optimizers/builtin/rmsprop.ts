@@ -15,7 +15,14 @@ export interface RmspropHyper {
   readonly useWeightDecay: boolean;
 }
 
+/** RMSprop's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type RmspropScalar = 'alpha' | 'oneMinusAlpha' | 'epsilon' | 'weightDecay' | 'momentum' | 'negativeLearningRate';
+
+/** The structural flags of RMSprop: the part of {@link RmspropHyper} a fused kernel branches on. */
+export type RmspropFlags = Pick<RmspropHyper, 'centered' | 'maximize' | 'useMomentum' | 'useWeightDecay'>;
+
+/** RMSprop's state slots per parameter. */
+export type RmspropSlot = 'squareAvg' | 'momentumBuffer' | 'gradAvg';
 
 /**
  * RMSprop (Hinton, Coursera lecture 6e; centered: Graves 2013) as PyTorch:
@@ -24,8 +31,8 @@ export type RmspropScalar = 'alpha' | 'oneMinusAlpha' | 'epsilon' | 'weightDecay
  * the difference negative), else `avg = √v + eps`; with momentum
  * `b = mu b + g / avg`, `p -= lr b`, else `p -= lr g / avg`.
  */
-export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar> = {
-  slots: (h) => ['squareAvg', ...(h.useMomentum ? ['momentumBuffer'] : []), ...(h.centered ? ['gradAvg'] : [])],
+export const rmspropMath: OptimizerMath<RmspropHyper, RmspropScalar, RmspropSlot> = {
+  slots: (h) => ['squareAvg', ...(h.useMomentum ? ['momentumBuffer' as const] : []), ...(h.centered ? ['gradAvg' as const] : [])],
   init: (ops, param, h) => {
     const slots: Slots<typeof param> = { squareAvg: ops.zerosLike(param) };
     if (h.useMomentum) slots.momentumBuffer = ops.zerosLike(param);

@@ -14,7 +14,14 @@ export interface RpropHyper {
   readonly maximize: boolean;
 }
 
+/** Rprop's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type RpropScalar = 'etaMinus' | 'etaPlus' | 'one' | 'zero' | 'minStepSize' | 'maxStepSize';
+
+/** The structural flags of Rprop: the part of {@link RpropHyper} a fused kernel branches on. */
+export type RpropFlags = Pick<RpropHyper, 'maximize'>;
+
+/** Rprop's state slots per parameter. */
+export type RpropSlot = 'prev' | 'stepSize';
 
 /**
  * Rprop (Riedmiller & Braun 1993), the variant PyTorch implements: per weight,
@@ -22,7 +29,7 @@ export type RpropScalar = 'etaMinus' | 'etaPlus' | 'one' | 'zero' | 'minStepSize
  * `etaMinus` (s < 0) or 1, clamped to `[minStepSize, maxStepSize]`; where
  * s < 0 the gradient is zeroed; `p -= sign(g) · stepSize`; `gPrev = g`.
  */
-export const rpropMath: OptimizerMath<RpropHyper, RpropScalar> = {
+export const rpropMath: OptimizerMath<RpropHyper, RpropScalar, RpropSlot> = {
   slots: () => ['prev', 'stepSize'],
   init: (ops, param, h) => ({ prev: ops.zerosLike(param), stepSize: ops.fullLike(param, ops.scalar(h.learningRate)) }),
   scalars: (h, _step, host) => ({

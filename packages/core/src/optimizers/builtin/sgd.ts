@@ -19,14 +19,21 @@ export interface SgdHyper {
   readonly useDampening: boolean;
 }
 
+/** SGD's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
 export type SgdScalar = 'negativeLearningRate' | 'weightDecay' | 'momentum' | 'bufferDecay' | 'gradientWeight';
+
+/** The structural flags of SGD: the part of {@link SgdHyper} a fused kernel branches on. */
+export type SgdFlags = Pick<SgdHyper, 'nesterov' | 'maximize' | 'useMomentum' | 'useWeightDecay' | 'useDampening'>;
+
+/** SGD's state slots per parameter. */
+export type SgdSlot = 'momentumBuffer';
 
 /**
  * SGD as PyTorch's `_single_tensor_sgd`: `d = g (+ wd p)`; with momentum,
  * `b = d` on the first step, else `b = momentum b + (1 - dampening) d`;
  * `d = d + momentum b` (nesterov) or `d = b`; `p = p - lr d`.
  */
-export const sgdMath: OptimizerMath<SgdHyper, SgdScalar> = {
+export const sgdMath: OptimizerMath<SgdHyper, SgdScalar, SgdSlot> = {
   slots: (h) => (h.useMomentum ? ['momentumBuffer'] : []),
   init: (ops, param, h) => (h.useMomentum ? { momentumBuffer: ops.zerosLike(param) } : {}),
   scalars: (h, step, host) => ({

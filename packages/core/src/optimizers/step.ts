@@ -1,0 +1,503 @@
+import { StepsizeError } from '../errors.js';
+import { fail } from '../schedules/options.js';
+import type { HostState, Slots } from './definition.js';
+import { type Membership, resolveMembership } from './groups.js';
+import type { KernelTable } from './kernels.js';
+import { evaluateHyperparameter, groupValuesAt, type Hyperparameter, type Optimizer } from './optimizer.js';
+import type { Ops } from './ops.js';
+import type { OptimizerState } from './state.js';
+
+/** What one update did. */
+export interface StepReport {
+  /** `'updated'`, `'accumulated'` (a micro-step of `accumulationSteps`) or `'skipped'` (non-finite gradient). */
+  readonly outcome: 'updated' | 'accumulated' | 'skipped';
+  /** The update count after the call. */
+  readonly step: number;
+  /**
+   * "The learning rate" of this update, defined once for every backend: the rate of the
+   * optimizer's first group, group scale applied: `groups[0]` when groups are given (it
+   * always has parameters: its patterns must match one, and a parameter joins the first
+   * group that matches it), else the top-level options. PyTorch reports the same,
+   * `param_groups[0]['lr']`. Undefined unless updated.
+   */
+  readonly learningRate: number | undefined;
+  /** The learning rate of every group, in group order (the default group last); undefined unless updated. */
+  readonly learningRates: readonly number[] | undefined;
+}
+
+/** The kind of tensor program a step runs. */
+export type StepKind = 'update' | 'accumulateFirst' | 'accumulate' | 'updateAccumulated';
+
+/** One group's part of a step plan. */
+export interface GroupPlan {
+  /** The group's resolved hyperparameters at this step (numbers and flags: the optimizer's `Hyper` type). */
+  readonly hyper: unknown;
+  /** The optimizer math's scalars for this step (what fused kernels read). */
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/**
+ * The host-side half of a step: every number the tensor program needs (schedules
+ * evaluated, bias corrections computed), the next counters, and the report of an
+ * accepted step. Two plans with the same {@link StepPlan.structure} run the same
+ * operations on their tensors, so a traced graph built for one serves the other,
+ * fed with its own {@link StepPlan.scalars}.
+ */
+export interface StepPlan {
+  readonly kind: StepKind;
+  /** Identifies the tensor program (the operations, not the numbers). */
+  readonly structure: string;
+  /** Updates before this step. */
+  readonly step: number;
+  /** Every per-step number the tensor program reads, by name (`group0.beta1`, `ema.decay`), in a fixed order per structure. */
+  readonly scalars: Readonly<Record<string, number>>;
+  /** Per group: its plan, or undefined for a group without parameters (and on accumulation micro-steps). */
+  readonly groups: readonly (GroupPlan | undefined)[];
+  /** The counters after an accepted step. */
+  readonly next: { readonly step: number; readonly microStep: number; readonly groups: readonly HostState[] };
+  /** The report of an accepted step. */
+  readonly report: StepReport;
+}
+
+/** What {@link CompiledOptimizer.update} reads. */
+export interface UpdateArgs<T> {
+  /** Parameters by name (the names of `init`). Backends whose `assign` writes in place update them in place. */
+  readonly params: Readonly<Record<string, T>>;
+  /** One gradient per parameter, of the parameter's size. */
+  readonly gradients: Readonly<Record<string, T>>;
+  readonly state: OptimizerState<T>;
+  /** Fused kernels, used instead of the generic math where the table has the optimizer's type. */
+  readonly kernels?: KernelTable<T> | undefined;
+}
+
+/** What {@link CompiledOptimizer.update} returns. */
+export interface UpdateResult<T> {
+  readonly params: Record<string, T>;
+  readonly state: OptimizerState<T>;
+  readonly report: StepReport;
+}
+
+/** What {@link CompiledOptimizer.execute} reads: the tensors, and the plan's scalars as tensors of the same backend. */
+export interface ExecuteArgs<T> extends UpdateArgs<T> {
+  /** `ops.scalar(plan.scalars[name])` for every name (a traced backend gives graph inputs instead). */
+  readonly scalars: Readonly<Record<string, T>>;
+}
+
+/** Where a non-finite gradient element is. */
+export interface NonFiniteLocation {
+  readonly name: string;
+  readonly index: number;
+}
+
+/**
+ * The error a step with a non-finite gradient raises under `nonFinite: 'throw'`
+ * (path `gradients.<name>[<index>]`); every backend raises this one.
+ */
+export function nonFiniteGradientError(name: string, index: number): StepsizeError {
+  return new StepsizeError(
+    `gradients.${name}[${index}]`,
+    "is not finite: the step was refused and nothing changed (use nonFinite: 'skip' to skip such steps)",
+    index,
+  );
+}
+
+/**
+ * An optimizer as a pure step, in the spirit of optax's `init` / `update`: state
+ * is plain data in and out, nothing is kept between calls. Tensors are written
+ * through `ops.assign`, so on backends whose assign writes in place (the engine's
+ * arrays, tfjs variables) the given parameters' and state's storage is reused, as
+ * optax's donated buffers are: keep the returned state, not the given one. `update` runs the whole
+ * step (non-finite check, accumulation, clipping, decoupled decay, groups and
+ * schedules, the optimizer's math or a fused kernel, the weight EMA); a traced
+ * backend (ONNX) splits it into {@link CompiledOptimizer.plan} (host numbers),
+ * {@link CompiledOptimizer.execute} (the tensor program, traced once per
+ * structure) and {@link CompiledOptimizer.verdict} (the non-finite policy, on the
+ * probe's value read after the run).
+ */
+export interface CompiledOptimizer {
+  readonly optimizer: Optimizer;
+  /** Fresh state for these parameters; checks that every group pattern matches one of them. */
+  init<T>(ops: Ops<T>, params: Readonly<Record<string, T>>): OptimizerState<T>;
+  /** One step. Refuses a non-finite gradient (or skips it, per `nonFinite`) before anything changes. */
+  update<T>(ops: Ops<T>, args: UpdateArgs<T>): UpdateResult<T>;
+  /** The host-side half of the step for this state (no tensor is read). */
+  plan(state: OptimizerState<unknown>): StepPlan;
+  /** The tensor program of a plan: new parameters and state tensors (counters from `plan.next`). */
+  execute<T>(ops: Ops<T>, plan: StepPlan, args: ExecuteArgs<T>): UpdateResult<T>;
+  /**
+   * A scalar that is not finite whenever some gradient element is not (undefined under
+   * `nonFinite: 'propagate'`): `update` reads it before the step; a traced backend
+   * computes it in its graph and passes its value to {@link CompiledOptimizer.verdict}.
+   */
+  probe<T>(ops: Ops<T>, gradients: Readonly<Record<string, T>>): T | undefined;
+  /**
+   * The non-finite policy: `'accept'` when the probe was finite (or no element is
+   * non-finite after all, when a finite sum overflowed), `'skip'` under
+   * `nonFinite: 'skip'`, else throws {@link nonFiniteGradientError} naming the first
+   * non-finite element that `locate` finds.
+   */
+  verdict(probeIsFinite: boolean, locate: () => NonFiniteLocation | undefined): 'accept' | 'skip';
+  /** The state after a skipped step: the skip counted, nothing else changed. */
+  skipped<T>(state: OptimizerState<T>): UpdateResult<T>['state'];
+  /** Checks that a state (from a checkpoint) fits these parameters: slot names and sizes, EMA, accumulators, groups. */
+  checkState<T>(ops: Ops<T>, params: Readonly<Record<string, T>>, state: OptimizerState<T>): void;
+  /**
+   * The learning rates an update at `step` (updates done before it) uses: every group's,
+   * and "the learning rate", the first group's ({@link StepReport.learningRate}).
+   */
+  learningRatesAt(step: number): { readonly learningRate: number; readonly learningRates: readonly number[] };
+  /** Slot names of a parameter (its group's flags decide which slots exist). */
+  slotNames(names: readonly string[], name: string): readonly string[];
+}
+
+function scalarOf<T>(scalars: Readonly<Record<string, T>>, name: string): T {
+  const value = scalars[name];
+  if (value === undefined) throw new Error(`execute: the plan's scalar ${name} was not given`);
+  return value;
+}
+
+/**
+ * Compiles an optimizer into its pure step.
+ *
+ * @example
+ * ```ts
+ * const step = compileOptimizer(adamW({ learningRate: 1e-3 }));
+ * let state = step.init(float32Ops, params);
+ * const result = step.update(float32Ops, { params, gradients, state });
+ * state = result.state;
+ * ```
+ */
+export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
+  const { definition } = optimizer;
+  const math = definition.math;
+  const type = definition.type;
+  const accumulationSteps = optimizer.accumulationSteps;
+  const memberships = new Map<string, Membership>();
+  const membershipOf = (names: readonly string[], where: string): Membership => {
+    const key = names.join('\u0000');
+    let membership = memberships.get(key);
+    if (membership === undefined) {
+      membership = resolveMembership(optimizer, names, where);
+      memberships.set(key, membership);
+    }
+    return membership;
+  };
+  const hyperAt = (groupIndex: number, step: number): unknown => {
+    const group = optimizer.groups[groupIndex];
+    if (group === undefined) throw new Error(`no group ${groupIndex}`);
+    return definition.hyper(groupValuesAt(definition, group, step), group.options);
+  };
+  const learningRateAt = (groupIndex: number, step: number): number => {
+    const group = optimizer.groups[groupIndex];
+    const value = group?.options.learningRate;
+    const spec = definition.options.learningRate;
+    if (group === undefined || value === undefined || spec?.kind !== 'hyperparameter') return Number.NaN;
+    return evaluateHyperparameter(value as Hyperparameter, step, spec, `${type} options.learningRate`) * group.learningRateScale;
+  };
+  const persist = <T>(ops: Ops<T>, x: T): T => (ops.persist ? ops.persist(x) : x);
+  const checkNames = <T>(
+    ops: Ops<T>,
+    membership: Membership,
+    params: Readonly<Record<string, T>>,
+    gradients: Readonly<Record<string, T>>,
+  ): void => {
+    const { names } = membership;
+    for (const name of Object.keys(gradients)) {
+      if (!(name in membership.groupOf)) fail(`gradients.${name}`, `is not a parameter (${names.join(', ')})`, name);
+    }
+    for (const name of names) {
+      const gradient = gradients[name];
+      const param = params[name];
+      if (param === undefined) fail(`params.${name}`, 'is missing: the state has this parameter', undefined);
+      if (gradient === undefined) fail(`gradients.${name}`, 'is missing: every parameter needs a gradient', undefined);
+      const size = ops.size(param);
+      if (ops.size(gradient) !== size) fail(`gradients.${name}`, `must have ${size} elements like the parameter`, ops.size(gradient));
+    }
+  };
+
+  const compiled: CompiledOptimizer = {
+    optimizer,
+
+    init(ops, params) {
+      const membership = membershipOf(Object.keys(params), 'init(ops, params) params');
+      const slots: Record<string, Slots<never>> = {};
+      for (const name of membership.names) {
+        const fresh = math.init(ops, params[name] as (typeof params)[string], hyperAt(membership.groupOf[name] as number, 0));
+        for (const key of Object.keys(fresh)) fresh[key] = persist(ops, fresh[key] as (typeof params)[string]);
+        slots[name] = fresh as never;
+      }
+      const ema: Record<string, (typeof params)[string]> = {};
+      if (optimizer.emaDecay !== undefined) {
+        for (const name of membership.names) ema[name] = persist(ops, ops.add(params[name] as (typeof params)[string], ops.scalar(0)));
+      }
+      return {
+        step: 0,
+        skipped: 0,
+        microStep: 0,
+        groups: optimizer.groups.map((_, i) => math.initHost?.(hyperAt(i, 0)) ?? {}),
+        params: slots,
+        accumulated: {},
+        ema,
+      };
+    },
+
+    plan(state) {
+      const membership = membershipOf(Object.keys(state.params), 'state.params');
+      const t = state.step;
+      const micro = state.microStep;
+      let kind: StepKind = 'update';
+      if (accumulationSteps > 1)
+        kind = micro + 1 < accumulationSteps ? (micro === 0 ? 'accumulateFirst' : 'accumulate') : 'updateAccumulated';
+      if (kind === 'accumulateFirst' || kind === 'accumulate') {
+        return {
+          kind,
+          structure: kind,
+          step: t,
+          scalars: {},
+          groups: optimizer.groups.map(() => undefined),
+          next: { step: t, microStep: micro + 1, groups: state.groups },
+          report: { outcome: 'accumulated', step: t, learningRate: undefined, learningRates: undefined },
+        };
+      }
+      const scalars: Record<string, number> = {};
+      const hostGroups = [...state.groups];
+      const groups = optimizer.groups.map((_, i): GroupPlan | undefined => {
+        if ((membership.members[i] ?? []).length === 0) return undefined;
+        const hyper = hyperAt(i, t);
+        const { values, host } = math.scalars(hyper, t + 1, state.groups[i] ?? {});
+        hostGroups[i] = host;
+        for (const [key, value] of Object.entries(values as Record<string, number>)) scalars[`group${i}.${key}`] = value;
+        return { hyper, values };
+      });
+      if (optimizer.decoupledWeightDecay !== undefined) {
+        const rate = evaluateHyperparameter(
+          optimizer.decoupledWeightDecay,
+          t,
+          { kind: 'hyperparameter', min: 0, description: '' },
+          `${type} options.decoupledWeightDecay`,
+        );
+        groups.forEach((group, i) => {
+          if (group === undefined) return;
+          const learningRate = (group.hyper as { learningRate?: number }).learningRate ?? 0;
+          scalars[`group${i}.decoupledFactor`] = 1 - learningRate * rate;
+        });
+      }
+      if (optimizer.emaDecay !== undefined) {
+        const decay = evaluateHyperparameter(
+          optimizer.emaDecay,
+          t,
+          { kind: 'hyperparameter', min: 0, max: 1, description: '' },
+          `${type} options.emaDecay`,
+        );
+        scalars['ema.decay'] = decay;
+        scalars['ema.complement'] = 1 - decay;
+      }
+      const learningRates = optimizer.groups.map((_, i) => {
+        const hyper = groups[i]?.hyper as { learningRate?: number } | undefined;
+        return hyper?.learningRate ?? learningRateAt(i, t);
+      });
+      return {
+        kind,
+        structure: `${kind}:${Object.keys(scalars).join(',')}`,
+        step: t,
+        scalars,
+        groups,
+        next: { step: t + 1, microStep: 0, groups: hostGroups },
+        report: { outcome: 'updated', step: t + 1, learningRate: learningRates[0], learningRates },
+      };
+    },
+
+    execute(ops, plan, args) {
+      const { state, kernels } = args;
+      const membership = membershipOf(Object.keys(state.params), 'state.params');
+      const { names } = membership;
+      const params: Record<string, (typeof args.params)[string]> = { ...args.params };
+      type Tensor = (typeof params)[string];
+      const gradients: Record<string, Tensor> = { ...args.gradients };
+      const counters = { step: plan.next.step, skipped: state.skipped, microStep: plan.next.microStep, groups: plan.next.groups };
+      if (plan.kind === 'accumulateFirst' || plan.kind === 'accumulate') {
+        // Accumulators are kept across cycles (written with assign) so backends with
+        // long-lived storage allocate them once; they are meaningful while microStep > 0.
+        const accumulated: Record<string, Tensor> = { ...state.accumulated };
+        for (const name of names) {
+          const previous = state.accumulated[name];
+          const gradient = gradients[name] as Tensor;
+          const sum =
+            plan.kind === 'accumulateFirst' || previous === undefined ? ops.add(gradient, ops.scalar(0)) : ops.add(previous, gradient);
+          accumulated[name] = previous === undefined ? persist(ops, sum) : ops.assign(previous, sum);
+        }
+        return { params, state: { ...counters, params: state.params, accumulated, ema: state.ema }, report: plan.report };
+      }
+      if (plan.kind === 'updateAccumulated') {
+        const inverse = ops.scalar(1 / accumulationSteps);
+        for (const name of names) {
+          const previous = state.accumulated[name];
+          if (previous === undefined) fail(`state.accumulated.${name}`, `is missing at micro-step ${state.microStep}`, undefined);
+          gradients[name] = ops.mul(ops.add(previous, gradients[name] as Tensor), inverse);
+        }
+      }
+      if (optimizer.clipGradientValue !== undefined) {
+        const high = ops.scalar(optimizer.clipGradientValue);
+        const low = ops.scalar(-optimizer.clipGradientValue);
+        for (const name of names) gradients[name] = ops.minimum(ops.maximum(gradients[name] as Tensor, low), high);
+      }
+      if (optimizer.clipGradientNorm !== undefined) {
+        // PyTorch clip_grad_norm_: coef = min(maxNorm / (‖g‖ + 1e-6), 1), always applied.
+        let total: Tensor | undefined;
+        for (const name of names) {
+          const g = gradients[name] as Tensor;
+          const squares = ops.sum(ops.mul(g, g));
+          total = total === undefined ? squares : ops.add(total, squares);
+        }
+        const norm = ops.sqrt(total as Tensor);
+        // PyTorch computes maxNorm / (norm + 1e-6) as round(1 / (norm + 1e-6)) · maxNorm.
+        const coefficient = ops.minimum(
+          ops.mul(ops.div(ops.scalar(1), ops.add(norm, ops.scalar(1e-6))), ops.scalar(optimizer.clipGradientNorm)),
+          ops.scalar(1),
+        );
+        for (const name of names) gradients[name] = ops.mul(gradients[name] as Tensor, coefficient);
+      }
+      if (optimizer.decoupledWeightDecay !== undefined) {
+        for (const name of names) {
+          if (membership.decayExcluded.has(name)) continue;
+          const param = params[name] as Tensor;
+          params[name] = ops.assign(param, ops.mul(param, scalarOf(args.scalars, `group${membership.groupOf[name]}.decoupledFactor`)));
+        }
+      }
+      const slotsOut: Record<string, Slots<Tensor>> = { ...state.params };
+      const kernel = (kernels as Record<string, ((args: unknown) => void) | undefined> | undefined)?.[type];
+      plan.groups.forEach((group, i) => {
+        if (group === undefined) return;
+        const s: Record<string, Tensor> = {};
+        if (kernel === undefined) for (const key of Object.keys(group.values)) s[key] = scalarOf(args.scalars, `group${i}.${key}`);
+        for (const name of membership.members[i] ?? []) {
+          const param = params[name] as Tensor;
+          const slots = state.params[name] as Slots<Tensor>;
+          if (kernel !== undefined) {
+            kernel({ param, grad: gradients[name], slots, scalars: group.values, flags: group.hyper });
+            continue;
+          }
+          const out = math.update({ ops, s, h: group.hyper, param, grad: gradients[name] as Tensor, slots });
+          params[name] = ops.assign(param, out.param);
+          const next: Slots<Tensor> = {};
+          for (const [slot, value] of Object.entries(out.slots)) {
+            const previous = slots[slot];
+            next[slot] = previous === undefined ? persist(ops, value) : ops.assign(previous, value);
+          }
+          slotsOut[name] = next;
+        }
+      });
+      let ema = state.ema;
+      if (optimizer.emaDecay !== undefined) {
+        const decay = scalarOf(args.scalars, 'ema.decay');
+        const complement = scalarOf(args.scalars, 'ema.complement');
+        const next: Record<string, Tensor> = {};
+        for (const name of names) {
+          const average = state.ema[name] as Tensor;
+          next[name] = ops.assign(average, ops.add(ops.mul(average, decay), ops.mul(params[name] as Tensor, complement)));
+        }
+        ema = next;
+      }
+      return { params, state: { ...counters, params: slotsOut, accumulated: state.accumulated, ema }, report: plan.report };
+    },
+
+    probe(ops, gradients) {
+      if (optimizer.nonFinite === 'propagate') return undefined;
+      const probe = ops.nonFiniteProbe ?? ops.sum;
+      let total: (typeof gradients)[string] | undefined;
+      for (const gradient of Object.values(gradients)) {
+        const value = probe.call(ops, gradient);
+        total = total === undefined ? value : ops.add(total, value);
+      }
+      return total;
+    },
+
+    verdict(probeIsFinite, locate) {
+      // One check of one scalar (one read-back on device backends): the sum of every gradient
+      // element is finite unless some element is not (or the sum overflows; then the scan
+      // finds nothing and the step goes ahead).
+      if (probeIsFinite) return 'accept';
+      const bad = locate();
+      if (bad === undefined) return 'accept';
+      if (optimizer.nonFinite === 'skip') return 'skip';
+      throw nonFiniteGradientError(bad.name, bad.index);
+    },
+
+    skipped(state) {
+      return { ...state, skipped: state.skipped + 1 };
+    },
+
+    update(ops, args) {
+      const { params, gradients, state } = args;
+      const membership = membershipOf(Object.keys(state.params), 'state.params');
+      checkNames(ops, membership, params, gradients);
+      const probe = compiled.probe(ops, gradients);
+      if (probe !== undefined) {
+        const verdict = compiled.verdict(ops.firstNonFinite(probe) < 0, () => {
+          for (const name of membership.names) {
+            const index = ops.firstNonFinite(gradients[name] as (typeof gradients)[string]);
+            if (index >= 0) return { name, index };
+          }
+          return undefined;
+        });
+        if (verdict === 'skip') {
+          return {
+            params: { ...params },
+            state: compiled.skipped(state),
+            report: { outcome: 'skipped', step: state.step, learningRate: undefined, learningRates: undefined },
+          };
+        }
+      }
+      const plan = compiled.plan(state);
+      const scalars: Record<string, (typeof params)[string]> = {};
+      for (const [name, value] of Object.entries(plan.scalars)) scalars[name] = ops.scalar(value);
+      return compiled.execute(ops, plan, { ...args, scalars });
+    },
+
+    checkState(ops, params, state) {
+      const names = Object.keys(params);
+      const membership = membershipOf(names, 'params');
+      for (const name of names) {
+        const slots = state.params[name];
+        if (slots === undefined) fail(`state.params.${name}`, 'is missing: the checkpoint does not fit these parameters', undefined);
+        const size = ops.size(params[name] as (typeof params)[string]);
+        for (const slot of compiled.slotNames(names, name)) {
+          const value = slots[slot];
+          if (value === undefined) fail(`state.params.${name}.${slot}`, 'is missing', undefined);
+          if (ops.size(value) !== size)
+            fail(`state.params.${name}.${slot}`, `must have ${size} elements like the parameter`, ops.size(value));
+        }
+        const average = state.ema[name];
+        if (optimizer.emaDecay !== undefined && (average === undefined || ops.size(average) !== size)) {
+          fail(`state.ema.${name}`, `must hold ${size} elements (the optimizer keeps a weight EMA)`, average);
+        }
+        const sum = state.accumulated[name];
+        if (state.microStep > 0 && (sum === undefined || ops.size(sum) !== size)) {
+          fail(`state.accumulated.${name}`, `must hold ${size} elements at micro-step ${state.microStep}`, sum);
+        }
+      }
+      for (const name of Object.keys(state.params)) {
+        if (!(name in membership.groupOf)) fail(`state.params.${name}`, `is not a parameter (${names.join(', ')})`, name);
+      }
+      if (state.groups.length !== optimizer.groups.length) {
+        fail('state.groups', `must have ${optimizer.groups.length} entries (one per group)`, state.groups);
+      }
+      if (state.microStep >= accumulationSteps) {
+        fail('state.microStep', `must be below accumulationSteps (${accumulationSteps})`, state.microStep);
+      }
+    },
+
+    learningRatesAt(step) {
+      const learningRates = optimizer.groups.map((_, i) => learningRateAt(i, step));
+      return { learningRate: learningRates[0] as number, learningRates };
+    },
+
+    slotNames(names, name) {
+      const membership = membershipOf(names, 'params');
+      const group = membership.groupOf[name];
+      if (group === undefined) fail(`params.${name}`, `is not a parameter (${names.join(', ')})`, name);
+      return math.slots(hyperAt(group, 0));
+    },
+  };
+  return compiled;
+}
