@@ -70,10 +70,10 @@ for (const size of SIZES) {
     const { definition, groups } = fused.optimizer;
     const options = groups[groups.length - 1].options;
     const hyper = definition.hyper(options, options);
-    const kernel = fusedKernels(definition.type, hyper);
+    const kernel = fusedKernels[definition.type];
     const { values } = definition.math.scalars(hyper, 10, {});
     const slots = fused.state.params.w;
-    const kernelSeconds = best(repeats, () => kernel({ param: params.w, grad: grad.w, slots, scalars: values, hyper }));
+    const kernelSeconds = best(repeats, () => kernel({ param: params.w, grad: grad.w, slots, scalars: values, flags: hyper }));
     rows.push({ name, size, kernel: size / kernelSeconds, runner: size / runnerSeconds, limit: stream.loop / BYTES_PER_PARAM[name] });
   }
 }

@@ -62,10 +62,10 @@ function kernelSetup(name, size, kernels, ops, allocate) {
   const { definition, groups } = runner.optimizer;
   const options = groups[groups.length - 1].options;
   const hyper = definition.hyper(options, options);
-  const kernel = kernels(definition.type, hyper);
+  const kernel = kernels[definition.type];
   const { values } = definition.math.scalars(hyper, 10, {});
   const slots = runner.state.params.w;
-  const call = () => kernel({ param: params.w, grad: grad.w, slots, scalars: values, hyper });
+  const call = () => kernel({ param: params.w, grad: grad.w, slots, scalars: values, flags: hyper });
   const release = () => [params.w, grad.w, ...Object.values(slots)].forEach((a) => fast.release(a));
   return { call, step: () => runner.step(grad), release };
 }
