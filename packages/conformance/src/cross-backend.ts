@@ -1,15 +1,11 @@
-import type { MlpTrainingSetup } from '@stepsize/core';
+import { type MlpSpec, type MlpTrainingSetup, optimizerFromJSON, type TrainingBackend, train } from '@stepsize/core';
 import { DEFAULT_TOLERANCE } from './runner.js';
 
-/** The training run both backends perform (see `MlpTrainingSetup` in core). */
+/** The training run both backends perform (core's `MlpTrainingSetup`). */
 export type CrossBackendSetup = MlpTrainingSetup;
 
-/** A backend that can train the setup's MLP and report the loss of every step. */
-export interface TrainingBackend {
-  readonly name: string;
-  /** Trains the setup and returns the loss of every step (before each update). */
-  lossTrajectory(setup: CrossBackendSetup): number[] | Promise<number[]>;
-}
+/** Builds a backend's model from an MLP spec: every adapter's training-backend factory fits, e.g. `(mlp) => engineTrainingBackend({ mlp })`. */
+export type TrainingBackendFactory = (mlp: MlpSpec) => Promise<TrainingBackend>;
 
 /** The outcome of {@link crossBackendCheck}. */
 export interface CrossBackendResult {
@@ -47,33 +43,49 @@ export function largestRelativeDifference(values: readonly number[], reference: 
   return { value, step };
 }
 
+/** The setup's data as float32 datasets. */
+export function setupData(setup: CrossBackendSetup): { inputs: Float32Array; targets: Float32Array; examples: number } {
+  return { inputs: Float32Array.from(setup.data.inputs), targets: Float32Array.from(setup.data.targets), examples: setup.data.examples };
+}
+
+/** Trains a setup with core's `train` on a backend and returns the loss of every update. */
+export async function setupLosses(create: TrainingBackendFactory, setup: CrossBackendSetup): Promise<{ name: string; losses: number[] }> {
+  const backend = await create(setup.mlp);
+  const result = await train({
+    backend,
+    optimizer: optimizerFromJSON(setup.optimizer),
+    data: setupData(setup),
+    batchSize: setup.batchSize,
+    steps: setup.steps,
+    seed: setup.seed ?? 0,
+  });
+  return { name: backend.name, losses: result.history.map((record) => record.loss) };
+}
+
 /**
  * Trains the same model (same initial weights, data, batches, schedule and
- * optimizer) on two backends and compares their loss trajectories step by
- * step. Reports the largest relative difference and whether it is within
- * `tolerance` (default: the conformance tolerance, 1e-5).
+ * optimizer) on two backends with core's `train` and compares their loss
+ * trajectories step by step. Reports the largest relative difference and whether
+ * it is within `tolerance` (default: the conformance tolerance, 1e-5).
  *
  * @example
  * ```ts
- * const result = await crossBackendCheck(engineTrainingBackend, tfjsTrainingBackend, setup);
+ * const result = await crossBackendCheck({ setup, backends: [(mlp) => engineTrainingBackend({ mlp }), (mlp) => tfjsTrainingBackend({ mlp })] });
  * console.log(result.maxRelativeError);
  * ```
  */
-export async function crossBackendCheck(
-  a: TrainingBackend,
-  b: TrainingBackend,
-  setup: CrossBackendSetup,
-  tolerance = DEFAULT_TOLERANCE,
-): Promise<CrossBackendResult> {
-  const first = await a.lossTrajectory(setup);
-  const second = await b.lossTrajectory(setup);
-  if (first.length !== setup.steps || second.length !== setup.steps) {
-    throw new Error(`crossBackendCheck: expected ${setup.steps} losses, got ${first.length} (${a.name}) and ${second.length} (${b.name})`);
-  }
-  const { value: maxRelativeError, step } = largestRelativeDifference(first, second);
+export async function crossBackendCheck(args: {
+  readonly setup: CrossBackendSetup;
+  readonly backends: readonly [TrainingBackendFactory, TrainingBackendFactory];
+  readonly tolerance?: number;
+}): Promise<CrossBackendResult> {
+  const { setup, tolerance = DEFAULT_TOLERANCE } = args;
+  const first = await setupLosses(args.backends[0], setup);
+  const second = await setupLosses(args.backends[1], setup);
+  const { value: maxRelativeError, step } = largestRelativeDifference(first.losses, second.losses);
   return {
-    backends: [a.name, b.name],
-    losses: [first, second],
+    backends: [first.name, second.name],
+    losses: [first.losses, second.losses],
     maxRelativeError,
     step,
     tolerance,

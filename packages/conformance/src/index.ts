@@ -23,7 +23,10 @@ export { pytorchOptimizerCases, pytorchOptimizerFixturePath } from './fixtures.j
 export {
   crossBackendCheck,
   largestRelativeDifference,
+  setupData,
+  setupLosses,
   type CrossBackendSetup,
   type CrossBackendResult,
-  type TrainingBackend,
+  type TrainingBackendFactory,
 } from './cross-backend.js';
+export { checkTrainingBackend, type TrainingCheckResult } from './training-checks.js';

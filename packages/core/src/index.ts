@@ -174,4 +174,33 @@ export {
   type LambHyper,
 } from './optimizers/builtin/index.js';
 export { optimizerFromJSON, optimizerTypes } from './optimizers/spec.js';
-export type { MlpTrainingSetup } from './training-setup.js';
+export type { MlpTrainingSetup } from './training/setup.js';
+export { seededRandom, seededPermutation } from './training/random.js';
+export {
+  initialMlpWeights,
+  mlpParameterShapes,
+  readMlpSpec,
+  type MlpSpec,
+  type MlpActivation,
+  type MlpLoss,
+} from './training/mlp-spec.js';
+export { BatchSampler, datasetWidths, type Dataset } from './training/data.js';
+export {
+  classificationAccuracy,
+  l2Norm,
+  MetricFeeder,
+  statefulSchedules,
+  type AccuracyRule,
+  type FeederState,
+} from './training/metrics.js';
+export type { TrainingBackend, BackwardResult, EvaluationResult, Awaitable } from './training/backend.js';
+export {
+  CHECKPOINT_FORMAT,
+  readCheckpoint,
+  checkCheckpointFits,
+  type Checkpoint,
+  type CheckpointParameter,
+  type LoopState,
+} from './training/checkpoint.js';
+export type { EarlyStoppingOptions, EarlyStoppingState, MonitoredMetric } from './training/early-stopping.js';
+export { train, type TrainOptions, type TrainResult, type StepRecord, type EvaluationRecord } from './training/train.js';

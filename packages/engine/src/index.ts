@@ -1,24 +1,11 @@
 export { float32Ops } from './ops.js';
 export { fusedKernels } from './kernels.js';
-export { seededRandom, seededPermutation } from './random.js';
 export { Mlp, type MlpOptions, type Activation, type LossAndGradients } from './model/mlp.js';
 export { referenceMatmul, type Matmul, type MatmulArgs } from './model/matmul.js';
 export { fastMatmul } from './wasm/fast-matmul.js';
 export { lossAndGradient, type LossName } from './model/losses.js';
-export {
-  train,
-  evaluate,
-  makeCheckpoint,
-  type Dataset,
-  type StepRecord,
-  type EvaluationRecord,
-  type Checkpoint,
-  type TrainOptions,
-  type TrainResult,
-} from './train.js';
 export { conformanceBackend } from './conformance-backend.js';
-export { engineTrainingBackend, engineLossTrajectory, type EngineTrainingSetup } from './training-backend.js';
-export { BatchSampler, MetricFeeder, statefulSchedules } from './loop.js';
+export { engineTrainingBackend, type EngineTrainingBackendOptions, type EngineModel } from './training-backend.js';
 export {
   createFastKernels,
   fastKernels,

@@ -21,7 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { fusedKernels } from './kernels.js';
 import { float32Ops } from './ops.js';
 
-import { seededRandom as random } from './random.js';
+import { seededRandom as random } from '@stepsize/core';
 
 const cases: Record<string, () => Optimizer> = {
   'sgd plain': () => sgd({ learningRate: 0.05 }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../random.js';
+import { seededRandom } from '@stepsize/core';
 import { fastMatmul } from '../wasm/fast-matmul.js';
 import { fastKernelsSupported } from '../wasm/fast-kernels.js';
 import { Mlp } from './mlp.js';

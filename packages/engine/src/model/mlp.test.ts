@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../random.js';
+import { seededRandom } from '@stepsize/core';
 import type { LossName } from './losses.js';
 import { Mlp, type Activation } from './mlp.js';
 

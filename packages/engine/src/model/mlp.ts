@@ -1,5 +1,4 @@
-import { StepsizeError } from '@stepsize/core';
-import { seededRandom } from '../random.js';
+import { initialMlpWeights, StepsizeError } from '@stepsize/core';
 import { fastMatmul } from '../wasm/fast-matmul.js';
 import { lossAndGradient, type LossName } from './losses.js';
 import type { Matmul } from './matmul.js';
@@ -60,8 +59,8 @@ function activationSlope(kind: Activation, z: number, a: number): number {
  * below) goes through one {@link Matmul}: float32 products and sums in a fixed
  * order, by default in WebAssembly SIMD ({@link fastMatmul}), bit-for-bit equal
  * to the plain-loop {@link referenceMatmul}.
- * Initialisation is seeded: Glorot (Xavier) uniform for tanh/sigmoid, He
- * uniform for relu, zero biases.
+ * Initialisation is seeded, core's `initialMlpWeights`: Glorot (Xavier) uniform
+ * for tanh/sigmoid, He uniform for relu, zero biases.
  *
  * @example
  * ```ts
@@ -133,18 +132,21 @@ export class Mlp {
     this.inputSize = inputSize;
     this.layers = [...layers];
     this.activation = activation;
-    const next = seededRandom(seed);
+    // Core's seeded initialisation, so that every backend's MLP starts from the same weights.
+    const initial = initialMlpWeights({ inputSize, layers, activation, seed });
     let fanIn = inputSize;
     layers.forEach((fanOut, i) => {
-      const limit = activation === 'relu' ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut));
-      const weight = zeros(fanIn * fanOut);
-      for (let k = 0; k < weight.length; k += 1) weight[k] = (next() * 2 - 1) * limit;
-      this.params[`dense${i}.weight`] = weight;
-      this.shapes[`dense${i}.weight`] = [fanIn, fanOut];
-      this.params[`dense${i}.bias`] = zeros(fanOut);
-      this.shapes[`dense${i}.bias`] = [fanOut];
-      this.gradients[`dense${i}.weight`] = zeros(fanIn * fanOut);
-      this.gradients[`dense${i}.bias`] = zeros(fanOut);
+      for (const [part, shape] of [
+        ['weight', [fanIn, fanOut]],
+        ['bias', [fanOut]],
+      ] as const) {
+        const name = `dense${i}.${part}`;
+        const values = zeros(shape.reduce((a, b) => a * b, 1));
+        values.set(initial[name] as Float32Array);
+        this.params[name] = values;
+        this.shapes[name] = [...shape];
+        this.gradients[name] = zeros(values.length);
+      }
       fanIn = fanOut;
     });
     this.transposed = layers.map((fanOut, i) => new Float32Array(i === 0 ? 0 : fanOut * (layers[i - 1] as number)));

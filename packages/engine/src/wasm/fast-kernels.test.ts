@@ -8,7 +8,7 @@ import { referenceMatmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
 import { createFastKernels, fastKernels, fastKernelsSupported, fastMemoryBytes, type FastKernels } from './fast-kernels.js';
 
-import { seededRandom as random } from '../random.js';
+import { seededRandom as random } from '@stepsize/core';
 
 const SPECIAL = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 1.1754942e-38, 3.4028235e38, -3.4028235e38, 1, -1, 1e-20, 1e20];
 

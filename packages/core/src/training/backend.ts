@@ -1,0 +1,66 @@
+import type { Optimizer } from '../optimizers/optimizer.js';
+import type { OptimizerStateJSON } from '../optimizers/state.js';
+import type { StepReport } from '../optimizers/step.js';
+import type { Dataset } from './data.js';
+import type { AccuracyRule } from './metrics.js';
+
+/** A value, or a promise of it: backends may answer synchronously (the engine) or not (ONNX Runtime). */
+export type Awaitable<T> = T | Promise<T>;
+
+/** What a backward pass gives the loop: the batch's mean loss, the gradients' L2 norm, and the gradients (the backend's own). */
+export interface BackwardResult<G = unknown> {
+  readonly loss: number;
+  /** √(Σ g²) over every gradient element (NaN or Infinity when a gradient is not finite). */
+  readonly gradientNorm: number;
+  /** Opaque to the loop: handed back to {@link TrainingBackend.applyGradients}. */
+  readonly gradients: G;
+}
+
+/** What an evaluation gives the loop: the mean loss and, for accuracy, the model's outputs. */
+export interface EvaluationResult {
+  readonly loss: number;
+  /** Outputs (examples × width), when the model has them; the loop scores accuracy from them. */
+  readonly outputs?: Float32Array | undefined;
+}
+
+/**
+ * What `train()` needs of a stack: the small interface every adapter implements
+ * (`engineTrainingBackend`, `tfjsTrainingBackend`, `onnxruntimeTrainingBackend`).
+ * The loop owns everything else: batches, accumulation, the non-finite policy,
+ * metric feeding, evaluation, early stopping, checkpoints and history. Parameters
+ * are named float32 tensors of fixed shapes; values cross the interface as
+ * Float32Arrays (checkpoints, restoring the best weights), gradients stay in the
+ * backend. Any method may return a promise.
+ *
+ * @example
+ * ```ts
+ * const backend = await engineTrainingBackend({ mlp: { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy' } });
+ * await train({ backend, optimizer: adamW(), data, batchSize: 16, steps: 300 });
+ * ```
+ */
+export interface TrainingBackend<G = unknown> {
+  /** A short name for reports (`engine`, `tfjs (wasm)`, `onnxruntime (update graph)`). */
+  readonly name: string;
+  /** Parameter shapes by name, in a fixed order. */
+  readonly parameterShapes: Readonly<Record<string, readonly number[]>>;
+  /** Values per example of the model's input and target, when the backend knows them (datasets are checked against them). */
+  readonly exampleWidths?: { readonly input?: number | undefined; readonly target?: number | undefined } | undefined;
+  /** How the model's outputs are scored by default (its loss decides; undefined: no accuracy). */
+  readonly accuracy?: { readonly rule: AccuracyRule; readonly threshold?: number | undefined } | undefined;
+  /** Starts using `optimizer` with fresh state (before any update, or before writing a checkpoint's state). */
+  setOptimizer(optimizer: Optimizer): Awaitable<void>;
+  /** Loss and gradients of a batch at the current parameters (parameters unchanged). */
+  lossAndGradients(batch: Dataset): Awaitable<BackwardResult<G>>;
+  /** Applies the optimizer to gradients of the latest `lossAndGradients` (core's pure step). */
+  applyGradients(gradients: G): Awaitable<StepReport>;
+  /** Mean loss (and outputs) on a whole dataset, parameters unchanged. */
+  evaluate(data: Dataset): Awaitable<EvaluationResult>;
+  /** Copies of the current parameters. */
+  readParameters(): Awaitable<Record<string, Float32Array>>;
+  /** Replaces every parameter (values row-major, of the parameter's size). */
+  writeParameters(values: Readonly<Record<string, ArrayLike<number>>>): Awaitable<void>;
+  /** The optimizer state as JSON data. */
+  readOptimizerState(): Awaitable<OptimizerStateJSON>;
+  /** Replaces the optimizer state (checked against the parameters first: a bad state changes nothing). */
+  writeOptimizerState(state: OptimizerStateJSON): Awaitable<void>;
+}

@@ -1,0 +1,1 @@
+export { iris, type SplitDataset } from './iris.js';
