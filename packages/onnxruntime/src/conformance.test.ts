@@ -1,11 +1,11 @@
 import { formatResults, pytorchOptimizerCases, runSuite } from '@stepsize/conformance';
 import { describe, expect, it } from 'vitest';
-import { onnxConformanceBackend } from './conformance-backend.js';
+import { createConformanceBackend } from './conformance-backend.js';
 
 describe('ONNX Runtime passes the conformance suite (PyTorch optimizer trajectories)', () => {
   for (const path of ['onnx', 'engine'] as const) {
     it(`on the ${path} update path`, async () => {
-      const backend = onnxConformanceBackend(path);
+      const backend = createConformanceBackend({ update: path });
       const results = await runSuite(backend, pytorchOptimizerCases());
       console.log(formatResults(backend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);

@@ -1,7 +1,5 @@
-export { GraphBuilder, OPSET, IR_VERSION, type Dimension, type ElementType, type AttributeValue } from './onnx/graph.js';
-export { OpsTracer, type Traced } from './update/trace-ops.js';
-export { ParameterUpdater, type ParameterUpdaterOptions, type ParameterData, type UpdatePath } from './update/parameter-updater.js';
-export { onnxConformanceBackend, conformanceBackend } from './conformance-backend.js';
+export { conformanceBackend, createConformanceBackend, type OnnxruntimeConformanceBackend } from './conformance-backend.js';
+export { onnxruntimeTrainingBackend, type OnnxruntimeTrainingBackendOptions } from './training-backend.js';
 export {
   OnnxTrainingSession,
   gradientOutput,
@@ -10,17 +8,8 @@ export {
   type Batch,
   type ForwardBackward,
 } from './training-session.js';
-export {
-  trainOnnx,
-  evaluateOnnx,
-  onnxCheckpoint,
-  type OnnxTrainOptions,
-  type OnnxTrainResult,
-  type OnnxCheckpoint,
-  type AccuracyRule,
-} from './train.js';
+export { ParameterUpdater, type ParameterUpdaterOptions, type ParameterData, type UpdatePath } from './update/parameter-updater.js';
 export { buildMlpTrainingModel, buildMlpInferenceModel, type MlpModelOptions, type MlpModel } from './onnx/mlp-model.js';
-export { onnxTrainingBackend, onnxLossTrajectory } from './training-backend.js';
 export {
   checkTrainingModel,
   inspectTrainingModel,

@@ -1,12 +1,10 @@
-import { adamW, cosineAnnealing, warmup } from '@stepsize/core';
+import { adamW, cosineAnnealing, train, warmup } from '@stepsize/core';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { buildMlpTrainingModel } from './onnx/mlp-model.js';
-import { irisSplit } from './test-support/iris-setup.js';
-import { trainOnnx, type OnnxCheckpoint } from './train.js';
+import { iris } from '@stepsize/datasets';
+import { onnxruntimeTrainingBackend } from './training-backend.js';
 import { ParameterUpdater } from './update/parameter-updater.js';
-import { Mlp } from '@stepsize/engine';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -42,35 +40,31 @@ describe('ONNX Runtime reliability', () => {
 
   for (const update of ['onnx', 'engine'] as const) {
     it(`${update} update: resuming from a JSON checkpoint at a random step equals the uninterrupted run`, async () => {
-      const { data } = irisSplit();
-      const spec = { inputSize: 4, layers: [8, 3], activation: 'relu', loss: 'softmaxCrossEntropy' } as const;
-      const mlp = new Mlp({ ...spec, seed: 6 });
-      const params = Object.fromEntries(
-        Object.entries(mlp.params).map(([name, values]) => [name, { values, shape: mlp.shapes[name] as number[] }]),
-      );
+      const { train: data } = iris();
+      const mlp = { inputSize: 4, layers: [8, 3], activation: 'relu', loss: 'softmaxCrossEntropy', seed: 6 } as const;
       const steps = 50;
       const at = 1 + Math.floor(Math.random() * (steps - 2));
       const options = () => ({
-        model: buildMlpTrainingModel(spec).model,
-        params,
         data,
-        update,
         batchSize: 10,
         steps,
         seed: 4,
         optimizer: adamW({ learningRate: warmup({ steps: 5, schedule: cosineAnnealing({ initialValue: 0.02, steps: 45 }) }) }),
       });
-      let saved: OnnxCheckpoint | undefined;
-      const full = await trainOnnx({
+      let saved = '';
+      const fullBackend = await onnxruntimeTrainingBackend({ mlp, update });
+      const full = await train({
         ...options(),
-        checkpoint: { every: at, save: (c) => void (saved ??= JSON.parse(JSON.stringify(c)) as OnnxCheckpoint) },
+        backend: fullBackend,
+        checkpoint: { every: at, save: (c) => void (saved ||= JSON.stringify(c)) },
       });
-      const resumed = await trainOnnx({ ...options(), resumeFrom: saved as OnnxCheckpoint });
+      const resumedBackend = await onnxruntimeTrainingBackend({ mlp: { ...mlp, seed: 1 }, update });
+      const resumed = await train({ ...options(), backend: resumedBackend, resumeFrom: saved });
       console.log(`onnxruntime (${update} update) resumed at step ${at} of ${steps}`);
       expect(resumed.history.map((r) => r.loss)).toEqual(full.history.slice(at).map((r) => r.loss));
-      for (const name of Object.keys(params)) expect(resumed.session.updater.values(name)).toEqual(full.session.updater.values(name));
-      await full.session.release();
-      await resumed.session.release();
+      expect(await resumedBackend.readParameters()).toEqual(await fullBackend.readParameters());
+      await fullBackend.release();
+      await resumedBackend.release();
     });
   }
 });
