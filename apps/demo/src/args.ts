@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { BACKEND_NAMES, type BackendName, isBackendName } from './backend-names.js';
 import { DATASETS, type DatasetName } from './data.js';
 
 /** A command-line usage error (exit code 2). */
@@ -44,7 +45,7 @@ export type Command =
       readonly kind: 'run';
       readonly schedule?: string;
       readonly optimizer?: string;
-      readonly backends: string[];
+      readonly backends: BackendName[];
       readonly steps: number;
       readonly batchSize: number | undefined;
       readonly dataset: DatasetName;
@@ -53,7 +54,7 @@ export type Command =
     }
   | {
       readonly kind: 'lr-find';
-      readonly backend: string;
+      readonly backend: BackendName;
       readonly optimizer?: string;
       readonly minRate: number;
       readonly maxRate: number;
@@ -67,8 +68,6 @@ export type Command =
       readonly out: string;
     }
   | { readonly kind: 'plot'; readonly spec: string; readonly steps: number; readonly out: string };
-
-const BACKEND_NAMES = ['engine', 'tfjs', 'onnxruntime'];
 
 function integer(value: string | undefined, flag: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -130,10 +129,11 @@ export function parseCommand(argv: readonly string[]): Command {
   const batchSize = values['batch-size'] === undefined ? undefined : integer(values['batch-size'], 'batch-size', 12, 1);
   if (subcommand === undefined || subcommand === 'run') {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
-    const backends = (values.backends ?? BACKEND_NAMES.join(',')).split(',').map((b) => b.trim());
-    for (const b of backends)
-      if (!BACKEND_NAMES.includes(b))
-        throw new UsageError(`--backends: unknown backend ${JSON.stringify(b)}; known: ${BACKEND_NAMES.join(', ')}`);
+    const backends: BackendName[] = [];
+    for (const b of (values.backends ?? BACKEND_NAMES.join(',')).split(',').map((name) => name.trim())) {
+      if (!isBackendName(b)) throw new UsageError(`--backends: unknown backend ${JSON.stringify(b)}; known: ${BACKEND_NAMES.join(', ')}`);
+      backends.push(b);
+    }
     return {
       kind: 'run',
       ...(values.schedule !== undefined && { schedule: values.schedule }),
@@ -149,7 +149,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (subcommand === 'lr-find') {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     const backend = values.backend ?? 'engine';
-    if (!BACKEND_NAMES.includes(backend))
+    if (!isBackendName(backend))
       throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(backend)}`);
     const mode = values.mode ?? 'exponential';
     if (mode !== 'exponential' && mode !== 'linear')

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { engineBackend } from './backends/engine.js';
 import { loadDataset } from './data.js';
 import { lrFind, smooth, steepestIndex, sweepSpec, valleyIndex } from './lr-find.js';
 import { makeSetup } from './setup.js';
@@ -37,8 +36,8 @@ describe('LR range test', () => {
       scheduleSpec: { type: 'constant', value: 1e-5 },
       optimizerSpec: { type: 'sgd' },
     });
-    const before = Object.fromEntries(Object.entries(setup.weights).map(([k, v]) => [k, Float32Array.from(v.values)]));
-    const result = await lrFind(engineBackend, setup, {
+    const before = structuredClone(setup.mlp);
+    const result = await lrFind('engine', setup, {
       minRate: 1e-4,
       maxRate: 1e4,
       steps: 100,
@@ -49,6 +48,6 @@ describe('LR range test', () => {
     expect(result.stoppedEarly).toBe(true);
     expect(result.losses.length).toBeLessThan(100);
     expect(result.valley).toBeLessThan(result.learningRates.at(-1) as number);
-    for (const [name, values] of Object.entries(before)) expect(setup.weights[name]?.values).toEqual(values);
+    expect(setup.mlp).toEqual(before);
   });
 });

@@ -1,4 +1,6 @@
-import type { DemoBackend } from './backends/types.js';
+import { optimizerFromJSON } from '@stepsize/core';
+import { trainOn } from './backend-run.js';
+import type { BackendName } from './backend-names.js';
 import type { DemoSetup } from './setup.js';
 
 /** Options of the learning-rate range test. */
@@ -87,11 +89,12 @@ export function valleyIndex(losses: readonly number[]): number {
  * rate. The run trains a copy of the initial weights, so the model is left as
  * it was.
  */
-export async function lrFind(backend: DemoBackend, setup: DemoSetup, options: LrFindOptions): Promise<LrFindResult> {
+export async function lrFind(backend: BackendName, setup: DemoSetup, options: LrFindOptions): Promise<LrFindResult> {
   const sweep = { ...setup, steps: options.steps, optimizerSpec: { ...setup.optimizerSpec, learningRate: sweepSpec(options) } };
   let best = Infinity;
   let average = 0;
-  const run = await backend.train(sweep, {
+  const run = await trainOn(backend, sweep, {
+    optimizer: optimizerFromJSON(sweep.optimizerSpec),
     stop: (loss, step) => {
       average = options.smoothing * average + (1 - options.smoothing) * loss;
       const value = average / (1 - options.smoothing ** (step + 1));

@@ -7,9 +7,8 @@ import { loadDataset } from './data.js';
 import { lrFind } from './lr-find.js';
 import { toPng, toSvg, toTerminal } from './plot.js';
 import type { Progress } from './progress.js';
-import { BACKENDS, runDemo } from './run.js';
+import { runDemo } from './run.js';
 import { DEFAULT_OPTIMIZER, defaultSchedule, makeSetup } from './setup.js';
-import type { DemoBackend } from './backends/types.js';
 
 /** Where the CLI writes. */
 export interface Io {
@@ -88,7 +87,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         scheduleSpec: { type: 'constant', value: command.minRate },
         optimizerSpec,
       });
-      const result = await lrFind(BACKENDS[command.backend] as DemoBackend, setup, command);
+      const result = await lrFind(command.backend, setup, command);
       const data = {
         title: `LR range test (${command.backend})`,
         x: result.learningRates,

@@ -1,21 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { engineBackend } from './backends/engine.js';
-import { onnxruntimeBackend } from './backends/onnxruntime.js';
-import { tfjsBackend } from './backends/tfjs.js';
-import type { BackendRun, DemoBackend } from './backends/types.js';
+import { type BackendRun, trainOn } from './backend-run.js';
+import type { BackendName } from './backend-names.js';
 import { AGREEMENT_TOLERANCE, largestDifference } from './compare.js';
 import { createProgress, type Progress } from './progress.js';
 import { renderReport } from './report/html.js';
 import { scheduleOf, type DemoSetup } from './setup.js';
 import { formatTable, type Row } from './table.js';
-
-/** Backends by name, in the order the demo runs them (the engine is the reference). */
-export const BACKENDS: Readonly<Record<string, DemoBackend>> = {
-  engine: engineBackend,
-  tfjs: tfjsBackend,
-  onnxruntime: onnxruntimeBackend,
-};
 
 /** What a demo run produced. */
 export interface DemoResult {
@@ -31,21 +22,18 @@ export interface DemoResult {
  */
 export async function runDemo(args: {
   setup: DemoSetup;
-  backends: readonly string[];
+  backends: readonly BackendName[];
   out: string;
   log: (line: string) => void;
   progress?: Progress;
 }): Promise<DemoResult> {
   const { setup, log } = args;
-  const names = args.backends.includes('engine')
-    ? ['engine', ...args.backends.filter((b) => b !== 'engine')]
-    : ['engine', ...args.backends];
+  const names: BackendName[] = ['engine', ...args.backends.filter((b) => b !== 'engine')];
   const progress = args.progress ?? createProgress();
   const runs: BackendRun[] = [];
   try {
     for (const name of names) {
-      const backend = BACKENDS[name] as DemoBackend;
-      runs.push(await backend.train(setup, { progress: progress.track(name, setup.steps) }));
+      runs.push(await trainOn(name, setup, { progress: progress.track(name, setup.steps) }));
     }
   } finally {
     progress.stop();
@@ -58,7 +46,7 @@ export async function runDemo(args: {
   const table = formatTable(rows);
   log('');
   log(
-    `${setup.dataset.description}; MLP ${setup.dataset.inputSize}-${setup.layers.join('-')} (tanh), batch ${setup.batchSize}, ${setup.steps} steps, seed ${setup.seed}`,
+    `${setup.dataset.description}; MLP ${setup.dataset.inputSize}-${setup.mlp.layers.join('-')} (tanh), batch ${setup.batchSize}, ${setup.steps} steps, seed ${setup.seed}`,
   );
   log(table);
   log(

@@ -1,5 +1,4 @@
-import { optimizerFromJSON, scheduleFromJSON, type Optimizer, type Schedule } from '@stepsize/core';
-import { Mlp } from '@stepsize/engine';
+import { type MlpSpec, optimizerFromJSON, scheduleFromJSON, type Optimizer, type Schedule } from '@stepsize/core';
 import type { DemoDataset } from './data.js';
 
 /** Default schedule: linear warmup for 10% of the steps, then cosine decay from the dataset's peak rate. */
@@ -18,16 +17,15 @@ export const DEFAULT_OPTIMIZER = { type: 'adamW', weightDecay: 0.01 } as const;
 /** Everything every backend trains with: the same data, weights, batches, schedule and optimizer. */
 export interface DemoSetup {
   readonly dataset: DemoDataset;
-  readonly layers: readonly number[];
-  readonly activation: 'tanh';
+  /** The model, the same on every backend: a tanh MLP with core's seeded initial weights. */
+  readonly mlp: MlpSpec;
+  /** Seed of the weights and of the batches' shuffles. */
   readonly seed: number;
   readonly steps: number;
   readonly batchSize: number;
   /** The optimizer spec with the schedule as its learning rate (JSON). */
   readonly optimizerSpec: Record<string, unknown>;
   readonly scheduleSpec: unknown;
-  /** Initial weights by parameter name, with shapes. */
-  readonly weights: Readonly<Record<string, { readonly values: Float32Array; readonly shape: number[] }>>;
 }
 
 /** Builds the setup; spec errors are core's StepsizeErrors, whose paths start at the spec's root (`$`). */
@@ -42,24 +40,21 @@ export function makeSetup(args: {
   scheduleFromJSON(args.scheduleSpec); // validates, with the JSON path
   const optimizerSpec = { ...args.optimizerSpec, learningRate: args.scheduleSpec };
   optimizerFromJSON(optimizerSpec);
-  const layers = [args.dataset.hidden, args.dataset.classes];
-  const mlp = new Mlp({ inputSize: args.dataset.inputSize, layers, activation: 'tanh', seed: args.seed });
-  const weights = Object.fromEntries(
-    Object.entries(mlp.params).map(([name, values]) => [
-      name,
-      { values: Float32Array.from(values), shape: [...(mlp.shapes[name] as number[])] },
-    ]),
-  );
+  const mlp: MlpSpec = {
+    inputSize: args.dataset.inputSize,
+    layers: [args.dataset.hidden, args.dataset.classes],
+    activation: 'tanh',
+    loss: 'softmaxCrossEntropy',
+    seed: args.seed,
+  };
   return {
     dataset: args.dataset,
-    layers,
-    activation: 'tanh',
+    mlp,
     seed: args.seed,
     steps: args.steps,
     batchSize: args.batchSize,
     optimizerSpec,
     scheduleSpec: args.scheduleSpec,
-    weights,
   };
 }
 
@@ -71,11 +66,4 @@ export function optimizerOf(setup: DemoSetup): Optimizer {
 /** The schedule alone (for the report's curve). */
 export function scheduleOf(setup: DemoSetup): Schedule {
   return scheduleFromJSON(setup.scheduleSpec);
-}
-
-/** A model with the setup's initial weights. */
-export function modelOf(setup: DemoSetup): Mlp {
-  const mlp = new Mlp({ inputSize: setup.dataset.inputSize, layers: setup.layers, activation: setup.activation, seed: setup.seed });
-  for (const [name, { values }] of Object.entries(setup.weights)) (mlp.params[name] as Float32Array).set(values);
-  return mlp;
 }

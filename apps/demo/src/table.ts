@@ -1,4 +1,4 @@
-import type { BackendRun } from './backends/types.js';
+import type { BackendRun } from './backend-run.js';
 
 /** One row of the demo's table. */
 export interface Row {

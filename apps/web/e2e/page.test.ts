@@ -58,7 +58,7 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(served.url);
     await page.waitForFunction(() => ((window as unknown as { stepsize?: State }).stepsize?.scheduleValues.length ?? 0) > 0, undefined, {
-      timeout: 60_000,
+      timeout: 600_000,
     });
   });
 
@@ -103,7 +103,7 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
       await page.fill('#steps', '150');
       await page.click(button);
       await page.waitForFunction((name) => (window as unknown as { stepsize: State }).stepsize.runs[name]?.done === true, backend, {
-        timeout: 20_000,
+        timeout: 600_000,
       });
       const run = (await state(page)).runs[backend] as State['runs'][string];
       expect(run.losses).toHaveLength(150);

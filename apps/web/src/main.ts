@@ -1,7 +1,8 @@
 import { StepsizeError, sample, scheduleFromJSON, type Schedule } from '@stepsize/core';
 import { Chart, registerables } from 'chart.js';
-import { irisDataset } from './iris.js';
-import { trainEngine, trainTfjs, type StepRecord } from './training.js';
+import { iris } from '@stepsize/datasets';
+import { trainOn } from './training.js';
+import type { StepRecord } from '@stepsize/core';
 
 Chart.register(...registerables);
 
@@ -89,10 +90,16 @@ async function train(name: 'engine' | 'tfjs'): Promise<void> {
   }
   const steps = Math.max(1, Math.floor(Number($<HTMLInputElement>('steps').value) || 200));
   const report = track(name);
-  const data = irisDataset();
   const run = state.runs[name] as PageState['runs'][string];
-  if (name === 'engine') await trainEngine(data, schedule, steps, report);
-  else run.backend = await trainTfjs(data, schedule, steps, $<HTMLSelectElement>('tfjs-backend').value, report);
+  const backend = await trainOn({
+    name,
+    spec: spec.value,
+    data: iris().train,
+    steps,
+    tfjsBackend: $<HTMLSelectElement>('tfjs-backend').value,
+    report,
+  });
+  if (name === 'tfjs') run.backend = backend.replace(/^tfjs \((.*)\)$/, '$1');
   run.done = true;
   lossChart.update();
   rateChart.update();

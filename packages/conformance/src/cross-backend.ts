@@ -51,15 +51,19 @@ export function setupData(setup: CrossBackendSetup): { inputs: Float32Array; tar
 /** Trains a setup with core's `train` on a backend and returns the loss of every update. */
 export async function setupLosses(create: TrainingBackendFactory, setup: CrossBackendSetup): Promise<{ name: string; losses: number[] }> {
   const backend = await create(setup.mlp);
-  const result = await train({
-    backend,
-    optimizer: optimizerFromJSON(setup.optimizer),
-    data: setupData(setup),
-    batchSize: setup.batchSize,
-    steps: setup.steps,
-    seed: setup.seed ?? 0,
-  });
-  return { name: backend.name, losses: result.history.map((record) => record.loss) };
+  try {
+    const result = await train({
+      backend,
+      optimizer: optimizerFromJSON(setup.optimizer),
+      data: setupData(setup),
+      batchSize: setup.batchSize,
+      steps: setup.steps,
+      seed: setup.seed ?? 0,
+    });
+    return { name: backend.name, losses: result.history.map((record) => record.loss) };
+  } finally {
+    await backend.dispose?.();
+  }
 }
 
 /**

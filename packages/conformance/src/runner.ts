@@ -4,6 +4,8 @@ import type { ConformanceCase, ConformanceFile } from './cases.js';
 /** What a backend gives the conformance suite: its primitives and tensor conversion. */
 export interface ConformanceBackend<T> {
   readonly name: string;
+  /** Gets the backend ready before the first case (tfjs: a tfjs backend is active). Optional; the CLI and `runSuite` await it. */
+  prepare?(): Promise<void>;
   readonly ops: Ops<T>;
   /** Fused kernels, if the backend has them (the suite runs them instead of the generic path). */
   readonly kernels?: KernelTable<T>;
@@ -36,6 +38,8 @@ export interface Stepper {
  */
 export interface StepperBackend {
   readonly name: string;
+  /** Gets the backend ready before the first case. Optional; the CLI and `runSuite` await it. */
+  prepare?(): Promise<void>;
   /** Starts a run of one case: the optimizer and the case's initial parameters (values and shape). */
   createStepper(args: {
     readonly optimizer: Optimizer;
@@ -152,6 +156,7 @@ export async function runCase(backend: AnyConformanceBackend, c: ConformanceCase
 
 /** Runs every case of a file on a backend, one after another. */
 export async function runSuite(backend: AnyConformanceBackend, file: ConformanceFile): Promise<CaseResult[]> {
+  await backend.prepare?.();
   const results: CaseResult[] = [];
   for (const c of file.cases) results.push(await runCase(backend, c, file.tolerance ?? DEFAULT_TOLERANCE));
   return results;

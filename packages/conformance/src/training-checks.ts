@@ -7,6 +7,7 @@ import {
   adamW,
   train,
   type Checkpoint,
+  type TrainingBackend,
   warmup,
   cosineAnnealing,
 } from '@stepsize/core';
@@ -36,11 +37,24 @@ function equalBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 
-async function check(name: string, body: () => Promise<string>): Promise<TrainingCheckResult> {
+/** Runs one check with a factory whose backends are all disposed afterwards. */
+async function check(
+  name: string,
+  create: TrainingBackendFactory,
+  body: (create: TrainingBackendFactory) => Promise<string>,
+): Promise<TrainingCheckResult> {
+  const made: TrainingBackend[] = [];
+  const tracked: TrainingBackendFactory = async (mlp) => {
+    const backend = await create(mlp);
+    made.push(backend);
+    return backend;
+  };
   try {
-    return { name, passed: true, detail: await body() };
+    return { name, passed: true, detail: await body(tracked) };
   } catch (error) {
     return { name, passed: false, detail: (error as Error).message };
+  } finally {
+    for (const backend of made) await backend.dispose?.();
   }
 }
 
@@ -69,11 +83,11 @@ export async function checkTrainingBackend(args: {
   readonly create: TrainingBackendFactory;
   readonly tolerance?: number;
 }): Promise<TrainingCheckResult[]> {
-  const { create, tolerance = 1e-5 } = args;
+  const { tolerance = 1e-5 } = args;
   const results: TrainingCheckResult[] = [];
 
   results.push(
-    await check('a non-finite batch is skipped and training finishes', async () => {
+    await check('a non-finite batch is skipped and training finishes', args.create, async (create) => {
       const data = problem(40);
       data.inputs[7 * 3 + 1] = Number.NaN; // example 7
       const backend = await create(MLP);
@@ -100,7 +114,7 @@ export async function checkTrainingBackend(args: {
   );
 
   results.push(
-    await check('four accumulated micro-batches equal one step on their concatenation', async () => {
+    await check('four accumulated micro-batches equal one step on their concatenation', args.create, async (create) => {
       const data = problem(32);
       const sampler = new BatchSampler({ data, batchSize: 4, seed: 2 });
       const inputs = new Float32Array(16 * 3);
@@ -147,7 +161,7 @@ export async function checkTrainingBackend(args: {
   );
 
   results.push(
-    await check('a run resumed from a JSON checkpoint continues bit for bit', async () => {
+    await check('a run resumed from a JSON checkpoint continues bit for bit', args.create, async (create) => {
       const data = problem(48);
       const validation = problem(16);
       const optimizer = () =>
@@ -182,7 +196,7 @@ export async function checkTrainingBackend(args: {
   );
 
   results.push(
-    await check('a checkpoint of another model is refused and changes nothing', async () => {
+    await check('a checkpoint of another model is refused and changes nothing', args.create, async (create) => {
       const data = problem(24);
       let saved: Checkpoint | undefined;
       await train({

@@ -203,4 +203,11 @@ export {
   type LoopState,
 } from './training/checkpoint.js';
 export type { EarlyStoppingOptions, EarlyStoppingState, MonitoredMetric } from './training/early-stopping.js';
-export { train, type TrainOptions, type TrainResult, type StepRecord, type EvaluationRecord } from './training/train.js';
+export {
+  train,
+  type TrainOptions,
+  type TrainResult,
+  type StepRecord,
+  type EvaluationRecord,
+  type CheckpointOptions,
+} from './training/train.js';

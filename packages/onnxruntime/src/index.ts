@@ -1,5 +1,5 @@
 export { conformanceBackend, createConformanceBackend, type OnnxruntimeConformanceBackend } from './conformance-backend.js';
-export { onnxruntimeTrainingBackend, type OnnxruntimeTrainingBackendOptions } from './training-backend.js';
+export { onnxruntimeTrainingBackend, type OnnxruntimeTrainingBackend, type OnnxruntimeTrainingBackendOptions } from './training-backend.js';
 export {
   OnnxTrainingSession,
   gradientOutput,

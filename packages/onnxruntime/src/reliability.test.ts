@@ -63,8 +63,8 @@ describe('ONNX Runtime reliability', () => {
       console.log(`onnxruntime (${update} update) resumed at step ${at} of ${steps}`);
       expect(resumed.history.map((r) => r.loss)).toEqual(full.history.slice(at).map((r) => r.loss));
       expect(await resumedBackend.readParameters()).toEqual(await fullBackend.readParameters());
-      await fullBackend.release();
-      await resumedBackend.release();
+      await fullBackend.dispose();
+      await resumedBackend.dispose();
     });
   }
 });

@@ -88,7 +88,7 @@ describe('ONNX Runtime training backend', () => {
       });
       losses.push(result.history.map((r) => r.loss));
       expect(result.evaluations.at(-1)?.loss).toBeLessThan((result.history[0]?.loss as number) / 2);
-      await backend.release();
+      await backend.dispose();
     }
     expect(losses[1]?.every((loss, i) => Math.abs(loss - (losses[0]?.[i] as number)) <= 1e-5 * Math.abs(loss))).toBe(true);
   });

@@ -31,6 +31,14 @@ export interface OnnxruntimeTrainingBackendOptions {
   readonly sessionOptions?: ort.InferenceSession.SessionOptions | undefined;
 }
 
+/** ONNX Runtime's training backend: core's `TrainingBackend`, its session, and `dispose`. */
+export interface OnnxruntimeTrainingBackend extends TrainingBackend<Readonly<Record<string, Float32Array>>> {
+  /** The training session the backend runs now (the model session, the optimizer's updater). */
+  session(): OnnxTrainingSession;
+  /** Releases the ONNX Runtime sessions (the model's, when the backend loaded it, and the update graphs). */
+  dispose(): Promise<void>;
+}
+
 /** Copies of parameter data. */
 function copies(params: Readonly<Record<string, ParameterData>>): Record<string, ParameterData> {
   return Object.fromEntries(
@@ -42,21 +50,17 @@ function copies(params: Readonly<Record<string, ParameterData>>): Record<string,
  * ONNX Runtime as a training backend of core's `train()`: ONNX Runtime runs the
  * model's forward and backward graph (a generated MLP or your own model in the
  * training convention), and core's pure step updates the parameters in a traced
- * ONNX graph or with the engine's kernels. Call `release()` when done (it frees the
+ * ONNX graph or with the engine's kernels. Call `dispose()` when done (it frees the
  * ONNX Runtime sessions).
  *
  * @example
  * ```ts
  * const backend = await onnxruntimeTrainingBackend({ mlp: { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 } });
  * await train({ backend, optimizer: adamW({ learningRate: 0.01 }), data, batchSize: 16, steps: 300 });
- * await backend.release();
+ * await backend.dispose();
  * ```
  */
-export async function onnxruntimeTrainingBackend(
-  options: OnnxruntimeTrainingBackendOptions,
-): Promise<
-  TrainingBackend<Readonly<Record<string, Float32Array>>> & { readonly session: () => OnnxTrainingSession; release(): Promise<void> }
-> {
+export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBackendOptions): Promise<OnnxruntimeTrainingBackend> {
   const where = 'onnxruntimeTrainingBackend options';
   if (typeof options !== 'object' || options === null)
     throw new StepsizeError(where, 'must be an options object { mlp } or { model, params }', options);
@@ -130,7 +134,7 @@ export async function onnxruntimeTrainingBackend(
         stateFromJSON(state, (v) => Float32Array.from(v)),
       );
     },
-    release: async () => {
+    dispose: async () => {
       await training.release();
       if (owned) await model.release();
     },

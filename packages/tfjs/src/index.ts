@@ -1,5 +1,5 @@
 export { tfjsOps } from './ops.js';
-export { tfjsConformanceBackend } from './conformance-backend.js';
+export { conformanceBackend } from './conformance-backend.js';
 export { StepsizeOptimizer, registerStepsizeOptimizer } from './optimizer.js';
 export {
   learningRateScheduler,
@@ -7,4 +7,9 @@ export {
   setTfjsLearningRate,
   type LearningRateSchedulerOptions,
 } from './callbacks.js';
-export { tfjsTrainingBackend, tfjsLossTrajectory, type TfjsTrainingSetup } from './training-backend.js';
+export {
+  tfjsTrainingBackend,
+  type TfjsTrainingBackend,
+  type TfjsTrainingBackendOptions,
+  type TfjsGradients,
+} from './training-backend.js';

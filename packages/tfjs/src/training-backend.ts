@@ -1,81 +1,293 @@
-import { StepsizeError, optimizerFromJSON, type MlpTrainingSetup } from '@stepsize/core';
+import {
+  type AccuracyRule,
+  type Dataset,
+  type MlpSpec,
+  type Optimizer,
+  OptimizerRunner,
+  StepsizeError,
+  type StepReport,
+  type TrainingBackend,
+} from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { StepsizeOptimizer } from './optimizer.js';
-
-/** The setup a cross-backend check runs (core's `MlpTrainingSetup`). */
-export type TfjsTrainingSetup = MlpTrainingSetup;
-
-let runs = 0;
-
-/**
- * Trains the setup's MLP with tf ops (dense layers with `[in, out]` kernels,
- * the activation after each hidden layer, the loss on logits) and a
- * {@link StepsizeOptimizer}, on the active tfjs backend, with sequential
- * batches; returns the loss of every step and frees everything it made.
- */
-export function tfjsLossTrajectory(setup: TfjsTrainingSetup): number[] {
-  const prefix = `stepsize_cross_${(runs += 1)}`;
-  const variables: tf.Variable[] = [];
-  let fanIn = setup.inputSize;
-  setup.layers.forEach((fanOut, i) => {
-    for (const [part, shape] of [
-      ['weight', [fanIn, fanOut]],
-      ['bias', [fanOut]],
-    ] as const) {
-      const values = setup.weights[`dense${i}.${part}`];
-      const size = shape.reduce((a, b) => a * b, 1);
-      if (!values || values.length !== size)
-        throw new StepsizeError(`setup.weights.dense${i}.${part}`, `must hold ${size} values`, values?.length);
-      variables.push(tf.variable(tf.tensor(values as number[], [...shape], 'float32'), true, `${prefix}/dense${i}.${part}`));
-    }
-    fanIn = fanOut;
-  });
-  const optimizer = new StepsizeOptimizer(optimizerFromJSON(setup.optimizer));
-  const outputs = setup.layers[setup.layers.length - 1] as number;
-  const width = setup.loss === 'softmaxCrossEntropy' ? 1 : outputs;
-  const batches = Math.floor(setup.data.examples / setup.batchSize);
-  const inputs = tf.tensor2d(setup.data.inputs as number[], [setup.data.examples, setup.inputSize]);
-  const targets = tf.tensor2d(setup.data.targets as number[], [setup.data.examples, width]);
-  const activate = { relu: tf.relu, tanh: tf.tanh, sigmoid: tf.sigmoid }[setup.activation];
-  const losses: number[] = [];
-  try {
-    for (let step = 0; step < setup.steps; step += 1) {
-      const first = (step % batches) * setup.batchSize;
-      const cost = optimizer.minimize(() => {
-        const x = tf.slice(inputs, [first, 0], [setup.batchSize, setup.inputSize]);
-        const y = tf.slice(targets, [first, 0], [setup.batchSize, width]);
-        let h: tf.Tensor = x;
-        for (let i = 0; i < setup.layers.length; i += 1) {
-          h = tf.add(tf.matMul(h, variables[2 * i] as tf.Variable), variables[2 * i + 1] as tf.Variable);
-          if (i < setup.layers.length - 1) h = activate(h);
-        }
-        if (setup.loss === 'mse') return tf.mean(tf.square(tf.sub(h, y))) as tf.Scalar;
-        if (setup.loss === 'binaryCrossEntropy') return tf.losses.sigmoidCrossEntropy(y, h) as tf.Scalar;
-        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(tf.reshape(y, [-1]), 'int32'), outputs), h) as tf.Scalar;
-      }, true) as tf.Scalar;
-      losses.push(cost.dataSync()[0] as number);
-      cost.dispose();
-    }
-  } finally {
-    optimizer.dispose();
-    [inputs, targets, ...variables].forEach((t) => t.dispose());
-  }
-  return losses;
-}
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { readyBackendName } from './active-backend.js';
+import { tfjsOps } from './ops.js';
+import type { AccuracyDefault } from './training-loss.js';
+import { layersTrainable, mlpTrainable, type TrainableModel } from './training-model.js';
+import { disposeState, readStateJSON, stateFromJSONAsVariables } from './training-state.js';
 
 /**
- * tfjs as a cross-backend training backend (structurally a `TrainingBackend` of
- * `@stepsize/conformance`), on the active tfjs backend.
+ * The gradients of one batch, by parameter name: tensors that `applyGradients` frees.
  *
  * @example
  * ```ts
- * await crossBackendCheck(tfjsTrainingBackend, engineTrainingBackend, setup);
+ * const { gradients } = await backend.lossAndGradients(batch);
+ * await backend.applyGradients(gradients); // gradients are disposed now
  * ```
  */
-export const tfjsTrainingBackend = {
-  get name(): string {
-    return `tfjs (${tf.getBackend()})`;
-  },
-  /** Trains the setup and returns the loss of every step. */
-  lossTrajectory: (setup: TfjsTrainingSetup): number[] => tfjsLossTrajectory(setup),
-};
+export type TfjsGradients = Readonly<Record<string, tf.Tensor>>;
+
+/**
+ * Options of {@link tfjsTrainingBackend}: exactly one model source, `mlp` or `model`.
+ *
+ * @example
+ * ```ts
+ * const options: TfjsTrainingBackendOptions = { mlp: { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy' } };
+ * ```
+ */
+export interface TfjsTrainingBackendOptions {
+  /**
+   * An MLP described as data (core's `MlpSpec`), built as a `tf.sequential` of dense
+   * layers from the spec's (or the seeded) weights, so it starts equal to the
+   * engine's; parameters are the spec's names (`dense0.weight`, `dense0.bias`, ...).
+   */
+  readonly mlp?: MlpSpec | undefined;
+  /**
+   * A `tf.LayersModel` with one input and one output, compiled with a loss
+   * (`model.compile({ optimizer, loss })`): that loss trains it (the compiled
+   * optimizer is not used: train's optimizer updates the trainable weights), with
+   * the regularizer penalties added during training as `model.fit` does, and
+   * without them in `evaluate` as `model.evaluate` does.
+   */
+  readonly model?: LayersModel | undefined;
+  /**
+   * Parameter names of `model`, one per trainable weight in `model.trainableWeights`
+   * order (default: the variables' names, `dense_Dense1/kernel`). Name them as
+   * another backend does (`dense0.weight`, ...) to move checkpoints between them.
+   */
+  readonly names?: readonly string[] | undefined;
+  /**
+   * How `model`'s outputs are scored. Default by its loss: `{ rule: 'argmax' }` for
+   * categorical and sparse categorical cross-entropy (and `tf.losses.softmaxCrossEntropy`),
+   * `{ rule: 'binary', threshold: 0.5 }` for binary cross-entropy (on a sigmoid's
+   * probabilities), `{ rule: 'binary', threshold: 0 }` for `tf.losses.sigmoidCrossEntropy`
+   * (on logits), none for other losses (regression). `'none'` turns it off.
+   */
+  readonly accuracy?: { readonly rule: AccuracyRule; readonly threshold?: number | undefined } | 'none' | undefined;
+}
+
+/**
+ * A tfjs training backend: core's `TrainingBackend`, plus its model and `dispose`.
+ *
+ * @example
+ * ```ts
+ * const backend: TfjsTrainingBackend = await tfjsTrainingBackend({ model, names: ['dense0.weight', 'dense0.bias'] });
+ * await train({ backend, optimizer: sgd({ learningRate: 0.1 }), data, batchSize: 32, epochs: 5 });
+ * backend.dispose();
+ * ```
+ */
+export interface TfjsTrainingBackend extends TrainingBackend<TfjsGradients> {
+  /** The model trained: the one given, or the one built from the `MlpSpec`. */
+  readonly model: LayersModel;
+  /** Frees the optimizer state, and the model when it was built from an `MlpSpec` (a given model stays yours). */
+  dispose(): void;
+}
+
+function readAccuracy(value: TfjsTrainingBackendOptions['accuracy'], where: string): AccuracyDefault | 'none' | undefined {
+  if (value === undefined || value === 'none') return value;
+  const valid =
+    typeof value === 'object' &&
+    value !== null &&
+    (value.rule === 'argmax' || value.rule === 'binary') &&
+    (value.threshold === undefined || Number.isFinite(value.threshold));
+  if (!valid) {
+    throw new StepsizeError(
+      `${where}.accuracy`,
+      `must be 'none' or { rule: 'argmax' | 'binary', threshold? }, got ${JSON.stringify(value)}`,
+      value,
+    );
+  }
+  return value;
+}
+
+/** Checks which model source is given (before any tensor is made). */
+function checkSources(options: TfjsTrainingBackendOptions, where: string): void {
+  if (typeof options !== 'object' || options === null)
+    throw new StepsizeError(where, 'must be an options object { mlp } or { model, names? }', options);
+  if ((options.mlp === undefined) === (options.model === undefined)) {
+    throw new StepsizeError(
+      where,
+      `must give exactly one of mlp (an MlpSpec) and model (a compiled tf.LayersModel), got ${options.mlp === undefined ? 'neither' : 'both'}`,
+      Object.keys(options),
+    );
+  }
+  if (options.mlp !== undefined) {
+    for (const key of ['names', 'accuracy'] as const) {
+      if (options[key] !== undefined)
+        throw new StepsizeError(`${where}.${key}`, 'applies to a model only (an MlpSpec names its own parameters)', options[key]);
+    }
+  }
+}
+
+function readTrainable(options: TfjsTrainingBackendOptions, where: string): TrainableModel {
+  if (options.mlp !== undefined) return mlpTrainable(options.mlp, `${where}.mlp`);
+  return layersTrainable({
+    model: options.model as LayersModel,
+    names: options.names,
+    accuracy: readAccuracy(options.accuracy, where),
+    where,
+  });
+}
+
+/**
+ * TensorFlow.js as a training backend of core's `train()`, on the active tfjs
+ * backend (`tfjs (cpu)`, `tfjs (wasm)`, ...): an `MlpSpec` built as a
+ * `tf.sequential`, or your compiled `tf.LayersModel`. Gradients come from
+ * `tf.variableGrads`, the loss and their norm are read back in one `data()` call,
+ * and the update is core's pure step over tf ops (`OptimizerRunner` with
+ * `tfjsOps`) inside `tf.tidy`, the optimizer state in `tf.Variable`s: the tensor
+ * count stays constant over training. Checkpoints hold plain numbers by parameter
+ * name, so they resume on any backend with the same parameters.
+ *
+ * @example
+ * ```ts
+ * const backend = await tfjsTrainingBackend({ mlp: { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 } });
+ * const result = await train({ backend, optimizer: adamW({ learningRate: 0.01 }), data, batchSize: 16, steps: 300 });
+ * ```
+ */
+export async function tfjsTrainingBackend(options: TfjsTrainingBackendOptions): Promise<TfjsTrainingBackend> {
+  const where = 'tfjsTrainingBackend options';
+  checkSources(options, where);
+  const backendName = await readyBackendName(where);
+  return backendOf(readTrainable(options, where), backendName);
+}
+
+function backendOf(trainable: TrainableModel, backendName: string): TfjsTrainingBackend {
+  const { model, names, variables } = trainable;
+  const parameterShapes: Record<string, readonly number[]> = {};
+  names.forEach((name, i) => {
+    parameterShapes[name] = [...(variables[i] as tf.Variable).shape];
+  });
+  const params: Record<string, tf.Variable> = Object.fromEntries(names.map((name, i) => [name, variables[i] as tf.Variable]));
+  let runner: OptimizerRunner<tf.Tensor> | undefined;
+  const active = (what: string): OptimizerRunner<tf.Tensor> => {
+    if (runner === undefined)
+      throw new StepsizeError(`tfjs backend ${what}`, 'needs an optimizer: call setOptimizer first (train does)', undefined);
+    return runner;
+  };
+  // Batch tensors are made and freed within a call: the cpu backend may keep a view of the sampler's reused buffers.
+  const tensorsOf = (data: Dataset): { inputs: tf.Tensor; targets: tf.Tensor } => ({
+    inputs: tf.tensor(data.inputs, trainable.inputShape(data.examples, data.inputs.length), 'float32'),
+    targets: tf.tensor(data.targets, trainable.targetShape(data.examples, data.targets.length), 'float32'),
+  });
+  const freeGradients = (gradients: TfjsGradients): void => {
+    for (const gradient of Object.values(gradients)) gradient.dispose();
+  };
+
+  return {
+    name: `tfjs (${backendName})`,
+    parameterShapes,
+    exampleWidths: trainable.exampleWidths,
+    accuracy: trainable.accuracy,
+    model,
+
+    setOptimizer: (optimizer: Optimizer) => {
+      const previous = runner;
+      tf.tidy(() => {
+        runner = new OptimizerRunner({ optimizer, ops: tfjsOps, params });
+      });
+      if (previous !== undefined) disposeState(previous.state);
+    },
+
+    lossAndGradients: async (batch) => {
+      trainable.checkTargets(batch.targets, 'batch');
+      const { value, grads } = tf.variableGrads(() => {
+        const { inputs, targets } = tensorsOf(batch);
+        const outputs = model.apply(inputs, { training: true }) as tf.Tensor;
+        let loss = trainable.loss(targets, outputs);
+        for (const penalty of trainable.penalties()) loss = tf.add(loss, penalty);
+        return loss;
+      }, variables as tf.Variable[]);
+      const gradients: Record<string, tf.Tensor> = {};
+      names.forEach((name, i) => {
+        const gradient = grads[(variables[i] as tf.Variable).name];
+        if (gradient !== undefined) gradients[name] = gradient;
+      });
+      const missing = names.find((name) => gradients[name] === undefined);
+      if (missing !== undefined) {
+        value.dispose();
+        freeGradients(gradients);
+        throw new StepsizeError(`gradients.${missing}`, 'is missing: the loss does not depend on this trainable weight', missing);
+      }
+      // The loss and √(Σ g²) over every gradient, read back together.
+      const summary = tf.tidy(() => {
+        const squares = Object.values(gradients).map((gradient) => tf.sum(tf.square(gradient)));
+        return tf.stack([value, tf.sqrt(tf.addN(squares))]);
+      });
+      value.dispose();
+      const [loss, gradientNorm] = await summary.data();
+      summary.dispose();
+      return { loss: loss as number, gradientNorm: gradientNorm as number, gradients };
+    },
+
+    applyGradients: (gradients) => {
+      const optimizerRunner = active('applyGradients');
+      let report: StepReport | undefined;
+      try {
+        tf.tidy(() => {
+          report = optimizerRunner.step(gradients);
+        });
+      } finally {
+        freeGradients(gradients);
+      }
+      return report as StepReport;
+    },
+
+    evaluate: async (data) => {
+      trainable.checkTargets(data.targets, 'data');
+      const [loss, outputs] = tf.tidy(() => {
+        const { inputs, targets } = tensorsOf(data);
+        const result = model.apply(inputs, { training: false }) as tf.Tensor;
+        return [trainable.loss(targets, result), result];
+      });
+      const [lossValue, outputValues] = await Promise.all([loss.data(), outputs.data()]);
+      loss.dispose();
+      outputs.dispose();
+      return { loss: lossValue[0] as number, outputs: Float32Array.from(outputValues) };
+    },
+
+    readParameters: async () => {
+      const values = await Promise.all(variables.map((variable) => variable.data()));
+      return Object.fromEntries(names.map((name, i) => [name, Float32Array.from(values[i] as ArrayLike<number>)]));
+    },
+
+    writeParameters: (values) => {
+      for (const name of names) {
+        const given = values[name];
+        const size = (params[name] as tf.Variable).size;
+        if (given === undefined || given.length !== size)
+          throw new StepsizeError(`parameters.${name}`, `must hold ${size} values`, given?.length);
+      }
+      for (const name of Object.keys(values))
+        if (!(name in params)) throw new StepsizeError(`parameters.${name}`, `is not a parameter of the model (${names.join(', ')})`, name);
+      tf.tidy(() => {
+        for (const name of names) {
+          const variable = params[name] as tf.Variable;
+          // A copy: the cpu backend would otherwise keep (and see changes to) the caller's array.
+          variable.assign(tf.tensor(Float32Array.from(values[name] as ArrayLike<number>), variable.shape, 'float32'));
+        }
+      });
+    },
+
+    readOptimizerState: () => readStateJSON(active('readOptimizerState').state),
+
+    writeOptimizerState: (json) => {
+      const optimizerRunner = active('writeOptimizerState');
+      const { state, created } = stateFromJSONAsVariables(json, parameterShapes);
+      const previous = optimizerRunner.state;
+      try {
+        optimizerRunner.loadState(state);
+      } catch (error) {
+        for (const variable of created) variable.dispose();
+        throw error;
+      }
+      disposeState(previous);
+    },
+
+    dispose: () => {
+      if (runner !== undefined) disposeState(runner.state);
+      runner = undefined;
+      if (trainable.owned) model.dispose();
+    },
+  };
+}

@@ -77,6 +77,7 @@ describe('published packages', () => {
       tfjs: number;
       onnxruntime: number;
       conformance: string[];
+      resumedSteps: number[];
     };
     for (const [name, path] of Object.entries(esm.resolved))
       expect(path.startsWith(project), `${name} resolves inside the consumer project, not the workspace: ${path}`).toBe(true);
@@ -86,6 +87,7 @@ describe('published packages', () => {
     expect(esm.tfjs).toBeLessThan(1e-5);
     expect(esm.onnxruntime).toBeLessThan(1e-5);
     expect(esm.conformance).toEqual([]);
+    expect(esm.resumedSteps).toEqual([4, 5]);
     const cjs = JSON.parse(execFileSync('node', ['consumer.cjs'], { cwd: project, env, encoding: 'utf8' }).trim()) as {
       w: number[];
       exports: Record<string, string>;
@@ -96,6 +98,7 @@ describe('published packages', () => {
       engine: 'function',
       conformance: 'function',
       tfjs: 'function',
+      train: 'function',
       onnxruntime: 'function',
     });
     // The same computation with the workspace's packages gives the same numbers.

@@ -37,9 +37,15 @@ usage: stepsize-conformance --backend <name|module> [--cases <file.json|pytorch>
 Prints a per-case pass/fail table with the largest relative error; exits 1 on any failure,
 2 on bad arguments.`;
 
+/** Imports a backend module: a path relative to `cwd`, or a package installed where the CLI runs (resolved from `cwd`). */
 async function defaultLoad(specifier: string, cwd: string): Promise<Record<string, unknown>> {
   const local = specifier.startsWith('.') || isAbsolute(specifier);
-  const path = local ? resolve(cwd, specifier) : createRequire(join(cwd, 'package.json')).resolve(specifier);
+  let path: string;
+  try {
+    path = local ? resolve(cwd, specifier) : createRequire(join(cwd, 'package.json')).resolve(specifier);
+  } catch (error) {
+    throw new Error(`${specifier} is not installed in ${cwd} (npm install ${specifier}): ${(error as Error).message.split('\n')[0]}`);
+  }
   return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
 }
 
@@ -99,6 +105,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const candidate = module.conformanceBackend as AnyConformanceBackend | undefined;
     const usable = candidate && typeof candidate === 'object' && ('createStepper' in candidate || 'ops' in candidate);
     if (!usable) throw new Error(`${specifier} does not export a conformanceBackend`);
+    await candidate.prepare?.();
     backend = candidate;
   } catch (error) {
     io.stderr(`stepsize-conformance: --backend ${args.backend}: cannot load ${specifier}: ${(error as Error).message}`);

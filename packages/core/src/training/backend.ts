@@ -63,4 +63,6 @@ export interface TrainingBackend<G = unknown> {
   readOptimizerState(): Awaitable<OptimizerStateJSON>;
   /** Replaces the optimizer state (checked against the parameters first: a bad state changes nothing). */
   writeOptimizerState(state: OptimizerStateJSON): Awaitable<void>;
+  /** Frees what the backend holds (tfjs tensors, ONNX Runtime sessions); `train` never calls it, its creator does. */
+  dispose?(): Awaitable<void>;
 }

@@ -48,6 +48,14 @@ export interface EvaluationRecord {
   readonly final: boolean;
 }
 
+/** When `train` writes checkpoints, and where to. */
+export interface CheckpointOptions {
+  /** Updates between checkpoints. */
+  readonly every: number;
+  /** Receives each checkpoint (awaited); `checkpointWriter(path)` from `@stepsize/core/node` writes it to a file atomically. */
+  readonly save: (checkpoint: Checkpoint) => Awaitable<void>;
+}
+
 /** Options of {@link train}. */
 export interface TrainOptions {
   /** The stack: any adapter's training backend (`engineTrainingBackend`, `tfjsTrainingBackend`, `onnxruntimeTrainingBackend`). */
@@ -73,8 +81,8 @@ export interface TrainOptions {
   readonly accuracy?: AccuracyRule | 'none' | undefined;
   /** Stop when a monitored metric stops improving (Keras `EarlyStopping`). */
   readonly earlyStopping?: EarlyStoppingOptions | undefined;
-  /** Checkpoints every `every` updates, handed to `save` (awaited; write them with `writeJsonFileAtomic` from `@stepsize/core/node`). */
-  readonly checkpoint?: { readonly every: number; readonly save: (checkpoint: Checkpoint) => Awaitable<void> } | undefined;
+  /** Checkpoints every `every` updates, handed to `save` (awaited). */
+  readonly checkpoint?: CheckpointOptions | undefined;
   /** Continue a run from a checkpoint (an object from a previous run or `readCheckpoint`, or its JSON text), on any backend with the same parameters. */
   readonly resumeFrom?: Checkpoint | string | undefined;
   /** Called after every update. */

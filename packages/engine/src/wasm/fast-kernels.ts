@@ -788,8 +788,18 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
 
 let shared: KernelTable | undefined;
 
+/** The kernels of one engine over an ordinary memory, made on first use. */
+function sharedTable(): KernelTable {
+  if (!shared) {
+    // Only the scratch area is used, so an ordinary memory (no SharedArrayBuffer needed) will do.
+    const module = compilePrivate();
+    shared = module ? new Engine(module, HEAP / PAGE).table() : fusedKernels;
+  }
+  return shared;
+}
+
 /**
- * A ready-made provider: the SIMD kernels for `sgd`, `adam` and `adamW` on this thread
+ * A ready-made kernel table: the SIMD kernels for `sgd`, `adam` and `adamW` on this thread
  * (Float32Arrays of any origin, streamed through a cache-sized scratch area), the
  * reference {@link fusedKernels} for the others and wherever WebAssembly SIMD is missing
  * (`SharedArrayBuffer` is not needed).
@@ -801,15 +811,6 @@ let shared: KernelTable | undefined;
  * const runner = new OptimizerRunner({ optimizer: adam(), ops: float32Ops, params, kernels: fastKernels });
  * ```
  */
-function sharedTable(): KernelTable {
-  if (!shared) {
-    // Only the scratch area is used, so an ordinary memory (no SharedArrayBuffer needed) will do.
-    const module = compilePrivate();
-    shared = module ? new Engine(module, HEAP / PAGE).table() : fusedKernels;
-  }
-  return shared;
-}
-
 export const fastKernels: KernelTable = {
   ...fusedKernels,
   // The WebAssembly module is compiled on the first update, not at import.

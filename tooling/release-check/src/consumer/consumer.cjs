@@ -17,10 +17,11 @@ console.log(
     exports: {
       core: typeof core.scheduleFromJSON,
       coreNode: typeof coreNode.writeJsonFileAtomic,
-      engine: typeof engine.train,
+      engine: typeof engine.engineTrainingBackend,
       conformance: typeof conformance.runSuite,
       tfjs: typeof tfjs.StepsizeOptimizer,
-      onnxruntime: typeof onnx.trainOnnx,
+      train: typeof core.train,
+      onnxruntime: typeof onnx.onnxruntimeTrainingBackend,
     },
   }),
 );
