@@ -2,8 +2,9 @@
 // The README's quick start: `npm run demo`, `npm test`, `npm run bench` on a machine
 // that has only Node 20 and npm. It gets the pinned pnpm through `npm exec` when no
 // suitable pnpm is on PATH, installs the workspace, builds it with turbo, then runs
-// the task. `test` prints a final "N passed, N failed, N skipped" line summed over
-// every package's vitest JSON report and exits non-zero if anything failed.
+// the task. `test` checks format and lint (Biome), typechecks, runs every package's tests and
+// prints a final "N passed, N failed, N skipped" line summed over every package's vitest JSON
+// report; it exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -63,10 +64,12 @@ if (task === 'bench') {
   process.exit(run('pnpm', ['exec', 'turbo', 'run', 'bench', '--concurrency=1', ...extra]));
 }
 
-// test: typecheck, then every package's tests, then one summary line.
+// test: lint and format check, typecheck, then every package's tests, then one summary line.
 const results = join(root, '.test-results');
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
+// Biome: the formatter's check and the linter (type-aware rules included); a warning fails too.
+const lint = run('pnpm', ['exec', 'biome', 'ci', '--error-on-warnings', '.']);
 const typecheck = run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only']);
 const tests = run('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...extra]);
 
@@ -81,6 +84,10 @@ for (const file of reports) {
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   if (report.success === false && (report.numFailedTests ?? 0) === 0) failed += 1; // a suite that failed to load
 }
+if (lint !== 0) {
+  console.error('quickstart: lint or format check failed (pnpm exec biome check --write . fixes the format)');
+  failed += 1;
+}
 if (typecheck !== 0) {
   console.error('quickstart: typecheck failed');
   failed += 1;
@@ -94,4 +101,4 @@ if (reports.length === 0) {
   failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed === 0 && tests === 0 && typecheck === 0 ? 0 : 1);
+process.exit(failed === 0 && tests === 0 && typecheck === 0 && lint === 0 ? 0 : 1);

@@ -33,7 +33,8 @@ describe('stepsize-conformance --backend engine|tfjs|onnxruntime from the reposi
     writeFileSync(join(empty, 'package.json'), '{}');
     let message = '';
     try {
-      execFileSync('node', [cli, '--backend', 'tfjs'], { cwd: empty, encoding: 'utf8', stdio: 'pipe' });
+      // pnpm puts its store on NODE_PATH for the scripts it runs; a user's shell has no such path.
+      execFileSync('node', [cli, '--backend', 'tfjs'], { cwd: empty, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, NODE_PATH: '' } });
     } catch (error) {
       message = (error as { stderr: string }).stderr;
     }

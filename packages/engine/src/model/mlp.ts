@@ -136,17 +136,16 @@ export class Mlp {
     const initial = initialMlpWeights({ inputSize, layers, activation, seed });
     let fanIn = inputSize;
     layers.forEach((fanOut, i) => {
-      for (const [part, shape] of [
-        ['weight', [fanIn, fanOut]],
-        ['bias', [fanOut]],
-      ] as const) {
-        const name = `dense${i}.${part}`;
-        const values = zeros(shape.reduce((a, b) => a * b, 1));
-        values.set(initial[name] as Float32Array);
-        this.params[name] = values;
+      const parts = [
+        [`dense${i}.weight`, [fanIn, fanOut]],
+        [`dense${i}.bias`, [fanOut]],
+      ] as const;
+      for (const [name, shape] of parts) {
+        this.params[name] = zeros(shape.reduce((a, b) => a * b, 1));
+        (this.params[name] as Float32Array).set(initial[name] as Float32Array);
         this.shapes[name] = [...shape];
-        this.gradients[name] = zeros(values.length);
       }
+      for (const [name] of parts) this.gradients[name] = zeros((this.params[name] as Float32Array).length);
       fanIn = fanOut;
     });
     this.transposed = layers.map((fanOut, i) => new Float32Array(i === 0 ? 0 : fanOut * (layers[i - 1] as number)));

@@ -38,7 +38,7 @@ await train({
 });
 const onnx = await onnxruntimeTrainingBackend({ mlp: setup.mlp });
 const resumed = await train({ backend: onnx, data, batchSize: 5, steps: 6, resumeFrom: checkpoint });
-await onnx.release();
+await onnx.dispose();
 const results = {
   resolved: Object.fromEntries(
     ['@stepsize/core', '@stepsize/engine', '@stepsize/conformance', '@stepsize/tfjs', '@stepsize/onnxruntime'].map((n) => [
