@@ -91,11 +91,10 @@ function dataset(value: string | undefined): DatasetName {
   return name as DatasetName;
 }
 
-/** Parses the demo's command line; throws UsageError with a message naming the flag and the bad value. */
-export function parseCommand(argv: readonly string[]): Command {
-  let parsed;
+/** node:util's parseArgs with the demo's flags; an unknown flag or a missing value becomes a UsageError. */
+function parseFlags(argv: readonly string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...argv],
       allowPositionals: true,
       strict: true,
@@ -120,7 +119,11 @@ export function parseCommand(argv: readonly string[]): Command {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { values, positionals } = parsed;
+}
+
+/** Parses the demo's command line; throws UsageError with a message naming the flag and the bad value. */
+export function parseCommand(argv: readonly string[]): Command {
+  const { values, positionals } = parseFlags(argv);
   if (values.help) return { kind: 'help' };
   const [subcommand, ...rest] = positionals;
   const out = values.out ?? 'demo-output';

@@ -1,8 +1,8 @@
-import { StepsizeError, optimizerFromJSON, sample, scheduleFromJSON } from '@stepsize/core';
+import { type Schedule, StepsizeError, optimizerFromJSON, sample, scheduleFromJSON } from '@stepsize/core';
 import { readJsonFile } from '@stepsize/core/node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseCommand, USAGE, UsageError } from './args.js';
+import { type Command, parseCommand, USAGE, UsageError } from './args.js';
 import { loadDataset } from './data.js';
 import { lrFind } from './lr-find.js';
 import { toPng, toSvg, toTerminal } from './plot.js';
@@ -35,7 +35,7 @@ function readSpec(path: string, what: string): unknown {
 
 /** Runs the demo's command line; returns the exit code (0 ok, 1 backends disagree, 2 bad input). */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  let command;
+  let command: Command;
   try {
     command = parseCommand(argv);
   } catch (error) {
@@ -50,7 +50,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     if (command.kind === 'plot') {
       const spec = readSpec(command.spec, 'schedule');
-      let schedule;
+      let schedule: Schedule;
       try {
         schedule = scheduleFromJSON(spec);
       } catch (error) {

@@ -45,7 +45,7 @@ function scales(data: PlotData): {
 
 const label = (v: number): string =>
   Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3)));
-const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeXml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The plot as a standalone SVG document. */
 export function toSvg(data: PlotData): string {
@@ -57,17 +57,17 @@ export function toSvg(data: PlotData): string {
   const xTicks = ticks.map((t) => (data.logX ? 10 ** (xMin + t * (xMax - xMin)) : xMin + t * (xMax - xMin)));
   const markers = (data.markers ?? []).map(
     (m) =>
-      `<line x1="${sx(m.x)}" x2="${sx(m.x)}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${sx(m.x) + 4}" y="${MARGIN.top + 12}" fill="#d62728" font-size="12">${escape(m.label)}</text>`,
+      `<line x1="${sx(m.x)}" x2="${sx(m.x)}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${sx(m.x) + 4}" y="${MARGIN.top + 12}" fill="#d62728" font-size="12">${escapeXml(m.label)}</text>`,
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
-<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="16">${escape(data.title)}</text>
+<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="16">${escapeXml(data.title)}</text>
 <line x1="${MARGIN.left}" y1="${HEIGHT - MARGIN.bottom}" x2="${WIDTH - MARGIN.right}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>
 <line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>
 ${yTicks.map((v) => `<text x="${MARGIN.left - 6}" y="${sy(v) + 4}" text-anchor="end" font-size="11">${label(v)}</text>`).join('\n')}
 ${xTicks.map((v) => `<text x="${sx(v)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" font-size="11">${label(v)}</text>`).join('\n')}
-<text x="${WIDTH / 2}" y="${HEIGHT - 10}" text-anchor="middle" font-size="12">${escape(data.xLabel)}</text>
-<text x="16" y="${HEIGHT / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 16 ${HEIGHT / 2})">${escape(data.yLabel)}</text>
+<text x="${WIDTH / 2}" y="${HEIGHT - 10}" text-anchor="middle" font-size="12">${escapeXml(data.xLabel)}</text>
+<text x="16" y="${HEIGHT / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 16 ${HEIGHT / 2})">${escapeXml(data.yLabel)}</text>
 <path d="${path}" fill="none" stroke="#1f77b4" stroke-width="2"/>
 ${markers.join('\n')}
 </svg>

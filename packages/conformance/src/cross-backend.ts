@@ -1,9 +1,6 @@
 import { type MlpSpec, type MlpTrainingSetup, optimizerFromJSON, type TrainingBackend, train } from '@stepsize/core';
 import { DEFAULT_TOLERANCE } from './runner.js';
 
-/** The training run both backends perform (core's `MlpTrainingSetup`). */
-export type CrossBackendSetup = MlpTrainingSetup;
-
 /** Builds a backend's model from an MLP spec: every adapter's training-backend factory fits, e.g. `(mlp) => engineTrainingBackend({ mlp })`. */
 export type TrainingBackendFactory = (mlp: MlpSpec) => Promise<TrainingBackend>;
 
@@ -44,12 +41,12 @@ export function largestRelativeDifference(values: readonly number[], reference: 
 }
 
 /** The setup's data as float32 datasets. */
-export function setupData(setup: CrossBackendSetup): { inputs: Float32Array; targets: Float32Array; examples: number } {
+export function setupData(setup: MlpTrainingSetup): { inputs: Float32Array; targets: Float32Array; examples: number } {
   return { inputs: Float32Array.from(setup.data.inputs), targets: Float32Array.from(setup.data.targets), examples: setup.data.examples };
 }
 
 /** Trains a setup with core's `train` on a backend and returns the loss of every update. */
-export async function setupLosses(create: TrainingBackendFactory, setup: CrossBackendSetup): Promise<{ name: string; losses: number[] }> {
+export async function setupLosses(create: TrainingBackendFactory, setup: MlpTrainingSetup): Promise<{ name: string; losses: number[] }> {
   const backend = await create(setup.mlp);
   try {
     const result = await train({
@@ -79,7 +76,7 @@ export async function setupLosses(create: TrainingBackendFactory, setup: CrossBa
  * ```
  */
 export async function crossBackendCheck(args: {
-  readonly setup: CrossBackendSetup;
+  readonly setup: MlpTrainingSetup;
   readonly backends: readonly [TrainingBackendFactory, TrainingBackendFactory];
   readonly tolerance?: number;
 }): Promise<CrossBackendResult> {

@@ -25,7 +25,6 @@ export {
   largestRelativeDifference,
   setupData,
   setupLosses,
-  type CrossBackendSetup,
   type CrossBackendResult,
   type TrainingBackendFactory,
 } from './cross-backend.js';

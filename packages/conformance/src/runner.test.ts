@@ -2,7 +2,7 @@ import type { Ops } from '@stepsize/core';
 import { describe, expect, it } from 'vitest';
 import { readConformanceFile, type ConformanceFile } from './cases.js';
 import { pytorchOptimizerCases } from './fixtures.js';
-import { formatResults, runSuite, type ConformanceBackend } from './runner.js';
+import { formatResults, runSuite, type CaseResult, type ConformanceBackend } from './runner.js';
 
 /** A float32 reference backend written here, independent of the engine. */
 const f32 = (a: number[]): number[] => a.map(Math.fround);
@@ -34,8 +34,8 @@ const ops: Ops<number[]> = {
   abs: (a) => a.map(Math.abs),
   sqrt: (a) => f32(a.map(Math.sqrt)),
   sign: (a) => a.map((x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN)),
-  maximum: (a, b) => zip(a, b, (x, y) => (x !== x || y !== y ? NaN : Math.max(x, y))),
-  minimum: (a, b) => zip(a, b, (x, y) => (x !== x || y !== y ? NaN : Math.min(x, y))),
+  maximum: (a, b) => zip(a, b, (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y))),
+  minimum: (a, b) => zip(a, b, (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y))),
   greater: (a, b) => zip(a, b, (x, y) => (x > y ? 1 : 0)),
   less: (a, b) => zip(a, b, (x, y) => (x < y ? 1 : 0)),
   where: (m, a, b) =>
@@ -73,10 +73,11 @@ describe('conformance runner', async () => {
   it('passes a correct case and fails a wrong one, naming the step and element', async () => {
     expect((await runSuite(backend, readConformanceFile(small)))[0]?.passed).toBe(true);
     const wrong = structuredClone(small) as unknown as { cases: { trajectory: { w: number[] }[] }[] };
-    (wrong.cases[0]?.trajectory[1] as { w: number[] }).w[1] = 2.6;
+    const wrongStep = wrong.cases[0]?.trajectory[1];
+    (wrongStep as { w: number[] }).w[1] = 2.6;
     const [result] = await runSuite(backend, readConformanceFile(wrong));
     expect(result).toMatchObject({ passed: false, worst: { step: 1, param: 'w', index: 1 } });
-    expect(formatResults('test', [result!])).toMatch(/sgd by hand\s+FAIL.*\n0 passed, 1 failed/);
+    expect(formatResults('test', [result as CaseResult])).toMatch(/sgd by hand\s+FAIL.*\n0 passed, 1 failed/);
   });
 
   it('reports a case whose spec is invalid as a failure with the reason', async () => {

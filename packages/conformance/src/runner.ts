@@ -48,7 +48,7 @@ export interface StepperBackend {
 }
 
 /** Either kind of backend the suite runs. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: type erasure; a backend both takes and returns T (ops, kernels, fromValues), so only any accepts every ConformanceBackend<T> (unknown and never are rejected)
 export type AnyConformanceBackend = ConformanceBackend<any> | StepperBackend;
 
 function opsStepper<T>(

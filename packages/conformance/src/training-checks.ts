@@ -175,7 +175,12 @@ export async function checkTrainingBackend(args: {
         steps: 18,
         backend: await create(MLP),
         optimizer: optimizer(),
-        checkpoint: { every: 9, save: (c: Checkpoint) => void (saved = JSON.stringify(c)) },
+        checkpoint: {
+          every: 9,
+          save: (c: Checkpoint) => {
+            saved = JSON.stringify(c);
+          },
+        },
       });
       const resumedBackend = await create({ ...MLP, seed: 99 });
       const resumed = await train({ ...common, backend: resumedBackend, resumeFrom: saved });
@@ -205,7 +210,12 @@ export async function checkTrainingBackend(args: {
         data,
         batchSize: 8,
         steps: 3,
-        checkpoint: { every: 3, save: (c) => void (saved = c) },
+        checkpoint: {
+          every: 3,
+          save: (c) => {
+            saved = c;
+          },
+        },
       });
       const other = await create({ ...MLP, layers: [5, 2] });
       const before = await other.readParameters();

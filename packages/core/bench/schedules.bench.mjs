@@ -55,7 +55,7 @@ rows.push(['cosineAnnealing alone', evaluations / plain.seconds]);
 const sampled = best(5, () => sample(lr, { count: 1_000_000 })[999_999]);
 rows.push(['sample(composite, 1,000,000 steps)', 1_000_000 / sampled.seconds]);
 
-console.log('schedule evaluation throughput (best of 5, node ' + process.version + ')');
+console.log(`schedule evaluation throughput (best of 5, node ${process.version})`);
 for (const [name, rate] of rows) console.log(`  ${name.padEnd(64)} ${(rate / 1e6).toFixed(1).padStart(7)} M/s`);
 console.log(`  sampling 1,000,000 steps of the composite takes ${(sampled.seconds * 1e3).toFixed(1)} ms`);
 const composites = Math.min(rows[0][1], rows[1][1]);

@@ -193,7 +193,13 @@ export {
   type AccuracyRule,
   type FeederState,
 } from './training/metrics.js';
-export type { TrainingBackend, BackwardResult, EvaluationResult, Awaitable } from './training/backend.js';
+export {
+  checkParameterValues,
+  type TrainingBackend,
+  type BackwardResult,
+  type EvaluationResult,
+  type Awaitable,
+} from './training/backend.js';
 export {
   CHECKPOINT_FORMAT,
   readCheckpoint,

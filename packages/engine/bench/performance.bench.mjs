@@ -66,7 +66,9 @@ function kernelSetup(name, size, kernels, ops, allocate) {
   const { values } = definition.math.scalars(hyper, 10, {});
   const slots = runner.state.params.w;
   const call = () => kernel({ param: params.w, grad: grad.w, slots, scalars: values, flags: hyper });
-  const release = () => [params.w, grad.w, ...Object.values(slots)].forEach((a) => fast.release(a));
+  const release = () => {
+    for (const a of [params.w, grad.w, ...Object.values(slots)]) fast.release(a);
+  };
   return { call, step: () => runner.step(grad), release };
 }
 
@@ -122,7 +124,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 await single.close();
 for (const name of Object.keys(optimizers)) setups[name].fast.release();
-wasm.forEach((a) => fast.release(a));
+for (const a of wasm) fast.release(a);
 const bandwidth = Math.max(streams.jsLoop, streams.wasm1Thread, streams.wasmAllThreads);
 
 // 2. PyTorch on the same size.

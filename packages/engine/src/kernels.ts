@@ -46,8 +46,12 @@ import type {
 const r = Math.fround;
 
 const sign = (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN);
-const max32 = (x: number, y: number): number => (x !== x || y !== y ? NaN : x > y ? x : y);
-const min32 = (x: number, y: number): number => (x !== x || y !== y ? NaN : x < y ? x : y);
+// biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test in the update loops (Number.isNaN costs a call)
+const isNaN32 = (x: number): boolean => x !== x;
+// biome-ignore-start lint/complexity/useMathMinMax: Math.max/Math.min give +0/-0 for a tie of -0 and +0 whatever the order; these return y on a tie, as the generic ops do, so the results stay bit for bit equal
+const max32 = (x: number, y: number): number => (isNaN32(x) || isNaN32(y) ? NaN : x > y ? x : y);
+const min32 = (x: number, y: number): number => (isNaN32(x) || isNaN32(y) ? NaN : x < y ? x : y);
+// biome-ignore-end lint/complexity/useMathMinMax: see above
 
 const sgd: FusedKernel<SgdScalar, SgdFlags, SgdSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;

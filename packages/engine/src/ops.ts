@@ -24,14 +24,19 @@ function unary(a: Float32Array, f: (x: number) => number): Float32Array {
   return out;
 }
 
+// biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test in the update loops (Number.isNaN costs a call)
+const isNaN32 = (x: number): boolean => x !== x;
+
+// biome-ignore-start lint/complexity/useMathMinMax: Math.max/Math.min give +0/-0 for a tie of -0 and +0 whatever the order; these return y on a tie, and the fused kernels and other backends are compared with them bit for bit
 /** Float32 maximum with NaN propagation (like torch.maximum). */
 function max32(x: number, y: number): number {
-  return x !== x || y !== y ? NaN : x > y ? x : y;
+  return isNaN32(x) || isNaN32(y) ? NaN : x > y ? x : y;
 }
 
 function min32(x: number, y: number): number {
-  return x !== x || y !== y ? NaN : x < y ? x : y;
+  return isNaN32(x) || isNaN32(y) ? NaN : x < y ? x : y;
 }
+// biome-ignore-end lint/complexity/useMathMinMax: see above
 
 /**
  * The engine's generic primitives: `Ops<Float32Array>`, one float32 rounding

@@ -9,9 +9,10 @@ import {
   train,
   warmup,
   type Checkpoint,
+  type MlpTrainingSetup,
 } from '@stepsize/core';
 import { checkpointWriter, readJsonFile } from '@stepsize/core/node';
-import { checkTrainingBackend, crossBackendCheck, type CrossBackendSetup } from '@stepsize/conformance';
+import { checkTrainingBackend, crossBackendCheck } from '@stepsize/conformance';
 import { iris } from '@stepsize/datasets';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,7 +159,7 @@ describe('engine training backend', () => {
 
   it('the fast and the generic kernels give the same trajectory, and the check detects a real difference', async () => {
     const { train: data } = iris({ validation: 0 });
-    const setup = (learningRate: number): CrossBackendSetup => ({
+    const setup = (learningRate: number): MlpTrainingSetup => ({
       mlp: { inputSize: 4, layers: [8, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 5 },
       data,
       batchSize: 15,
@@ -203,7 +204,17 @@ describe('engine training backend', () => {
     ).rejects.toThrow(/engineTrainingBackend options\.mlp\.layers\[1\] must be an integer >= 1, got 0/);
     await expect(engineTrainingBackend({ model: new Mlp({ inputSize: 4, layers: [3] }) })).rejects.toThrow(/options\.loss must be "mse"/);
     let saved: Checkpoint | undefined;
-    await train({ ...base, batchSize: 10, steps: 2, checkpoint: { every: 2, save: (c) => void (saved = c) } });
+    await train({
+      ...base,
+      batchSize: 10,
+      steps: 2,
+      checkpoint: {
+        every: 2,
+        save: (c) => {
+          saved = c;
+        },
+      },
+    });
     const before = await backend.readParameters();
     await expect(train({ ...base, batchSize: 10, steps: 4, seed: 1, resumeFrom: saved })).rejects.toThrow(
       /checkpoint was written with seed 0 and batchSize 10/,

@@ -1,4 +1,5 @@
 import {
+  checkParameterValues,
   type Dataset,
   type KernelTable,
   l2Norm,
@@ -132,14 +133,7 @@ export async function engineTrainingBackend(
     evaluate: (data) => ({ loss: model.lossAndGradients(data).loss, outputs: model.predict?.(data) }),
     readParameters: () => Object.fromEntries(Object.entries(model.params).map(([name, values]) => [name, Float32Array.from(values)])),
     writeParameters: (values) => {
-      for (const [name, param] of Object.entries(model.params)) {
-        const given = values[name];
-        if (given === undefined || given.length !== param.length) {
-          throw new StepsizeError(`parameters.${name}`, `must hold ${param.length} values`, given?.length);
-        }
-      }
-      for (const name of Object.keys(values))
-        if (!(name in model.params)) throw new StepsizeError(`parameters.${name}`, 'is not a parameter of the model', name);
+      checkParameterValues(values, shapes, 'parameters');
       for (const [name, param] of Object.entries(model.params)) param.set(values[name] as ArrayLike<number>);
     },
     readOptimizerState: () => stateToJSON(active('readOptimizerState').state, (t) => t),

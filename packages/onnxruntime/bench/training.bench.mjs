@@ -9,7 +9,7 @@ import { adam } from '@stepsize/core';
 import { Mlp, createFastKernels, seededRandom } from '@stepsize/engine';
 import { OptimizerRunner } from '@stepsize/core';
 import { StepsizeOptimizer } from '@stepsize/tfjs';
-import { OnnxTrainingSession, buildMlpTrainingModel } from '../dist/index.js';
+import { buildMlpTrainingModel, onnxruntimeTrainingBackend } from '../dist/index.js';
 
 const INPUT = 784;
 const LAYERS = [256, 10];
@@ -32,18 +32,13 @@ const optimizer = () => adam({ learningRate: 1e-3 });
 // timed separately within the same step: the update's share is measured directly.
 async function onnxRunner(update) {
   const { model: bytes } = buildMlpTrainingModel({ inputSize: INPUT, layers: LAYERS, activation: 'relu', loss: 'softmaxCrossEntropy' });
-  const session = await OnnxTrainingSession.create({
-    model: bytes,
-    params: initial,
-    optimizer: optimizer(),
-    update,
-    sessionOptions: SESSION_OPTIONS,
-  });
-  const batch = { inputs, targets, batch: BATCH };
+  const backend = await onnxruntimeTrainingBackend({ model: bytes, params: initial, update, sessionOptions: SESSION_OPTIONS });
+  await backend.setOptimizer(optimizer());
+  const batch = { inputs, targets, examples: BATCH };
   return {
-    forwardBackward: async () => (await session.forwardBackward(batch)).gradients,
-    update: (gradients) => session.updater.step(gradients),
-    release: () => session.release(),
+    forwardBackward: async () => (await backend.lossAndGradients(batch)).gradients,
+    update: (gradients) => backend.applyGradients(gradients),
+    release: () => backend.dispose(),
   };
 }
 
@@ -87,7 +82,9 @@ async function tfjsRunner() {
       vars['dense1.bias'].dataSync();
       for (const g of Object.values(grads)) g.dispose();
     },
-    release: () => [...Object.values(vars), x, y].forEach((t) => t.dispose()),
+    release: () => {
+      for (const t of [...Object.values(vars), x, y]) t.dispose();
+    },
   };
 }
 

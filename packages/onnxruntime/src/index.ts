@@ -1,13 +1,11 @@
 export { conformanceBackend, createConformanceBackend, type OnnxruntimeConformanceBackend } from './conformance-backend.js';
-export { onnxruntimeTrainingBackend, type OnnxruntimeTrainingBackend, type OnnxruntimeTrainingBackendOptions } from './training-backend.js';
 export {
-  OnnxTrainingSession,
+  onnxruntimeTrainingBackend,
   gradientOutput,
-  type OnnxTrainingSessionOptions,
+  type OnnxruntimeTrainingBackend,
+  type OnnxruntimeTrainingBackendOptions,
   type TrainingModelSource,
-  type Batch,
-  type ForwardBackward,
-} from './training-session.js';
+} from './training-backend.js';
 export { ParameterUpdater, type ParameterUpdaterOptions, type ParameterData, type UpdatePath } from './update/parameter-updater.js';
 export { buildMlpTrainingModel, buildMlpInferenceModel, type MlpModelOptions, type MlpModel } from './onnx/mlp-model.js';
 export {

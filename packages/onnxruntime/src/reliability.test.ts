@@ -56,7 +56,12 @@ describe('ONNX Runtime reliability', () => {
       const full = await train({
         ...options(),
         backend: fullBackend,
-        checkpoint: { every: at, save: (c) => void (saved ||= JSON.stringify(c)) },
+        checkpoint: {
+          every: at,
+          save: (c) => {
+            saved ||= JSON.stringify(c);
+          },
+        },
       });
       const resumedBackend = await onnxruntimeTrainingBackend({ mlp: { ...mlp, seed: 1 }, update });
       const resumed = await train({ ...options(), backend: resumedBackend, resumeFrom: saved });

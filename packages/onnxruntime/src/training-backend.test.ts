@@ -1,5 +1,5 @@
-import { adamW, type MlpSpec, train } from '@stepsize/core';
-import { checkTrainingBackend, crossBackendCheck, type CrossBackendSetup } from '@stepsize/conformance';
+import { adamW, type MlpSpec, train, type MlpTrainingSetup } from '@stepsize/core';
+import { checkTrainingBackend, crossBackendCheck } from '@stepsize/conformance';
 import { iris } from '@stepsize/datasets';
 import { engineTrainingBackend } from '@stepsize/engine';
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const runs = [
 ] as const;
 
 /** Iris with one target per loss: the class, a feature (petal width) or class 0 against the rest. */
-function irisSetup(loss: MlpSpec['loss'], optimizer: Record<string, unknown>): CrossBackendSetup {
+function irisSetup(loss: MlpSpec['loss'], optimizer: Record<string, unknown>): MlpTrainingSetup {
   const { train: data } = iris({ validation: 0 });
   const examples = data.examples;
   const targets =
@@ -104,7 +104,7 @@ describe('ONNX Runtime training backend', () => {
       }),
     ).rejects.toThrow(/options\.update must be "onnx" or "engine", got "gpu"/);
     await expect(onnxruntimeTrainingBackend({ model: Uint8Array.of(1, 2, 3) })).rejects.toThrow(
-      /options\.params must give the initial parameters/,
+      /options\.params must be the parameters as \{ name: \{ values, shape \} \}/,
     );
   });
 });

@@ -1,5 +1,6 @@
 import {
   type AccuracyRule,
+  checkParameterValues,
   type Dataset,
   l2Norm,
   type MlpSpec,
@@ -11,17 +12,27 @@ import {
   type TrainingBackend,
 } from '@stepsize/core';
 import * as ort from 'onnxruntime-node';
+import { checkTrainingModel } from './model-contract.js';
 import { buildMlpTrainingModel } from './onnx/mlp-model.js';
-import { loadModel, OnnxTrainingSession, type TrainingModelSource } from './training-session.js';
-import type { ParameterData, UpdatePath } from './update/parameter-updater.js';
+import { type ParameterData, ParameterUpdater, readParameterData, type UpdatePath } from './update/parameter-updater.js';
+
+/** A training model: ONNX bytes, a file path, or a session you created (which stays yours). */
+export type TrainingModelSource = Uint8Array | string | ort.InferenceSession;
+
+/** Gradient output name of a parameter (ONNX Runtime training artifacts' convention). */
+export const gradientOutput = (param: string): string => `${param}_grad`;
 
 /** Options of {@link onnxruntimeTrainingBackend}: one model source, where the update runs, and session options. */
 export interface OnnxruntimeTrainingBackendOptions {
   /** An MLP described as data (core's `MlpSpec`), generated as an ONNX training model (`buildMlpTrainingModel`). */
   readonly mlp?: MlpSpec | undefined;
-  /** A model of yours in the training convention (bytes, a file path or an `InferenceSession`); give `params`. */
+  /**
+   * A model of yours in the training convention: inputs `input` [batch, ...], `target`
+   * [batch, ...] and one float32 input per parameter (named as the parameter); outputs
+   * `loss` (a scalar), `<param>_grad` per parameter and optionally `output` (predictions).
+   */
   readonly model?: TrainingModelSource | undefined;
-  /** Initial parameters of `model` (values and shape by name). */
+  /** Initial parameters of `model` (values and shape by name, copied). */
   readonly params?: Readonly<Record<string, ParameterData>> | undefined;
   /** How `model`'s `output` is scored (default none; `{ rule: 'argmax' }` for class logits). */
   readonly accuracy?: { readonly rule: AccuracyRule; readonly threshold?: number } | undefined;
@@ -31,27 +42,52 @@ export interface OnnxruntimeTrainingBackendOptions {
   readonly sessionOptions?: ort.InferenceSession.SessionOptions | undefined;
 }
 
-/** ONNX Runtime's training backend: core's `TrainingBackend`, its session, and `dispose`. */
+/** ONNX Runtime's training backend: core's `TrainingBackend`, its sessions, and `dispose`. */
 export interface OnnxruntimeTrainingBackend extends TrainingBackend<Readonly<Record<string, Float32Array>>> {
-  /** The training session the backend runs now (the model session, the optimizer's updater). */
-  session(): OnnxTrainingSession;
+  /** ONNX Runtime's session of the model (forward and backward). */
+  readonly session: ort.InferenceSession;
+  /** The optimizer's updater (parameters, state, update graphs), once `setOptimizer` ran. */
+  readonly updater: ParameterUpdater | undefined;
   /** Releases the ONNX Runtime sessions (the model's, when the backend loaded it, and the update graphs). */
   dispose(): Promise<void>;
 }
 
-/** Copies of parameter data. */
-function copies(params: Readonly<Record<string, ParameterData>>): Record<string, ParameterData> {
-  return Object.fromEntries(
-    Object.entries(params).map(([name, p]) => [name, { values: Float32Array.from(p.values), shape: [...p.shape] }]),
-  );
+/** Loads a model source (CPU execution provider unless the session options say otherwise); `owned` when loaded here. */
+async function loadModel(model: TrainingModelSource, options: ort.InferenceSession.SessionOptions, where: string) {
+  if (typeof model === 'object' && model !== null && typeof (model as ort.InferenceSession).run === 'function') {
+    return { session: model as ort.InferenceSession, owned: false };
+  }
+  if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
+    throw new StepsizeError(where, 'must be ONNX model bytes (Uint8Array), a file path or an InferenceSession', model);
+  }
+  const what = typeof model === 'string' ? model : `${model.length} bytes`;
+  try {
+    const session =
+      typeof model === 'string'
+        ? await ort.InferenceSession.create(model, { executionProviders: ['cpu'], ...options })
+        : await ort.InferenceSession.create(model, { executionProviders: ['cpu'], ...options });
+    return { session, owned: true };
+  } catch (error) {
+    throw new StepsizeError(where, `could not be loaded by ONNX Runtime: ${(error as Error).message}`, what);
+  }
+}
+
+/** Per-example dims of a model input (NaN for a symbolic one). */
+function perExample(session: ort.InferenceSession, name: string): number[] {
+  const metadata = session.inputMetadata.find((m) => m.name === name);
+  const shape = metadata?.isTensor ? metadata.shape : [];
+  return shape.slice(1).map((d) => (typeof d === 'number' ? d : Number.NaN));
 }
 
 /**
  * ONNX Runtime as a training backend of core's `train()`: ONNX Runtime runs the
  * model's forward and backward graph (a generated MLP or your own model in the
- * training convention), and core's pure step updates the parameters in a traced
- * ONNX graph or with the engine's kernels. Call `dispose()` when done (it frees the
- * ONNX Runtime sessions).
+ * training convention; it is checked against it and the parameters, every
+ * problem in one error), and core's pure step updates the parameters in a
+ * traced ONNX graph or with the engine's kernels. On the engine path ONNX
+ * Runtime writes the gradients straight into the kernels' memory, so the
+ * gradients `lossAndGradients` returns are valid until its next call. Call
+ * `dispose()` when done.
  *
  * @example
  * ```ts
@@ -75,68 +111,121 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
   if (update !== 'onnx' && update !== 'engine')
     throw new StepsizeError(`${where}.update`, `must be "onnx" or "engine", got ${JSON.stringify(update)}`, update);
   const sessionOptions = options.sessionOptions ?? {};
-  let params: Record<string, ParameterData>;
+  let initial: Record<string, ParameterData>;
   let source: TrainingModelSource;
   let accuracy = options.accuracy;
   if (options.mlp !== undefined) {
     const weights = readMlpSpec(options.mlp, `${where}.mlp`);
     const generated = buildMlpTrainingModel(options.mlp);
     source = generated.model;
-    params = Object.fromEntries(generated.params.map(({ name, shape }) => [name, { values: weights[name] as Float32Array, shape }]));
+    initial = Object.fromEntries(generated.params.map(({ name, shape }) => [name, { values: weights[name] as Float32Array, shape }]));
     const { loss } = options.mlp;
     accuracy ??=
       loss === 'softmaxCrossEntropy' ? { rule: 'argmax' } : loss === 'binaryCrossEntropy' ? { rule: 'binary', threshold: 0 } : undefined;
   } else {
-    if (typeof options.params !== 'object' || options.params === null) {
-      throw new StepsizeError(`${where}.params`, 'must give the initial parameters of model ({ name: { values, shape } })', options.params);
-    }
     source = options.model as TrainingModelSource;
-    params = copies(options.params);
+    initial = {};
+    for (const [name, p] of Object.entries(readParameterData(options.params, `${where}.params`))) {
+      initial[name] = { values: Float32Array.from(p.values), shape: [...p.shape] };
+    }
   }
-  // The model session lives as long as the backend; each optimizer gets a training session over it.
-  const { session: model, owned } = await loadModel(source, sessionOptions, `${where}.${options.mlp ? 'mlp' : 'model'}`);
-  let training: OnnxTrainingSession;
+  const { session, owned } = await loadModel(source, sessionOptions, `${where}.${options.mlp ? 'mlp' : 'model'}`);
   try {
-    training = await OnnxTrainingSession.create({ model, params, optimizer: undefined, update, sessionOptions });
+    checkTrainingModel(session, initial);
   } catch (error) {
-    if (owned) await model.release();
+    if (owned) await session.release();
     throw error;
   }
+  const shapes = Object.fromEntries(Object.entries(initial).map(([name, p]) => [name, [...p.shape]]));
+  const examples = { input: perExample(session, 'input'), target: perExample(session, 'target') };
+  const hasOutput = session.outputNames.includes('output');
+  let updater: ParameterUpdater | undefined;
+  const values = (name: string): Float32Array => updater?.values(name) ?? (initial[name] as ParameterData).values;
+  const active = (what: string): ParameterUpdater => {
+    if (updater === undefined)
+      throw new StepsizeError(`onnxruntime backend ${what}`, 'needs an optimizer: call setOptimizer first (train does)', undefined);
+    return updater;
+  };
+  /** Feeds of a batch: the parameters, and `input` and `target` shaped by the model's per-example dims. */
+  const feeds = (batch: Dataset): Record<string, ort.Tensor> => {
+    const count = batch.examples;
+    const shapeOf = (dims: readonly number[], data: Float32Array, name: string): number[] => {
+      const known = dims.every(Number.isFinite);
+      const size = known ? dims.reduce((a, b) => a * b, 1) : data.length / count;
+      if (!(data instanceof Float32Array) || data.length !== count * size || !Number.isInteger(size)) {
+        throw new StepsizeError(`batch.${name}`, `must be a Float32Array of examples * ${size} = ${count * size} values`, data?.length);
+      }
+      return known ? [count, ...dims] : [count, size];
+    };
+    const out: Record<string, ort.Tensor> = {};
+    for (const [name, shape] of Object.entries(shapes)) out[name] = new ort.Tensor('float32', values(name), shape);
+    out.input = new ort.Tensor('float32', batch.inputs, shapeOf(examples.input, batch.inputs, 'inputs'));
+    out.target = new ort.Tensor('float32', batch.targets, shapeOf(examples.target, batch.targets, 'targets'));
+    return out;
+  };
+  /** Forward + backward; on the engine path ONNX Runtime writes the gradients into the updater's buffers. */
+  const run = async (batch: Dataset) => {
+    const buffers = updater?.gradientBuffers;
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, ...(hasOutput && { output: null }) };
+    for (const [name, shape] of Object.entries(shapes)) {
+      fetches[gradientOutput(name)] = buffers ? new ort.Tensor('float32', buffers[name] as Float32Array, shape) : null;
+    }
+    const results = await session.run(feeds(batch), fetches);
+    const gradients: Record<string, Float32Array> = {};
+    for (const name of Object.keys(shapes)) gradients[name] = buffers?.[name] ?? (results[gradientOutput(name)]?.data as Float32Array);
+    return {
+      loss: (results.loss?.data as Float32Array | undefined)?.[0] ?? Number.NaN,
+      output: results.output?.data as Float32Array | undefined,
+      gradients,
+    };
+  };
   const widthOf = (dims: readonly number[]): number | undefined =>
     dims.every(Number.isFinite) ? dims.reduce((a, b) => a * b, 1) : undefined;
-  const shapes = Object.fromEntries(Object.entries(params).map(([name, p]) => [name, [...p.shape]]));
-  const outputs = training.hasOutput;
   return {
     name: `onnxruntime (${update === 'onnx' ? 'update graph' : 'engine kernels'})`,
     parameterShapes: shapes,
-    exampleWidths: { input: widthOf(training.exampleShape.input), target: widthOf(training.exampleShape.target) },
+    exampleWidths: { input: widthOf(examples.input), target: widthOf(examples.target) },
     accuracy,
-    session: () => training,
-    setOptimizer: async (optimizer: Optimizer) => {
-      training = await training.withOptimizer(optimizer);
+    session,
+    get updater() {
+      return updater;
     },
-    lossAndGradients: async (batch: Dataset) => {
-      const { loss, gradients } = await training.forwardBackward({ inputs: batch.inputs, targets: batch.targets, batch: batch.examples });
+    setOptimizer: async (optimizer: Optimizer) => {
+      const params = Object.fromEntries(
+        Object.entries(shapes).map(([name, shape]) => [name, { values: Float32Array.from(values(name)), shape }]),
+      );
+      const next = await ParameterUpdater.create({ optimizer, params, path: update, sessionOptions });
+      await updater?.release();
+      updater = next;
+    },
+    lossAndGradients: async (batch) => {
+      const { loss, gradients } = await run(batch);
       return { loss, gradientNorm: l2Norm(Object.values(gradients)), gradients };
     },
-    applyGradients: (gradients) => training.updater.step(gradients),
+    applyGradients: (gradients) => active('applyGradients').step(gradients),
     evaluate: async (data) => {
-      const result = await training.forwardBackward({ inputs: data.inputs, targets: data.targets, batch: data.examples });
-      return { loss: result.loss, outputs: outputs && result.output ? Float32Array.from(result.output) : undefined };
+      const result = await run(data);
+      return { loss: result.loss, outputs: result.output ? Float32Array.from(result.output) : undefined };
     },
-    readParameters: () => Object.fromEntries(Object.keys(shapes).map((name) => [name, Float32Array.from(training.values(name))])),
-    writeParameters: (values) => training.writeParameters(values),
-    readOptimizerState: () => stateToJSON(training.updater.state, (t) => t),
+    readParameters: () => Object.fromEntries(Object.keys(shapes).map((name) => [name, Float32Array.from(values(name))])),
+    writeParameters: (given) => {
+      checkParameterValues(given, shapes, 'parameters');
+      const next = Object.fromEntries(Object.keys(shapes).map((name) => [name, Float32Array.from(given[name] as ArrayLike<number>)]));
+      if (updater) updater.load(next, updater.state);
+      else for (const [name, v] of Object.entries(next)) (initial[name] as ParameterData).values.set(v);
+    },
+    readOptimizerState: () => stateToJSON(active('readOptimizerState').state, (t) => t),
     writeOptimizerState: (state) => {
-      const updater = training.updater;
-      updater.load(
-        Object.fromEntries(updater.names.map((name) => [name, updater.values(name)])),
+      const target = active('writeOptimizerState');
+      target.load(
+        Object.fromEntries(target.names.map((name) => [name, target.values(name)])),
         stateFromJSON(state, (v) => Float32Array.from(v)),
       );
     },
     dispose: async () => {
-      await training.release();
-      if (owned) await model.release();
+      await updater?.release();
+      updater = undefined;
+      if (owned) await session.release();
     },
   };
 }

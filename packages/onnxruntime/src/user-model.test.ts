@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './onnx/graph.js';
-import { OnnxTrainingSession } from './training-session.js';
+import { onnxruntimeTrainingBackend } from './training-backend.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures');
 const modelPath = join(fixtures, 'torch-mlp-training.onnx');
@@ -19,7 +19,7 @@ const params = () =>
 const batch = {
   inputs: Float32Array.from(sidecar.batch.input),
   targets: Float32Array.from(sidecar.batch.target),
-  batch: sidecar.batch.examples,
+  examples: sidecar.batch.examples,
 };
 
 function largestError(actual: ArrayLike<number>, expected: readonly number[]): number {
@@ -30,40 +30,39 @@ function largestError(actual: ArrayLike<number>, expected: readonly number[]): n
 describe('a training model the user brings (exported from PyTorch)', () => {
   for (const update of ['onnx', 'engine'] as const) {
     it(`${update}: reproduces torch ${sidecar.torchVersion} autograd's loss and gradients`, async () => {
-      const session = await OnnxTrainingSession.create({
-        model: modelPath,
-        params: params(),
-        optimizer: adamW({ learningRate: 0.01 }),
-        update,
-      });
-      const result = await session.forwardBackward(batch);
+      const backend = await onnxruntimeTrainingBackend({ model: modelPath, params: params(), update });
+      await backend.setOptimizer(adamW({ learningRate: 0.01 }));
+      const result = await backend.lossAndGradients(batch);
+      const { outputs } = await backend.evaluate(batch);
       expect(Math.abs(result.loss - sidecar.expected.loss) / sidecar.expected.loss).toBeLessThan(1e-6);
-      expect(largestError(result.output as Float32Array, sidecar.expected.output)).toBeLessThan(1e-5);
+      expect(largestError(outputs as Float32Array, sidecar.expected.output)).toBeLessThan(1e-5);
       for (const [name, expected] of Object.entries(sidecar.expected.gradients))
         expect(largestError(result.gradients[name] as Float32Array, expected), name).toBeLessThan(1e-5);
       // The engine path has ONNX Runtime write the gradients into the updater's buffers (no copy).
-      const buffers = session.updater.gradientBuffers;
-      if (update === 'engine') for (const name of session.updater.names) expect(result.gradients[name]).toBe(buffers?.[name]);
+      const buffers = backend.updater?.gradientBuffers;
+      if (update === 'engine') for (const name of Object.keys(sidecar.params)) expect(result.gradients[name]).toBe(buffers?.[name]);
       else expect(buffers).toBeUndefined();
-      await session.release();
+      await backend.dispose();
     });
   }
 
   it('trains on both update paths, which agree', async () => {
     const losses: Record<string, number[]> = {};
     for (const update of ['onnx', 'engine'] as const) {
-      const session = await OnnxTrainingSession.create({
-        model: readFileSync(modelPath),
-        params: params(),
-        optimizer: adamW({ learningRate: 0.05 }),
-        update,
-      });
+      const backend = await onnxruntimeTrainingBackend({ model: readFileSync(modelPath), params: params(), update });
+      await backend.setOptimizer(adamW({ learningRate: 0.05 }));
       losses[update] = [];
-      for (let step = 0; step < 30; step += 1) losses[update]?.push((await session.step(batch)).loss);
-      await session.release();
+      for (let step = 0; step < 30; step += 1) {
+        const { loss, gradients } = await backend.lossAndGradients(batch);
+        await backend.applyGradients(gradients);
+        losses[update]?.push(loss);
+      }
+      await backend.dispose();
     }
     expect(losses.onnx?.at(-1)).toBeLessThan((losses.onnx?.[0] as number) / 2);
-    losses.onnx?.forEach((loss, i) => expect(Math.abs(loss - (losses.engine?.[i] as number)) / loss).toBeLessThan(1e-5));
+    losses.onnx?.forEach((loss, i) => {
+      expect(Math.abs(loss - (losses.engine?.[i] as number)) / loss).toBeLessThan(1e-5);
+    });
   });
 
   it('a model that breaks the convention is refused with every problem named at once', async () => {
@@ -74,10 +73,9 @@ describe('a training model the user brings (exported from PyTorch)', () => {
     const output = graph.op('MatMul', [input, weight]);
     graph.output(graph.op('ReduceSum', [output], { keepdims: { int: 1 } }), 'loss', 'float32', [1, 1]);
     graph.output(graph.op('Transpose', [weight]), 'w_grad', 'float32', [4, 3]);
-    const error = await OnnxTrainingSession.create({
+    const error = await onnxruntimeTrainingBackend({
       model: graph.toModel(),
       params: { w: { values: new Float32Array(12), shape: [3, 4] }, b: { values: new Float32Array(4), shape: [4] } },
-      optimizer: adamW(),
     }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
@@ -92,19 +90,20 @@ describe('a training model the user brings (exported from PyTorch)', () => {
 
   it('a parameter whose shape differs from the model is named with both shapes; unreadable models are named', async () => {
     const wrong = { ...params(), 'out.weight': { values: new Float32Array(10), shape: [2, 5] } };
-    await expect(OnnxTrainingSession.create({ model: modelPath, params: wrong, optimizer: adamW() })).rejects.toThrow(
+    await expect(onnxruntimeTrainingBackend({ model: modelPath, params: wrong })).rejects.toThrow(
       /input "out\.weight" must have shape \[2, 5\], got \[5, 2\]/,
     );
-    await expect(OnnxTrainingSession.create({ model: Uint8Array.of(1, 2, 3), params: params(), optimizer: adamW() })).rejects.toThrow(
+    await expect(onnxruntimeTrainingBackend({ model: Uint8Array.of(1, 2, 3), params: params() })).rejects.toThrow(
       /options\.model could not be loaded by ONNX Runtime/,
     );
-    await expect(
-      OnnxTrainingSession.create({ model: join(fixtures, 'missing.onnx'), params: params(), optimizer: adamW() }),
-    ).rejects.toThrow(/options\.model could not be loaded/);
-    const session = await OnnxTrainingSession.create({ model: modelPath, params: params(), optimizer: adamW() });
-    await expect(session.step({ ...batch, inputs: new Float32Array(5) })).rejects.toThrow(
-      /batch\.inputs must be a Float32Array of batch \* 3 = 21 values/,
+    await expect(onnxruntimeTrainingBackend({ model: join(fixtures, 'missing.onnx'), params: params() })).rejects.toThrow(
+      /options\.model could not be loaded/,
     );
-    await session.release();
+    const backend = await onnxruntimeTrainingBackend({ model: modelPath, params: params() });
+    await expect(backend.lossAndGradients({ ...batch, inputs: new Float32Array(5) })).rejects.toThrow(
+      /batch\.inputs must be a Float32Array of examples \* 3 = 21 values/,
+    );
+    expect(() => backend.applyGradients({})).toThrow(/onnxruntime backend applyGradients needs an optimizer/);
+    await backend.dispose();
   });
 });

@@ -35,7 +35,10 @@ async function setup(make, backend) {
     return performance.now() - start;
   };
   for (let i = 0; i < 2; i += 1) await step();
-  return { step, dispose: () => [optimizer, w, g].forEach((t) => t.dispose()) };
+  const dispose = () => {
+    for (const t of [optimizer, w, g]) t.dispose();
+  };
+  return { step, dispose };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -49,7 +52,7 @@ async function time(builtIn, ours, backend, repeats) {
   ];
   const times = runs.map(() => []);
   for (let r = 0; r < repeats; r += 1) for (const [i, run] of runs.entries()) times[i].push(await run.step());
-  runs.forEach((run) => run.dispose());
+  for (const run of runs) run.dispose();
   return times.map(median);
 }
 
@@ -59,9 +62,9 @@ for (const backend of ['cpu', 'wasm']) {
   await tf.ready();
   for (const [name, [builtIn, ours]] of Object.entries(pairs)) {
     const [builtInMs, ...oursMs] = await time(builtIn, ours, backend, backend === 'cpu' ? 15 : 81);
-    Object.keys(variants).forEach((variant, i) =>
-      rows.push({ backend, name, variant, builtInMs, stepsizeMs: oursMs[i], ratio: oursMs[i] / builtInMs }),
-    );
+    Object.keys(variants).forEach((variant, i) => {
+      rows.push({ backend, name, variant, builtInMs, stepsizeMs: oursMs[i], ratio: oursMs[i] / builtInMs });
+    });
   }
 }
 console.log(`tfjs optimizer step, ${SIZE.toLocaleString()} params (median of alternating steps; target <= 1.1x built-in)`);

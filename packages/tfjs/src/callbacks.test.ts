@@ -95,7 +95,7 @@ describe('model.fit callbacks', () => {
     expect(Math.min(...rates)).toBeLessThanOrEqual(0.3 / 4);
     expect(rates.every((r, i) => i === 0 || r <= (rates[i - 1] as number))).toBe(true);
     expect((history.history.acc as number[]).at(-1)).toBeGreaterThan(0.6);
-    [xs, ys, valX, valY].forEach((t) => t.dispose());
+    for (const t of [xs, ys, valX, valY]) t.dispose();
     m.dispose();
   });
 
@@ -124,7 +124,7 @@ describe('model.fit callbacks', () => {
     expect(rates[1]).toBe(0.045); // the last batch of epoch 1 is warmup step 9
     expect(rates[2]).toBe(0.05);
     expect(rates.at(-1)).toBeLessThan(0.05 / 2);
-    [xs, ys, valX, valY].forEach((t) => t.dispose());
+    for (const t of [xs, ys, valX, valY]) t.dispose();
     m.dispose();
   });
 
@@ -145,7 +145,7 @@ describe('model.fit callbacks', () => {
       /per must be "batch" or "epoch", got "step"/,
     );
     expect(() => setTfjsLearningRate(tf.train.sgd(0.1), Number.NaN)).toThrow(/must be a finite number >= 0, got NaN/);
-    [xs, ys].forEach((t) => t.dispose());
+    for (const t of [xs, ys]) t.dispose();
     m.dispose();
   });
 });

@@ -18,7 +18,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
         for (const bad of [[Number.NaN], [Infinity], [-Infinity], [Infinity, -Infinity]]) {
           for (const at of [0, 1, Math.floor(size / 2), size - 1]) {
             const values = new Float32Array(size).fill(0.5);
-            bad.forEach((v, i) => (values[(at + i * 7) % size] = v));
+            bad.forEach((v, i) => {
+              values[(at + i * 7) % size] = v;
+            });
             expect(Number.isFinite(probe(values)), `${size} ${bad} at ${at}`).toBe(false);
           }
         }

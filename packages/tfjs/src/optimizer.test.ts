@@ -24,7 +24,9 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
       engine.step({ w: Float32Array.from(before, (v, j) => Math.fround(2 * Math.fround(v - ([3, -1, 0.5][j] as number)))) });
     }
     const ours = Array.from(w.dataSync());
-    ours.forEach((v, j) => expect(Math.abs(v - (engineW[j] as number))).toBeLessThan(1e-5));
+    ours.forEach((v, j) => {
+      expect(Math.abs(v - (engineW[j] as number))).toBeLessThan(1e-5);
+    });
     expect(Math.abs((ours[0] as number) - 3)).toBeLessThan(0.2);
     expect(optimizer.iterations).toBe(50);
     w.dispose();
@@ -76,7 +78,7 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
           optimizer.dispose();
           optimizer = new StepsizeOptimizer(nadam({ learningRate: 0.05 }));
           await optimizer.setWeights(copies);
-          copies.forEach((c) => c.tensor.dispose());
+          for (const c of copies) c.tensor.dispose();
         }
         optimizer.minimize(loss);
       }

@@ -8,16 +8,10 @@ import {
 } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsOps } from './ops.js';
+import { disposeState } from './training-state.js';
 
 const HOST_PREFIX = '__stepsize_host__';
 const BRAND = Symbol.for('stepsize.StepsizeOptimizer');
-
-/** Frees the tensors of an optimizer state. */
-function disposeState(state: OptimizerState<tf.Tensor>): void {
-  for (const slots of Object.values(state.params)) for (const tensor of Object.values(slots)) tensor.dispose();
-  for (const tensor of Object.values(state.ema)) tensor.dispose();
-  for (const tensor of Object.values(state.accumulated)) tensor.dispose();
-}
 
 /** A tensor with a name, as tfjs optimizers exchange weights. */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -153,7 +147,10 @@ export class StepsizeOptimizer extends tf.Optimizer {
         continue;
       }
       const cut = name.lastIndexOf('/');
-      (slotsByParam[name.slice(0, cut)] ??= {})[name.slice(cut + 1)] = tensor;
+      const param = name.slice(0, cut);
+      const slots = slotsByParam[param] ?? {};
+      slotsByParam[param] = slots;
+      slots[name.slice(cut + 1)] = tensor;
     }
     if (Object.keys(slotsByParam).length === 0) return;
     const registered = tf.engine().registeredVariables;

@@ -10,7 +10,10 @@ beforeAll(async () => {
 
 const schedule = () => warmup({ steps: 100, schedule: cosineAnnealing({ initialValue: 1e-2, steps: 100_000 }) });
 let variables = 0;
-const variable = (values: number[]): tf.Variable => tf.variable(tf.tensor1d(values), true, `reliability_${(variables += 1)}`);
+const variable = (values: number[]): tf.Variable => {
+  variables += 1;
+  return tf.variable(tf.tensor1d(values), true, `reliability_${variables}`);
+};
 
 describe('tfjs reliability', () => {
   it('100,000 optimizer steps keep the tensor count constant and process memory bounded', () => {
@@ -75,7 +78,7 @@ describe('tfjs reliability', () => {
     run(v, resumed, at, total);
     console.log(`tfjs resume at step ${at} of ${total}`);
     expect(Array.from(v.dataSync())).toEqual(Array.from(w.dataSync()));
-    [w, v].forEach((t) => t.dispose());
-    [full, first, resumed].forEach((o) => o.dispose());
+    for (const t of [w, v]) t.dispose();
+    for (const o of [full, first, resumed]) o.dispose();
   });
 });

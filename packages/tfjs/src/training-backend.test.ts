@@ -1,4 +1,4 @@
-import { checkTrainingBackend, crossBackendCheck, type CrossBackendSetup } from '@stepsize/conformance';
+import { checkTrainingBackend, crossBackendCheck } from '@stepsize/conformance';
 import {
   adamW,
   type Checkpoint,
@@ -10,6 +10,7 @@ import {
   StepsizeError,
   train,
   warmup,
+  type MlpTrainingSetup,
 } from '@stepsize/core';
 import { iris } from '@stepsize/datasets';
 import { engineTrainingBackend } from '@stepsize/engine';
@@ -23,7 +24,7 @@ import { tfjsTrainingBackend } from './training-backend.js';
 const warmupCosine = { type: 'warmup', steps: 6, schedule: { type: 'cosineAnnealing', initialValue: 0.02, steps: 54 } } as const;
 
 /** Iris (all 150 flowers) set up for one of the MLP losses. */
-function irisSetup(loss: MlpLoss): CrossBackendSetup {
+function irisSetup(loss: MlpLoss): MlpTrainingSetup {
   const { train: data } = iris({ validation: 0 });
   const examples = data.examples;
   const label = (i: number): number => data.targets[i] as number;
@@ -40,7 +41,7 @@ function irisSetup(loss: MlpLoss): CrossBackendSetup {
   return setupOf({ inputSize: 4, layers: [12, 3], activation: 'tanh', loss, seed: 8 }, data);
 }
 
-function setupOf(mlp: MlpSpec, data: Dataset): CrossBackendSetup {
+function setupOf(mlp: MlpSpec, data: Dataset): MlpTrainingSetup {
   return { mlp, data, batchSize: 25, steps: 60, seed: 3, optimizer: { type: 'adamW', learningRate: warmupCosine, weightDecay: 0.01 } };
 }
 

@@ -1,5 +1,6 @@
 import {
   type AccuracyRule,
+  checkParameterValues,
   type Dataset,
   type MlpSpec,
   type Optimizer,
@@ -12,8 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { readyBackendName } from './active-backend.js';
 import { tfjsOps } from './ops.js';
-import type { AccuracyDefault } from './training-loss.js';
-import { layersTrainable, mlpTrainable, type TrainableModel } from './training-model.js';
+import { type AccuracyDefault, checkClassIndices, layersModel, mlpModel, type TrainableModel } from './training-model.js';
 import { disposeState, readStateJSON, stateFromJSONAsVariables } from './training-state.js';
 
 /**
@@ -83,48 +83,41 @@ export interface TfjsTrainingBackend extends TrainingBackend<TfjsGradients> {
   dispose(): void;
 }
 
-function readAccuracy(value: TfjsTrainingBackendOptions['accuracy'], where: string): AccuracyDefault | 'none' | undefined {
-  if (value === undefined || value === 'none') return value;
-  const valid =
-    typeof value === 'object' &&
-    value !== null &&
-    (value.rule === 'argmax' || value.rule === 'binary') &&
-    (value.threshold === undefined || Number.isFinite(value.threshold));
-  if (!valid) {
-    throw new StepsizeError(
-      `${where}.accuracy`,
-      `must be 'none' or { rule: 'argmax' | 'binary', threshold? }, got ${JSON.stringify(value)}`,
-      value,
-    );
-  }
-  return value;
-}
-
-/** Checks which model source is given (before any tensor is made). */
-function checkSources(options: TfjsTrainingBackendOptions, where: string): void {
+/** The model source of the options, checked (before any tensor is made). */
+function readModel(options: TfjsTrainingBackendOptions, where: string): TrainableModel {
   if (typeof options !== 'object' || options === null)
     throw new StepsizeError(where, 'must be an options object { mlp } or { model, names? }', options);
   if ((options.mlp === undefined) === (options.model === undefined)) {
+    const given = options.mlp === undefined ? 'neither' : 'both';
     throw new StepsizeError(
       where,
-      `must give exactly one of mlp (an MlpSpec) and model (a compiled tf.LayersModel), got ${options.mlp === undefined ? 'neither' : 'both'}`,
+      `must give exactly one of mlp (an MlpSpec) and model (a compiled tf.LayersModel), got ${given}`,
       Object.keys(options),
     );
   }
+  const { accuracy } = options;
   if (options.mlp !== undefined) {
     for (const key of ['names', 'accuracy'] as const) {
       if (options[key] !== undefined)
         throw new StepsizeError(`${where}.${key}`, 'applies to a model only (an MlpSpec names its own parameters)', options[key]);
     }
+    return mlpModel(options.mlp, `${where}.mlp`);
   }
-}
-
-function readTrainable(options: TfjsTrainingBackendOptions, where: string): TrainableModel {
-  if (options.mlp !== undefined) return mlpTrainable(options.mlp, `${where}.mlp`);
-  return layersTrainable({
+  const valid =
+    accuracy === undefined ||
+    accuracy === 'none' ||
+    ((accuracy?.rule === 'argmax' || accuracy?.rule === 'binary') &&
+      (accuracy.threshold === undefined || Number.isFinite(accuracy.threshold)));
+  if (!valid)
+    throw new StepsizeError(
+      `${where}.accuracy`,
+      `must be 'none' or { rule: 'argmax' | 'binary', threshold? }, got ${JSON.stringify(accuracy)}`,
+      accuracy,
+    );
+  return layersModel({
     model: options.model as LayersModel,
     names: options.names,
-    accuracy: readAccuracy(options.accuracy, where),
+    accuracy: accuracy as AccuracyDefault | 'none' | undefined,
     where,
   });
 }
@@ -147,9 +140,8 @@ function readTrainable(options: TfjsTrainingBackendOptions, where: string): Trai
  */
 export async function tfjsTrainingBackend(options: TfjsTrainingBackendOptions): Promise<TfjsTrainingBackend> {
   const where = 'tfjsTrainingBackend options';
-  checkSources(options, where);
   const backendName = await readyBackendName(where);
-  return backendOf(readTrainable(options, where), backendName);
+  return backendOf(readModel(options, where), backendName);
 }
 
 function backendOf(trainable: TrainableModel, backendName: string): TfjsTrainingBackend {
@@ -166,10 +158,13 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
     return runner;
   };
   // Batch tensors are made and freed within a call: the cpu backend may keep a view of the sampler's reused buffers.
+  const rows = (data: Float32Array, examples: number, dims: readonly number[] | undefined): tf.Tensor =>
+    tf.tensor(data, dims ? [examples, ...dims] : [examples, data.length / examples], 'float32');
   const tensorsOf = (data: Dataset): { inputs: tf.Tensor; targets: tf.Tensor } => ({
-    inputs: tf.tensor(data.inputs, trainable.inputShape(data.examples, data.inputs.length), 'float32'),
-    targets: tf.tensor(data.targets, trainable.targetShape(data.examples, data.targets.length), 'float32'),
+    inputs: rows(data.inputs, data.examples, trainable.inputDims),
+    targets: rows(data.targets, data.examples, trainable.targetDims),
   });
+  const width = (dims: readonly number[] | undefined): number | undefined => dims?.reduce((a, b) => a * b, 1);
   const freeGradients = (gradients: TfjsGradients): void => {
     for (const gradient of Object.values(gradients)) gradient.dispose();
   };
@@ -177,7 +172,7 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
   return {
     name: `tfjs (${backendName})`,
     parameterShapes,
-    exampleWidths: trainable.exampleWidths,
+    exampleWidths: { input: width(trainable.inputDims), target: width(trainable.targetDims) },
     accuracy: trainable.accuracy,
     model,
 
@@ -190,12 +185,12 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
     },
 
     lossAndGradients: async (batch) => {
-      trainable.checkTargets(batch.targets, 'batch');
+      checkClassIndices(batch.targets, trainable.classes, 'batch');
       const { value, grads } = tf.variableGrads(() => {
         const { inputs, targets } = tensorsOf(batch);
         const outputs = model.apply(inputs, { training: true }) as tf.Tensor;
         let loss = trainable.loss(targets, outputs);
-        for (const penalty of trainable.penalties()) loss = tf.add(loss, penalty);
+        for (const penalty of model.calculateLosses()) loss = tf.add(loss, penalty);
         return loss;
       }, variables as tf.Variable[]);
       const gradients: Record<string, tf.Tensor> = {};
@@ -234,7 +229,7 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
     },
 
     evaluate: async (data) => {
-      trainable.checkTargets(data.targets, 'data');
+      checkClassIndices(data.targets, trainable.classes, 'data');
       const [loss, outputs] = tf.tidy(() => {
         const { inputs, targets } = tensorsOf(data);
         const result = model.apply(inputs, { training: false }) as tf.Tensor;
@@ -252,14 +247,7 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
     },
 
     writeParameters: (values) => {
-      for (const name of names) {
-        const given = values[name];
-        const size = (params[name] as tf.Variable).size;
-        if (given === undefined || given.length !== size)
-          throw new StepsizeError(`parameters.${name}`, `must hold ${size} values`, given?.length);
-      }
-      for (const name of Object.keys(values))
-        if (!(name in params)) throw new StepsizeError(`parameters.${name}`, `is not a parameter of the model (${names.join(', ')})`, name);
+      checkParameterValues(values, parameterShapes, 'parameters');
       tf.tidy(() => {
         for (const name of names) {
           const variable = params[name] as tf.Variable;

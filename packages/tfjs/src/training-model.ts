@@ -1,152 +1,122 @@
-import { type MlpSpec, mlpParameterShapes, readMlpSpec, StepsizeError } from '@stepsize/core';
+import { type AccuracyRule, type MlpLoss, type MlpSpec, mlpParameterShapes, readMlpSpec, StepsizeError } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, layers, sequential } from '@tensorflow/tfjs-layers';
-import { type AccuracyDefault, checkClassIndices, lossAccuracy, lossName, type MeanLoss, mlpLoss } from './training-loss.js';
 
-/**
- * What a tfjs training backend trains: a model, its loss and its parameters by
- * name (made by {@link mlpTrainable} or {@link layersTrainable}).
- *
- * @example
- * ```ts
- * const { model, names, variables } = mlpTrainable(spec, 'options.mlp');
- * ```
- */
+/** How a model's outputs are scored (core's `AccuracyRule` and its threshold). */
+export interface AccuracyDefault {
+  readonly rule: AccuracyRule;
+  readonly threshold?: number | undefined;
+}
+
+/** What the tfjs training backend trains: a model, its mean loss and its parameters by name. */
 export interface TrainableModel {
   readonly model: LayersModel;
-  /** Parameter names, one per trainable variable, in `model.trainableWeights` order. */
+  /** Parameter names, one per trainable weight, in `model.trainableWeights` order. */
   readonly names: readonly string[];
   readonly variables: readonly tf.Variable[];
-  /** The batch's mean loss; during training the model's regularizer penalties are added. */
-  readonly loss: MeanLoss;
-  /** The model's regularizer penalties (computed inside the gradient tape). */
-  penalties(): tf.Scalar[];
-  /** Tensor shapes of `examples` rows holding `values` numbers in all. */
-  inputShape(examples: number, values: number): number[];
-  targetShape(examples: number, values: number): number[];
-  /** Host checks of a dataset's targets (class indices). */
-  checkTargets(targets: Float32Array, where: string): void;
-  readonly exampleWidths: { readonly input?: number | undefined; readonly target?: number | undefined } | undefined;
+  /** The batch's mean loss (the model's regularizer penalties are added during training). */
+  readonly loss: (targets: tf.Tensor, outputs: tf.Tensor) => tf.Scalar;
+  /** Set when targets are class indices (checked on the host: tf's one-hot would drop a bad one silently). */
+  readonly classes: number | undefined;
+  readonly inputDims: readonly number[] | undefined;
+  readonly targetDims: readonly number[] | undefined;
   readonly accuracy: AccuracyDefault | undefined;
   /** True when the backend built the model (and so disposes it). */
   readonly owned: boolean;
 }
 
-/** `[examples, ...dims]` when every dim is known, else `[examples, values / examples]`. */
-function rowsOf(dims: readonly (number | null)[] | undefined): (examples: number, values: number) => number[] {
-  const known = dims?.every((dim) => typeof dim === 'number') ? (dims as number[]) : undefined;
-  return (examples, values) => (known === undefined ? [examples, values / examples] : [examples, ...known]);
+/**
+ * An `MlpSpec` loss on logits, as the engine computes it: `mse` the mean of
+ * (output − target)² over every element; `softmaxCrossEntropy` the mean over the
+ * batch of −log softmax(logits)[class] (targets hold class indices); and
+ * `binaryCrossEntropy` the mean of max(o, 0) − o·y + log(1 + exp(−|o|)) (PyTorch
+ * `BCEWithLogitsLoss`).
+ */
+function mlpLoss(loss: MlpLoss, classes: number): TrainableModel['loss'] {
+  if (loss === 'mse') return (targets, outputs) => tf.mean(tf.square(tf.sub(outputs, targets)));
+  if (loss === 'binaryCrossEntropy') {
+    return (targets, logits) => tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))));
+  }
+  return (targets, logits) => {
+    const oneHot = tf.oneHot(tf.cast(tf.reshape(targets, [-1]), 'int32'), classes);
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1)));
+  };
 }
 
-const product = (dims: readonly (number | null)[] | undefined): number | undefined =>
-  dims?.every((dim) => typeof dim === 'number') ? (dims as number[]).reduce((a, b) => a * b, 1) : undefined;
-
-/**
- * An `MlpSpec` as a `tf.sequential` of dense layers (kernels `[in, out]`, biases,
- * the spec's activation after every hidden layer, linear logits), starting from
- * `readMlpSpec`'s weights, so it starts equal to the engine's MLP.
- *
- * @example
- * ```ts
- * const trainable = mlpTrainable({ inputSize: 4, layers: [8, 3], activation: 'tanh', loss: 'softmaxCrossEntropy' }, 'options.mlp');
- * trainable.names; // ['dense0.weight', 'dense0.bias', 'dense1.weight', 'dense1.bias']
- * ```
- */
-export function mlpTrainable(spec: MlpSpec, where: string): TrainableModel {
+/** An `MlpSpec` as a `tf.sequential` of dense layers starting from `readMlpSpec`'s weights (the engine MLP's). */
+export function mlpModel(spec: MlpSpec, where: string): TrainableModel {
   const weights = readMlpSpec(spec, where);
   const shapes = mlpParameterShapes(spec);
-  const names = Object.keys(shapes);
+  const last = spec.layers.length - 1;
   const model = sequential({
     layers: spec.layers.map((units, i) =>
       layers.dense({
         units,
-        activation: i < spec.layers.length - 1 ? spec.activation : 'linear',
+        activation: i < last ? spec.activation : 'linear',
         kernelInitializer: 'zeros',
         ...(i === 0 && { inputShape: [spec.inputSize] }),
       }),
     ),
   });
+  const names = Object.keys(shapes);
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  tf.tidy(() => {
-    names.forEach((name, i) => {
-      (variables[i] as tf.Variable).assign(tf.tensor(weights[name] as Float32Array, shapes[name], 'float32'));
-    });
-  });
-  const classes = spec.layers[spec.layers.length - 1] as number;
+  tf.tidy(() =>
+    names.forEach((name, i) => void (variables[i] as tf.Variable).assign(tf.tensor(weights[name] as Float32Array, shapes[name]))),
+  );
+  const classes = spec.layers[last] as number;
   const softmax = spec.loss === 'softmaxCrossEntropy';
   return {
     model,
     names,
     variables,
     loss: mlpLoss(spec.loss, classes),
-    penalties: () => [],
-    inputShape: (examples) => [examples, spec.inputSize],
-    targetShape: (examples) => (softmax ? [examples] : [examples, classes]),
-    checkTargets: (targets, at) => {
-      if (softmax) checkClassIndices(targets, classes, at);
-    },
-    exampleWidths: { input: spec.inputSize, target: softmax ? 1 : classes },
+    classes: softmax ? classes : undefined,
+    inputDims: [spec.inputSize],
+    targetDims: [softmax ? 1 : classes],
     accuracy: softmax ? { rule: 'argmax' } : spec.loss === 'binaryCrossEntropy' ? { rule: 'binary', threshold: 0 } : undefined,
     owned: true,
   };
 }
 
+/** The default accuracy of a compiled loss by its name: argmax for class losses, a threshold for binary ones. */
+const ACCURACY: Readonly<Record<string, AccuracyDefault>> = {
+  categoricalCrossentropy: { rule: 'argmax' },
+  sparseCategoricalCrossentropy: { rule: 'argmax' },
+  softmaxCrossEntropy: { rule: 'argmax' },
+  binaryCrossentropy: { rule: 'binary', threshold: 0.5 },
+  sigmoidCrossEntropy: { rule: 'binary', threshold: 0 },
+};
+
+/** The name of a compiled loss: the string given to `compile`, or the function's name without bundler and op suffixes. */
+function lossName(loss: unknown): string | undefined {
+  const first = Array.isArray(loss) ? loss[0] : typeof loss === 'object' && loss !== null ? Object.values(loss)[0] : loss;
+  if (typeof first === 'string') return first;
+  return typeof first === 'function' ? first.name.replace(/\$\d+$/, '').replace(/_+op$/, '') : undefined;
+}
+
 /** The parts of a compiled LayersModel read here (a Sequential keeps its compiled state in an inner model). */
-interface CompiledParts {
+interface Compiled {
   readonly loss?: unknown;
   readonly lossFunctions?: readonly ((targets: tf.Tensor, outputs: tf.Tensor) => tf.Tensor)[];
-  readonly model?: CompiledParts;
+  readonly model?: Compiled;
 }
 
-function checkNames(names: unknown, count: number, where: string): readonly string[] | undefined {
-  if (names === undefined) return undefined;
-  if (!Array.isArray(names) || names.length !== count) {
-    throw new StepsizeError(
-      `${where}.names`,
-      `must be an array of ${count} names, one per trainable weight of the model, got ${Array.isArray(names) ? `${names.length} names` : String(names)}`,
-      names,
-    );
-  }
-  const seen = new Set<string>();
-  names.forEach((name: unknown, i) => {
-    if (typeof name !== 'string' || name === '' || seen.has(name)) {
-      throw new StepsizeError(`${where}.names[${i}]`, `must be a non-empty string not given before, got ${JSON.stringify(name)}`, name);
-    }
-    seen.add(name);
-  });
-  return names as string[];
-}
+const known = (dims: readonly (number | null)[] | undefined): number[] | undefined =>
+  dims?.every((d) => typeof d === 'number') ? (dims as number[]) : undefined;
 
-/**
- * A compiled `tf.LayersModel` (one input, one output) with its compiled loss:
- * the mean of the loss function over the batch, plus the regularizer penalties
- * during training (as `model.fit`). Parameters are its trainable weights, named
- * after the variables or by `names`.
- *
- * @example
- * ```ts
- * model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
- * const trainable = layersTrainable({ model, names: undefined, accuracy: undefined, where: 'options' });
- * ```
- */
-export function layersTrainable(args: {
+/** A compiled `tf.LayersModel` (one input, one output) with its compiled loss; parameters named after the variables or by `names`. */
+export function layersModel(args: {
   readonly model: LayersModel;
   readonly names: readonly string[] | undefined;
   readonly accuracy: AccuracyDefault | 'none' | undefined;
   readonly where: string;
 }): TrainableModel {
   const { model, where } = args;
-  if (
-    typeof model !== 'object' ||
-    model === null ||
-    typeof model.apply !== 'function' ||
-    !Array.isArray(model.trainableWeights) ||
-    !Array.isArray(model.inputs)
-  ) {
+  if (typeof model?.apply !== 'function' || !Array.isArray(model.trainableWeights) || !Array.isArray(model.inputs)) {
     throw new StepsizeError(`${where}.model`, 'must be a tf.LayersModel (tf.sequential or tf.model) compiled with a loss', model);
   }
-  const parts = model as unknown as CompiledParts;
-  const lossFunction = (parts.lossFunctions ?? parts.model?.lossFunctions)?.[0];
+  const compiled = model as unknown as Compiled;
+  const lossFunction = (compiled.lossFunctions ?? compiled.model?.lossFunctions)?.[0];
   if (lossFunction === undefined) {
     throw new StepsizeError(
       `${where}.model`,
@@ -157,35 +127,50 @@ export function layersTrainable(args: {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new StepsizeError(
       `${where}.model`,
-      `must have one input and one output (train feeds a dataset's inputs and targets), got ${model.inputs.length} and ${model.outputs.length}`,
+      `must have one input and one output, got ${model.inputs.length} and ${model.outputs.length}`,
       model,
     );
   }
   const weights = model.trainableWeights;
-  const names = checkNames(args.names, weights.length, where) ?? weights.map((weight) => weight.name);
-  weights.forEach((weight, i) => {
-    if (weight.dtype !== 'float32')
-      throw new StepsizeError(`${where}.model`, `trainable weight ${weight.name} has dtype ${weight.dtype}; stepsize updates float32`, i);
+  const names = args.names ?? weights.map((weight) => weight.name);
+  if (!Array.isArray(names) || names.length !== weights.length) {
+    const got = Array.isArray(names) ? `${names.length} names` : String(names);
+    throw new StepsizeError(
+      `${where}.names`,
+      `must be an array of ${weights.length} names, one per trainable weight of the model, got ${got}`,
+      names,
+    );
+  }
+  names.forEach((name: unknown, i) => {
+    if (typeof name !== 'string' || name === '' || names.indexOf(name) !== i) {
+      throw new StepsizeError(`${where}.names[${i}]`, `must be a non-empty string not given before, got ${JSON.stringify(name)}`, name);
+    }
   });
-  const name = lossName(parts.loss ?? parts.model?.loss);
-  const inputDims = model.inputs[0]?.shape.slice(1);
-  const outputDims = model.outputs[0]?.shape.slice(1);
+  const bad = weights.find((weight) => weight.dtype !== 'float32');
+  if (bad)
+    throw new StepsizeError(`${where}.model`, `trainable weight ${bad.name} has dtype ${bad.dtype}; stepsize updates float32`, bad.name);
+  const name = lossName(compiled.loss ?? compiled.model?.loss);
+  const outputDims = known(model.outputs[0]?.shape.slice(1));
   const sparse = name === 'sparseCategoricalCrossentropy';
-  const accuracy = args.accuracy === 'none' ? undefined : (args.accuracy ?? lossAccuracy(name));
   return {
     model,
     names,
     variables: weights.map((weight) => weight.read() as tf.Variable),
     loss: (targets, outputs) => tf.mean(lossFunction(targets, outputs)),
-    penalties: () => model.calculateLosses(),
-    inputShape: rowsOf(inputDims),
-    targetShape: sparse ? (examples, values) => [examples, values / examples] : rowsOf(outputDims),
-    checkTargets: (targets, at) => {
-      const classes = outputDims?.at(-1);
-      if (sparse && typeof classes === 'number') checkClassIndices(targets, classes, at);
-    },
-    exampleWidths: { input: product(inputDims), target: sparse ? 1 : product(outputDims) },
-    accuracy,
+    classes: sparse ? outputDims?.at(-1) : undefined,
+    inputDims: known(model.inputs[0]?.shape.slice(1)),
+    targetDims: sparse ? [1] : outputDims,
+    accuracy: args.accuracy === 'none' ? undefined : (args.accuracy ?? ACCURACY[name ?? '']),
     owned: false,
   };
+}
+
+/** Checks class-index targets on the host: errors name `where` and the element. */
+export function checkClassIndices(targets: Float32Array, classes: number | undefined, where: string): void {
+  if (classes === undefined) return;
+  targets.forEach((value, i) => {
+    if (!Number.isInteger(value) || value < 0 || value >= classes) {
+      throw new StepsizeError(`${where}.targets[${i}]`, `must be a class index in [0, ${classes - 1}], got ${value}`, value);
+    }
+  });
 }

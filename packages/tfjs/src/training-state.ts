@@ -11,11 +11,6 @@ function stateTensors<T>(state: OptimizerState<T>): T[] {
 
 /**
  * Frees the tensors of an optimizer state (never the parameters).
- *
- * @example
- * ```ts
- * disposeState(runner.state);
- * ```
  */
 export function disposeState(state: OptimizerState<tf.Tensor>): void {
   for (const tensor of stateTensors(state)) tensor.dispose();
@@ -23,11 +18,6 @@ export function disposeState(state: OptimizerState<tf.Tensor>): void {
 
 /**
  * An optimizer state as JSON, its tensors read back asynchronously (all at once).
- *
- * @example
- * ```ts
- * const json = await readStateJSON(runner.state);
- * ```
  */
 export async function readStateJSON(state: OptimizerState<tf.Tensor>): Promise<OptimizerStateJSON> {
   const tensors = stateTensors(state);
@@ -41,11 +31,6 @@ export async function readStateJSON(state: OptimizerState<tf.Tensor>): Promise<O
  * `stateFromJSON` before any tensor is made), each tensor shaped like its
  * parameter when it has the parameter's size (else flat, for `checkState` to
  * report). Returns the variables made too, to free them if the state is refused.
- *
- * @example
- * ```ts
- * const { state, created } = stateFromJSONAsVariables(json, { w: [4, 3] });
- * ```
  */
 export function stateFromJSONAsVariables(
   json: OptimizerStateJSON,

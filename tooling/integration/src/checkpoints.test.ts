@@ -23,7 +23,12 @@ async function reference(stack: string): Promise<{ losses: number[]; checkpoint:
     ...common,
     backend,
     optimizer: optimizer(),
-    checkpoint: { every: AT, save: (c) => void (checkpoint ??= JSON.parse(JSON.stringify(c)) as Checkpoint) },
+    checkpoint: {
+      every: AT,
+      save: (c) => {
+        checkpoint ??= JSON.parse(JSON.stringify(c)) as Checkpoint;
+      },
+    },
   });
   await backend.dispose?.();
   return { losses: result.history.map((r) => r.loss), checkpoint: checkpoint as Checkpoint };

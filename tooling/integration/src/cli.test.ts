@@ -34,7 +34,12 @@ describe('stepsize-conformance --backend engine|tfjs|onnxruntime from the reposi
     let message = '';
     try {
       // pnpm puts its store on NODE_PATH for the scripts it runs; a user's shell has no such path.
-      execFileSync('node', [cli, '--backend', 'tfjs'], { cwd: empty, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, NODE_PATH: '' } });
+      execFileSync('node', [cli, '--backend', 'tfjs'], {
+        cwd: empty,
+        encoding: 'utf8',
+        stdio: 'pipe',
+        env: { ...process.env, NODE_PATH: '' },
+      });
     } catch (error) {
       message = (error as { stderr: string }).stderr;
     }

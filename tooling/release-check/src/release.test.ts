@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packAll, peers, publicPackages, root } from './pack.js';
+import { packAll, peers, type publicPackages, root } from './pack.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let tarballs: Record<keyof typeof publicPackages, string>;
@@ -88,6 +88,23 @@ describe('published packages', () => {
     expect(esm.onnxruntime).toBeLessThan(1e-5);
     expect(esm.conformance).toEqual([]);
     expect(esm.resumedSteps).toEqual([4, 5]);
+    // The conformance CLI, as the package README shows it, from the user's project: the real
+    // loader resolves each adapter where it was installed (two cases each, to keep it short).
+    const fixture = JSON.parse(
+      readFileSync(join(project, 'node_modules/@stepsize/conformance/fixtures/pytorch-optimizer-trajectories.json'), 'utf8'),
+    ) as {
+      cases: unknown[];
+    };
+    writeFileSync(join(project, 'cases.json'), JSON.stringify({ ...fixture, cases: fixture.cases.slice(0, 2) }));
+    for (const backend of ['engine', 'tfjs', 'onnxruntime']) {
+      const table = execFileSync('npx', ['stepsize-conformance', '--backend', backend, '--cases', 'cases.json'], {
+        cwd: project,
+        env,
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      expect(table, backend).toMatch(/2 passed, 0 failed/);
+    }
     const cjs = JSON.parse(execFileSync('node', ['consumer.cjs'], { cwd: project, env, encoding: 'utf8' }).trim()) as {
       w: number[];
       exports: Record<string, string>;

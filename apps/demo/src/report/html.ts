@@ -15,7 +15,7 @@ export interface ReportData {
   readonly learningRates: readonly number[];
 }
 
-const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON safe inside a <script> element. */
 const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -41,14 +41,14 @@ export function renderReport(data: ReportData): string {
   const table = data.rows
     .map(
       ({ run, difference }) =>
-        `<tr><td>${escape(run.backend)}</td><td>${(run.losses.at(-1) ?? Number.NaN).toFixed(4)}</td><td>${(run.accuracy * 100).toFixed(1)}%</td><td>${run.stepsPerSecond.toFixed(0)}</td><td>${(run.wallMs / 1000).toFixed(2)} s</td><td>${run.backend === 'engine' ? '(reference)' : difference.toExponential(2)}</td></tr>`,
+        `<tr><td>${escapeHtml(run.backend)}</td><td>${(run.losses.at(-1) ?? Number.NaN).toFixed(4)}</td><td>${(run.accuracy * 100).toFixed(1)}%</td><td>${run.stepsPerSecond.toFixed(0)}</td><td>${(run.wallMs / 1000).toFixed(2)} s</td><td>${run.backend === 'engine' ? '(reference)' : difference.toExponential(2)}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>${escape(data.title)}</title>
+<title>${escapeHtml(data.title)}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
 table { border-collapse: collapse; } td, th { padding: 0.3rem 0.8rem; border-bottom: 1px solid #ddd; text-align: right; } td:first-child, th:first-child { text-align: left; }
@@ -56,8 +56,8 @@ pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; } .chart { height:
 </style>
 </head>
 <body>
-<h1>${escape(data.title)}</h1>
-<p>${escape(data.dataset)}. Backends agree when the largest relative loss difference from the engine stays below ${data.tolerance.toExponential(0)}.</p>
+<h1>${escapeHtml(data.title)}</h1>
+<p>${escapeHtml(data.dataset)}. Backends agree when the largest relative loss difference from the engine stays below ${data.tolerance.toExponential(0)}.</p>
 <h2>Learning rate</h2>
 <div class="chart"><canvas id="learning-rate" data-values="${data.learningRates.length}"></canvas></div>
 <h2>Training loss, every backend</h2>
@@ -68,9 +68,9 @@ pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; } .chart { height:
 ${table}
 </tbody></table>
 <h2>Schedule</h2>
-<pre id="schedule-spec">${escape(JSON.stringify(data.scheduleSpec, null, 2))}</pre>
+<pre id="schedule-spec">${escapeHtml(JSON.stringify(data.scheduleSpec, null, 2))}</pre>
 <h2>Optimizer</h2>
-<pre id="optimizer-spec">${escape(JSON.stringify(data.optimizerSpec, null, 2))}</pre>
+<pre id="optimizer-spec">${escapeHtml(JSON.stringify(data.optimizerSpec, null, 2))}</pre>
 <script>${chartJs()}</script>
 <script>
 const steps = ${scriptJson(steps)};

@@ -34,11 +34,11 @@ function decodeBraille(rows: readonly string[], width: number): boolean[][] {
       const bits = char === ' ' ? 0 : (char.codePointAt(0) as number) - 0x2800;
       expect(bits).toBeGreaterThanOrEqual(0);
       expect(bits).toBeLessThan(256);
-      BITS.forEach((pair, dy) =>
+      BITS.forEach((pair, dy) => {
         pair.forEach((bit, dx) => {
           if (bits & bit) (grid[cellRow * 4 + dy] as boolean[])[cellColumn * 2 + dx] = true;
-        }),
-      );
+        });
+      });
     });
   });
   return grid;

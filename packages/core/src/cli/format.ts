@@ -39,7 +39,9 @@ export function formatJson(sampled: SampledSchedule): string {
 /** The `csv` format: a `step,value` header, then one row per step, values as `String(value)`. */
 export function formatCsv(sampled: SampledSchedule): string {
   const rows = ['step,value'];
-  sampled.steps.forEach((step, i) => rows.push(`${step},${String(sampled.values[i])}`));
+  sampled.steps.forEach((step, i) => {
+    rows.push(`${step},${String(sampled.values[i])}`);
+  });
   return `${rows.join('\n')}\n`;
 }
 

@@ -30,8 +30,10 @@ export function resolveMembership(optimizer: Optimizer, names: readonly string[]
   const patterns = optimizer.groups.map((group) => group.params.map(globToRegExp));
   optimizer.groups.forEach((group, i) => {
     if (i === optimizer.groups.length - 1) return;
+    const groupPatterns = patterns[i] as readonly RegExp[]; // patterns holds one list per group
     group.params.forEach((pattern, j) => {
-      if (!names.some((name) => (patterns[i]?.[j] as RegExp).test(name))) {
+      const regExp = groupPatterns[j] as RegExp;
+      if (!names.some((name) => regExp.test(name))) {
         fail(`${optimizer.type} options.groups[${i}].params[${j}]`, `matches no parameter; parameters: ${names.join(', ')}`, pattern);
       }
     });

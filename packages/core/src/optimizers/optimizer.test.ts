@@ -16,7 +16,9 @@ import { arrayOps } from './test-support/array-ops.js';
 
 const close = (actual: number[], expected: number[]): void => {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i] as number, 12));
+  actual.forEach((a, i) => {
+    expect(a).toBeCloseTo(expected[i] as number, 12);
+  });
 };
 
 describe('SGD by hand', () => {

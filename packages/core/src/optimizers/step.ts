@@ -120,6 +120,8 @@ export interface CompiledOptimizer {
   init<T>(ops: Ops<T>, params: Readonly<Record<string, T>>): OptimizerState<T>;
   /** One step. Refuses a non-finite gradient (or skips it, per `nonFinite`) before anything changes. */
   update<T>(ops: Ops<T>, args: UpdateArgs<T>): UpdateResult<T>;
+  /** The checks `update` starts with: every parameter of the state has a gradient of its size, and no other gradient is given. */
+  check<T>(ops: Ops<T>, args: UpdateArgs<T>): void;
   /** The host-side half of the step for this state (no tensor is read). */
   plan(state: OptimizerState<unknown>): StepPlan;
   /** The tensor program of a plan: new parameters and state tensors (counters from `plan.next`). */
@@ -425,6 +427,10 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
 
     skipped(state) {
       return { ...state, skipped: state.skipped + 1 };
+    },
+
+    check(ops, { params, gradients, state }) {
+      checkNames(ops, membershipOf(Object.keys(state.params), 'state.params'), params, gradients);
     },
 
     update(ops, args) {

@@ -332,9 +332,9 @@ describe('reduceOnPlateau (PyTorch ReduceLROnPlateau semantics)', () => {
     // bad 1, 2, 3 at steps 5, 6, 7: reduce after step 7; step 8 improves.
     const scaleAfter = [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25];
     metrics.forEach((metric, step) => {
-      for (const t of [0, 17, 50, 99, 100, 150]) near(s(t), (step === 0 ? 1 : scaleAfter[step - 1]!) * cosineAt(t, 1, 100));
+      for (const t of [0, 17, 50, 99, 100, 150]) near(s(t), (step === 0 ? 1 : (scaleAfter[step - 1] as number)) * cosineAt(t, 1, 100));
       s.observe({ step, metric });
-      for (const t of [0, 17, 50, 99, 100, 150]) near(s(t), scaleAfter[step]! * cosineAt(t, 1, 100));
+      for (const t of [0, 17, 50, 99, 100, 150]) near(s(t), (scaleAfter[step] as number) * cosineAt(t, 1, 100));
     });
   });
 });
@@ -356,7 +356,9 @@ describe('adaGradNorm (Ward, Wu & Bottou 2019)', () => {
     const d = adaGradNorm({ initialValue: 0.3 });
     expect(d(0)).toBe(0.3);
     const norms = [0.5, 1.25, 2, 0.75];
-    norms.forEach((gradientNorm, step) => d.observe({ step, gradientNorm }));
+    norms.forEach((gradientNorm, step) => {
+      d.observe({ step, gradientNorm });
+    });
     near(d(4), 0.3 / Math.sqrt(1 + 0.25 + 1.5625 + 4 + 0.5625));
   });
 
@@ -464,7 +466,7 @@ describe('stateful flags and pure schedules', () => {
       [scale({ schedule: plateau(), factor: 2 }), true],
     ];
     for (const [s, stateful] of cases) expect(s.stateful, s.type).toBe(stateful);
-    expect(scheduleFromJSON(JSON.stringify(cases[9]![0])).stateful).toBe(true);
+    expect(scheduleFromJSON(JSON.stringify((cases[9] as [Schedule, boolean])[0])).stateful).toBe(true);
   });
 
   it('pure schedules ignore (valid) signals', () => {

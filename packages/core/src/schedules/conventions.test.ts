@@ -212,7 +212,9 @@ describe('Keras (keras.optimizers.schedules)', () => {
       for (let step = 0; step <= 700; step += 1) {
         if (!boundaries.includes(step)) near(s(step), keras(step, initial, 10, 2, 0.5, 0.1));
       }
-      boundaries.forEach((b, i) => near(s(b), peak(initial, 0.5, 0.1, i)));
+      boundaries.forEach((b, i) => {
+        near(s(b), peak(initial, 0.5, 0.1, i));
+      });
       // Mid-cycle of the third cycle (starts 30, lasts 40): height above the floor halved twice, cos(pi/2) = 0.
       near(s(50), initial * ((1 - 0.1) * 0.25 * 0.5 + 0.1));
     });
@@ -245,7 +247,9 @@ describe('Keras (keras.optimizers.schedules)', () => {
     it('a fractional t_mul = 1.5 hits integer cycle boundaries exactly (8, 20, 38, 65)', () => {
       const s = cosineRestarts({ initialValue: 1, firstPeriod: 8, periodMultiplier: 1.5, peakDecay: 0.5 });
       // Cycle lengths 8, 12, 18, 27: starts 8, 8 + 12 = 20, 20 + 18 = 38, 38 + 27 = 65.
-      [0, 8, 20, 38, 65].forEach((b, i) => expect(s(b)).toBe(0.5 ** i));
+      [0, 8, 20, 38, 65].forEach((b, i) => {
+        expect(s(b)).toBe(0.5 ** i);
+      });
       // The step before each restart: cos(pi (L - 1) / L) of the previous cycle.
       near(s(7), 0.5 * (1 + Math.cos((Math.PI * 7) / 8)));
       near(s(19), 0.5 * 0.5 * (1 + Math.cos((Math.PI * 11) / 12)));

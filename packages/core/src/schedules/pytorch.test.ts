@@ -19,7 +19,7 @@ import {
 const TOLERANCE = 1e-9;
 
 /** Cases where stepsize's closed form deliberately differs from PyTorch's recursive result, and why. */
-export const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
+const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
   'ConstantLR/factor=0.5,total_iters=0':
     "PyTorch applies the factor at construction and its recursion only restores the base when last_epoch == total_iters, which never happens after step 0: the rate stays at factor * base forever. The closed form (and PyTorch's own _get_closed_form_lr) gives the base for every step >= total_iters = 0.",
   'ChainedScheduler/[LambdaLR(linearWarmup(steps=5)),ExponentialLR(gamma=0.9)]':

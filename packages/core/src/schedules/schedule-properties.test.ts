@@ -51,7 +51,9 @@ describe('schedule properties', () => {
             fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { maxLength: 6 }),
             counted(([spec, steps, metrics]) => {
               const schedule = scheduleFromJSON(spec);
-              metrics.forEach((metric, step) => schedule.observe({ step, metric, gradientNorm: Math.abs(metric) }));
+              metrics.forEach((metric, step) => {
+                schedule.observe({ step, metric, gradientNorm: Math.abs(metric) });
+              });
               for (const step of steps) {
                 const v = schedule(step);
                 expect(Number.isFinite(v) && v >= 0, `${JSON.stringify(spec)} at ${step}: ${v}`).toBe(true);
@@ -70,7 +72,9 @@ describe('schedule properties', () => {
             farSteps,
             counted(([spec, metrics, step]) => {
               const original = scheduleFromJSON(spec);
-              metrics.forEach((metric, i) => original.observe({ step: i, metric, gradientNorm: Math.abs(metric) }));
+              metrics.forEach((metric, i) => {
+                original.observe({ step: i, metric, gradientNorm: Math.abs(metric) });
+              });
               const copy = scheduleFromJSON(JSON.parse(JSON.stringify(original)));
               expect(copy.toJSON()).toEqual(original.toJSON());
               expect(Object.is(copy(step), original(step))).toBe(true);

@@ -94,7 +94,7 @@ export interface ScheduleDefinition<O = Record<string, unknown>, S = undefined> 
 }
 
 /** Type-erased definition, as the catalogue holds them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: type erasure; a definition both takes and returns O and S, so only any accepts every ScheduleDefinition<O, S> (unknown and never are rejected)
 export type AnyScheduleDefinition = ScheduleDefinition<any, any>;
 
 const runtimes = new WeakMap<object, ScheduleRuntime>();

@@ -1,3 +1,4 @@
+import { StepsizeError } from '../errors.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { OptimizerStateJSON } from '../optimizers/state.js';
 import type { StepReport } from '../optimizers/step.js';
@@ -65,4 +66,32 @@ export interface TrainingBackend<G = unknown> {
   writeOptimizerState(state: OptimizerStateJSON): Awaitable<void>;
   /** Frees what the backend holds (tfjs tensors, ONNX Runtime sessions); `train` never calls it, its creator does. */
   dispose?(): Awaitable<void>;
+}
+
+/**
+ * Checks parameter values against the parameters' shapes before a backend writes
+ * them: every parameter given, with as many values as its shape holds, and no
+ * other. Errors are `StepsizeError`s naming `where.<name>`.
+ *
+ * @example
+ * ```ts
+ * checkParameterValues({ w: [1, 2] }, { w: [2] }, 'parameters'); // fine
+ * checkParameterValues({ w: [1] }, { w: [2] }, 'parameters'); // throws "parameters.w must hold 2 values, got 1"
+ * ```
+ */
+export function checkParameterValues(
+  values: Readonly<Record<string, ArrayLike<number>>>,
+  shapes: Readonly<Record<string, readonly number[]>>,
+  where: string,
+): void {
+  for (const [name, shape] of Object.entries(shapes)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const given = values[name];
+    if (given === undefined || typeof given.length !== 'number' || given.length !== size) {
+      throw new StepsizeError(`${where}.${name}`, `must hold ${size} values`, given?.length);
+    }
+  }
+  for (const name of Object.keys(values)) {
+    if (!(name in shapes)) throw new StepsizeError(`${where}.${name}`, `is not a parameter (${Object.keys(shapes).join(', ')})`, name);
+  }
 }

@@ -72,7 +72,9 @@ function sum(value: unknown, path: string): number {
 
 function values(value: unknown, path: string): number[] {
   if (!Array.isArray(value)) fail(path, 'must be an array of numbers', value);
-  value.forEach((v: unknown, i) => finite(v, `${path}[${i}]`));
+  value.forEach((v: unknown, i) => {
+    finite(v, `${path}[${i}]`);
+  });
   return value as number[];
 }
 

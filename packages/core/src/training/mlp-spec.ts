@@ -92,7 +92,9 @@ export function readMlpSpec(spec: MlpSpec, where: string): Record<string, Float3
   positive(spec.inputSize, 'inputSize');
   if (!Array.isArray(spec.layers) || spec.layers.length === 0)
     throw new StepsizeError(`${where}.layers`, 'must be a non-empty array of layer widths', spec.layers);
-  spec.layers.forEach((width, i) => positive(width, `layers[${i}]`));
+  spec.layers.forEach((width, i) => {
+    positive(width, `layers[${i}]`);
+  });
   if (!ACTIVATIONS.includes(spec.activation)) {
     throw new StepsizeError(
       `${where}.activation`,

@@ -131,7 +131,12 @@ describe('train (the one loop)', () => {
       data: line(),
       batchSize: 5,
       steps: 4,
-      checkpoint: { every: 2, save: (c) => void (saved = c) },
+      checkpoint: {
+        every: 2,
+        save: (c) => {
+          saved = c;
+        },
+      },
     });
     const checkpoint = saved as Checkpoint;
     expect(readCheckpoint(JSON.parse(JSON.stringify(checkpoint)))).toEqual(checkpoint);

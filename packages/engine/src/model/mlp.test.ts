@@ -69,7 +69,10 @@ describe('Mlp', () => {
       inputSize: 3,
       layers: [2],
       seed: 1,
-      allocate: (length) => (lengths.push(length), new Float32Array(length).fill(7)),
+      allocate: (length) => {
+        lengths.push(length);
+        return new Float32Array(length).fill(7);
+      },
     });
     expect(lengths).toEqual([6, 2, 6, 2]); // weight, bias, their gradients
     expect(Array.from(model.params['dense0.bias'] as Float32Array)).toEqual([0, 0]);

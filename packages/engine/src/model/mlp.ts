@@ -38,6 +38,7 @@ export interface LossAndGradients {
 }
 
 function activate(kind: Activation, z: number): number {
+  // biome-ignore lint/complexity/useMathMinMax: Math.max(z, 0) is NaN for a NaN z; this relu gives 0, and changing it would change the model's outputs
   if (kind === 'relu') return z > 0 ? z : 0;
   if (kind === 'tanh') return Math.tanh(z);
   return 1 / (1 + Math.exp(-z));
@@ -121,7 +122,9 @@ export class Mlp {
     if (!Array.isArray(layers) || layers.length === 0) {
       throw new StepsizeError('Mlp options.layers', 'must be a non-empty array of layer widths', layers);
     }
-    layers.forEach((width, i) => positive(width, `layers[${i}]`));
+    layers.forEach((width, i) => {
+      positive(width, `layers[${i}]`);
+    });
     if (!['relu', 'tanh', 'sigmoid'].includes(activation)) {
       throw new StepsizeError(
         'Mlp options.activation',

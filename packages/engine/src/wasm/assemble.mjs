@@ -38,7 +38,7 @@ export async function assemble() {
  * renamed or reordered argument stops the build here instead of passing a wrong number.
  */
 export function checkFloatArguments(wat, signatures) {
-  const lists = [...signatures.matchAll(/^  (\w+): \[([^\]]*)\] as const/gm)];
+  const lists = [...signatures.matchAll(/^ {2}(\w+): \[([^\]]*)\] as const/gm)];
   if (lists.length === 0) throw new Error('signatures.ts: no WASM_FLOAT_ARGUMENTS lists found');
   for (const [, name, body] of lists) {
     const expected = [...body.matchAll(/'(\w+)'/g)].map((m) => m[1]);

@@ -269,7 +269,7 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
           owner.matmul({ ...args, ...resident });
           sameBits(resident.c, expected, `${rows}x${depth}x${columns} transposed=${transposed} ${label} resident`);
           sameBits(resident.a, a, 'a unchanged');
-          Object.values(resident).forEach((x) => owner.release(x));
+          for (const x of Object.values(resident)) owner.release(x);
         }
       }
     }

@@ -428,8 +428,12 @@ class Engine {
     const active: number[] = [];
     for (let w = 0; w < this.workers.length && w * chunk < n; w += 1) {
       const b = w * CONTROL_SLOTS;
-      ints.forEach((x, k) => (this.i32[b + INTS + k] = x));
-      floats.forEach((x, k) => (this.f32[b + FLOATS + k] = x));
+      ints.forEach((x, k) => {
+        this.i32[b + INTS + k] = x;
+      });
+      floats.forEach((x, k) => {
+        this.f32[b + FLOATS + k] = x;
+      });
       this.i32[b + 11] = ints.length;
       this.i32[b + 12] = floats.length;
       this.i32[b + 13] = bases.length;

@@ -33,10 +33,14 @@ let instance: Instance | null | undefined;
 function load(): Instance | null {
   if (instance !== undefined) return instance;
   const module = compilePrivate();
-  if (!module) return (instance = null);
+  if (!module) {
+    instance = null;
+    return instance;
+  }
   const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as { matmulAccumulate: Instance['run'] };
-  return (instance = { memory, run: exports.matmulAccumulate });
+  instance = { memory, run: exports.matmulAccumulate };
+  return instance;
 }
 
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;

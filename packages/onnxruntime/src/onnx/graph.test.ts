@@ -17,9 +17,9 @@ describe('GraphBuilder', () => {
         x: new ort.Tensor('float32', input, [batch, 3]),
         scale: new ort.Tensor('float32', Float32Array.of(2), []),
       });
-      const expected = Array.from(input, (v, i) => v * 2 + [1, 2, 3][i % 3]!);
-      expect(Array.from(out.y!.data as Float32Array)).toEqual(expected);
-      expect(out.total!.data[0]).toBe(expected.reduce((a, b) => a + b, 0));
+      const expected = Array.from(input, (v, i) => v * 2 + ([1, 2, 3][i % 3] as number));
+      expect(Array.from((out.y as ort.Tensor).data as Float32Array)).toEqual(expected);
+      expect((out.total as ort.Tensor).data[0]).toBe(expected.reduce((a, b) => a + b, 0));
     }
     await session.release();
   });

@@ -69,7 +69,10 @@ export class GraphBuilder {
   /** A fresh value name starting with `prefix`. */
   fresh(prefix: string): string {
     let name = prefix;
-    while (this.used.has(name)) name = `${prefix}_${(this.counter += 1)}`;
+    while (this.used.has(name)) {
+      this.counter += 1;
+      name = `${prefix}_${this.counter}`;
+    }
     this.used.add(name);
     return name;
   }

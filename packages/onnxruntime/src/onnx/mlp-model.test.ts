@@ -29,10 +29,9 @@ async function run(session: ort.InferenceSession, mlp: Mlp, loss: LossName, inpu
 function largestError(actual: Float32Array, expected: Float32Array): number {
   const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   let worst = 0;
-  actual.forEach(
-    (v, i) =>
-      (worst = Math.max(worst, Math.abs(v - (expected[i] as number)) / Math.max(Math.abs(expected[i] as number), scale / 100, 1e-30))),
-  );
+  actual.forEach((v, i) => {
+    worst = Math.max(worst, Math.abs(v - (expected[i] as number)) / Math.max(Math.abs(expected[i] as number), scale / 100, 1e-30));
+  });
   return worst;
 }
 

@@ -34,7 +34,9 @@ function check(options: MlpModelOptions, training: boolean): void {
   positive(options.inputSize, 'inputSize');
   if (!Array.isArray(options.layers) || options.layers.length === 0)
     throw new StepsizeError(`${where}.layers`, 'must be a non-empty array of layer widths', options.layers);
-  options.layers.forEach((width, i) => positive(width, `layers[${i}]`));
+  options.layers.forEach((width, i) => {
+    positive(width, `layers[${i}]`);
+  });
   if (!['relu', 'tanh', 'sigmoid'].includes(options.activation)) {
     throw new StepsizeError(
       `${where}.activation`,
@@ -105,7 +107,7 @@ export function buildMlpInferenceModel(options: MlpModelOptions): MlpModel {
 
 /**
  * An ONNX model of an MLP's forward and backward pass, following the training
- * convention of {@link OnnxTrainingSession}: inputs `input` [batch, inputSize],
+ * convention of `onnxruntimeTrainingBackend`: inputs `input` [batch, inputSize],
  * `target` and one input per parameter (`dense{i}.weight` [in, out] row-major,
  * `dense{i}.bias` [out], as the engine's `Mlp` and Keras kernels); outputs
  * `loss` (scalar), `output` (logits [batch, width]) and `<param>_grad` for every

@@ -1,4 +1,5 @@
 import {
+  checkParameterValues,
   compileOptimizer,
   mapState,
   StepsizeError,
@@ -29,6 +30,24 @@ export type UpdatePath = 'onnx' | 'engine';
 export interface ParameterData {
   readonly values: Float32Array;
   readonly shape: readonly number[];
+}
+
+/** Checks parameters given as `{ values, shape }` by name (errors name `where.<name>`). */
+export function readParameterData(params: unknown, where: string): Readonly<Record<string, ParameterData>> {
+  if (typeof params !== 'object' || params === null)
+    throw new StepsizeError(where, 'must be the parameters as { name: { values, shape } }', params);
+  for (const [name, p] of Object.entries(params as Record<string, ParameterData | undefined>)) {
+    if (!(p?.values instanceof Float32Array)) throw new StepsizeError(`${where}.${name}.values`, 'must be a Float32Array', p?.values);
+    const { shape } = p;
+    if (
+      !Array.isArray(shape) ||
+      shape.some((d) => !Number.isSafeInteger(d) || d < 1) ||
+      shape.reduce((a, b) => a * b, 1) !== p.values.length
+    ) {
+      throw new StepsizeError(`${where}.${name}.shape`, `must be positive integers whose product is the ${p.values.length} values`, shape);
+    }
+  }
+  return params as Readonly<Record<string, ParameterData>>;
 }
 
 /** Options of {@link ParameterUpdater.create}. */
@@ -108,18 +127,7 @@ export class ParameterUpdater {
     this.kernels = fast?.kernels;
     const copies: Record<string, Float32Array> = {};
     const shapes: Record<string, readonly number[]> = {};
-    for (const [name, param] of Object.entries(params ?? {})) {
-      if (!(param?.values instanceof Float32Array)) {
-        throw new StepsizeError(`ParameterUpdater options.params.${name}.values`, 'must be a Float32Array', param?.values);
-      }
-      const size = (param.shape ?? []).reduce((a, b) => a * b, 1);
-      if (!Array.isArray(param.shape) || param.shape.some((d) => !Number.isSafeInteger(d) || d < 1) || size !== param.values.length) {
-        throw new StepsizeError(
-          `ParameterUpdater options.params.${name}.shape`,
-          `must be positive integers whose product is the ${param.values.length} values`,
-          param.shape,
-        );
-      }
+    for (const [name, param] of Object.entries(readParameterData(params, 'ParameterUpdater options.params'))) {
       copies[name] = fast ? residentCopy(fast, param.values) : Float32Array.from(param.values);
       shapes[name] = [...param.shape];
     }
@@ -185,13 +193,6 @@ export class ParameterUpdater {
     return value;
   }
 
-  /** Current parameters as ONNX Runtime tensors over their data (no copy). */
-  tensors(): Record<string, ort.Tensor> {
-    const out: Record<string, ort.Tensor> = {};
-    for (const name of this.names) out[name] = new ort.Tensor('float32', this.values(name), this.shapes[name] as number[]);
-    return out;
-  }
-
   /** Optimizer state (the live arrays: copy before keeping them across steps). */
   get state(): OptimizerState<Float32Array> {
     return this.current;
@@ -204,16 +205,7 @@ export class ParameterUpdater {
    */
   load(params: Readonly<Record<string, Float32Array>>, state: OptimizerState<Float32Array>): void {
     this.refuseWhileRunning('load');
-    for (const name of this.names) {
-      const values = params[name];
-      const size = this.values(name).length;
-      if (!(values instanceof Float32Array) || values.length !== size) {
-        throw new StepsizeError(`params.${name}`, `must be a Float32Array of ${size} values`, values?.length);
-      }
-    }
-    for (const name of Object.keys(params)) {
-      if (!this.names.includes(name)) throw new StepsizeError(`params.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
-    }
+    checkParameterValues(params, this.shapes, 'params');
     this.compiled.checkState(this.ops, this.params, state);
     // Snapshot first: the given arrays may be this updater's own, released just below.
     const loaded = mapState(state, (values) => Float32Array.from(values));
@@ -252,11 +244,9 @@ export class ParameterUpdater {
     this.running = true;
     try {
       for (const [name, gradient] of Object.entries(gradients)) {
-        const size = this.shapes[name]?.reduce((a, b) => a * b, 1);
-        if (size !== undefined && (!(gradient instanceof Float32Array) || gradient.length !== size)) {
-          throw new StepsizeError(`gradients.${name}`, `must be a Float32Array of ${size} values like the parameter`, gradient?.length);
-        }
+        if (!(gradient instanceof Float32Array)) throw new StepsizeError(`gradients.${name}`, 'must be a Float32Array', gradient);
       }
+      this.compiled.check(this.ops, { params: this.params, gradients, state: this.current });
       if (this.path === 'onnx') return await this.onnxStep(gradients);
       const result = this.compiled.update(this.ops, { params: this.params, gradients, state: this.current, kernels: this.kernels });
       this.params = result.params;
@@ -268,13 +258,6 @@ export class ParameterUpdater {
   }
 
   private async onnxStep(gradients: Readonly<Record<string, Float32Array>>): Promise<StepReport> {
-    for (const name of Object.keys(gradients)) {
-      if (!this.names.includes(name)) throw new StepsizeError(`gradients.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
-    }
-    for (const name of this.names) {
-      if (gradients[name] === undefined)
-        throw new StepsizeError(`gradients.${name}`, 'is missing: every parameter needs a gradient', undefined);
-    }
     const state = this.current;
     const plan = this.compiled.plan(state);
     const { traced, session } = await this.graph(plan);
@@ -302,7 +285,7 @@ export class ParameterUpdater {
     const results = await session.run(feeds);
     if (traced.probe) {
       // The non-finite policy is core's: the probe is data read after the run.
-      const verdict = this.compiled.verdict(Number.isFinite((results.probe?.data as Float32Array)[0] as number), () => {
+      const verdict = this.compiled.verdict(Number.isFinite((results.probe?.data as Float32Array | undefined)?.[0] ?? Number.NaN), () => {
         for (const name of this.names) {
           const index = float32Ops.firstNonFinite(gradients[name] as Float32Array);
           if (index >= 0) return { name, index };
@@ -323,7 +306,7 @@ export class ParameterUpdater {
     traced.outputs.forEach((tensor, i) => {
       const values = results[`out${i}`]?.data as Float32Array;
       if (tensor.kind === 'param') params[tensor.name] = values;
-      else if (tensor.kind === 'slot') (slots[tensor.name] ??= {})[tensor.slot] = values;
+      else if (tensor.kind === 'slot') slots[tensor.name] = { ...slots[tensor.name], [tensor.slot]: values };
       else if (tensor.kind === 'accumulated') accumulated[tensor.name] = values;
       else if (tensor.kind === 'ema') ema[tensor.name] = values;
     });

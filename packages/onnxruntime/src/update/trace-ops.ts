@@ -1,21 +1,11 @@
 import type { Ops } from '@stepsize/core';
-import { type AttributeValue, GraphBuilder } from '../onnx/graph.js';
+import type { Origin, Recording } from '../onnx/recording-model.js';
 
 /** A value in a traced computation: an id, and its static shape (`[]` for a scalar). */
 export interface Traced {
   readonly id: number;
   readonly shape: readonly number[];
 }
-
-/** How a traced value came about. */
-type Origin =
-  | { readonly kind: 'input'; readonly key: string }
-  | { readonly kind: 'scalarInput'; readonly index: number }
-  | { readonly kind: 'constant'; readonly value: number }
-  | { readonly kind: 'op'; readonly op: string; readonly inputs: readonly number[] };
-
-const FLOAT = 1;
-const BOOL = 9;
 
 function broadcast(...shapes: (readonly number[])[]): readonly number[] {
   return shapes.reduce((a, b) => (b.length > a.length ? b : a));
@@ -38,7 +28,7 @@ function broadcast(...shapes: (readonly number[])[]): readonly number[] {
  * const w = tracer.input('param:w', [3]);
  * const { lr } = tracer.scalarInputs(['lr']);
  * const next = tracer.ops.sub(w, tracer.ops.mul(tracer.input('grad:w', [3]), lr));
- * const model = tracer.toModel({ 'param:w': 'w', 'grad:w': 'g' }, { w: next });
+ * const model = recordingToModel(tracer.recording(), { 'param:w': 'w', 'grad:w': 'g' }, { w: next });
  * ```
  */
 export class OpsTracer {
@@ -108,67 +98,8 @@ export class OpsTracer {
     return origin?.kind === 'input' ? origin.key : undefined;
   }
 
-  /**
-   * The recording as an ONNX model: inputs named by `inputNames` (input key →
-   * graph input name) plus `scalars` (float32 [K]) when scalar inputs are used;
-   * outputs as given. Only what the outputs need is emitted.
-   */
-  toModel(inputNames: Readonly<Record<string, string>>, outputs: Readonly<Record<string, Traced>>): Uint8Array {
-    const graph = new GraphBuilder('stepsize_update');
-    const needed = new Set<number>();
-    const visit = (id: number): void => {
-      if (needed.has(id)) return;
-      needed.add(id);
-      const origin = this.origins[id];
-      if (origin?.kind === 'op') origin.inputs.forEach(visit);
-    };
-    for (const value of Object.values(outputs)) visit(value.id);
-    const names: string[] = [];
-    let scalars: string | undefined;
-    const attributes = (to: number): Record<string, AttributeValue> => ({ to: { int: to } });
-    for (let id = 0; id < this.origins.length; id += 1) {
-      if (!needed.has(id)) continue;
-      const origin = this.origins[id] as Origin;
-      const shape = this.shapes[id] as readonly number[];
-      if (origin.kind === 'input') {
-        const name = inputNames[origin.key];
-        if (name === undefined) throw new Error(`OpsTracer.toModel: no graph input name for "${origin.key}"`);
-        names[id] = graph.input(name, 'float32', shape);
-      } else if (origin.kind === 'scalarInput') {
-        scalars ??= graph.input('scalars', 'float32', [this.scalarCount]);
-        names[id] = graph.op('Gather', [scalars, graph.constant('index', 'int64', [], [origin.index])], { axis: { int: 0 } });
-      } else if (origin.kind === 'constant') {
-        names[id] = graph.scalar(origin.value);
-      } else {
-        names[id] = this.emit(
-          graph,
-          origin.op,
-          origin.inputs.map((i) => names[i] as string),
-          attributes,
-        );
-      }
-    }
-    for (const [name, value] of Object.entries(outputs)) graph.output(names[value.id] as string, name, 'float32', value.shape);
-    return graph.toModel('stepsize optimizer update, traced from @stepsize/core');
-  }
-
-  private emit(graph: GraphBuilder, op: string, args: string[], cast: (to: number) => Record<string, AttributeValue>): string {
-    const [a, b, c] = args as [string, string, string];
-    switch (op) {
-      case 'zerosLike':
-        return graph.op('ConstantOfShape', [graph.op('Shape', [a])]);
-      case 'fullLike':
-        return graph.op('Expand', [b, graph.op('Shape', [a])]);
-      case 'greater':
-        return graph.op('Cast', [graph.op('Greater', [a, b])], cast(FLOAT));
-      case 'less':
-        return graph.op('Cast', [graph.op('Less', [a, b])], cast(FLOAT));
-      case 'where':
-        return graph.op('Where', [graph.op('Cast', [a], cast(BOOL)), b, c]);
-      case 'ReduceSum':
-        return graph.op('ReduceSum', [a], { keepdims: { int: 0 } });
-      default:
-        return graph.op(op, args);
-    }
+  /** The recording, for {@link recordingToModel} (values in id order). */
+  recording(): Recording {
+    return { origins: this.origins, shapes: this.shapes, scalarCount: this.scalarCount };
   }
 }

@@ -1,4 +1,5 @@
 import type { CompiledOptimizer, OptimizerState, StepPlan } from '@stepsize/core';
+import { recordingToModel } from '../onnx/recording-model.js';
 import { OpsTracer, type Traced } from './trace-ops.js';
 
 /** A tensor the update graph reads or writes: a parameter, its gradient, a slot, an accumulator or an average. */
@@ -77,5 +78,11 @@ export function traceUpdate(args: {
   }
   if (probe !== undefined) graphOutputs.probe = probe;
   const inputNames = Object.fromEntries([...keys.values()].map((key) => [key, key]));
-  return { model: tracer.toModel(inputNames, graphOutputs), inputs, outputs, scalarNames, probe: probe !== undefined };
+  return {
+    model: recordingToModel(tracer.recording(), inputNames, graphOutputs),
+    inputs,
+    outputs,
+    scalarNames,
+    probe: probe !== undefined,
+  };
 }

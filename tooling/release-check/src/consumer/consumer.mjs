@@ -34,7 +34,12 @@ await train({
   data,
   batchSize: 5,
   steps: 4,
-  checkpoint: { every: 4, save: (c) => void (checkpoint = JSON.stringify(c)) },
+  checkpoint: {
+    every: 4,
+    save: (c) => {
+      checkpoint = JSON.stringify(c);
+    },
+  },
 });
 const onnx = await onnxruntimeTrainingBackend({ mlp: setup.mlp });
 const resumed = await train({ backend: onnx, data, batchSize: 5, steps: 6, resumeFrom: checkpoint });

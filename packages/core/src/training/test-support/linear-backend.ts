@@ -1,4 +1,4 @@
-import { type Optimizer } from '../../optimizers/optimizer.js';
+import type { Optimizer } from '../../optimizers/optimizer.js';
 import { OptimizerRunner } from '../../optimizers/runner.js';
 import { stateFromJSON, stateToJSON } from '../../optimizers/state.js';
 import { arrayOps } from '../../optimizers/test-support/array-ops.js';
@@ -50,7 +50,11 @@ export function linearBackend(
       const report = (runner as OptimizerRunner<number[]>).step(gradients);
       Object.assign(params, runner?.params);
       // Parameters are float32, as on every real backend (checkpoints hold float32 values).
-      for (const values of Object.values(params)) values.forEach((v, i) => void (values[i] = Math.fround(v)));
+      for (const values of Object.values(params)) {
+        values.forEach((v, i) => {
+          values[i] = Math.fround(v);
+        });
+      }
       return report;
     },
     evaluate: (data) => {
