@@ -99,9 +99,8 @@ export {
   type UpdateArgs,
   type UpdateResult,
   type ExecuteArgs,
-  type NonFiniteLocation,
 } from './optimizers/step.js';
-export { stateToJSON, stateFromJSON, mapState, type OptimizerState, type OptimizerStateJSON } from './optimizers/state.js';
+export { stateToJSON, stateFromJSON, mapState, stateTensors, type OptimizerState, type OptimizerStateJSON } from './optimizers/state.js';
 export type { FusedKernel, FusedKernelArgs, KernelTable } from './optimizers/kernels.js';
 export {
   sgd,
@@ -185,6 +184,7 @@ export {
   type MlpLoss,
 } from './training/mlp-spec.js';
 export { BatchSampler, datasetWidths, type Dataset } from './training/data.js';
+export { mlpScoring, readAccuracyOption, readModelSource, type AccuracyScoring } from './training/backend-options.js';
 export {
   classificationAccuracy,
   l2Norm,

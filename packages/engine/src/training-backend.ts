@@ -3,10 +3,12 @@ import {
   type Dataset,
   type KernelTable,
   l2Norm,
+  mlpScoring,
   type MlpSpec,
   type Optimizer,
   OptimizerRunner,
   readMlpSpec,
+  readModelSource,
   StepsizeError,
   stateFromJSON,
   stateToJSON,
@@ -71,24 +73,18 @@ export async function engineTrainingBackend(
   options: EngineTrainingBackendOptions,
 ): Promise<TrainingBackend<Readonly<Record<string, Float32Array>>>> {
   const where = 'engineTrainingBackend options';
-  if (typeof options !== 'object' || options === null)
-    throw new StepsizeError(where, 'must be an options object { mlp } or { model, loss }', options);
-  if ((options.mlp === undefined) === (options.model === undefined)) {
-    throw new StepsizeError(where, 'must give exactly one of mlp (an MlpSpec) and model (an Mlp or your own model)', Object.keys(options));
-  }
+  const source = readModelSource(options, where, 'an Mlp or your own model');
   let model: EngineModel;
-  let loss: LossName | undefined;
-  let widths: { input: number; target: number } | undefined;
-  if (options.mlp !== undefined) {
-    const weights = readMlpSpec(options.mlp, `${where}.mlp`);
-    const { inputSize, layers, activation } = options.mlp;
-    const mlp = new Mlp({ inputSize, layers, activation });
+  let scoring: ReturnType<typeof mlpScoring> | undefined;
+  if (source === 'mlp') {
+    const spec = options.mlp as MlpSpec;
+    const weights = readMlpSpec(spec, `${where}.mlp`);
+    const mlp = new Mlp({ inputSize: spec.inputSize, layers: spec.layers, activation: spec.activation });
     for (const [name, values] of Object.entries(weights)) (mlp.params[name] as Float32Array).set(values);
-    loss = options.mlp.loss;
-    model = mlpModel(mlp, loss);
-    widths = { input: inputSize, target: loss === 'softmaxCrossEntropy' ? 1 : mlp.outputSize };
+    model = mlpModel(mlp, spec.loss);
+    scoring = mlpScoring(spec);
   } else if (options.model instanceof Mlp) {
-    loss = options.loss;
+    const { loss } = options;
     if (!LOSSES.includes(loss as string)) {
       throw new StepsizeError(
         `${where}.loss`,
@@ -97,7 +93,7 @@ export async function engineTrainingBackend(
       );
     }
     model = mlpModel(options.model, loss as LossName);
-    widths = { input: options.model.inputSize, target: loss === 'softmaxCrossEntropy' ? 1 : options.model.outputSize };
+    scoring = mlpScoring({ inputSize: options.model.inputSize, layers: options.model.layers, loss: loss as LossName });
   } else {
     model = options.model as EngineModel;
     if (typeof model?.lossAndGradients !== 'function' || typeof model.params !== 'object' || model.params === null) {
@@ -119,9 +115,8 @@ export async function engineTrainingBackend(
   return {
     name: 'engine',
     parameterShapes: shapes,
-    exampleWidths: widths,
-    accuracy:
-      loss === 'softmaxCrossEntropy' ? { rule: 'argmax' } : loss === 'binaryCrossEntropy' ? { rule: 'binary', threshold: 0 } : undefined,
+    exampleWidths: scoring?.exampleWidths,
+    accuracy: scoring?.accuracy,
     setOptimizer: (optimizer: Optimizer) => {
       runner = new OptimizerRunner({ optimizer, ops: float32Ops, params: model.params, ...(kernels && { kernels }) });
     },

@@ -114,7 +114,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
     times[name].step.push(end - start);
   }
 }
-for (const r of Object.values(runners)) await r.release();
+for (const r of Object.values(runners)) await r.dispose();
 const rows = Object.entries(times).map(([name, t]) => {
   const step = median(t.step);
   const forwardBackward = median(t.forwardBackward);

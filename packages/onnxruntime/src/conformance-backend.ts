@@ -1,18 +1,14 @@
-import type { Optimizer, StepReport } from '@stepsize/core';
+import type { Optimizer } from '@stepsize/core';
 import { type ParameterData, ParameterUpdater, type UpdatePath } from './update/parameter-updater.js';
-
-/** A run of the conformance suite on one update path (structurally a `Stepper` of `@stepsize/conformance`). */
-interface UpdaterStepper {
-  step(gradients: Readonly<Record<string, Float32Array>>): Promise<StepReport>;
-  values(name: string): Float32Array;
-  dispose(): Promise<void>;
-}
 
 /** ONNX Runtime as a conformance backend: what {@link createConformanceBackend} returns. */
 export interface OnnxruntimeConformanceBackend {
   readonly name: string;
-  /** Starts a run of one case: an updater over copies of the case's parameters. */
-  createStepper(args: { readonly optimizer: Optimizer; readonly params: Readonly<Record<string, ParameterData>> }): Promise<UpdaterStepper>;
+  /** Starts a run of one case: an updater over copies of the case's parameters (a `Stepper`: step, values, dispose). */
+  createStepper(args: {
+    readonly optimizer: Optimizer;
+    readonly params: Readonly<Record<string, ParameterData>>;
+  }): Promise<ParameterUpdater>;
 }
 
 /**
@@ -30,14 +26,7 @@ export function createConformanceBackend(options: { readonly update: UpdatePath 
   const path = options.update;
   return {
     name: `onnxruntime (${path === 'onnx' ? 'update graph' : 'engine kernels'})`,
-    createStepper: async ({ optimizer, params }) => {
-      const updater = await ParameterUpdater.create({ optimizer, params, path });
-      return {
-        step: (gradients) => updater.step(gradients),
-        values: (name) => updater.values(name),
-        dispose: () => updater.release(),
-      };
-    },
+    createStepper: ({ optimizer, params }) => ParameterUpdater.create({ optimizer, params, path }),
   };
 }
 

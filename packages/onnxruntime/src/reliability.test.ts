@@ -35,7 +35,7 @@ describe('ONNX Runtime reliability', () => {
     expect((after.heapUsed - before.heapUsed) / 2 ** 20).toBeLessThan(8);
     expect((after.external - before.external) / 2 ** 20).toBeLessThan(8);
     expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(64);
-    await updater.release();
+    await updater.dispose();
   });
 
   for (const update of ['onnx', 'engine'] as const) {

@@ -106,5 +106,20 @@ describe('ONNX Runtime training backend', () => {
     await expect(onnxruntimeTrainingBackend({ model: Uint8Array.of(1, 2, 3) })).rejects.toThrow(
       /options\.params must be the parameters as \{ name: \{ values, shape \} \}/,
     );
+    await expect(
+      onnxruntimeTrainingBackend({
+        mlp: { inputSize: 4, layers: [3], activation: 'tanh', loss: 'softmaxCrossEntropy' },
+        accuracy: { rule: 'top5' } as never,
+      }),
+    ).rejects.toThrow(/^onnxruntimeTrainingBackend options\.accuracy must be 'none' or \{ rule: 'argmax' \| 'binary', threshold\? \}, got \{"rule":"top5"\}$/);
+  });
+
+  it("scores an MLP by its loss unless told otherwise ('none' turns it off)", async () => {
+    const mlp = { inputSize: 4, layers: [3], activation: 'tanh', loss: 'softmaxCrossEntropy' } as const;
+    const scored = await onnxruntimeTrainingBackend({ mlp });
+    const plain = await onnxruntimeTrainingBackend({ mlp, accuracy: 'none' });
+    const binary = await onnxruntimeTrainingBackend({ mlp, accuracy: { rule: 'binary', threshold: 0.5 } });
+    expect([scored.accuracy, plain.accuracy, binary.accuracy]).toEqual([{ rule: 'argmax' }, undefined, { rule: 'binary', threshold: 0.5 }]);
+    for (const backend of [scored, plain, binary]) await backend.dispose();
   });
 });

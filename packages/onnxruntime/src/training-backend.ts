@@ -1,11 +1,14 @@
 import {
-  type AccuracyRule,
+  type AccuracyScoring,
   checkParameterValues,
   type Dataset,
   l2Norm,
+  mlpScoring,
   type MlpSpec,
   type Optimizer,
+  readAccuracyOption,
   readMlpSpec,
+  readModelSource,
   StepsizeError,
   stateFromJSON,
   stateToJSON,
@@ -34,8 +37,11 @@ export interface OnnxruntimeTrainingBackendOptions {
   readonly model?: TrainingModelSource | undefined;
   /** Initial parameters of `model` (values and shape by name, copied). */
   readonly params?: Readonly<Record<string, ParameterData>> | undefined;
-  /** How `model`'s `output` is scored (default none; `{ rule: 'argmax' }` for class logits). */
-  readonly accuracy?: { readonly rule: AccuracyRule; readonly threshold?: number } | undefined;
+  /**
+   * How the `output` is scored: `{ rule: 'argmax' }` for class logits, `{ rule: 'binary', threshold }`,
+   * or `'none'`. Default: an `mlp`'s loss decides (as on every backend); none for a `model`.
+   */
+  readonly accuracy?: AccuracyScoring | 'none' | undefined;
   /** Where the update runs: `'onnx'` (default, a traced update graph) or `'engine'` (the engine's kernels on the same memory). */
   readonly update?: UpdatePath | undefined;
   /** Session options of the model and the update graphs (CPU execution provider). */
@@ -62,10 +68,8 @@ async function loadModel(model: TrainingModelSource, options: ort.InferenceSessi
   }
   const what = typeof model === 'string' ? model : `${model.length} bytes`;
   try {
-    const session =
-      typeof model === 'string'
-        ? await ort.InferenceSession.create(model, { executionProviders: ['cpu'], ...options })
-        : await ort.InferenceSession.create(model, { executionProviders: ['cpu'], ...options });
+    // A path or bytes: one call (ONNX Runtime tells them apart at run time; its overloads take one each).
+    const session = await ort.InferenceSession.create(model as Uint8Array, { executionProviders: ['cpu'], ...options });
     return { session, owned: true };
   } catch (error) {
     throw new StepsizeError(where, `could not be loaded by ONNX Runtime: ${(error as Error).message}`, what);
@@ -98,38 +102,28 @@ function perExample(session: ort.InferenceSession, name: string): number[] {
  */
 export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBackendOptions): Promise<OnnxruntimeTrainingBackend> {
   const where = 'onnxruntimeTrainingBackend options';
-  if (typeof options !== 'object' || options === null)
-    throw new StepsizeError(where, 'must be an options object { mlp } or { model, params }', options);
-  if ((options.mlp === undefined) === (options.model === undefined)) {
-    throw new StepsizeError(
-      where,
-      'must give exactly one of mlp (an MlpSpec) and model (a training model, with params)',
-      Object.keys(options),
-    );
-  }
+  const source = readModelSource(options, where, 'a training model, with params');
   const update = options.update ?? 'onnx';
   if (update !== 'onnx' && update !== 'engine')
     throw new StepsizeError(`${where}.update`, `must be "onnx" or "engine", got ${JSON.stringify(update)}`, update);
   const sessionOptions = options.sessionOptions ?? {};
   let initial: Record<string, ParameterData>;
-  let source: TrainingModelSource;
-  let accuracy = options.accuracy;
-  if (options.mlp !== undefined) {
-    const weights = readMlpSpec(options.mlp, `${where}.mlp`);
-    const generated = buildMlpTrainingModel(options.mlp);
-    source = generated.model;
+  let model: TrainingModelSource;
+  const accuracyOption = readAccuracyOption(options.accuracy, `${where}.accuracy`);
+  let accuracy = accuracyOption === 'none' ? undefined : accuracyOption;
+  if (source === 'mlp') {
+    const spec = options.mlp as MlpSpec;
+    const weights = readMlpSpec(spec, `${where}.mlp`);
+    const generated = buildMlpTrainingModel(spec);
+    model = generated.model;
     initial = Object.fromEntries(generated.params.map(({ name, shape }) => [name, { values: weights[name] as Float32Array, shape }]));
-    const { loss } = options.mlp;
-    accuracy ??=
-      loss === 'softmaxCrossEntropy' ? { rule: 'argmax' } : loss === 'binaryCrossEntropy' ? { rule: 'binary', threshold: 0 } : undefined;
+    if (accuracyOption === undefined) accuracy = mlpScoring(spec).accuracy;
   } else {
-    source = options.model as TrainingModelSource;
-    initial = {};
-    for (const [name, p] of Object.entries(readParameterData(options.params, `${where}.params`))) {
-      initial[name] = { values: Float32Array.from(p.values), shape: [...p.shape] };
-    }
+    model = options.model as TrainingModelSource;
+    const given = Object.entries(readParameterData(options.params, `${where}.params`));
+    initial = Object.fromEntries(given.map(([name, p]) => [name, { values: Float32Array.from(p.values), shape: [...p.shape] }]));
   }
-  const { session, owned } = await loadModel(source, sessionOptions, `${where}.${options.mlp ? 'mlp' : 'model'}`);
+  const { session, owned } = await loadModel(model, sessionOptions, `${where}.${source}`);
   try {
     checkTrainingModel(session, initial);
   } catch (error) {
@@ -195,7 +189,7 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
         Object.entries(shapes).map(([name, shape]) => [name, { values: Float32Array.from(values(name)), shape }]),
       );
       const next = await ParameterUpdater.create({ optimizer, params, path: update, sessionOptions });
-      await updater?.release();
+      await updater?.dispose();
       updater = next;
     },
     lossAndGradients: async (batch) => {
@@ -211,19 +205,13 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
     writeParameters: (given) => {
       checkParameterValues(given, shapes, 'parameters');
       const next = Object.fromEntries(Object.keys(shapes).map((name) => [name, Float32Array.from(given[name] as ArrayLike<number>)]));
-      if (updater) updater.load(next, updater.state);
+      if (updater) updater.load({ params: next });
       else for (const [name, v] of Object.entries(next)) (initial[name] as ParameterData).values.set(v);
     },
     readOptimizerState: () => stateToJSON(active('readOptimizerState').state, (t) => t),
-    writeOptimizerState: (state) => {
-      const target = active('writeOptimizerState');
-      target.load(
-        Object.fromEntries(target.names.map((name) => [name, target.values(name)])),
-        stateFromJSON(state, (v) => Float32Array.from(v)),
-      );
-    },
+    writeOptimizerState: (json) => active('writeOptimizerState').load({ state: stateFromJSON(json, (v) => Float32Array.from(v)) }),
     dispose: async () => {
-      await updater?.release();
+      await updater?.dispose();
       updater = undefined;
       if (owned) await session.release();
     },

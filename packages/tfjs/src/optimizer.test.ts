@@ -90,6 +90,64 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
     expect(await run(9)).toEqual(await run());
   });
 
+  it('getWeights / setWeights carry the whole state exactly: accumulators, averages, skips and host numbers', async () => {
+    // NAdam keeps a float64 host product (mu_product) that float32 would round; accumulation
+    // leaves a partial sum between updates; the weight EMA and the skip count are state too.
+    const make = () => nadam({ learningRate: 0.05, accumulationSteps: 3, emaDecay: 0.9, nonFinite: 'skip' });
+    const gradient = (i: number): number[] => (i === 5 ? [Number.NaN, 0, 0] : [Math.sin(i), Math.cos(i), 0.5]);
+    const run = async (restoreAt?: number) => {
+      const w = tf.variable(tf.tensor1d([1, -2, 3]), true, `full_state_w_${restoreAt ?? 'full'}`);
+      let optimizer = new StepsizeOptimizer(make());
+      for (let i = 0; i < 20; i += 1) {
+        if (i === restoreAt) {
+          const saved = await optimizer.getWeights();
+          const copies = saved.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
+          optimizer.dispose();
+          optimizer = new StepsizeOptimizer(make());
+          await optimizer.setWeights(copies);
+          for (const c of copies) c.tensor.dispose();
+        }
+        optimizer.applyGradients({ [w.name]: tf.tensor1d(gradient(i)) });
+      }
+      const weights = await optimizer.getWeights();
+      const state = await Promise.all(
+        weights.slice(1).map(async ({ name, tensor }) => [name.replace(w.name, 'w'), Array.from(await tensor.data())]),
+      );
+      const values = Array.from(w.dataSync());
+      optimizer.dispose();
+      w.dispose();
+      return { values, state };
+    };
+    const full = await run();
+    // Mid-accumulation (step 7 is the second micro-step of an update), and after the skip.
+    expect(await run(7)).toEqual(full);
+    expect(full.state.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['__stepsize_host__/counter/skipped', '__stepsize_host__/counter/microStep']),
+    );
+  });
+
+  it('setWeights refuses weights that do not fit and keeps its state', async () => {
+    const w = tf.variable(tf.tensor1d([1, 2]), true, 'refuse_w');
+    const optimizer = new StepsizeOptimizer(nadam({ learningRate: 0.1 }));
+    optimizer.applyGradients({ refuse_w: tf.tensor1d([0.5, 0.5]) });
+    const before = await Promise.all((await optimizer.getWeights()).map(async ({ tensor }) => Array.from(await tensor.data())));
+    const wrong = [
+      { name: 'iter', tensor: tf.scalar(1) },
+      { name: 'refuse_w/expAvg', tensor: tf.tensor1d([1, 2, 3]) },
+    ];
+    await expect(optimizer.setWeights(wrong)).rejects.toThrow(/refuse_w/);
+    await expect(
+      optimizer.setWeights([
+        { name: 'iter', tensor: tf.scalar(1) },
+        { name: '__stepsize_host__/nope/x', tensor: tf.scalar(1) },
+      ]),
+    ).rejects.toThrow(/setWeights: "__stepsize_host__\/nope\/x" is not a weight of a StepsizeOptimizer/);
+    const after = await Promise.all((await optimizer.getWeights()).map(async ({ tensor }) => Array.from(await tensor.data())));
+    expect(after).toEqual(before);
+    optimizer.dispose();
+    w.dispose();
+  });
+
   it('round-trips through getConfig / fromConfig and registers for serialization on request', () => {
     const optimizer = new StepsizeOptimizer(sgd({ learningRate: cosineAnnealing({ initialValue: 0.1, steps: 10 }), momentum: 0.9 }));
     const copy = StepsizeOptimizer.fromConfig(StepsizeOptimizer, optimizer.getConfig());

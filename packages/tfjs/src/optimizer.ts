@@ -1,17 +1,16 @@
-import {
-  compileOptimizer,
-  StepsizeError,
-  optimizerFromJSON,
-  type CompiledOptimizer,
-  type Optimizer,
-  type OptimizerState,
-} from '@stepsize/core';
+import { StepsizeError, optimizerFromJSON, type CompiledOptimizer, type Optimizer, type OptimizerStateJSON } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { tfjsOps } from './ops.js';
-import { disposeState } from './training-state.js';
+import { TfjsOptimizerState } from './training-state.js';
 
 const HOST_PREFIX = '__stepsize_host__';
 const BRAND = Symbol.for('stepsize.StepsizeOptimizer');
+
+/** A number as the two int32 halves of its float64 bits: host numbers survive getWeights exactly (float32 would round them). */
+const exactNumber = (value: number): tf.Tensor => tf.tensor1d(new Int32Array(Float64Array.of(value).buffer), 'int32');
+
+/** A number saved by {@link exactNumber}, or a float32 scalar as older versions saved host numbers. */
+const readNumber = (dtype: string, values: readonly number[]): number =>
+  dtype === 'int32' && values.length === 2 ? (new Float64Array(Int32Array.from(values).buffer)[0] as number) : (values[0] as number);
 
 /** A tensor with a name, as tfjs optimizers exchange weights. */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -38,10 +37,8 @@ export class StepsizeOptimizer extends tf.Optimizer {
   static className = 'StepsizeOptimizer';
   /** The stepsize optimizer this runs. */
   readonly optimizer: Optimizer;
-  /** Its pure step, which every update calls. */
-  readonly compiled: CompiledOptimizer;
   /** Optimizer state, made at the first update (its tensors are `tf.Variable`s). */
-  private state: OptimizerState<tf.Tensor> | undefined;
+  private readonly holder: TfjsOptimizerState;
 
   /**
    * True for a StepsizeOptimizer. (tfjs makes `instanceof Optimizer`, and so
@@ -59,17 +56,22 @@ export class StepsizeOptimizer extends tf.Optimizer {
       throw new StepsizeError('StepsizeOptimizer(optimizer)', 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
     }
     this.optimizer = optimizer;
-    this.compiled = compileOptimizer(optimizer);
+    this.holder = new TfjsOptimizerState(optimizer);
+  }
+
+  /** Its pure step, which every update calls. */
+  get compiled(): CompiledOptimizer {
+    return this.holder.compiled;
   }
 
   /** The learning rate the next update will use (core's definition: the first group's, schedules evaluated). */
   get learningRate(): number {
-    return this.compiled.learningRatesAt(this.state?.step ?? 0).learningRate;
+    return this.compiled.learningRatesAt(this.holder.state?.step ?? 0).learningRate;
   }
 
   /** The learning rate of every group at the next update. */
   get learningRates(): readonly number[] {
-    return this.compiled.learningRatesAt(this.state?.step ?? 0).learningRates;
+    return this.compiled.learningRatesAt(this.holder.state?.step ?? 0).learningRates;
   }
 
   private variablesOf(names: readonly string[], where: string): Record<string, tf.Variable> {
@@ -110,51 +112,69 @@ export class StepsizeOptimizer extends tf.Optimizer {
         );
       }
     }
-    const params = this.variablesOf(Object.keys(gradients), 'applyGradients:');
-    const state = this.state ?? this.compiled.init(tfjsOps, params);
-    // Inside tidy: every intermediate is freed; the state's tensors are variables, written in place.
-    this.state = tf.tidy(
-      () => this.compiled.update(tfjsOps, { params, gradients, state }).state as unknown as tf.TensorContainer,
-    ) as unknown as OptimizerState<tf.Tensor>;
+    this.holder.step(this.variablesOf(Object.keys(gradients), 'applyGradients:'), gradients);
     this.incrementIterations();
   }
 
-  /** `[iterations, ...slots as "<variable>/<slot>", ...host state]`. */
+  /**
+   * `[iterations, ...slots as "<variable>/<slot>", ...]`: the slots as tfjs names them,
+   * then the rest of the state under `__stepsize_host__/` (each group's host numbers as
+   * `<group>/<key>`, then `accumulated/<variable>`, `ema/<variable>`, a `param/<variable>`
+   * marker per parameter and the `counter/` step, skipped and microStep).
+   */
   override async getWeights(): Promise<NamedTensor[]> {
     const weights: NamedTensor[] = [await this.saveIterations()];
-    if (!this.state) return weights;
-    for (const [name, slots] of Object.entries(this.state.params)) {
+    const state = this.holder.state;
+    if (!state) return weights;
+    for (const [name, slots] of Object.entries(state.params)) {
       for (const [slot, tensor] of Object.entries(slots)) weights.push({ name: `${name}/${slot}`, tensor });
     }
-    this.state.groups.forEach((host, i) => {
-      for (const [key, value] of Object.entries(host)) weights.push({ name: `${HOST_PREFIX}/${i}/${key}`, tensor: tf.scalar(value) });
+    const host = (key: string, tensor: tf.Tensor): void => void weights.push({ name: `${HOST_PREFIX}/${key}`, tensor });
+    state.groups.forEach((values, i) => {
+      for (const [key, value] of Object.entries(values)) host(`${i}/${key}`, exactNumber(value));
     });
+    for (const [name, tensor] of Object.entries(state.accumulated)) host(`accumulated/${name}`, tensor);
+    for (const [name, tensor] of Object.entries(state.ema)) host(`ema/${name}`, tensor);
+    for (const name of Object.keys(state.params)) host(`param/${name}`, exactNumber(0));
+    for (const key of ['step', 'skipped', 'microStep'] as const) host(`counter/${key}`, exactNumber(state[key]));
     return weights;
   }
 
-  /** Restores what {@link StepsizeOptimizer.getWeights} returned; the variables must exist (build the model first). */
+  /**
+   * Restores what {@link StepsizeOptimizer.getWeights} returned (or the slots and host
+   * numbers an older version saved: the step is then `iterations`); the variables must
+   * exist (build the model first). A set that does not fit throws and changes nothing.
+   */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
-    const slotsByParam: Record<string, tf.NamedTensorMap> = {};
-    const host: Record<string, number>[] = this.optimizer.groups.map(() => ({}));
-    for (const { name, tensor } of rest) {
-      if (name.startsWith(`${HOST_PREFIX}/`)) {
-        const [, group, key] = name.split('/');
-        const index = Number(group);
-        if (!host[index] || key === undefined)
-          throw new StepsizeError(`setWeights: "${name}"`, 'names no parameter group of this optimizer', name);
-        host[index][key] = (await tensor.data())[0] as number;
-        continue;
-      }
-      const cut = name.lastIndexOf('/');
-      const param = name.slice(0, cut);
-      const slots = slotsByParam[param] ?? {};
-      slotsByParam[param] = slots;
-      slots[name.slice(cut + 1)] = tensor;
-    }
-    if (Object.keys(slotsByParam).length === 0) return;
+    const values = await Promise.all(rest.map(async ({ tensor }) => Array.from(await tensor.data())));
+    const params: Record<string, Record<string, number[]>> = {};
+    const accumulated: Record<string, number[]> = {};
+    const ema: Record<string, number[]> = {};
+    const counters: Record<string, number> = { step: this.iterations, skipped: 0, microStep: 0 };
+    const groups: Record<string, number>[] = this.optimizer.groups.map(() => ({}));
+    rest.forEach(({ name, tensor }, i) => {
+      const value = values[i] as number[];
+      const number = readNumber(tensor.dtype, value);
+      const [kind, key, ...more] = name.startsWith(`${HOST_PREFIX}/`) ? name.slice(HOST_PREFIX.length + 1).split('/') : [];
+      const bad = (): never => {
+        throw new StepsizeError(`setWeights: "${name}"`, 'is not a weight of a StepsizeOptimizer of this optimizer', name);
+      };
+      if (kind === undefined) {
+        const cut = name.lastIndexOf('/');
+        if (cut < 1) bad();
+        params[name.slice(0, cut)] = { ...params[name.slice(0, cut)], [name.slice(cut + 1)]: value };
+      } else if (key === undefined || more.length > 0) bad();
+      else if (kind === 'accumulated') accumulated[key] = value;
+      else if (kind === 'ema') ema[key] = value;
+      else if (kind === 'param') params[key] = { ...params[key] };
+      else if (kind === 'counter' && key in counters) counters[key] = number;
+      else if (/^\d+$/.test(kind) && groups[Number(kind)] !== undefined) (groups[Number(kind)] as Record<string, number>)[key] = number;
+      else bad();
+    });
+    if (Object.keys(params).length === 0) return;
     const registered = tf.engine().registeredVariables;
-    for (const name of Object.keys(slotsByParam)) {
+    for (const name of Object.keys(params)) {
       if (!registered[name]) {
         throw new StepsizeError(
           `setWeights: "${name}"`,
@@ -163,45 +183,13 @@ export class StepsizeOptimizer extends tf.Optimizer {
         );
       }
     }
-    const params = this.variablesOf(Object.keys(slotsByParam), 'setWeights:');
-    // Everything is checked before the state is replaced: a bad set leaves the optimizer as it was.
-    const fresh = this.compiled.init(tfjsOps, params);
-    const slots: Record<string, Record<string, tf.Tensor>> = {};
-    const freeFresh = (): void => disposeState(fresh);
-    for (const [name, given] of Object.entries(slotsByParam)) {
-      const target = fresh.params[name] ?? {};
-      for (const [slot, tensor] of Object.entries(given)) {
-        const variable = target[slot];
-        if (!variable) {
-          freeFresh();
-          throw new StepsizeError(`setWeights: "${name}/${slot}"`, `is not a state slot of ${this.optimizer.type}`, slot);
-        }
-        if (variable.size !== tensor.size) {
-          freeFresh();
-          throw new StepsizeError(`setWeights: "${name}/${slot}"`, `must have ${variable.size} elements`, tensor.size);
-        }
-      }
-    }
-    for (const [name, given] of Object.entries(slotsByParam)) {
-      const target = fresh.params[name] ?? {};
-      for (const [slot, tensor] of Object.entries(given)) tfjsOps.assign(target[slot] as tf.Tensor, tensor);
-      slots[name] = { ...target };
-    }
-    const state: OptimizerState<tf.Tensor> = { ...fresh, step: this.iterations, groups: host, params: { ...fresh.params, ...slots } };
-    try {
-      this.compiled.checkState(tfjsOps, params, state);
-    } catch (error) {
-      freeFresh();
-      throw error;
-    }
-    if (this.state) disposeState(this.state);
-    this.state = state;
+    const json: OptimizerStateJSON = { step: 0, skipped: 0, microStep: 0, ...counters, groups, params, accumulated, ema };
+    this.holder.load(json, this.variablesOf(Object.keys(params), 'setWeights:'));
   }
 
   /** Frees the optimizer's state variables. */
   override dispose(): void {
-    if (this.state) disposeState(this.state);
-    this.state = undefined;
+    this.holder.dispose();
     super.dispose();
   }
 

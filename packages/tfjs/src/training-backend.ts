@@ -1,20 +1,20 @@
 import {
-  type AccuracyRule,
+  type AccuracyScoring,
   checkParameterValues,
   type Dataset,
   type MlpSpec,
   type Optimizer,
-  OptimizerRunner,
+  readAccuracyOption,
+  readModelSource,
+  type OptimizerStateJSON,
   StepsizeError,
-  type StepReport,
   type TrainingBackend,
 } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { readyBackendName } from './active-backend.js';
-import { tfjsOps } from './ops.js';
-import { type AccuracyDefault, checkClassIndices, layersModel, mlpModel, type TrainableModel } from './training-model.js';
-import { disposeState, readStateJSON, stateFromJSONAsVariables } from './training-state.js';
+import { checkClassIndices, layersModel, mlpModel, type TrainableModel } from './training-model.js';
+import { TfjsOptimizerState } from './training-state.js';
 
 /**
  * The gradients of one batch, by parameter name: tensors that `applyGradients` frees.
@@ -63,7 +63,7 @@ export interface TfjsTrainingBackendOptions {
    * probabilities), `{ rule: 'binary', threshold: 0 }` for `tf.losses.sigmoidCrossEntropy`
    * (on logits), none for other losses (regression). `'none'` turns it off.
    */
-  readonly accuracy?: { readonly rule: AccuracyRule; readonly threshold?: number | undefined } | 'none' | undefined;
+  readonly accuracy?: AccuracyScoring | 'none' | undefined;
 }
 
 /**
@@ -85,41 +85,15 @@ export interface TfjsTrainingBackend extends TrainingBackend<TfjsGradients> {
 
 /** The model source of the options, checked (before any tensor is made). */
 function readModel(options: TfjsTrainingBackendOptions, where: string): TrainableModel {
-  if (typeof options !== 'object' || options === null)
-    throw new StepsizeError(where, 'must be an options object { mlp } or { model, names? }', options);
-  if ((options.mlp === undefined) === (options.model === undefined)) {
-    const given = options.mlp === undefined ? 'neither' : 'both';
-    throw new StepsizeError(
-      where,
-      `must give exactly one of mlp (an MlpSpec) and model (a compiled tf.LayersModel), got ${given}`,
-      Object.keys(options),
-    );
-  }
-  const { accuracy } = options;
-  if (options.mlp !== undefined) {
+  if (readModelSource(options, where, 'a compiled tf.LayersModel') === 'mlp') {
     for (const key of ['names', 'accuracy'] as const) {
       if (options[key] !== undefined)
         throw new StepsizeError(`${where}.${key}`, 'applies to a model only (an MlpSpec names its own parameters)', options[key]);
     }
-    return mlpModel(options.mlp, `${where}.mlp`);
+    return mlpModel(options.mlp as MlpSpec, `${where}.mlp`);
   }
-  const valid =
-    accuracy === undefined ||
-    accuracy === 'none' ||
-    ((accuracy?.rule === 'argmax' || accuracy?.rule === 'binary') &&
-      (accuracy.threshold === undefined || Number.isFinite(accuracy.threshold)));
-  if (!valid)
-    throw new StepsizeError(
-      `${where}.accuracy`,
-      `must be 'none' or { rule: 'argmax' | 'binary', threshold? }, got ${JSON.stringify(accuracy)}`,
-      accuracy,
-    );
-  return layersModel({
-    model: options.model as LayersModel,
-    names: options.names,
-    accuracy: accuracy as AccuracyDefault | 'none' | undefined,
-    where,
-  });
+  const accuracy = readAccuracyOption(options.accuracy, `${where}.accuracy`);
+  return layersModel({ model: options.model as LayersModel, names: options.names, accuracy, where });
 }
 
 /**
@@ -127,8 +101,8 @@ function readModel(options: TfjsTrainingBackendOptions, where: string): Trainabl
  * backend (`tfjs (cpu)`, `tfjs (wasm)`, ...): an `MlpSpec` built as a
  * `tf.sequential`, or your compiled `tf.LayersModel`. Gradients come from
  * `tf.variableGrads`, the loss and their norm are read back in one `data()` call,
- * and the update is core's pure step over tf ops (`OptimizerRunner` with
- * `tfjsOps`) inside `tf.tidy`, the optimizer state in `tf.Variable`s: the tensor
+ * and the update is core's pure step over tf ops (`tfjsOps`, the same step
+ * as {@link StepsizeOptimizer}'s) inside `tf.tidy`, the optimizer state in `tf.Variable`s: the tensor
  * count stays constant over training. Checkpoints hold plain numbers by parameter
  * name, so they resume on any backend with the same parameters.
  *
@@ -151,11 +125,11 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
     parameterShapes[name] = [...(variables[i] as tf.Variable).shape];
   });
   const params: Record<string, tf.Variable> = Object.fromEntries(names.map((name, i) => [name, variables[i] as tf.Variable]));
-  let runner: OptimizerRunner<tf.Tensor> | undefined;
-  const active = (what: string): OptimizerRunner<tf.Tensor> => {
-    if (runner === undefined)
+  let holder: TfjsOptimizerState | undefined;
+  const active = (what: string): TfjsOptimizerState => {
+    if (holder === undefined)
       throw new StepsizeError(`tfjs backend ${what}`, 'needs an optimizer: call setOptimizer first (train does)', undefined);
-    return runner;
+    return holder;
   };
   // Batch tensors are made and freed within a call: the cpu backend may keep a view of the sampler's reused buffers.
   const rows = (data: Float32Array, examples: number, dims: readonly number[] | undefined): tf.Tensor =>
@@ -177,11 +151,10 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
     model,
 
     setOptimizer: (optimizer: Optimizer) => {
-      const previous = runner;
-      tf.tidy(() => {
-        runner = new OptimizerRunner({ optimizer, ops: tfjsOps, params });
-      });
-      if (previous !== undefined) disposeState(previous.state);
+      const next = new TfjsOptimizerState(optimizer);
+      next.init(params);
+      holder?.dispose();
+      holder = next;
     },
 
     lossAndGradients: async (batch) => {
@@ -216,16 +189,11 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
     },
 
     applyGradients: (gradients) => {
-      const optimizerRunner = active('applyGradients');
-      let report: StepReport | undefined;
       try {
-        tf.tidy(() => {
-          report = optimizerRunner.step(gradients);
-        });
+        return active('applyGradients').step(params, gradients);
       } finally {
         freeGradients(gradients);
       }
-      return report as StepReport;
     },
 
     evaluate: async (data) => {
@@ -257,24 +225,11 @@ function backendOf(trainable: TrainableModel, backendName: string): TfjsTraining
       });
     },
 
-    readOptimizerState: () => readStateJSON(active('readOptimizerState').state),
-
-    writeOptimizerState: (json) => {
-      const optimizerRunner = active('writeOptimizerState');
-      const { state, created } = stateFromJSONAsVariables(json, parameterShapes);
-      const previous = optimizerRunner.state;
-      try {
-        optimizerRunner.loadState(state);
-      } catch (error) {
-        for (const variable of created) variable.dispose();
-        throw error;
-      }
-      disposeState(previous);
-    },
-
+    readOptimizerState: async () => (await active('readOptimizerState').toJSON()) as OptimizerStateJSON,
+    writeOptimizerState: (json) => active('writeOptimizerState').load(json, params),
     dispose: () => {
-      if (runner !== undefined) disposeState(runner.state);
-      runner = undefined;
+      holder?.dispose();
+      holder = undefined;
       if (trainable.owned) model.dispose();
     },
   };

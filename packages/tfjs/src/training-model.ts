@@ -1,12 +1,14 @@
-import { type AccuracyRule, type MlpLoss, type MlpSpec, mlpParameterShapes, readMlpSpec, StepsizeError } from '@stepsize/core';
+import {
+  type AccuracyScoring,
+  type MlpLoss,
+  type MlpSpec,
+  mlpParameterShapes,
+  mlpScoring,
+  readMlpSpec,
+  StepsizeError,
+} from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, layers, sequential } from '@tensorflow/tfjs-layers';
-
-/** How a model's outputs are scored (core's `AccuracyRule` and its threshold). */
-export interface AccuracyDefault {
-  readonly rule: AccuracyRule;
-  readonly threshold?: number | undefined;
-}
 
 /** What the tfjs training backend trains: a model, its mean loss and its parameters by name. */
 export interface TrainableModel {
@@ -20,7 +22,7 @@ export interface TrainableModel {
   readonly classes: number | undefined;
   readonly inputDims: readonly number[] | undefined;
   readonly targetDims: readonly number[] | undefined;
-  readonly accuracy: AccuracyDefault | undefined;
+  readonly accuracy: AccuracyScoring | undefined;
   /** True when the backend built the model (and so disposes it). */
   readonly owned: boolean;
 }
@@ -65,6 +67,7 @@ export function mlpModel(spec: MlpSpec, where: string): TrainableModel {
   );
   const classes = spec.layers[last] as number;
   const softmax = spec.loss === 'softmaxCrossEntropy';
+  const { accuracy, exampleWidths } = mlpScoring(spec);
   return {
     model,
     names,
@@ -72,14 +75,14 @@ export function mlpModel(spec: MlpSpec, where: string): TrainableModel {
     loss: mlpLoss(spec.loss, classes),
     classes: softmax ? classes : undefined,
     inputDims: [spec.inputSize],
-    targetDims: [softmax ? 1 : classes],
-    accuracy: softmax ? { rule: 'argmax' } : spec.loss === 'binaryCrossEntropy' ? { rule: 'binary', threshold: 0 } : undefined,
+    targetDims: [exampleWidths.target],
+    accuracy,
     owned: true,
   };
 }
 
 /** The default accuracy of a compiled loss by its name: argmax for class losses, a threshold for binary ones. */
-const ACCURACY: Readonly<Record<string, AccuracyDefault>> = {
+const ACCURACY: Readonly<Record<string, AccuracyScoring>> = {
   categoricalCrossentropy: { rule: 'argmax' },
   sparseCategoricalCrossentropy: { rule: 'argmax' },
   softmaxCrossEntropy: { rule: 'argmax' },
@@ -108,7 +111,7 @@ const known = (dims: readonly (number | null)[] | undefined): number[] | undefin
 export function layersModel(args: {
   readonly model: LayersModel;
   readonly names: readonly string[] | undefined;
-  readonly accuracy: AccuracyDefault | 'none' | undefined;
+  readonly accuracy: AccuracyScoring | 'none' | undefined;
   readonly where: string;
 }): TrainableModel {
   const { model, where } = args;

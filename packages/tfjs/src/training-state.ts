@@ -1,62 +1,109 @@
-import { type OptimizerState, type OptimizerStateJSON, stateFromJSON, stateToJSON } from '@stepsize/core';
+import {
+  type CompiledOptimizer,
+  compileOptimizer,
+  type Optimizer,
+  type OptimizerState,
+  type OptimizerStateJSON,
+  type StepReport,
+  stateFromJSON,
+  stateTensors,
+  stateToJSON,
+} from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
-
-/** Every tensor of an optimizer state: slots, gradient accumulators, weight EMA. */
-function stateTensors<T>(state: OptimizerState<T>): T[] {
-  const tensors: T[] = [];
-  for (const slots of Object.values(state.params)) tensors.push(...Object.values(slots));
-  tensors.push(...Object.values(state.accumulated), ...Object.values(state.ema));
-  return tensors;
-}
+import { tfjsOps } from './ops.js';
 
 /**
- * Frees the tensors of an optimizer state (never the parameters).
+ * Core's pure step over tf tensors with its state in `tf.Variable`s: what the
+ * training backend and {@link StepsizeOptimizer} both run. Each step runs in
+ * `tf.tidy` and writes the state variables in place, so the tensor count stays
+ * constant; the state reads and writes as core's JSON, checked before anything
+ * changes.
  */
-export function disposeState(state: OptimizerState<tf.Tensor>): void {
-  for (const tensor of stateTensors(state)) tensor.dispose();
-}
+export class TfjsOptimizerState {
+  /** The pure step every update calls. */
+  readonly compiled: CompiledOptimizer;
+  /** The state, made by `init` or the first `step` (its tensors are `tf.Variable`s). */
+  state: OptimizerState<tf.Tensor> | undefined;
 
-/**
- * An optimizer state as JSON, its tensors read back asynchronously (all at once).
- */
-export async function readStateJSON(state: OptimizerState<tf.Tensor>): Promise<OptimizerStateJSON> {
-  const tensors = stateTensors(state);
-  const values = await Promise.all(tensors.map((tensor) => tensor.data()));
-  const read = new Map(tensors.map((tensor, i) => [tensor, values[i] as ArrayLike<number>]));
-  return stateToJSON(state, (tensor) => read.get(tensor) as ArrayLike<number>);
-}
+  constructor(optimizer: Optimizer) {
+    this.compiled = compileOptimizer(optimizer);
+  }
 
-/**
- * An optimizer state of new `tf.Variable`s from JSON (validated by core's
- * `stateFromJSON` before any tensor is made), each tensor shaped like its
- * parameter when it has the parameter's size (else flat, for `checkState` to
- * report). Returns the variables made too, to free them if the state is refused.
- */
-export function stateFromJSONAsVariables(
-  json: OptimizerStateJSON,
-  shapes: Readonly<Record<string, readonly number[]>>,
-): { state: OptimizerState<tf.Tensor>; created: tf.Variable[] } {
-  const parsed = stateFromJSON(json, (values) => values);
-  const created: tf.Variable[] = [];
-  const make = (values: number[], name: string): tf.Tensor => {
-    const shape = shapes[name];
-    const fits = shape !== undefined && shape.reduce((a, b) => a * b, 1) === values.length;
-    const variable = tf.tidy(() => tf.variable(tf.tensor(values, fits ? [...shape] : [values.length], 'float32'), false));
-    created.push(variable);
-    return variable;
-  };
-  const mapNamed = (record: Readonly<Record<string, number[]>>): Record<string, tf.Tensor> =>
-    Object.fromEntries(Object.entries(record).map(([name, values]) => [name, make(values, name)]));
-  const state: OptimizerState<tf.Tensor> = {
-    ...parsed,
-    params: Object.fromEntries(
-      Object.entries(parsed.params).map(([name, slots]) => [
-        name,
-        Object.fromEntries(Object.entries(slots).map(([slot, values]) => [slot, make(values, name)])),
-      ]),
-    ),
-    accumulated: mapNamed(parsed.accumulated),
-    ema: mapNamed(parsed.ema),
-  };
-  return { state, created };
+  /** Makes a fresh state for `params` (freeing any previous one). */
+  init(params: Readonly<Record<string, tf.Variable>>): void {
+    const fresh = tf.tidy(
+      () => this.compiled.init(tfjsOps, params) as unknown as tf.TensorContainer,
+    ) as unknown as OptimizerState<tf.Tensor>;
+    this.dispose();
+    this.state = fresh;
+  }
+
+  /** One step of core's update on `params` (the variables are written in place); the state is made on the first call. */
+  step(params: Readonly<Record<string, tf.Variable>>, gradients: Readonly<Record<string, tf.Tensor>>): StepReport {
+    if (this.state === undefined) this.init(params);
+    const state = this.state as OptimizerState<tf.Tensor>;
+    let report: StepReport | undefined;
+    // Inside tidy: every intermediate is freed; the state's tensors are variables, written in place.
+    this.state = tf.tidy(() => {
+      const result = this.compiled.update(tfjsOps, { params, gradients, state });
+      report = result.report;
+      return result.state as unknown as tf.TensorContainer;
+    }) as unknown as OptimizerState<tf.Tensor>;
+    return report as StepReport;
+  }
+
+  /** The state as core's JSON (every tensor read back at once), or undefined before the first step. */
+  async toJSON(): Promise<OptimizerStateJSON | undefined> {
+    if (this.state === undefined) return undefined;
+    const state = this.state;
+    const tensors = stateTensors(state);
+    const values = await Promise.all(tensors.map((tensor) => tensor.data()));
+    const read = new Map(tensors.map((tensor, i) => [tensor, values[i] as ArrayLike<number>]));
+    return stateToJSON(state, (tensor) => read.get(tensor) as ArrayLike<number>);
+  }
+
+  /**
+   * Replaces the state with `json` (validated by core's `stateFromJSON`, then
+   * `checkState` against `params`) as new variables, each shaped like its
+   * parameter when it has the parameter's size (else flat, for `checkState` to
+   * report). A state that does not fit throws and leaves everything as it was.
+   */
+  load(json: unknown, params: Readonly<Record<string, tf.Variable>>): void {
+    const parsed = stateFromJSON(json, (values) => values);
+    const created: tf.Variable[] = [];
+    const make = (values: number[], name: string): tf.Tensor => {
+      const shape = params[name]?.shape;
+      const fits = shape !== undefined && shape.reduce((a, b) => a * b, 1) === values.length;
+      const variable = tf.tidy(() => tf.variable(tf.tensor(values, fits ? shape : [values.length], 'float32'), false));
+      created.push(variable);
+      return variable;
+    };
+    const named = (record: Readonly<Record<string, number[]>>): Record<string, tf.Tensor> =>
+      Object.fromEntries(Object.entries(record).map(([name, values]) => [name, make(values, name)]));
+    const state: OptimizerState<tf.Tensor> = {
+      ...parsed,
+      params: Object.fromEntries(
+        Object.entries(parsed.params).map(([name, slots]) => [
+          name,
+          Object.fromEntries(Object.entries(slots).map(([slot, values]) => [slot, make(values, name)])),
+        ]),
+      ),
+      accumulated: named(parsed.accumulated),
+      ema: named(parsed.ema),
+    };
+    try {
+      this.compiled.checkState(tfjsOps, params, state);
+    } catch (error) {
+      for (const variable of created) variable.dispose();
+      throw error;
+    }
+    this.dispose();
+    this.state = state;
+  }
+
+  /** Frees the state's tensors (never the parameters). */
+  dispose(): void {
+    if (this.state !== undefined) for (const tensor of stateTensors(this.state)) tensor.dispose();
+    this.state = undefined;
+  }
 }

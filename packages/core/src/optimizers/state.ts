@@ -64,6 +64,22 @@ export function mapState<A, B>(state: OptimizerState<A>, f: (tensor: A) => B): O
 }
 
 /**
+ * Every tensor of a state, slots first (by parameter), then the gradient
+ * accumulators and the weight averages: what a backend frees or reads back.
+ *
+ * @example
+ * ```ts
+ * for (const tensor of stateTensors(state)) tensor.dispose();
+ * ```
+ */
+export function stateTensors<T>(state: OptimizerState<T>): T[] {
+  const tensors: T[] = [];
+  for (const slots of Object.values(state.params)) tensors.push(...Object.values(slots));
+  tensors.push(...Object.values(state.accumulated), ...Object.values(state.ema));
+  return tensors;
+}
+
+/**
  * Serializes optimizer state to plain JSON data (float32 values survive the
  * round trip exactly: every float32 is a double that JSON prints exactly).
  *

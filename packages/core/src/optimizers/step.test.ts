@@ -117,7 +117,7 @@ describe('the pure step (compileOptimizer)', () => {
         const plan = compiled.plan(split.state);
         const scalars = Object.fromEntries(Object.entries(plan.scalars).map(([key, value]) => [key, [value]]));
         const probe = compiled.probe(arrayOps, g);
-        expect(compiled.verdict(Number.isFinite(probe?.[0] ?? 0), () => undefined)).toBe('accept');
+        expect(compiled.verdict(Number.isFinite(probe?.[0] ?? 0), arrayOps, g)).toBe('accept');
         const executed = compiled.execute(arrayOps, plan, { ...split, gradients: g, scalars });
         split = { params: executed.params, state: executed.state };
         expect(executed.report).toEqual(result.report);
@@ -131,19 +131,19 @@ describe('the pure step (compileOptimizer)', () => {
       const compiled = compileOptimizer(adam({ learningRate: 0.1, nonFinite }));
       const state = compiled.init(arrayOps, params());
       const bad = { w: [0, Number.NaN, 0], b: [1] };
-      const locate = () => ({ name: 'w', index: 1 });
       if (nonFinite === 'skip') {
         const result = compiled.update(arrayOps, { params: params(), gradients: bad, state });
         expect(result.report).toEqual({ outcome: 'skipped', step: 0, learningRate: undefined, learningRates: undefined });
         expect(result.state).toEqual({ ...state, skipped: 1 });
         expect(result.params).toEqual(params());
-        expect(compiled.verdict(false, locate)).toBe('skip');
+        expect(compiled.verdict(false, arrayOps, bad)).toBe('skip');
+        expect(compiled.skip(state)).toEqual({ state: result.state, report: result.report });
       } else {
         expect(() => compiled.update(arrayOps, { params: params(), gradients: bad, state })).toThrow(/gradients\.w\[1\] is not finite/);
-        expect(() => compiled.verdict(false, locate)).toThrow(/gradients\.w\[1\] is not finite/);
+        expect(() => compiled.verdict(false, arrayOps, bad)).toThrow(/gradients\.w\[1\] is not finite/);
       }
       // A finite sum that overflowed: no element is bad, the step goes ahead.
-      expect(compiled.verdict(false, () => undefined)).toBe('accept');
+      expect(compiled.verdict(false, arrayOps, { w: [3e38, 3e38, 0], b: [1] })).toBe('accept');
     }
   });
 

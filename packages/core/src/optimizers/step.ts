@@ -83,12 +83,6 @@ export interface ExecuteArgs<T> extends UpdateArgs<T> {
   readonly scalars: Readonly<Record<string, T>>;
 }
 
-/** Where a non-finite gradient element is. */
-export interface NonFiniteLocation {
-  readonly name: string;
-  readonly index: number;
-}
-
 /**
  * The error a step with a non-finite gradient raises under `nonFinite: 'throw'`
  * (path `gradients.<name>[<index>]`); every backend raises this one.
@@ -136,11 +130,11 @@ export interface CompiledOptimizer {
    * The non-finite policy: `'accept'` when the probe was finite (or no element is
    * non-finite after all, when a finite sum overflowed), `'skip'` under
    * `nonFinite: 'skip'`, else throws {@link nonFiniteGradientError} naming the first
-   * non-finite element that `locate` finds.
+   * non-finite element of `gradients` (found with `ops.firstNonFinite`, only once the probe is not finite).
    */
-  verdict(probeIsFinite: boolean, locate: () => NonFiniteLocation | undefined): 'accept' | 'skip';
-  /** The state after a skipped step: the skip counted, nothing else changed. */
-  skipped<T>(state: OptimizerState<T>): UpdateResult<T>['state'];
+  verdict<T>(probeIsFinite: boolean, ops: Ops<T>, gradients: Readonly<Record<string, T>>): 'accept' | 'skip';
+  /** A skipped step: the state with the skip counted (nothing else changed) and its report. */
+  skip<T>(state: OptimizerState<T>): Pick<UpdateResult<T>, 'state' | 'report'>;
   /** Checks that a state (from a checkpoint) fits these parameters: slot names and sizes, EMA, accumulators, groups. */
   checkState<T>(ops: Ops<T>, params: Readonly<Record<string, T>>, state: OptimizerState<T>): void;
   /**
@@ -414,19 +408,25 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       return total;
     },
 
-    verdict(probeIsFinite, locate) {
+    verdict(probeIsFinite, ops, gradients) {
       // One check of one scalar (one read-back on device backends): the sum of every gradient
       // element is finite unless some element is not (or the sum overflows; then the scan
       // finds nothing and the step goes ahead).
       if (probeIsFinite) return 'accept';
-      const bad = locate();
-      if (bad === undefined) return 'accept';
-      if (optimizer.nonFinite === 'skip') return 'skip';
-      throw nonFiniteGradientError(bad.name, bad.index);
+      for (const [name, gradient] of Object.entries(gradients)) {
+        const index = ops.firstNonFinite(gradient);
+        if (index < 0) continue;
+        if (optimizer.nonFinite === 'skip') return 'skip';
+        throw nonFiniteGradientError(name, index);
+      }
+      return 'accept';
     },
 
-    skipped(state) {
-      return { ...state, skipped: state.skipped + 1 };
+    skip(state) {
+      return {
+        state: { ...state, skipped: state.skipped + 1 },
+        report: { outcome: 'skipped', step: state.step, learningRate: undefined, learningRates: undefined },
+      };
     },
 
     check(ops, { params, gradients, state }) {
@@ -439,20 +439,8 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       checkNames(ops, membership, params, gradients);
       const probe = compiled.probe(ops, gradients);
       if (probe !== undefined) {
-        const verdict = compiled.verdict(ops.firstNonFinite(probe) < 0, () => {
-          for (const name of membership.names) {
-            const index = ops.firstNonFinite(gradients[name] as (typeof gradients)[string]);
-            if (index >= 0) return { name, index };
-          }
-          return undefined;
-        });
-        if (verdict === 'skip') {
-          return {
-            params: { ...params },
-            state: compiled.skipped(state),
-            report: { outcome: 'skipped', step: state.step, learningRate: undefined, learningRates: undefined },
-          };
-        }
+        if (compiled.verdict(ops.firstNonFinite(probe) < 0, ops, gradients) === 'skip')
+          return { params: { ...params }, ...compiled.skip(state) };
       }
       const plan = compiled.plan(state);
       const scalars: Record<string, (typeof params)[string]> = {};

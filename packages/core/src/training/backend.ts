@@ -3,7 +3,7 @@ import type { Optimizer } from '../optimizers/optimizer.js';
 import type { OptimizerStateJSON } from '../optimizers/state.js';
 import type { StepReport } from '../optimizers/step.js';
 import type { Dataset } from './data.js';
-import type { AccuracyRule } from './metrics.js';
+import type { AccuracyScoring } from './backend-options.js';
 
 /** A value, or a promise of it: backends may answer synchronously (the engine) or not (ONNX Runtime). */
 export type Awaitable<T> = T | Promise<T>;
@@ -47,7 +47,7 @@ export interface TrainingBackend<G = unknown> {
   /** Values per example of the model's input and target, when the backend knows them (datasets are checked against them). */
   readonly exampleWidths?: { readonly input?: number | undefined; readonly target?: number | undefined } | undefined;
   /** How the model's outputs are scored by default (its loss decides; undefined: no accuracy). */
-  readonly accuracy?: { readonly rule: AccuracyRule; readonly threshold?: number | undefined } | undefined;
+  readonly accuracy?: AccuracyScoring | undefined;
   /** Starts using `optimizer` with fresh state (before any update, or before writing a checkpoint's state). */
   setOptimizer(optimizer: Optimizer): Awaitable<void>;
   /** Loss and gradients of a batch at the current parameters (parameters unchanged). */

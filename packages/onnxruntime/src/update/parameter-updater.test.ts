@@ -35,7 +35,7 @@ describe('ParameterUpdater', () => {
     close(graph.values('b'), kernels.values('b'));
     expect(graph.state.step).toBe(25);
     close(graph.state.params.w?.expAvgSq as Float32Array, kernels.state.params.w?.expAvgSq as Float32Array);
-    await graph.release();
+    await graph.dispose();
   });
 
   it('runs accumulation, clipping, EMA and host state (NAdam) in the graph', async () => {
@@ -48,7 +48,7 @@ describe('ParameterUpdater', () => {
     expect(graph.state.groups).toEqual(kernels.state.groups);
     close(graph.values('w'), kernels.values('w'));
     close(graph.state.ema.w as Float32Array, kernels.state.ema.w as Float32Array);
-    await graph.release();
+    await graph.dispose();
   });
 
   for (const path of ['onnx', 'engine'] as const) {
@@ -89,10 +89,10 @@ describe('ParameterUpdater', () => {
       const snapshot = structuredClone({ params: { w: first.values('w'), b: first.values('b') }, state: first.state });
       const resumed = await ParameterUpdater.create({ optimizer: optimizer(), params: params(), path });
       const broken = { ...structuredClone(snapshot.state), params: { ...snapshot.state.params, w: { expAvg: new Float32Array(6) } } };
-      expect(() => resumed.load(snapshot.params, broken)).toThrow(/state\.params\.w\.expAvgSq is missing/);
+      expect(() => resumed.load({ params: snapshot.params, state: broken })).toThrow(/state\.params\.w\.expAvgSq is missing/);
       expect(resumed.state.step).toBe(0);
       expect(resumed.values('w')).toEqual(params().w.values);
-      resumed.load(snapshot.params, snapshot.state);
+      resumed.load({ params: snapshot.params, state: snapshot.state });
       for (let step = 3; step < 6; step += 1) await resumed.step(gradients(step));
       expect(resumed.values('w')).toEqual(reference.values('w'));
       expect(resumed.values('b')).toEqual(reference.values('b'));
@@ -140,7 +140,7 @@ describe('ParameterUpdater', () => {
         expect(updater.state.params[name]).toEqual(reference.state.params[name]);
       }
       expect(updater.state.ema).toEqual(reference.state.ema);
-      await updater.release();
+      await updater.dispose();
     }
   });
 
@@ -153,12 +153,18 @@ describe('ParameterUpdater', () => {
     for (let step = 0; step < 8; step += 1) await reference.step(grad(step));
     const updater = await ParameterUpdater.create({ optimizer: optimizer(), params: init(), path: 'engine' });
     for (let step = 0; step < 4; step += 1) await updater.step(grad(step));
-    // Loading its own live state: the values must survive the old arrays being released.
-    updater.load({ w: updater.values('w') }, updater.state);
+    // Loading its own live state: the values must survive the old arrays being released;
+    // what load leaves out (the state here, then the parameters) stays as it was.
+    updater.load({ params: { w: updater.values('w') }, state: updater.state });
+    const kept = structuredClone({ params: { w: updater.values('w') }, state: updater.state });
+    updater.load({ params: { w: updater.values('w') } });
+    updater.load({ state: updater.state });
+    updater.load({});
+    expect({ params: { w: updater.values('w') }, state: updater.state }).toEqual(kept);
     const saved = structuredClone({ params: { w: updater.values('w') }, state: updater.state });
     const given = structuredClone(saved);
     const other = await ParameterUpdater.create({ optimizer: optimizer(), params: init(), path: 'engine' });
-    other.load(given.params, given.state);
+    other.load({ params: given.params, state: given.state });
     for (let step = 4; step < 8; step += 1) {
       await updater.step(grad(step));
       await other.step(grad(step));
@@ -168,7 +174,7 @@ describe('ParameterUpdater', () => {
     expect(other.state.params.w).toEqual(reference.state.params.w);
     // The caller's arrays were copied, not adopted: later steps left them as they were.
     expect(given).toEqual(saved);
-    for (const u of [reference, updater, other]) await u.release();
+    for (const u of [reference, updater, other]) await u.dispose();
   });
 
   it('names bad parameters and paths', async () => {

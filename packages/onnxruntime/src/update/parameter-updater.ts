@@ -2,6 +2,7 @@ import {
   checkParameterValues,
   compileOptimizer,
   mapState,
+  stateTensors,
   StepsizeError,
   type CompiledOptimizer,
   type KernelTable,
@@ -108,8 +109,12 @@ export class ParameterUpdater {
   private readonly fast: FastKernels | undefined;
   private readonly ops: Ops<Float32Array>;
   private readonly kernels: KernelTable | undefined;
-  /** Engine path: per-parameter buffers that ONNX Runtime writes gradients into. */
-  private readonly gradients: Readonly<Record<string, Float32Array>> | undefined;
+  /**
+   * Engine path: buffers (one per parameter, in the kernels' memory) for ONNX Runtime to
+   * write gradients into, so that `step(updater.gradientBuffers)` needs no copy. Undefined
+   * on the ONNX path.
+   */
+  readonly gradientBuffers: Readonly<Record<string, Float32Array>> | undefined;
   private readonly graphs = new Map<string, Promise<UpdateGraph>>();
   private readonly sessionOptions: ort.InferenceSession.SessionOptions;
   private params: Record<string, Float32Array>;
@@ -134,7 +139,7 @@ export class ParameterUpdater {
     this.params = copies;
     this.current = this.compiled.init(this.ops, copies);
     if (fast)
-      this.gradients = Object.fromEntries(
+      this.gradientBuffers = Object.fromEntries(
         Object.entries(copies).map(([name, values]) => [name, residentCopy(fast, new Float32Array(values.length))]),
       );
     this.names = Object.keys(copies);
@@ -176,15 +181,6 @@ export class ParameterUpdater {
     }
   }
 
-  /**
-   * Engine path: buffers (one per parameter, in the kernels' memory) for ONNX Runtime to
-   * write gradients into, so that `step(updater.gradientBuffers)` needs no copy. Undefined
-   * on the ONNX path.
-   */
-  get gradientBuffers(): Readonly<Record<string, Float32Array>> | undefined {
-    return this.gradients;
-  }
-
   /** Current values of a parameter (do not modify). */
   values(name: string): Float32Array {
     const value = this.params[name];
@@ -199,33 +195,28 @@ export class ParameterUpdater {
   }
 
   /**
-   * Restores parameters and optimizer state (from a checkpoint), as copies. Everything
-   * is checked before anything changes: a state that does not fit raises core's error
-   * naming the path, and the updater is left as it was.
+   * Restores parameters, optimizer state or both (from a checkpoint), as copies; what is
+   * left out stays. Everything is checked before anything changes: a state that does not
+   * fit raises core's error naming the path, and the updater is left as it was.
    */
-  load(params: Readonly<Record<string, Float32Array>>, state: OptimizerState<Float32Array>): void {
+  load(restored: {
+    readonly params?: Readonly<Record<string, Float32Array>> | undefined;
+    readonly state?: OptimizerState<Float32Array> | undefined;
+  }): void {
     this.refuseWhileRunning('load');
+    const { params = this.params, state = this.current } = restored;
     checkParameterValues(params, this.shapes, 'params');
     this.compiled.checkState(this.ops, this.params, state);
-    // Snapshot first: the given arrays may be this updater's own, released just below.
+    // Copies first: the given arrays may be this updater's own, released just below.
     const loaded = mapState(state, (values) => Float32Array.from(values));
-    const values = Object.fromEntries(this.names.map((name) => [name, Float32Array.from(params[name] as Float32Array)]));
-    if (this.fast) {
-      const fast = this.fast;
-      const release = (arrays: Readonly<Record<string, Float32Array>>): void => {
-        for (const array of Object.values(arrays)) fast.release(array);
-      };
-      for (const slots of Object.values(this.current.params)) release(slots);
-      release(this.current.ema);
-      release(this.current.accumulated);
-    }
-    const place = (array: Float32Array): Float32Array => {
-      const target = this.ops.zerosLike(array);
-      target.set(array);
-      return target;
-    };
-    for (const name of this.names) (this.params[name] as Float32Array).set(values[name] as Float32Array);
-    this.current = this.fast ? mapState(loaded, place) : loaded;
+    const values = this.names.map((name) => Float32Array.from(params[name] as Float32Array));
+    const fast = this.fast;
+    if (fast) for (const array of stateTensors(this.current)) fast.release(array);
+    this.names.forEach((name, i) => {
+      (this.params[name] as Float32Array).set(values[i] as Float32Array);
+    });
+    // The engine path keeps the state in the kernels' memory.
+    this.current = fast ? mapState(loaded, (array) => residentCopy(fast, array)) : loaded;
   }
 
   private refuseWhileRunning(what: string): void {
@@ -261,20 +252,14 @@ export class ParameterUpdater {
     const state = this.current;
     const plan = this.compiled.plan(state);
     const { traced, session } = await this.graph(plan);
-    const tensorOf = (tensor: UpdateTensor): Float32Array | undefined => {
-      if (tensor.kind === 'param') return this.params[tensor.name];
-      if (tensor.kind === 'grad') return gradients[tensor.name];
-      if (tensor.kind === 'slot') return state.params[tensor.name]?.[tensor.slot];
-      return state[tensor.kind][tensor.name];
-    };
+    const named = { param: this.params, grad: gradients, accumulated: state.accumulated, ema: state.ema };
+    const tensorOf = (tensor: UpdateTensor): Float32Array | undefined =>
+      tensor.kind === 'slot' ? state.params[tensor.name]?.[tensor.slot] : named[tensor.kind][tensor.name];
+    const scalars = Float32Array.from(traced.scalarNames, (name) => plan.scalars[name] as number);
     const feeds: Record<string, ort.Tensor> = {};
     for (const key of session.inputNames) {
       if (key === 'scalars') {
-        feeds[key] = new ort.Tensor(
-          'float32',
-          Float32Array.from(traced.scalarNames, (name) => plan.scalars[name] as number),
-          [traced.scalarNames.length],
-        );
+        feeds[key] = new ort.Tensor('float32', scalars, [scalars.length]);
         continue;
       }
       const tensor = traced.inputs[Number(key.slice(2))] as UpdateTensor;
@@ -285,31 +270,21 @@ export class ParameterUpdater {
     const results = await session.run(feeds);
     if (traced.probe) {
       // The non-finite policy is core's: the probe is data read after the run.
-      const verdict = this.compiled.verdict(Number.isFinite((results.probe?.data as Float32Array | undefined)?.[0] ?? Number.NaN), () => {
-        for (const name of this.names) {
-          const index = float32Ops.firstNonFinite(gradients[name] as Float32Array);
-          if (index >= 0) return { name, index };
-        }
-        return undefined;
-      });
-      if (verdict === 'skip') {
-        this.current = this.compiled.skipped(state);
-        return { outcome: 'skipped', step: state.step, learningRate: undefined, learningRates: undefined };
+      const finite = Number.isFinite((results.probe?.data as Float32Array | undefined)?.[0] ?? Number.NaN);
+      if (this.compiled.verdict(finite, float32Ops, gradients) === 'skip') {
+        const skipped = this.compiled.skip(state);
+        this.current = skipped.state;
+        return skipped.report;
       }
     }
-    const params = { ...this.params };
-    const slots: Record<string, Record<string, Float32Array>> = Object.fromEntries(
-      Object.entries(state.params).map(([name, s]) => [name, { ...s }]),
-    );
-    const accumulated = { ...state.accumulated };
-    const ema = { ...state.ema };
+    const slots = Object.fromEntries(Object.entries(state.params).map(([name, own]) => [name, { ...own }]));
+    const next = { param: { ...this.params }, accumulated: { ...state.accumulated }, ema: { ...state.ema } };
     traced.outputs.forEach((tensor, i) => {
       const values = results[`out${i}`]?.data as Float32Array;
-      if (tensor.kind === 'param') params[tensor.name] = values;
-      else if (tensor.kind === 'slot') slots[tensor.name] = { ...slots[tensor.name], [tensor.slot]: values };
-      else if (tensor.kind === 'accumulated') accumulated[tensor.name] = values;
-      else if (tensor.kind === 'ema') ema[tensor.name] = values;
+      if (tensor.kind === 'slot') (slots[tensor.name] as Record<string, Float32Array>)[tensor.slot] = values;
+      else if (tensor.kind !== 'grad') next[tensor.kind][tensor.name] = values;
     });
+    const { param: params, accumulated, ema } = next;
     this.params = params;
     this.current = { ...plan.next, skipped: state.skipped, params: slots, accumulated, ema };
     return plan.report;
@@ -343,7 +318,7 @@ export class ParameterUpdater {
   }
 
   /** Releases the update graphs' sessions (and the engine path's kernels). */
-  async release(): Promise<void> {
+  async dispose(): Promise<void> {
     await this.fast?.close();
     const graphs = [...this.graphs.values()];
     this.graphs.clear();
