@@ -1,8 +1,8 @@
-import { adam as stepsizeAdam, constant, cosineAnnealing, reduceOnPlateau, warmup } from '@stepsize/core';
+import { adam as stepsizeAdam, sgd as stepsizeSgd, constant, cosineAnnealing, reduceOnPlateau, warmup } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs';
 import { iris as irisData } from '@stepsize/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { learningRateScheduler, reduceLearningRateOnPlateau, setTfjsLearningRate } from './callbacks.js';
+import { fitCallbacks, learningRateScheduler, reduceLearningRateOnPlateau, setTfjsLearningRate } from './callbacks.js';
 import { StepsizeOptimizer } from './optimizer.js';
 
 beforeAll(async () => {
@@ -125,6 +125,47 @@ describe('model.fit callbacks', () => {
     expect(rates[2]).toBe(0.05);
     expect(rates.at(-1)).toBeLessThan(0.05 / 2);
     for (const t of [xs, ys, valX, valY]) t.dispose();
+    m.dispose();
+  });
+
+  it('refuses, with the way to do it, what a StepsizeOptimizer cannot do (a plateau callback, per-epoch steps)', async () => {
+    const { xs, ys } = iris();
+    const m = model(new StepsizeOptimizer(stepsizeSgd({ learningRate: 0.1 })));
+    const fitWith = (callback: tf.Callback) => m.fit(xs, ys, { epochs: 2, batchSize: 30, verbose: 0, callbacks: [callback] });
+    await expect(fitWith(reduceLearningRateOnPlateau({ initialValue: 0.1, monitor: 'loss' }))).rejects.toThrow(
+      /^reduceLearningRateOnPlateau drives tfjs's own optimizers; for a StepsizeOptimizer put reduceOnPlateau in its learningRate/,
+    );
+    // A StepsizeOptimizer's schedules count updates: 'epoch' would silently step per batch.
+    await expect(fitWith(learningRateScheduler({ per: 'epoch' }))).rejects.toThrow(
+      /^learningRateScheduler options\.per cannot be 'epoch' for a StepsizeOptimizer: .* \(5 per epoch here\)/,
+    );
+    for (const t of [xs, ys]) t.dispose();
+    m.dispose();
+  });
+
+  it('mixes with plain-object callbacks through fitCallbacks, and says so when tfjs wrapped it', async () => {
+    const { xs, ys } = iris();
+    const schedule = cosineAnnealing({ initialValue: 0.2, steps: 20 });
+    const m = model(tf.train.sgd(1));
+    const seen: number[] = [];
+    const plain = { onEpochEnd: async (_epoch: number, logs?: tf.Logs) => void seen.push(logs?.lr as number) };
+    const early = tf.callbacks.earlyStopping({ monitor: 'loss', patience: 50 });
+    const history = await m.fit(xs, ys, {
+      epochs: 4,
+      batchSize: 30,
+      verbose: 0,
+      callbacks: fitCallbacks(learningRateScheduler({ schedule }), plain, early),
+    });
+    // 5 batches per epoch: the plain callback saw the rate of each epoch's last batch.
+    const expected = Array.from({ length: 4 }, (_, e) => schedule(e * 5 + 4));
+    expect(seen).toEqual(expected);
+    expect(history.history.lr).toEqual(expected);
+    // A plain object first: tfjs wraps every callback as a plain one; the stepsize one says what to do.
+    await expect(
+      m.fit(xs, ys, { epochs: 1, verbose: 0, callbacks: [plain, learningRateScheduler({ schedule })] as never }),
+    ).rejects.toThrow(/was given to model\.fit after a plain-object callback: .* fitCallbacks/);
+    expect(() => fitCallbacks(3 as never)).toThrow(/^fitCallbacks\(callbacks\[0\]\) must be a tf\.Callback or a plain object of hooks/);
+    for (const t of [xs, ys]) t.dispose();
     m.dispose();
   });
 

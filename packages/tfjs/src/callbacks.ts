@@ -1,6 +1,6 @@
 import { StepsizeError, reduceOnPlateau, type ReduceOnPlateauOptions, type Schedule } from '@stepsize/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { Callback, type Logs } from '@tensorflow/tfjs-layers';
+import { Callback, CustomCallback, type CustomCallbackArgs, type Logs } from '@tensorflow/tfjs-layers';
 import { StepsizeOptimizer } from './optimizer.js';
 
 /**
@@ -58,7 +58,17 @@ async function readMetric(logs: Logs | undefined, monitor: string, epoch: number
   return value;
 }
 
+/** The error when tfjs wrapped a stepsize callback as a plain one (it then never gets the model). */
+function wrappedError(caller: string): StepsizeError {
+  return new StepsizeError(
+    caller,
+    'was given to model.fit after a plain-object callback: tfjs then treats every callback in the list as a plain object, and this one cannot reach the model; put tf.Callback objects first or pass callbacks: fitCallbacks(...) (which accepts any mix)',
+    undefined,
+  );
+}
+
 class LearningRateScheduler extends Callback {
+  private readonly caller: string;
   private readonly schedule: Schedule | undefined;
   private readonly per: 'batch' | 'epoch';
   private readonly monitor: string | undefined;
@@ -66,8 +76,11 @@ class LearningRateScheduler extends Callback {
   private epochs = 0;
   private current = Number.NaN;
 
-  constructor(options: LearningRateSchedulerOptions) {
+  constructor(options: LearningRateSchedulerOptions, caller = 'learningRateScheduler') {
     super();
+    this.caller = caller;
+    if (typeof options !== 'object' || options === null)
+      throw new StepsizeError(`${caller} options`, 'must be an options object (or {})', options);
     this.schedule = options.schedule;
     this.per = options.per ?? 'batch';
     this.monitor = options.monitor;
@@ -77,8 +90,8 @@ class LearningRateScheduler extends Callback {
   }
 
   private get optimizer(): tf.Optimizer {
-    const optimizer = (this.model as unknown as { optimizer?: tf.Optimizer }).optimizer;
-    if (!optimizer) throw new StepsizeError('learningRateScheduler', 'needs a compiled model (model.compile({ optimizer }))', undefined);
+    const optimizer = (this.model as unknown as { optimizer?: tf.Optimizer } | undefined)?.optimizer;
+    if (!optimizer) throw new StepsizeError(this.caller, 'needs a compiled model (model.compile({ optimizer }))', undefined);
     return optimizer;
   }
 
@@ -96,19 +109,38 @@ class LearningRateScheduler extends Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
+    // tfjs calls this hook with another `this` when it wrapped the callback as a plain-object one.
+    if (!(this instanceof LearningRateScheduler)) throw wrappedError('a stepsize model.fit callback (learningRateScheduler)');
     const optimizer = this.optimizer;
-    if (!StepsizeOptimizer.is(optimizer) && this.schedule === undefined) {
+    const stepsize = StepsizeOptimizer.is(optimizer);
+    if (!stepsize && this.schedule === undefined) {
       throw new StepsizeError(
-        'learningRateScheduler options.schedule',
+        `${this.caller} options.schedule`,
         `is required for tfjs's own ${optimizer.getClassName()} optimizer`,
         undefined,
       );
     }
-    if (StepsizeOptimizer.is(optimizer) && this.schedule !== undefined) {
+    if (stepsize && this.caller === 'reduceLearningRateOnPlateau') {
       throw new StepsizeError(
-        'learningRateScheduler options.schedule',
+        'reduceLearningRateOnPlateau',
+        "drives tfjs's own optimizers; for a StepsizeOptimizer put reduceOnPlateau in its learningRate (it composes: warmup({ steps, schedule: reduceOnPlateau(...) })) and pass learningRateScheduler({ monitor: 'val_loss' })",
+        undefined,
+      );
+    }
+    if (stepsize && this.schedule !== undefined) {
+      throw new StepsizeError(
+        `${this.caller} options.schedule`,
         "must be left out for a StepsizeOptimizer: give the schedule to the optimizer's learningRate",
         this.schedule,
+      );
+    }
+    if (stepsize && this.per === 'epoch') {
+      const { samples, batchSize, steps } = (this.params ?? {}) as { samples?: number; batchSize?: number; steps?: number };
+      const perEpoch = steps ?? (samples && batchSize ? Math.ceil(samples / batchSize) : undefined);
+      throw new StepsizeError(
+        `${this.caller} options.per`,
+        `cannot be 'epoch' for a StepsizeOptimizer: its schedules count updates (batches), so write their steps in updates${perEpoch ? ` (${perEpoch} per epoch here)` : ''} and leave per out`,
+        this.per,
       );
     }
   }
@@ -179,5 +211,31 @@ export function learningRateScheduler(options: LearningRateSchedulerOptions): Ca
  */
 export function reduceLearningRateOnPlateau(options: ReduceOnPlateauOptions & { readonly monitor: string }): Callback {
   const { monitor, ...plateau } = options;
-  return new LearningRateScheduler({ schedule: reduceOnPlateau(plateau), per: 'epoch', monitor });
+  return new LearningRateScheduler({ schedule: reduceOnPlateau(plateau), per: 'epoch', monitor }, 'reduceLearningRateOnPlateau');
+}
+
+/**
+ * A `model.fit` callback list from any mix of `tf.Callback`s (stepsize's, tfjs's
+ * `tf.callbacks.earlyStopping`) and plain-object callbacks (`{ onEpochEnd }`,
+ * tfjs-vis's): the plain ones are wrapped as tfjs wraps them. tfjs itself treats
+ * a whole list by its first element (a plain object first wraps every
+ * `tf.Callback` as if it were plain, which breaks them; a `tf.Callback` first
+ * leaves plain objects unwrapped, which crashes in `setParams`).
+ *
+ * @example
+ * ```ts
+ * await model.fit(xs, ys, { epochs: 5, callbacks: fitCallbacks(learningRateScheduler({}), { onEpochEnd: (epoch, logs) => console.log(epoch, logs?.lr) }) });
+ * ```
+ */
+export function fitCallbacks(...callbacks: readonly (Callback | CustomCallbackArgs)[]): Callback[] {
+  return callbacks.map((callback, i) => {
+    if (callback instanceof Callback || typeof (callback as Partial<Callback>)?.setParams === 'function') return callback as Callback;
+    if (typeof callback !== 'object' || callback === null)
+      throw new StepsizeError(
+        `fitCallbacks(callbacks[${i}])`,
+        'must be a tf.Callback or a plain object of hooks ({ onEpochEnd, ... })',
+        callback,
+      );
+    return new CustomCallback(callback) as unknown as Callback;
+  });
 }

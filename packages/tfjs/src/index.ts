@@ -2,6 +2,7 @@ export { tfjsOps } from './ops.js';
 export { conformanceBackend } from './conformance-backend.js';
 export { StepsizeOptimizer, registerStepsizeOptimizer } from './optimizer.js';
 export {
+  fitCallbacks,
   learningRateScheduler,
   reduceLearningRateOnPlateau,
   setTfjsLearningRate,

@@ -126,26 +126,70 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
     );
   });
 
-  it('setWeights refuses weights that do not fit and keeps its state', async () => {
+  it('setWeights refuses weights that do not fit (NaN slots included): state, iterations and tensor count unchanged', async () => {
     const w = tf.variable(tf.tensor1d([1, 2]), true, 'refuse_w');
     const optimizer = new StepsizeOptimizer(nadam({ learningRate: 0.1 }));
     optimizer.applyGradients({ refuse_w: tf.tensor1d([0.5, 0.5]) });
-    const before = await Promise.all((await optimizer.getWeights()).map(async ({ tensor }) => Array.from(await tensor.data())));
-    const wrong = [
-      { name: 'iter', tensor: tf.scalar(1) },
-      { name: 'refuse_w/expAvg', tensor: tf.tensor1d([1, 2, 3]) },
+    const snapshot = async () => Promise.all((await optimizer.getWeights()).map(async ({ tensor }) => Array.from(await tensor.data())));
+    const before = await snapshot();
+    const attempts: [() => { name: string; tensor: tf.Tensor }[], RegExp][] = [
+      [
+        () => [
+          { name: 'iter', tensor: tf.scalar(7) },
+          { name: 'refuse_w/expAvg', tensor: tf.tensor1d([1, 2, 3]) },
+        ],
+        /refuse_w/,
+      ],
+      [
+        () => [
+          { name: 'iter', tensor: tf.scalar(7) },
+          { name: 'refuse_w/expAvg', tensor: tf.tensor1d([1, Number.NaN]) },
+        ],
+        /refuse_w/,
+      ],
+      [
+        () => [
+          { name: 'iter', tensor: tf.scalar(7) },
+          { name: '__stepsize_host__/nope/x', tensor: tf.scalar(1) },
+        ],
+        /"__stepsize_host__\/nope\/x" is not a weight/,
+      ],
     ];
-    await expect(optimizer.setWeights(wrong)).rejects.toThrow(/refuse_w/);
-    await expect(
-      optimizer.setWeights([
-        { name: 'iter', tensor: tf.scalar(1) },
-        { name: '__stepsize_host__/nope/x', tensor: tf.scalar(1) },
-      ]),
-    ).rejects.toThrow(/setWeights: "__stepsize_host__\/nope\/x" is not a weight of a StepsizeOptimizer/);
-    const after = await Promise.all((await optimizer.getWeights()).map(async ({ tensor }) => Array.from(await tensor.data())));
-    expect(after).toEqual(before);
+    for (const [make, error] of attempts) {
+      const weights = make();
+      const tensors = tf.memory().numTensors;
+      await expect(optimizer.setWeights(weights)).rejects.toThrow(error);
+      expect(tf.memory().numTensors).toBe(tensors);
+      for (const { tensor } of weights) tensor.dispose();
+    }
+    await expect(optimizer.setWeights([] as never)).rejects.toThrow(/setWeights\(weightValues\) must be the list getWeights returned/);
+    expect(optimizer.iterations).toBe(1);
+    expect(await snapshot()).toEqual(before);
     optimizer.dispose();
     w.dispose();
+  });
+
+  it('setWeights(getWeights()) keeps the tensors it was given usable, and dispose frees every tensor', async () => {
+    const start = tf.memory().numTensors;
+    for (let i = 0; i < 10; i += 1) {
+      const w = tf.tidy(() => tf.variable(tf.randomNormal([64], 0, 1, 'float32', i), true, `dispose_w_${i}`));
+      const optimizer = new StepsizeOptimizer(nadam({ learningRate: 0.01, accumulationSteps: 2, emaDecay: 0.5 }));
+      const step = (): void => {
+        const gradient = tf.onesLike(w);
+        optimizer.applyGradients({ [w.name]: gradient });
+        gradient.dispose();
+      };
+      step();
+      const weights = await optimizer.getWeights();
+      await optimizer.setWeights(weights);
+      step();
+      await optimizer.setWeights(weights); // the same list again: its tensors were not freed
+      step();
+      for (const { tensor } of weights) if (!(tensor instanceof tf.Variable)) tensor.dispose();
+      optimizer.dispose();
+      w.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(start);
   });
 
   it('round-trips through getConfig / fromConfig and registers for serialization on request', () => {

@@ -146,12 +146,21 @@ export class StepsizeOptimizer extends tf.Optimizer {
    * exist (build the model first). A set that does not fit throws and changes nothing.
    */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
+    if (!Array.isArray(weightValues) || weightValues.length === 0 || !(weightValues[0]?.tensor instanceof tf.Tensor)) {
+      throw new StepsizeError(
+        'setWeights(weightValues)',
+        'must be the list getWeights returned: [iterations, ...named tensors]',
+        weightValues,
+      );
+    }
+    // tfjs's extractIterations would set the count before the rest is checked: read it here, set it on success.
+    const iterations = (await (weightValues[0] as NamedTensor).tensor.data())[0] as number;
+    const rest = weightValues.slice(1);
     const values = await Promise.all(rest.map(async ({ tensor }) => Array.from(await tensor.data())));
     const params: Record<string, Record<string, number[]>> = {};
     const accumulated: Record<string, number[]> = {};
     const ema: Record<string, number[]> = {};
-    const counters: Record<string, number> = { step: this.iterations, skipped: 0, microStep: 0 };
+    const counters: Record<string, number> = { step: iterations, skipped: 0, microStep: 0 };
     const groups: Record<string, number>[] = this.optimizer.groups.map(() => ({}));
     rest.forEach(({ name, tensor }, i) => {
       const value = values[i] as number[];
@@ -172,7 +181,10 @@ export class StepsizeOptimizer extends tf.Optimizer {
       else if (/^\d+$/.test(kind) && groups[Number(kind)] !== undefined) (groups[Number(kind)] as Record<string, number>)[key] = number;
       else bad();
     });
-    if (Object.keys(params).length === 0) return;
+    if (Object.keys(params).length === 0) {
+      this.iterations_ = iterations;
+      return;
+    }
     const registered = tf.engine().registeredVariables;
     for (const name of Object.keys(params)) {
       if (!registered[name]) {
@@ -185,6 +197,7 @@ export class StepsizeOptimizer extends tf.Optimizer {
     }
     const json: OptimizerStateJSON = { step: 0, skipped: 0, microStep: 0, ...counters, groups, params, accumulated, ema };
     this.holder.load(json, this.variablesOf(Object.keys(params), 'setWeights:'));
+    this.iterations_ = iterations;
   }
 
   /** Frees the optimizer's state variables. */

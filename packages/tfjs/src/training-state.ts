@@ -1,6 +1,7 @@
 import {
   type CompiledOptimizer,
   compileOptimizer,
+  mapState,
   type Optimizer,
   type OptimizerState,
   type OptimizerStateJSON,
@@ -64,40 +65,50 @@ export class TfjsOptimizerState {
 
   /**
    * Replaces the state with `json` (validated by core's `stateFromJSON`, then
-   * `checkState` against `params`) as new variables, each shaped like its
-   * parameter when it has the parameter's size (else flat, for `checkState` to
-   * report). A state that does not fit throws and leaves everything as it was.
+   * `checkState` against `params`). Values go into the current state's variables
+   * where one of the same size is in the same place (so tensors that callers hold,
+   * from `getWeights`, stay valid), else into new variables shaped like their
+   * parameter (flat when the size does not fit, for `checkState` to report). A
+   * state that does not fit throws and leaves everything as it was, nothing leaked.
    */
   load(json: unknown, params: Readonly<Record<string, tf.Variable>>): void {
     const parsed = stateFromJSON(json, (values) => values);
+    const current = this.state;
     const created: tf.Variable[] = [];
-    const make = (values: number[], name: string): tf.Tensor => {
+    /** New variables that go into a current one of the same size once the state is accepted. */
+    const into = new Map<tf.Tensor, tf.Variable>();
+    const make = (values: number[], name: string, existing: tf.Tensor | undefined): tf.Tensor => {
       const shape = params[name]?.shape;
       const fits = shape !== undefined && shape.reduce((a, b) => a * b, 1) === values.length;
       const variable = tf.tidy(() => tf.variable(tf.tensor(values, fits ? shape : [values.length], 'float32'), false));
       created.push(variable);
+      if (existing instanceof tf.Variable && existing.size === values.length) into.set(variable, existing);
       return variable;
     };
-    const named = (record: Readonly<Record<string, number[]>>): Record<string, tf.Tensor> =>
-      Object.fromEntries(Object.entries(record).map(([name, values]) => [name, make(values, name)]));
-    const state: OptimizerState<tf.Tensor> = {
+    const named = (record: Readonly<Record<string, number[]>>, existing: Readonly<Record<string, tf.Tensor>> | undefined) =>
+      Object.fromEntries(Object.entries(record).map(([name, values]) => [name, make(values, name, existing?.[name])]));
+    const loaded: OptimizerState<tf.Tensor> = {
       ...parsed,
-      params: Object.fromEntries(
-        Object.entries(parsed.params).map(([name, slots]) => [
-          name,
-          Object.fromEntries(Object.entries(slots).map(([slot, values]) => [slot, make(values, name)])),
-        ]),
-      ),
-      accumulated: named(parsed.accumulated),
-      ema: named(parsed.ema),
+      params: Object.fromEntries(Object.entries(parsed.params).map(([name, slots]) => [name, named(slots, current?.params[name])])),
+      accumulated: named(parsed.accumulated, current?.accumulated),
+      ema: named(parsed.ema, current?.ema),
     };
     try {
-      this.compiled.checkState(tfjsOps, params, state);
+      this.compiled.checkState(tfjsOps, params, loaded);
     } catch (error) {
       for (const variable of created) variable.dispose();
       throw error;
     }
-    this.dispose();
+    // Accepted: values go into the current variables where they fit, the rest of the old state is freed.
+    const state = mapState(loaded, (tensor) => {
+      const target = into.get(tensor);
+      if (target === undefined) return tensor;
+      target.assign(tensor);
+      tensor.dispose();
+      return target;
+    });
+    const kept = new Set(stateTensors(state));
+    if (current !== undefined) for (const tensor of stateTensors(current)) if (!kept.has(tensor)) tensor.dispose();
     this.state = state;
   }
 
