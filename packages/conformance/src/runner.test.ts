@@ -80,6 +80,16 @@ describe('conformance runner', async () => {
     expect(formatResults('test', [result as CaseResult])).toMatch(/sgd by hand\s+FAIL.*\n0 passed, 1 failed/);
   });
 
+  it('says why a case fails on its learning rate alone', async () => {
+    const wrong = structuredClone(small) as unknown as { cases: { learningRates: number[] }[] };
+    (wrong.cases[0] as { learningRates: number[] }).learningRates = [0.5, 0.25];
+    const [result] = await runSuite(backend, readConformanceFile(wrong));
+    expect(result).toMatchObject({ passed: false, maxError: 0, worstLearningRate: { step: 1, actual: 0.5, expected: 0.25 } });
+    expect(formatResults('test', [result as CaseResult])).toMatch(
+      /sgd by hand\s+FAIL .* learning rate at step 1 is 0\.5, expected 0\.25 \(rel\. error 1\.00e\+0 > 1e-12\)\n0 passed, 1 failed/,
+    );
+  });
+
   it('reports a case whose spec is invalid as a failure with the reason', async () => {
     const bad = structuredClone(small) as unknown as { cases: { optimizer: Record<string, unknown> }[] };
     (bad.cases[0] as { optimizer: Record<string, unknown> }).optimizer = { type: 'sgd', learningRate: -1 };

@@ -97,6 +97,9 @@ export function relativeError(actual: number, expected: number, scale: number): 
   return Math.abs(actual - expected) / Math.max(Math.abs(expected), scale / 100, 1e-30);
 }
 
+/** Relative tolerance of the reported learning rates (schedules are float64 math: they agree to rounding). */
+export const LEARNING_RATE_TOLERANCE = 1e-12;
+
 /** The result of one case. */
 export interface CaseResult {
   readonly name: string;
@@ -108,6 +111,8 @@ export interface CaseResult {
   readonly worst: { readonly step: number; readonly param: string; readonly index: number } | undefined;
   /** Largest relative error of the learning rate, when the case lists them. */
   readonly learningRateError: number;
+  /** Where the learning rate was furthest from the case's: the step, the reported and the expected rate. */
+  readonly worstLearningRate?: { readonly step: number; readonly actual: number; readonly expected: number } | undefined;
   /** Set when the case could not run (bad spec, backend error). */
   readonly error?: string;
 }
@@ -118,6 +123,7 @@ export async function runCase(backend: AnyConformanceBackend, c: ConformanceCase
   let maxError = 0;
   let learningRateError = 0;
   let worst: CaseResult['worst'];
+  let worstLearningRate: CaseResult['worstLearningRate'];
   let stepper: Stepper | undefined;
   try {
     const optimizer = optimizerFromJSON(c.optimizer);
@@ -130,7 +136,11 @@ export async function runCase(backend: AnyConformanceBackend, c: ConformanceCase
       const report = await stepper.step(grads);
       const expectedRate = c.learningRates?.[step];
       if (expectedRate !== undefined && report.learningRate !== undefined) {
-        learningRateError = Math.max(learningRateError, relativeError(report.learningRate, expectedRate, Math.abs(expectedRate)));
+        const error = relativeError(report.learningRate, expectedRate, Math.abs(expectedRate));
+        if (!(error <= learningRateError)) {
+          learningRateError = error;
+          worstLearningRate = { step, actual: report.learningRate, expected: expectedRate };
+        }
       }
       const expected = c.trajectory[step] ?? {};
       for (const [name, values] of Object.entries(expected)) {
@@ -147,11 +157,21 @@ export async function runCase(backend: AnyConformanceBackend, c: ConformanceCase
       }
     }
   } catch (error) {
-    return { name: c.name, passed: false, tolerance, maxError, worst, learningRateError, error: (error as Error).message };
+    return {
+      name: c.name,
+      passed: false,
+      tolerance,
+      maxError,
+      worst,
+      learningRateError,
+      worstLearningRate,
+      error: (error as Error).message,
+    };
   } finally {
     await stepper?.dispose?.();
   }
-  return { name: c.name, passed: maxError <= tolerance && learningRateError <= 1e-12, tolerance, maxError, worst, learningRateError };
+  const passed = maxError <= tolerance && learningRateError <= LEARNING_RATE_TOLERANCE;
+  return { name: c.name, passed, tolerance, maxError, worst, learningRateError, worstLearningRate };
 }
 
 /** Runs every case of a file on a backend, one after another. */
@@ -168,8 +188,13 @@ export function formatResults(backend: string, results: readonly CaseResult[]): 
   const lines = [`conformance: backend ${backend}, ${results.length} cases`, `${'case'.padEnd(width)}  result  max rel. error  tolerance`];
   for (const r of results) {
     const where = r.worst ? ` (step ${r.worst.step}, ${r.worst.param}[${r.worst.index}])` : '';
+    const rate = r.worstLearningRate;
+    const why =
+      !r.error && rate !== undefined && !(r.learningRateError <= LEARNING_RATE_TOLERANCE)
+        ? `  learning rate at step ${rate.step} is ${rate.actual}, expected ${rate.expected} (rel. error ${r.learningRateError.toExponential(2)} > ${LEARNING_RATE_TOLERANCE})`
+        : '';
     lines.push(
-      `${r.name.padEnd(width)}  ${r.passed ? 'pass' : 'FAIL'}    ${r.maxError.toExponential(2).padStart(13)}  ${r.tolerance.toExponential(0)}${r.error ? `  error: ${r.error}` : where}`,
+      `${r.name.padEnd(width)}  ${r.passed ? 'pass' : 'FAIL'}    ${r.maxError.toExponential(2).padStart(13)}  ${r.tolerance.toExponential(0)}${r.error ? `  error: ${r.error}` : `${where}${why}`}`,
     );
   }
   const failed = results.filter((r) => !r.passed).length;
