@@ -1,13 +1,9 @@
 import { adamW, cosineAnnealing, train, warmup } from '@stepsize/core';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { iris } from '@stepsize/datasets';
+import { collectGarbage, iris, testRandom } from '@stepsize/datasets';
 import { onnxruntimeTrainingBackend } from './training-backend.js';
 import { ParameterUpdater } from './update/parameter-updater.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const megabytes = (n: number): string => (n / 2 ** 20).toFixed(1);
 
 describe('ONNX Runtime reliability', () => {
@@ -21,10 +17,10 @@ describe('ONNX Runtime reliability', () => {
     });
     const gradient = { w: Float32Array.of(0.1, -0.2, 0.3, -0.4) };
     for (let i = 0; i < 1_000; i += 1) await updater.step(gradient);
-    gc();
+    collectGarbage();
     const before = process.memoryUsage();
     for (let i = 1_000; i < 100_000; i += 1) await updater.step(gradient);
-    gc();
+    collectGarbage();
     const after = process.memoryUsage();
     console.log(
       `onnxruntime update graph: 100,000 steps, ${updater.graphCount} graph; rss ${megabytes(before.rss)} → ${megabytes(after.rss)} MB, heap ${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} MB, external ${megabytes(before.external)} → ${megabytes(after.external)} MB`,
@@ -34,7 +30,8 @@ describe('ONNX Runtime reliability', () => {
     expect(updater.values('w').every(Number.isFinite)).toBe(true);
     expect((after.heapUsed - before.heapUsed) / 2 ** 20).toBeLessThan(8);
     expect((after.external - before.external) / 2 ** 20).toBeLessThan(8);
-    expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(64);
+    // rss also moves with the allocator and the machine's load: a leak of one tensor a step is far above this.
+    expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(128);
     await updater.dispose();
   });
 
@@ -43,7 +40,7 @@ describe('ONNX Runtime reliability', () => {
       const { train: data } = iris();
       const mlp = { inputSize: 4, layers: [8, 3], activation: 'relu', loss: 'softmaxCrossEntropy', seed: 6 } as const;
       const steps = 50;
-      const at = 1 + Math.floor(Math.random() * (steps - 2));
+      const at = 1 + Math.floor(testRandom('onnxruntime resume step')() * (steps - 2));
       const options = () => ({
         data,
         batchSize: 10,

@@ -2,6 +2,7 @@ import { adamW, cosineAnnealing, warmup } from '@stepsize/core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { collectGarbage, testRandom } from '@stepsize/datasets';
 import { StepsizeOptimizer } from './optimizer.js';
 
 beforeAll(async () => {
@@ -23,16 +24,22 @@ describe('tfjs reliability', () => {
     const step = (): void => optimizer.applyGradients({ [w.name]: gradient });
     for (let i = 0; i < 1_000; i += 1) step();
     const tensors = tf.memory().numTensors;
+    const bytes = tf.memory().numBytes;
+    collectGarbage();
     const before = process.memoryUsage();
     for (let i = 1_000; i < 100_000; i += 1) step();
+    collectGarbage();
     const after = process.memoryUsage();
     console.log(
       `tfjs cpu: 100,000 steps; tensors ${tensors} after 1,000 and ${tf.memory().numTensors} after 100,000; rss ${(before.rss / 2 ** 20).toFixed(1)} → ${(after.rss / 2 ** 20).toFixed(1)} MB, heap ${(before.heapUsed / 2 ** 20).toFixed(1)} → ${(after.heapUsed / 2 ** 20).toFixed(1)} MB`,
     );
     expect(tf.memory().numTensors).toBe(tensors);
+    expect(tf.memory().numBytes).toBe(bytes);
     expect(optimizer.iterations).toBe(100_000);
     expect(w.dataSync().every(Number.isFinite)).toBe(true);
-    expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(64);
+    expect((after.heapUsed - before.heapUsed) / 2 ** 20).toBeLessThan(16);
+    // rss also moves with the allocator and the machine's load: a leak of one tensor a step is far above this.
+    expect((after.rss - before.rss) / 2 ** 20).toBeLessThan(128);
     optimizer.dispose();
     w.dispose();
     gradient.dispose();
@@ -65,7 +72,7 @@ describe('tfjs reliability', () => {
 
   it('resuming from getWeights/setWeights at a random step equals the uninterrupted run', async () => {
     const total = 40;
-    const at = 1 + Math.floor(Math.random() * (total - 2));
+    const at = 1 + Math.floor(testRandom('tfjs resume step')() * (total - 2));
     const gradients = Array.from({ length: total }, (_, i) => [Math.sin(i), Math.cos(i), Math.sin(2 * i)]);
     const run = (w: tf.Variable, optimizer: StepsizeOptimizer, from: number, to: number): void => {
       for (let i = from; i < to; i += 1) optimizer.applyGradients({ [w.name]: tf.tensor1d(gradients[i] as number[]) });

@@ -1,1 +1,2 @@
 export { iris, type SplitDataset } from './iris.js';
+export { collectGarbage, testRandom } from './test-random.js';

@@ -12,19 +12,32 @@ export const DEFAULT_CHART_HEIGHT = 12;
 export const TABLE_MAX_ROWS = 40;
 /** Rows kept at each end of a shortened table. */
 export const TABLE_EDGE_ROWS = 20;
+/**
+ * The most steps `stepsize sample` prints (`--steps` above it is a usage
+ * error): ten million rows, about 250 MB of CSV and 80 MB of values in memory.
+ */
+export const MAX_STEPS = 10_000_000;
+/** The most significant digits `--significant` accepts: 17 digits always read back to the same double. */
+export const MAX_SIGNIFICANT_DIGITS = 17;
 
 /** The validated options of `stepsize sample`. */
 export interface SampleCommand {
   readonly kind: 'sample';
   /** A file path, or `-` for stdin. */
   readonly spec: string;
-  /** How many steps to sample (>= 1). */
-  readonly count: number;
+  /** How many steps to sample (`--steps`, 1 to {@link MAX_STEPS}). */
+  readonly steps: number;
   /** First step sampled (>= 0). */
   readonly start: number;
   /** Distance between sampled steps (>= 1). */
   readonly every: number;
   readonly format: Format;
+  /**
+   * Print values rounded to this many significant digits (`--significant`,
+   * 1 to {@link MAX_SIGNIFICANT_DIGITS}); `undefined` prints the exact value
+   * (the shortest decimal that reads back to the same double).
+   */
+  readonly significant: number | undefined;
   /** Table format: draw the chart. */
   readonly chart: boolean;
   /** Chart plot area width in character cells. */
@@ -41,26 +54,34 @@ export interface SampleCommand {
 export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | SampleCommand;
 
 /**
- * A bad command line: unknown flag, missing or malformed value, missing
- * argument. The CLI prints its message with a hint to run `stepsize --help`
- * and exits with status 2.
+ * A bad command line: unknown flags, missing or malformed values, missing
+ * arguments. `problems` lists every one found, in command-line order; the CLI
+ * prints each on its own line, then a hint to run `stepsize --help`, and
+ * exits with status 2.
  */
 export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** One message per problem (at least one). */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '));
     this.name = 'UsageError';
+    this.problems = problems;
   }
 }
 
 interface IntegerFlag {
   readonly min: number;
   readonly max: number;
+  /** Why values above `max` are refused, for the error message. */
+  readonly limit?: string;
 }
 
 const INTEGER_FLAGS: Readonly<Record<string, IntegerFlag>> = {
-  '--steps': { min: 1, max: 2 ** 31 - 1 },
+  '--steps': { min: 1, max: MAX_STEPS, limit: 'the most rows stepsize prints' },
   '--start': { min: 0, max: Number.MAX_SAFE_INTEGER },
   '--every': { min: 1, max: Number.MAX_SAFE_INTEGER },
+  '--significant': { min: 1, max: MAX_SIGNIFICANT_DIGITS },
   '--width': { min: 10, max: 1000 },
   '--height': { min: 2, max: 200 },
 };
@@ -73,14 +94,16 @@ function shown(value: string): string {
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
 }
 
-function parseInteger(flag: string, raw: string): number {
+/** The value of an integer flag, or the problem with it. */
+function parseInteger(flag: string, raw: string): number | { readonly problem: string } {
   const range = INTEGER_FLAGS[flag] as IntegerFlag;
   const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= range.min && value <= range.max)) {
-    const bounds = range.max === Number.MAX_SAFE_INTEGER ? `>= ${range.min}` : `in [${range.min}, ${range.max}]`;
-    throw new UsageError(`${flag} must be an integer ${bounds}, got ${shown(raw)}`);
+  if (value >= range.min && value <= range.max) return value;
+  if (value > range.max && range.limit !== undefined) {
+    return { problem: `${flag} must be at most ${range.max} (${range.limit}), got ${shown(raw)}` };
   }
-  return value;
+  const bounds = range.max === Number.MAX_SAFE_INTEGER ? `>= ${range.min}` : `in [${range.min}, ${range.max}]`;
+  return { problem: `${flag} must be an integer ${bounds}, got ${shown(raw)}` };
 }
 
 /**
@@ -91,7 +114,8 @@ function parseInteger(flag: string, raw: string): number {
  * `sample <spec.json|-> --steps N [options]`; flags take their value as the
  * next argument or after `=` (`--steps=30`), and `--` ends the options.
  *
- * @throws {@link UsageError} naming the argument and the bad value.
+ * @throws {@link UsageError} listing every problem found (unknown command
+ * aside, which stops the parse), each naming the argument and the bad value.
  */
 export function parseArgs(argv: readonly string[]): Command {
   const endOfOptions = argv.indexOf('--');
@@ -100,14 +124,32 @@ export function parseArgs(argv: readonly string[]): Command {
   if (optionPart.includes('--version')) return { kind: 'version' };
 
   const [command, ...rest] = argv;
-  if (command === undefined) throw new UsageError('missing command (try: stepsize sample <spec.json|-> --steps N)');
+  if (command === undefined) throw new UsageError(['missing command (try: stepsize sample <spec.json|-> --steps N)']);
   if (command !== 'sample') {
-    throw new UsageError(`unknown ${command.startsWith('-') ? 'option' : 'command'} ${shown(command)}`);
+    throw new UsageError([`unknown ${command.startsWith('-') ? 'option' : 'command'} ${shown(command)}`]);
   }
 
+  const problems: string[] = [];
   const values = new Map<string, string>();
+  const integers = new Map<string, number>();
   const switches = new Set<string>();
+  /** Value flags given, with or without a usable value. */
+  const given = new Set<string>();
   const positionals: string[] = [];
+  /** Records a flag's value, checking it at once so problems come in command-line order. */
+  const setValue = (flag: string, value: string): void => {
+    values.set(flag, value);
+    if (flag === '--format') {
+      if (!(FORMATS as readonly string[]).includes(value)) {
+        problems.push(`--format must be one of ${FORMATS.join(', ')}, got ${shown(value)}`);
+      }
+      return;
+    }
+    const parsed = parseInteger(flag, value);
+    if (typeof parsed === 'number') integers.set(flag, parsed);
+    else problems.push(parsed.problem);
+  };
+
   for (let i = 0; i < rest.length; i += 1) {
     const arg = rest[i] as string;
     if (arg === '--') {
@@ -122,51 +164,54 @@ export function parseArgs(argv: readonly string[]): Command {
     const flag = equals === -1 ? arg : arg.slice(0, equals);
     const inline = equals === -1 ? undefined : arg.slice(equals + 1);
     if (SWITCHES.has(flag)) {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value, got ${shown(inline)}`);
-      switches.add(flag);
+      if (inline === undefined) switches.add(flag);
+      else problems.push(`${flag} takes no value, got ${shown(inline)}`);
       continue;
     }
-    if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown option ${shown(flag)}`);
-    if (values.has(flag)) throw new UsageError(`${flag} given twice`);
+    if (!VALUE_FLAGS.has(flag)) {
+      problems.push(`unknown option ${shown(flag)}`);
+      continue;
+    }
+    given.add(flag);
     let value = inline;
     if (value === undefined) {
       const next = rest[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      if (next === undefined || next.startsWith('--')) {
+        problems.push(`${flag} needs a value`);
+        continue;
+      }
       value = next;
       i += 1;
     }
-    values.set(flag, value);
+    if (values.has(flag)) problems.push(`${flag} given twice`);
+    else setValue(flag, value);
   }
 
-  if (positionals.length === 0) throw new UsageError('sample needs a spec file (a path, or - to read stdin)');
-  if (positionals.length > 1) throw new UsageError(`unexpected argument ${shown(positionals[1] as string)}`);
-  const stepsRaw = values.get('--steps');
-  if (stepsRaw === undefined) throw new UsageError('sample needs --steps N (how many steps to sample)');
+  if (positionals.length === 0) problems.push('sample needs a spec file (a path, or - to read stdin)');
+  if (positionals.length > 1) problems.push(`unexpected argument ${shown(positionals[1] as string)}`);
+  if (!given.has('--steps')) problems.push('sample needs --steps N (how many steps to sample)');
 
-  const integer = (flag: string, fallback: number): number => {
-    const raw = values.get(flag);
-    return raw === undefined ? fallback : parseInteger(flag, raw);
-  };
-  const count = parseInteger('--steps', stepsRaw);
+  const integer = (flag: string, fallback: number): number => integers.get(flag) ?? fallback;
+  const steps = integers.get('--steps');
   const start = integer('--start', 0);
   const every = integer('--every', 1);
-  const last = start + (count - 1) * every;
-  if (!Number.isSafeInteger(last)) {
-    throw new UsageError(
-      `the last step --start + (--steps - 1) * --every = ${last} exceeds 2^53 - 1 (--start ${start}, --steps ${count}, --every ${every})`,
-    );
+  if (steps !== undefined) {
+    const last = start + (steps - 1) * every;
+    if (!Number.isSafeInteger(last)) {
+      problems.push(
+        `the last step --start + (--steps - 1) * --every = ${last} exceeds 2^53 - 1 (--start ${start}, --steps ${steps}, --every ${every})`,
+      );
+    }
   }
-  const format = values.get('--format') ?? 'table';
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${shown(format)}`);
-  }
+  if (problems.length > 0 || steps === undefined) throw new UsageError(problems);
   return {
     kind: 'sample',
     spec: positionals[0] as string,
-    count,
+    steps,
     start,
     every,
-    format: format as Format,
+    format: (values.get('--format') ?? 'table') as Format,
+    significant: integers.get('--significant'),
     chart: !switches.has('--no-chart'),
     width: integer('--width', DEFAULT_CHART_WIDTH),
     height: integer('--height', DEFAULT_CHART_HEIGHT),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CHART_HEIGHT, DEFAULT_CHART_WIDTH, TABLE_EDGE_ROWS, TABLE_MAX_ROWS } from './args.js';
+import { DEFAULT_CHART_HEIGHT, DEFAULT_CHART_WIDTH, MAX_SIGNIFICANT_DIGITS, MAX_STEPS, TABLE_EDGE_ROWS, TABLE_MAX_ROWS } from './args.js';
 
 /** The text `stepsize --help` prints. */
 export const HELP_TEXT = `stepsize - sample learning-rate schedules from JSON specs
@@ -14,10 +14,13 @@ Commands:
             and print its value at N steps: start, start + every, ...
 
 Options of sample:
-  --steps N      how many steps to sample (required, integer >= 1)
+  --steps N      how many steps to sample (required, integer from 1 to ${MAX_STEPS})
   --start S      first step (default 0)
   --every K      distance between sampled steps (default 1)
   --format F     table (default), json or csv
+  --significant D
+                 print values rounded to D significant digits (1 to ${MAX_SIGNIFICANT_DIGITS}), for
+                 display only: the printed numbers are then not the exact values
   --no-chart     table: leave out the chart
   --width W      table: chart width in character cells (default ${DEFAULT_CHART_WIDTH})
   --height H     table: chart height in character cells (default ${DEFAULT_CHART_HEIGHT})
@@ -29,13 +32,19 @@ Formats:
   table  a header, a chart of the curve, then a step/value table
   json   {"type": ..., "spec": ..., "steps": [...], "values": [...]}
   csv    a step,value header, then one row per step
-  Values are printed with full precision in every format.
+  Every format prints each value exactly, as the shortest decimal that reads
+  back to the same double: 0.0007 * 0.1 is 0.00007000000000000001 in floating
+  point, and is printed so (--significant 6 prints 0.00007). The output is
+  written as it is formatted; at most ${MAX_STEPS} steps are printed.
 
 Examples:
   stepsize sample lr.json --steps 1000
   echo '{"type":"cosineAnnealing","initialValue":0.1,"steps":100}' | stepsize sample - --steps 101 --format csv
 
-Exit status: 0 success, 1 unreadable or invalid spec, 2 bad arguments.
+Exit status: 0 success, 1 unreadable or invalid spec or output that cannot be
+written (e.g. a full disk), 2 bad arguments (every bad argument is reported).
+When the reader of a pipe goes away (stepsize ... | head), stepsize stops
+quietly with status 0.
 `;
 
 /**

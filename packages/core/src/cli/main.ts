@@ -6,11 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { run } from './run.js';
 
-// `stepsize ... | head` closes the pipe early: stop quietly instead of crashing.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
+// run() learns of a failed write (ENOSPC, EPIPE from `stepsize ... | head`) from the write's callback and
+// reports it; the stream also emits 'error', which without a listener would crash the process. A failure to
+// write an error message to stderr leaves nowhere to report it.
+const ignore = (): void => {};
+process.stdout.on('error', ignore);
+process.stderr.on('error', ignore);
 
 process.exitCode = await run(process.argv.slice(2), {
   stdout: process.stdout,

@@ -1,11 +1,13 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, createWriteStream, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sample, scheduleFromJSON } from '../index.js';
 import { HELP_TEXT } from './help.js';
+import type { OutputStream } from './output.js';
 import { run, type CliIO } from './run.js';
 
 /** Cosine annealing from 1 to 0.1 over 10 steps, sampled at steps 0..10. */
@@ -18,6 +20,17 @@ const COSINE_VALUES = COSINE_STEPS.map(cosineValue);
 
 const HINT = "; run 'stepsize --help' for usage\n";
 
+/** Divides by 10 each step: 0.0007, then 0.0007 * 0.1, which is 7.000000000000001e-5 in doubles, not 7e-5. */
+const TENTH_SPEC = { type: 'exponential', initialValue: 0.0007, gamma: 0.1 };
+
+/** ramp.json: 0 to 1 over 99 steps. */
+const RAMP_SPEC = { type: 'linear', initialValue: 0, endValue: 1, steps: 99 };
+/** The ramp.json values (0 to 1 over 99 steps, then held at 1), computed independently of the library. */
+const rampValue = (step: number): number => Math.min(step, 99) / 99;
+
+/** True when `/dev/full` (writes fail with ENOSPC) exists, as on Linux. */
+const hasDevFull = existsSync('/dev/full');
+
 let dir = '';
 const file = (name: string): string => join(dir, name);
 
@@ -29,7 +42,8 @@ beforeAll(async () => {
   await writeFile(file('bad-steps.json'), JSON.stringify({ type: 'cosineAnnealing', initialValue: 1, steps: -3 }));
   await writeFile(file('nested.json'), JSON.stringify({ type: 'warmup', steps: 5, schedule: { type: 'nope' } }));
   await writeFile(file('overflow.json'), JSON.stringify({ type: 'exponential', initialValue: 1, gamma: 10 }));
-  await writeFile(file('ramp.json'), JSON.stringify({ type: 'linear', initialValue: 0, endValue: 1, steps: 99 }));
+  await writeFile(file('ramp.json'), JSON.stringify(RAMP_SPEC));
+  await writeFile(file('tenth.json'), JSON.stringify(TENTH_SPEC));
   await mkdir(file('a-directory'));
 });
 
@@ -43,12 +57,27 @@ interface Result {
   readonly stderr: string;
 }
 
+/** An in-memory {@link OutputStream}: records every chunk, and never asks to wait. */
+function memoryOutput(): OutputStream & { readonly chunks: string[] } {
+  const chunks: string[] = [];
+  return {
+    chunks,
+    write: (chunk, callback) => {
+      chunks.push(chunk);
+      queueMicrotask(() => callback());
+      return true;
+    },
+    once: () => undefined,
+    removeListener: () => undefined,
+  };
+}
+
 /** Runs the CLI in-process with real file reads and `stdin` given as chunks. */
 async function cli(argv: readonly string[], stdin: readonly (string | Uint8Array)[] = []): Promise<Result> {
-  let stdout = '';
+  const stdout = memoryOutput();
   let stderr = '';
   const io: CliIO = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stdout,
     stderr: { write: (chunk: string) => (stderr += chunk) },
     stdin: (async function* () {
       yield* stdin;
@@ -56,7 +85,7 @@ async function cli(argv: readonly string[], stdin: readonly (string | Uint8Array
     readFile: (path) => readFile(path, 'utf8'),
   };
   const code = await run(argv, io);
-  return { code, stdout, stderr };
+  return { code, stdout: stdout.chunks.join(''), stderr };
 }
 
 describe('stepsize sample: formats', () => {
@@ -163,6 +192,190 @@ describe('stepsize sample: formats', () => {
   });
 });
 
+describe('stepsize sample: values print exactly, or rounded with --significant', () => {
+  const exact = Array.from(sample(scheduleFromJSON(TENTH_SPEC), { count: 6 }));
+
+  /** The values column of each format's output, read back as numbers. */
+  const printedValues = (format: string, stdout: string): number[] => {
+    if (format === 'json') return (JSON.parse(stdout) as { values: number[] }).values;
+    const rows = format === 'csv' ? stdout.trim().split('\n').slice(1) : stdout.trim().split('\n').slice(3);
+    return rows.map((row) => Number(format === 'csv' ? row.split(',')[1] : row.trim().split(/ +/)[1]));
+  };
+
+  it('prints the value the schedule returns: 0.0007 * 0.1 is 0.00007000000000000001', async () => {
+    expect(exact[1]).toBe(0.0007 * 0.1);
+    expect(exact[1]).not.toBe(7e-5);
+    const csv = await cli(['sample', file('tenth.json'), '--steps', '3', '--format', 'csv']);
+    expect(csv.stdout).toBe('step,value\n0,0.0007\n1,0.00007000000000000001\n2,0.000007000000000000002\n');
+  });
+
+  it.each(['csv', 'json', 'table'])('%s: every printed value reads back to exactly the sampled double', async (format) => {
+    const result = await cli(['sample', file('tenth.json'), '--steps', '6', '--format', format, '--no-chart']);
+    expect(result.code).toBe(0);
+    expect(printedValues(format, result.stdout)).toEqual(exact);
+  });
+
+  it.each(['csv', 'json', 'table'])('%s --significant 6: the same rounded values in every format', async (format) => {
+    const result = await cli(['sample', file('tenth.json'), '--steps', '6', '--format', format, '--no-chart', '--significant', '6']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(format === 'csv' ? '\n1,0.00007\n' : format === 'json' ? ',0.00007,' : '   1  0.00007\n');
+    expect(printedValues(format, result.stdout)).toEqual([0.0007, 7e-5, 7e-6, 7e-7, 7e-8, 7e-9]);
+  });
+
+  it('--significant rounds half away from zero like toPrecision, and 17 digits is exact', async () => {
+    const three = await cli(['sample', file('cosine.json'), '--steps', '2', '--format', 'csv', '--significant', '3']);
+    expect(three.stdout).toBe('step,value\n0,1\n1,0.978\n');
+    const seventeen = await cli(['sample', file('tenth.json'), '--steps', '6', '--format', 'json', '--significant', '17']);
+    expect((JSON.parse(seventeen.stdout) as { values: number[] }).values).toEqual(exact);
+  });
+});
+
+/**
+ * A stream with a 16 KiB buffer that a slow reader empties on a later turn
+ * of the event loop: `write()` returns false once the buffer is full, and
+ * `'drain'` follows when it is empty again. Counts writes made while the
+ * stream had asked to wait.
+ */
+function slowOutput(): OutputStream & { readonly chunks: string[]; drains: number; writesWhileFull: number } {
+  const highWaterMark = 16 * 1024;
+  const drainListeners = new Set<() => void>();
+  let buffered = 0;
+  let full = false;
+  const stream = {
+    chunks: [] as string[],
+    drains: 0,
+    writesWhileFull: 0,
+    write(chunk: string, callback: (error?: Error | null) => void): boolean {
+      if (full) stream.writesWhileFull += 1;
+      stream.chunks.push(chunk);
+      buffered += chunk.length;
+      setImmediate(() => {
+        buffered -= chunk.length;
+        callback();
+        if (buffered === 0 && full) {
+          full = false;
+          stream.drains += 1;
+          const listeners = [...drainListeners];
+          drainListeners.clear();
+          for (const listener of listeners) listener();
+        }
+      });
+      full = buffered >= highWaterMark;
+      return !full;
+    },
+    once(_event: 'drain', listener: () => void): void {
+      drainListeners.add(listener);
+    },
+    removeListener(_event: 'drain', listener: () => void): void {
+      drainListeners.delete(listener);
+    },
+  };
+  return stream;
+}
+
+describe('stepsize sample: the output is streamed in chunks, waiting for drain', () => {
+  const steps = 50_000;
+  const stepList = Array.from({ length: steps }, (_, step) => step);
+  const expected: Record<string, string> = {
+    csv: `step,value\n${stepList.map((step) => `${step},${rampValue(step)}\n`).join('')}`,
+    json: `${JSON.stringify({ type: 'linear', spec: RAMP_SPEC, steps: stepList, values: stepList.map(rampValue) })}\n`,
+  };
+
+  it.each(['csv', 'json', 'table'])('%s: bounded chunks, no write while the stream is full, the same text', async (format) => {
+    const stdout = slowOutput();
+    let stderr = '';
+    const io: CliIO = {
+      stdout,
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      stdin: (async function* () {})(),
+      readFile: (path) => readFile(path, 'utf8'),
+    };
+    const code = await run(['sample', file('ramp.json'), '--steps', String(steps), '--format', format, '--all'], io);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.chunks.length).toBeGreaterThan(3);
+    expect(Math.max(...stdout.chunks.map((chunk) => chunk.length))).toBeLessThan(80 * 1024);
+    expect(stdout.drains).toBeGreaterThan(0);
+    expect(stdout.writesWhileFull).toBe(0);
+    const text = stdout.chunks.join('');
+    if (format === 'table') {
+      const rows = text.trimEnd().split('\n').slice(-steps);
+      const stepWidth = String(steps - 1).length;
+      expect(rows[0]).toBe(`${'0'.padStart(stepWidth)}  0`);
+      expect(rows[steps - 1]).toBe(`${steps - 1}  1`);
+      expect(rows.map((row) => Number(row.trim().split('  ')[1]))).toEqual(stepList.map(rampValue));
+    } else {
+      expect(text).toBe(expected[format]);
+    }
+  });
+});
+
+describe('stepsize sample: write errors', () => {
+  it.skipIf(!hasDevFull)('a full device (ENOSPC) is one line on stderr and exit 1', async () => {
+    const stdout = createWriteStream('/dev/full');
+    stdout.on('error', () => {}); // as main.ts does: run() learns of the error from the write callback
+    let stderr = '';
+    const io: CliIO = {
+      stdout,
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      stdin: (async function* () {})(),
+      readFile: (path) => readFile(path, 'utf8'),
+    };
+    const code = await run(['sample', file('ramp.json'), '--steps', '100000', '--format', 'csv'], io);
+    stdout.destroy();
+    expect({ code, stderr }).toEqual({ code: 1, stderr: 'stepsize: cannot write output: ENOSPC: no space left on device, write\n' });
+  });
+
+  it('a reader that goes away (EPIPE) stops the output at once, quietly, with exit 0', async () => {
+    // A reader that takes one chunk and exits, closing the pipe.
+    const reader = spawn(process.execPath, ['-e', "process.stdin.once('data', () => process.exit(0))"], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    const pipe = reader.stdin;
+    pipe.on('error', () => {}); // as main.ts does: run() learns of the error from the write callback
+    const exited = new Promise((resolve) => reader.once('exit', resolve));
+    let handedOver = 0;
+    let stderr = '';
+    const io: CliIO = {
+      stdout: {
+        write: (chunk, callback) => {
+          handedOver += chunk.length;
+          return pipe.write(chunk, callback);
+        },
+        once: (event, listener) => pipe.once(event, listener),
+        removeListener: (event, listener) => pipe.removeListener(event, listener),
+      },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      stdin: (async function* () {})(),
+      readFile: (path) => readFile(path, 'utf8'),
+    };
+    const steps = 2_000_000;
+    const code = await run(['sample', file('ramp.json'), '--steps', String(steps), '--format', 'csv'], io);
+    await exited;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    // The whole CSV is about 19 million characters; the CLI stopped long before formatting it all.
+    expect(handedOver).toBeLessThan(steps);
+  });
+
+  it('a write that throws is reported the same way', async () => {
+    let stderr = '';
+    const error = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+    const io: CliIO = {
+      stdout: {
+        write: () => {
+          throw error;
+        },
+        once: () => undefined,
+        removeListener: () => undefined,
+      },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      stdin: (async function* () {})(),
+      readFile: (path) => readFile(path, 'utf8'),
+    };
+    expect(await run(['--help'], io)).toBe(1);
+    expect(stderr).toBe('stepsize: cannot write output: EIO: i/o error, write\n');
+  });
+});
+
 describe('stepsize sample: input', () => {
   it('reads the spec from stdin with -, in byte chunks split inside a character', async () => {
     const bytes = new TextEncoder().encode(`\uFEFF${JSON.stringify({ ...COSINE_SPEC, $schema: 'é' })}`);
@@ -217,14 +430,18 @@ describe('stepsize: bad arguments exit 2 with one line naming the argument and t
     [['sample', 'x.json'], 'sample needs --steps N (how many steps to sample)'],
     [['sample', 'x.json', '--steps'], '--steps needs a value'],
     [['sample', 'x.json', '--steps', '--all'], '--steps needs a value'],
-    [['sample', 'x.json', '--format'], '--format needs a value'],
-    [['sample', 'x.json', '--steps', '0'], '--steps must be an integer in [1, 2147483647], got "0"'],
-    [['sample', 'x.json', '--steps', 'abc'], '--steps must be an integer in [1, 2147483647], got "abc"'],
-    [['sample', 'x.json', '--steps', '2.5'], '--steps must be an integer in [1, 2147483647], got "2.5"'],
-    [['sample', 'x.json', '--steps', '-4'], '--steps must be an integer in [1, 2147483647], got "-4"'],
-    [['sample', 'x.json', '--steps', '1e3'], '--steps must be an integer in [1, 2147483647], got "1e3"'],
-    [['sample', 'x.json', '--steps='], '--steps must be an integer in [1, 2147483647], got ""'],
-    [['sample', 'x.json', '--steps', '3000000000'], '--steps must be an integer in [1, 2147483647], got "3000000000"'],
+    [['sample', 'x.json', '--steps', '3', '--format'], '--format needs a value'],
+    [['sample', 'x.json', '--steps', '0'], '--steps must be an integer in [1, 10000000], got "0"'],
+    [['sample', 'x.json', '--steps', 'abc'], '--steps must be an integer in [1, 10000000], got "abc"'],
+    [['sample', 'x.json', '--steps', '2.5'], '--steps must be an integer in [1, 10000000], got "2.5"'],
+    [['sample', 'x.json', '--steps', '-4'], '--steps must be an integer in [1, 10000000], got "-4"'],
+    [['sample', 'x.json', '--steps', '1e3'], '--steps must be an integer in [1, 10000000], got "1e3"'],
+    [['sample', 'x.json', '--steps='], '--steps must be an integer in [1, 10000000], got ""'],
+    [['sample', 'x.json', '--steps', '3000000000'], '--steps must be at most 10000000 (the most rows stepsize prints), got "3000000000"'],
+    [['sample', 'x.json', '--steps', '2147483647'], '--steps must be at most 10000000 (the most rows stepsize prints), got "2147483647"'],
+    [['sample', 'x.json', '--steps', '10000001'], '--steps must be at most 10000000 (the most rows stepsize prints), got "10000001"'],
+    [['sample', 'x.json', '--steps', '3', '--significant', '0'], '--significant must be an integer in [1, 17], got "0"'],
+    [['sample', 'x.json', '--steps', '3', '--significant', '18'], '--significant must be an integer in [1, 17], got "18"'],
     [['sample', 'x.json', '--steps', '3', '--start', '-1'], '--start must be an integer >= 0, got "-1"'],
     [['sample', 'x.json', '--steps', '3', '--every', '0'], '--every must be an integer >= 1, got "0"'],
     [['sample', 'x.json', '--steps', '3', '--width', '5'], '--width must be an integer in [10, 1000], got "5"'],
@@ -240,6 +457,46 @@ describe('stepsize: bad arguments exit 2 with one line naming the argument and t
   ];
   it.each(cases)('%j', async (argv, message) => {
     expect(await cli(argv)).toEqual({ code: 2, stdout: '', stderr: `stepsize: ${message}${HINT}` });
+  });
+});
+
+describe('stepsize: several bad arguments are all reported, one line each, then exit 2', () => {
+  const cases: [string[], string[]][] = [
+    [
+      ['sample', 'x.json', '--steps', '-1', '--format', 'xml', '--bogus'],
+      [
+        '--steps must be an integer in [1, 10000000], got "-1"',
+        '--format must be one of table, json, csv, got "xml"',
+        'unknown option "--bogus"',
+      ],
+    ],
+    [
+      ['sample', '--bogus', '--ascii=1', '--width', '3', '--width', '40'],
+      [
+        'unknown option "--bogus"',
+        '--ascii takes no value, got "1"',
+        '--width must be an integer in [10, 1000], got "3"',
+        '--width given twice',
+        'sample needs a spec file (a path, or - to read stdin)',
+        'sample needs --steps N (how many steps to sample)',
+      ],
+    ],
+    [
+      ['sample', 'x.json', '--format'],
+      ['--format needs a value', 'sample needs --steps N (how many steps to sample)'],
+    ],
+    [
+      ['sample', 'x.json', 'y.json', '--steps', '99999999', '--every', 'x'],
+      [
+        '--steps must be at most 10000000 (the most rows stepsize prints), got "99999999"',
+        '--every must be an integer >= 1, got "x"',
+        'unexpected argument "y.json"',
+      ],
+    ],
+  ];
+  it.each(cases)('%j', async (argv, problems) => {
+    const lines = problems.map((problem) => `stepsize: ${problem}`);
+    expect(await cli(argv)).toEqual({ code: 2, stdout: '', stderr: `${lines.join('\n')}${HINT}` });
   });
 });
 
@@ -260,7 +517,7 @@ describe('stepsize sample: spec problems exit 1, prefixed by the file name', () 
 
   it('other read errors carry the system message', async () => {
     const io: CliIO = {
-      stdout: { write: () => true },
+      stdout: memoryOutput(),
       stderr: { write: (chunk: string) => messages.push(chunk) },
       stdin: (async function* () {})(),
       readFile: () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })),
@@ -356,9 +613,57 @@ describe('the built binary (dist/cli/main.js)', () => {
     expect(await exec(['sample', '-', '--steps', '0'], COSINE_TEXT)).toEqual({
       code: 2,
       stdout: '',
-      stderr: `stepsize: --steps must be an integer in [1, 2147483647], got "0"${HINT}`,
+      stderr: `stepsize: --steps must be an integer in [1, 10000000], got "0"${HINT}`,
     });
     const missing = await exec(['sample', 'no-such-spec.json', '--steps', '3'], '');
     expect(missing).toEqual({ code: 1, stdout: '', stderr: 'stepsize: no-such-spec.json: no such file\n' });
+    expect(await exec(['sample', '-', '--steps', '2147483647'], COSINE_TEXT)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `stepsize: --steps must be at most 10000000 (the most rows stepsize prints), got "2147483647"${HINT}`,
+    });
+  });
+
+  /** Runs the binary with its stdout on `stdout` (a file descriptor, or a pipe read by `onData`). */
+  function spawnBinary(args: readonly string[], stdout: number | 'pipe', onData?: (child: ReturnType<typeof spawn>) => void) {
+    return new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [binary, ...args], { cwd: packageRoot, stdio: ['ignore', stdout, 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      onData?.(child);
+      child.once('error', reject);
+      child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+    });
+  }
+
+  it.skipIf(!hasDevFull)('stdout on /dev/full (ENOSPC): one line on stderr, exit 1', async (context) => {
+    context.skip(!built, `${binary} does not exist (build with \`pnpm build\`)`);
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['sample', file('ramp.json'), '--steps', '100000', '--format', 'csv'], ['--help']]) {
+        expect(await spawnBinary(args, full)).toEqual({
+          code: 1,
+          signal: null,
+          stderr: 'stepsize: cannot write output: ENOSPC: no space left on device, write\n',
+        });
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  it('a reader that closes the pipe early (stepsize ... | head -1): no message, exit 0', async (context) => {
+    context.skip(!built, `${binary} does not exist (build with \`pnpm build\`)`);
+    let received = '';
+    const result = await spawnBinary(['sample', file('ramp.json'), '--steps', '1000000', '--format', 'csv'], 'pipe', (child) => {
+      child.stdout?.once('data', (chunk: Buffer) => {
+        received = chunk.toString();
+        child.stdout?.destroy();
+      });
+    });
+    expect(received.startsWith('step,value\n0,0\n')).toBe(true);
+    expect(result).toEqual({ code: 0, signal: null, stderr: '' });
   });
 });

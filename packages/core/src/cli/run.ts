@@ -2,11 +2,17 @@ import { StepsizeError, sample, scheduleFromJSON } from '../index.js';
 import { UsageError, parseArgs, type SampleCommand } from './args.js';
 import { formatCsv, formatJson, formatTable, type SampledSchedule } from './format.js';
 import { HELP_TEXT, packageVersion } from './help.js';
+import { OutputError, OutputWriter, type OutputStream } from './output.js';
 
 /** Where the CLI reads and writes: `process` streams and `fs` in production, fakes in tests. */
 export interface CliIO {
-  /** Receives the command's output. */
-  readonly stdout: { write(chunk: string): unknown };
+  /**
+   * Receives the command's output, streamed in chunks with backpressure.
+   * Write errors reach {@link run} through the write callbacks; a Node.js
+   * stream also emits them as `'error'`, so it needs an `'error'` listener
+   * (main.ts adds one to `process.stdout`).
+   */
+  readonly stdout: OutputStream;
   /** Receives error messages. */
   readonly stderr: { write(chunk: string): unknown };
   /** Read when the spec argument is `-`. */
@@ -19,6 +25,13 @@ export interface CliIO {
 export const EXIT_OK = 0;
 /** Exit status: the spec cannot be read, parsed, built or sampled. */
 export const EXIT_INPUT = 1;
+/**
+ * Exit status: the output cannot be written (`ENOSPC`, ...). The same status
+ * as {@link EXIT_INPUT}. A closed pipe (`EPIPE`, e.g. `stepsize ... | head`)
+ * is not an error: the reader has what it wanted, so the CLI stops quietly
+ * with {@link EXIT_OK}.
+ */
+export const EXIT_OUTPUT = 1;
 /** Exit status: bad command-line arguments. */
 export const EXIT_USAGE = 2;
 
@@ -47,7 +60,8 @@ async function readSpecText(source: string, io: CliIO): Promise<string> {
   }
 }
 
-async function sampleCommand(command: SampleCommand, io: CliIO): Promise<string> {
+/** Reads, builds and samples the spec; every value is computed (and checked) before anything is printed. */
+async function sampleSchedule(command: SampleCommand, io: CliIO): Promise<SampledSchedule> {
   const name = command.spec === '-' ? STDIN_NAME : command.spec;
   const text = (await readSpecText(command.spec, io)).replace(/^\uFEFF/, '');
   let spec: unknown;
@@ -56,38 +70,50 @@ async function sampleCommand(command: SampleCommand, io: CliIO): Promise<string>
   } catch (error) {
     throw new InputError(`${name}: invalid JSON (${(error as Error).message})`);
   }
-  let sampled: SampledSchedule;
   try {
     const schedule = scheduleFromJSON(spec);
-    const { count, start, every } = command;
-    const values = sample(schedule, { count, start, every });
-    const steps = Array.from({ length: count }, (_, i) => start + i * every);
-    sampled = { type: schedule.type, spec, steps, values };
+    const { steps, start, every } = command;
+    // The library's sample() calls the number of steps `count`.
+    const values = sample(schedule, { count: steps, start, every });
+    return { type: schedule.type, spec, start, every, values };
   } catch (error) {
     if (error instanceof StepsizeError) throw new InputError(`${name}: ${error.message}`);
     throw error;
   }
+}
+
+/** The output of a sample command, in pieces. */
+function formatSample(sampled: SampledSchedule, command: SampleCommand): Iterable<string> {
   switch (command.format) {
     case 'json':
-      return formatJson(sampled);
+      return formatJson(sampled, command);
     case 'csv':
-      return formatCsv(sampled);
+      return formatCsv(sampled, command);
     case 'table':
       return formatTable(sampled, command);
   }
 }
 
+/** Streams `pieces` to stdout, waiting whenever the stream asks to. */
+async function writeAll(pieces: Iterable<string>, io: CliIO): Promise<void> {
+  const writer = new OutputWriter(io.stdout);
+  for (const piece of pieces) await writer.write(piece);
+  await writer.end();
+}
+
 /**
  * Runs the `stepsize` command line: `argv` is what follows the program name
- * (`process.argv.slice(2)`). Writes the output to `io.stdout` and one-line
+ * (`process.argv.slice(2)`). Streams the output to `io.stdout` and one-line
  * error messages, prefixed `stepsize: `, to `io.stderr`.
  *
- * Bad arguments name the argument and the bad value and point to
- * `stepsize --help`; spec problems (missing file, invalid JSON, a
+ * Bad arguments are all reported, one line each naming the argument and the
+ * bad value, the last pointing to `stepsize --help`; spec problems (missing file, invalid JSON, a
  * {@link StepsizeError} with its JSON path) are prefixed by the file name
- * (`<stdin>` for `-`). Errors that are neither are bugs and are rethrown.
+ * (`<stdin>` for `-`); a write error is `cannot write output: <system
+ * message>`, except a closed pipe (`EPIPE`), which ends the output quietly.
+ * Other errors are bugs and are rethrown.
  *
- * @returns The exit status: {@link EXIT_OK}, {@link EXIT_INPUT} or {@link EXIT_USAGE}.
+ * @returns The exit status: {@link EXIT_OK}, {@link EXIT_INPUT}, {@link EXIT_OUTPUT} or {@link EXIT_USAGE}.
  *
  * @example
  * ```ts
@@ -97,14 +123,20 @@ async function sampleCommand(command: SampleCommand, io: CliIO): Promise<string>
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     const command = parseArgs(argv);
-    if (command.kind === 'help') io.stdout.write(HELP_TEXT);
-    else if (command.kind === 'version') io.stdout.write(`${packageVersion()}\n`);
-    else io.stdout.write(await sampleCommand(command, io));
+    if (command.kind === 'help') await writeAll([HELP_TEXT], io);
+    else if (command.kind === 'version') await writeAll([`${packageVersion()}\n`], io);
+    else await writeAll(formatSample(await sampleSchedule(command, io), command), io);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`stepsize: ${error.message}; run 'stepsize --help' for usage\n`);
+      const lines = error.problems.map((problem) => `stepsize: ${problem}`);
+      io.stderr.write(`${lines.join('\n')}; run 'stepsize --help' for usage\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof OutputError) {
+      if (error.code === 'EPIPE') return EXIT_OK;
+      io.stderr.write(`stepsize: cannot write output: ${error.message}\n`);
+      return EXIT_OUTPUT;
     }
     if (error instanceof InputError) {
       io.stderr.write(`stepsize: ${error.message}\n`);

@@ -1,1 +1,1 @@
-export { writeJsonFileAtomic, readJsonFile, checkpointWriter } from './json-file.js';
+export { writeJsonFileAtomic, readJsonFile, checkpointWriter, type WriteJsonFileOptions } from './json-file.js';

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { mapState, type OptimizerState, stateFromJSON, stateTensors, stateToJSON } from './state.js';
+import { StepsizeError } from '../errors.js';
+import { adam, adamW, optimizerDefinitions, rmsprop, sgd } from './builtin/index.js';
+import { createOptimizer } from './optimizer.js';
+import { builtinSlotConstraints, FLOAT32_MAX, mapState, type OptimizerState, stateFromJSON, stateTensors, stateToJSON } from './state.js';
+import { compileOptimizer } from './step.js';
+
+/** The error `f` throws (fails the test when it throws none). */
+function errorOf(f: () => unknown): StepsizeError {
+  try {
+    f();
+  } catch (error) {
+    expect(error).toBeInstanceOf(StepsizeError);
+    return error as StepsizeError;
+  }
+  throw new Error('expected an error');
+}
 
 const state: OptimizerState<Float32Array> = {
   step: 3,
@@ -33,5 +48,65 @@ describe('optimizer state', () => {
     const json = JSON.parse(JSON.stringify(stateToJSON(odd, (t) => t)));
     const back = stateFromJSON(json, (values) => Float32Array.from(values));
     expect(back).toEqual(odd);
+  });
+
+  it('refuses every value that is not a finite float32 number, naming the path and the value', () => {
+    const json = JSON.parse(JSON.stringify(stateToJSON(state, (t) => t)));
+    for (const bad of [null, true, '1e3', [5], 'x', 1e39, -1e39, 3.5e38]) {
+      for (const [where, set] of [
+        ['state.params.w.expAvg[1]', (j: typeof json) => (j.params.w.expAvg[1] = bad)],
+        ['state.accumulated.w[0]', (j: typeof json) => (j.accumulated.w[0] = bad)],
+        ['state.ema.b[0]', (j: typeof json) => (j.ema.b[0] = bad)],
+        ['state.groups[0].plateau', (j: typeof json) => (j.groups[0].plateau = bad)],
+      ] as const) {
+        const changed = structuredClone(json);
+        set(changed);
+        const error = errorOf(() => stateFromJSON(changed, (values) => Float32Array.from(values)));
+        expect(error.path).toBe(where);
+        expect(error.value).toEqual(bad);
+        expect(error.message).toContain('must be a finite float32 number');
+      }
+    }
+    // The largest float32 is fine, and exact.
+    const edge = structuredClone(json);
+    edge.params.w.expAvg = [FLOAT32_MAX, -FLOAT32_MAX];
+    expect([...(stateFromJSON(edge, (values) => Float32Array.from(values)).params.w?.expAvg ?? [])]).toEqual([FLOAT32_MAX, -FLOAT32_MAX]);
+  });
+
+  it("refuses negative second moments of the optimizer type's math, and converts nothing before everything is checked", () => {
+    const json = JSON.parse(JSON.stringify(stateToJSON(state, (t) => t)));
+    json.params.w.expAvgSq[1] = -1;
+    const converted: number[][] = [];
+    const error = errorOf(() =>
+      stateFromJSON(json, (values) => converted.push(values), { path: 'checkpoint.optimizerState', optimizerType: 'adam' }),
+    );
+    expect(error.path).toBe('checkpoint.optimizerState.params.w.expAvgSq[1]');
+    expect(error.value).toBe(-1);
+    expect(error.message).toMatch(/must be a finite float32 number >= 0/);
+    expect(converted).toEqual([]);
+    // A first moment may be negative; without a type no sign is known.
+    json.params.w.expAvg[0] = -1;
+    json.params.w.expAvgSq[1] = 4;
+    expect(() => stateFromJSON(json, (v) => v, { optimizerType: 'adam' })).not.toThrow();
+    json.params.w.expAvgSq[1] = -1;
+    expect(() => stateFromJSON(json, (v) => v)).not.toThrow();
+  });
+
+  it('knows the sign every slot of every built-in optimizer needs', () => {
+    // Every structural flag on, so that every slot exists.
+    const flagged: Record<string, () => ReturnType<typeof adam>> = {
+      sgd: () => sgd({ learningRate: 0.1, momentum: 0.9 }),
+      adam: () => adam({ amsgrad: true }),
+      adamW: () => adamW({ amsgrad: true }),
+      rmsprop: () => rmsprop({ momentum: 0.5, centered: true }),
+    };
+    expect(Object.keys(builtinSlotConstraints).sort()).toEqual(optimizerDefinitions.map((d) => d.type).sort());
+    for (const definition of optimizerDefinitions) {
+      const optimizer = flagged[definition.type]?.() ?? createOptimizer(definition, {});
+      const slots = compileOptimizer(optimizer).slotNames(['w'], 'w');
+      expect(Object.keys(builtinSlotConstraints[definition.type] ?? {}).sort(), definition.type).toEqual([...slots].sort());
+    }
+    expect(builtinSlotConstraints.adagrad).toEqual({ sum: 'nonNegative' });
+    expect(builtinSlotConstraints.rmsprop).toEqual({ squareAvg: 'nonNegative', momentumBuffer: 'signed', gradAvg: 'signed' });
   });
 });

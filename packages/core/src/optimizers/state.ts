@@ -92,55 +92,127 @@ export function stateToJSON<T>(state: OptimizerState<T>, toValues: (tensor: T) =
   return mapState(state, (t) => Array.from(toValues(t)));
 }
 
+/** The largest finite float32, 3.4028234663852886e38: every tensor value of a state or checkpoint must be within ±this. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** What the math needs of a slot's values: any finite float32 (`'signed'`), or `>= 0` as well (`'nonNegative'`). */
+export type SlotConstraint = 'signed' | 'nonNegative';
+
+/**
+ * The constraint of every slot of every built-in optimizer, by optimizer type and
+ * slot name, decided from its math: second moments and accumulators of squares
+ * (`expAvgSq`, `maxExpAvgSq`, Adagrad's `sum`, `squareAvg`, Adadelta's `accDelta`)
+ * go under a square root, Adamax's `expInf` is a norm and divides, Rprop's
+ * `stepSize` is a magnitude; first moments, momentum buffers, RMSprop's `gradAvg`
+ * and Rprop's `prev` (a kept gradient) take either sign. A test checks that every
+ * slot of every built-in optimizer is listed (slots of other types are `'signed'`).
+ */
+export const builtinSlotConstraints: Readonly<Record<string, Readonly<Record<string, SlotConstraint>>>> = {
+  sgd: { momentumBuffer: 'signed' },
+  adam: { expAvg: 'signed', expAvgSq: 'nonNegative', maxExpAvgSq: 'nonNegative' },
+  adamW: { expAvg: 'signed', expAvgSq: 'nonNegative', maxExpAvgSq: 'nonNegative' },
+  adamax: { expAvg: 'signed', expInf: 'nonNegative' },
+  nadam: { expAvg: 'signed', expAvgSq: 'nonNegative' },
+  radam: { expAvg: 'signed', expAvgSq: 'nonNegative' },
+  lamb: { expAvg: 'signed', expAvgSq: 'nonNegative' },
+  adagrad: { sum: 'nonNegative' },
+  adadelta: { squareAvg: 'nonNegative', accDelta: 'nonNegative' },
+  rmsprop: { squareAvg: 'nonNegative', momentumBuffer: 'signed', gradAvg: 'signed' },
+  rprop: { prev: 'signed', stepSize: 'nonNegative' },
+  lion: { expAvg: 'signed' },
+};
+
+/** Options of {@link stateFromJSON}. */
+export interface StateFromJSONOptions {
+  /** Where errors point. Default `'state'` (`checkpoint.optimizerState` for a checkpoint's). */
+  readonly path?: string | undefined;
+  /** The optimizer type whose {@link builtinSlotConstraints} apply (none when left out or not built in). */
+  readonly optimizerType?: string | undefined;
+}
+
 function readCount(value: unknown, path: string): number {
   if (!Number.isSafeInteger(value) || (value as number) < 0) fail(path, 'must be an integer >= 0', value);
   return value as number;
 }
 
-function readValues(value: unknown, path: string): number[] {
+/**
+ * Checks one number of a state or checkpoint: a number (not null, a boolean, a
+ * string or an array), finite and within float32 range (`|v| <=` {@link FLOAT32_MAX}),
+ * and `>= 0` under `'nonNegative'`. Errors name `path` and the value.
+ *
+ * @example
+ * ```ts
+ * readFloat32(json.values[3], 'checkpoint.params.w.values[3]');
+ * ```
+ */
+export function readFloat32(value: unknown, path: string, constraint: SlotConstraint = 'signed'): number {
+  const nonNegative = constraint === 'nonNegative';
+  if (typeof value !== 'number' || !(Math.abs(value) <= FLOAT32_MAX) || (nonNegative && value < 0)) {
+    fail(path, `must be a finite float32 number${nonNegative ? ' >= 0' : ''} (|v| <= ${FLOAT32_MAX})`, value);
+  }
+  return value;
+}
+
+/**
+ * An array of {@link readFloat32} numbers; errors name the element (`path[3]`).
+ *
+ * @example
+ * ```ts
+ * const values = readFloat32Values(json.values, 'checkpoint.params.w.values');
+ * ```
+ */
+export function readFloat32Values(value: unknown, path: string, constraint: SlotConstraint = 'signed'): number[] {
   if (!Array.isArray(value)) fail(path, 'must be an array of numbers', value);
   value.forEach((v: unknown, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${path}[${i}]`, 'must be a finite number', v);
+    readFloat32(v, `${path}[${i}]`, constraint);
   });
   return value as number[];
 }
 
-function readTensors<T>(value: unknown, path: string, fromValues: (values: number[]) => T): Record<string, T> {
+function readTensors(value: unknown, path: string, constraints: Readonly<Record<string, SlotConstraint>> = {}): Record<string, number[]> {
   if (!isPlainObject(value)) fail(path, 'must be an object of arrays by name', value);
-  return mapRecord(value, (v, key) => fromValues(readValues(v, `${path}.${key}`)));
+  return mapRecord(value, (v, key) => readFloat32Values(v, `${path}.${key}`, constraints[key]));
 }
 
 /**
- * Reads optimizer state written by {@link stateToJSON}, validating its shape;
- * errors name the path (`state.params.w.expAvg[3]`). A compiled optimizer's
- * `checkState` (or `OptimizerRunner.loadState`) then checks that it fits the
- * parameters.
+ * Reads optimizer state written by {@link stateToJSON}, validating it before any
+ * value is converted: counters are integers >= 0, every number is finite and
+ * within float32 range ({@link readFloat32}), and with `optimizerType` the slots
+ * the math needs non-negative are ({@link builtinSlotConstraints}); errors name the
+ * path and the value (`state.params.w.expAvgSq[3] must be a finite float32 number
+ * >= 0 ..., got -1`). A compiled optimizer's `checkState` (or
+ * `OptimizerRunner.loadState`) then checks that it fits the parameters.
  *
  * @example
  * ```ts
- * const state = stateFromJSON(json, (values) => Float32Array.from(values));
+ * const state = stateFromJSON(json, (values) => Float32Array.from(values), { optimizerType: 'adam' });
  * ```
  */
-export function stateFromJSON<T>(json: unknown, fromValues: (values: number[]) => T): OptimizerState<T> {
-  const path = 'state';
+export function stateFromJSON<T>(
+  json: unknown,
+  fromValues: (values: number[]) => T,
+  options: StateFromJSONOptions = {},
+): OptimizerState<T> {
+  const { path = 'state', optimizerType } = options;
+  const constraints =
+    (optimizerType !== undefined && Object.hasOwn(builtinSlotConstraints, optimizerType) && builtinSlotConstraints[optimizerType]) || {};
   if (!isPlainObject(json)) fail(path, 'must be an optimizer state object', json);
   const groups = json.groups;
   if (!Array.isArray(groups)) fail(`${path}.groups`, 'must be an array', groups);
   const params = json.params;
   if (!isPlainObject(params)) fail(`${path}.params`, 'must be an object of slots by parameter name', params);
-  return {
+  // Every number is checked before the first tensor is made.
+  const checked: OptimizerState<number[]> = {
     step: readCount(json.step, `${path}.step`),
     skipped: readCount(json.skipped, `${path}.skipped`),
     microStep: readCount(json.microStep, `${path}.microStep`),
     groups: groups.map((g: unknown, i) => {
       if (!isPlainObject(g)) fail(`${path}.groups[${i}]`, 'must be an object of numbers', g);
-      return mapRecord(g, (v, key) => {
-        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${path}.groups[${i}].${key}`, 'must be a finite number', v);
-        return v;
-      });
+      return mapRecord(g, (v, key) => readFloat32(v, `${path}.groups[${i}].${key}`));
     }),
-    params: mapRecord(params, (slots, name) => readTensors(slots, `${path}.params.${name}`, fromValues)),
-    accumulated: readTensors(json.accumulated ?? {}, `${path}.accumulated`, fromValues),
-    ema: readTensors(json.ema ?? {}, `${path}.ema`, fromValues),
+    params: mapRecord(params, (slots, name) => readTensors(slots, `${path}.params.${name}`, constraints)),
+    accumulated: readTensors(json.accumulated ?? {}, `${path}.accumulated`),
+    ema: readTensors(json.ema ?? {}, `${path}.ema`),
   };
+  return mapState(checked, fromValues);
 }

@@ -185,6 +185,39 @@ describe('the pure step (compileOptimizer)', () => {
     );
   });
 
+  it('checkState refuses an accumulator of the wrong size at micro-step 0 (it would be broadcast mid-training)', () => {
+    const compiled = compileOptimizer(sgd({ learningRate: 1, accumulationSteps: 2 }));
+    const state = compiled.init(arrayOps, params());
+    const wrong: OptimizerState<number[]> = { ...state, accumulated: { w: [1], b: [0] } };
+    expect(() => compiled.checkState(arrayOps, params(), wrong)).toThrow(
+      /^state\.accumulated\.w must hold 3 elements at micro-step 0, got 1$/,
+    );
+    // Accepted, the next cycle would broadcast it into the gradient: [1] + g gives the wrong sums.
+    expect(() => new OptimizerRunner({ optimizer: compiled.optimizer, ops: arrayOps, params: params() }).loadState(wrong)).toThrow(
+      /state\.accumulated\.w must hold 3 elements/,
+    );
+  });
+
+  it('checkState refuses bad counters, unknown entries, stray slots and non-finite host state, under the given path', () => {
+    const compiled = compileOptimizer(adam({ amsgrad: false, emaDecay: 0.9 }));
+    const state = compiled.init(arrayOps, params());
+    const check = (changed: Partial<OptimizerState<number[]>>) => () =>
+      compiled.checkState(arrayOps, params(), { ...state, ...changed }, { path: 'checkpoint.optimizerState' });
+    expect(check({ step: 1.5 })).toThrow(/^checkpoint\.optimizerState\.step must be an integer >= 0, got 1\.5$/);
+    expect(check({ skipped: -1 })).toThrow(/^checkpoint\.optimizerState\.skipped must be an integer >= 0, got -1$/);
+    expect(check({ microStep: 1 })).toThrow(/^checkpoint\.optimizerState\.microStep must be below accumulationSteps \(1\), got 1$/);
+    expect(check({ accumulated: { c: [1] } })).toThrow(/^checkpoint\.optimizerState\.accumulated\.c is not a parameter \(w, b\)/);
+    expect(check({ ema: { ...state.ema, c: [1] } })).toThrow(/^checkpoint\.optimizerState\.ema\.c is not a parameter/);
+    expect(check({ ema: { ...state.ema, b: [1, 2] } })).toThrow(/^checkpoint\.optimizerState\.ema\.b must hold 1 elements/);
+    expect(check({ params: { ...state.params, b: { ...state.params.b, maxExpAvgSq: [0] } } })).toThrow(
+      /^checkpoint\.optimizerState\.params\.b\.maxExpAvgSq is not a slot of this adam \(expAvg, expAvgSq\)/,
+    );
+    expect(check({ groups: [{ muProduct: Number.NaN }] })).toThrow(
+      /^checkpoint\.optimizerState\.groups\[0\]\.muProduct must be a finite number, got NaN$/,
+    );
+    expect(check({})).not.toThrow();
+  });
+
   it('accumulates over distinct micro-batches: the update uses their mean', () => {
     const compiled = compileOptimizer(sgd({ learningRate: 1, accumulationSteps: 3 }));
     let state = compiled.init(arrayOps, params());

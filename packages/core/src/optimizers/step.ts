@@ -135,8 +135,16 @@ export interface CompiledOptimizer {
   verdict<T>(probeIsFinite: boolean, ops: Ops<T>, gradients: Readonly<Record<string, T>>): 'accept' | 'skip';
   /** A skipped step: the state with the skip counted (nothing else changed) and its report. */
   skip<T>(state: OptimizerState<T>): Pick<UpdateResult<T>, 'state' | 'report'>;
-  /** Checks that a state (from a checkpoint) fits these parameters: slot names and sizes, EMA, accumulators, groups. */
-  checkState<T>(ops: Ops<T>, params: Readonly<Record<string, T>>, state: OptimizerState<T>): void;
+  /**
+   * Checks that a state (from a checkpoint) fits these parameters before it is used:
+   * counters are integers >= 0 with `microStep < accumulationSteps`; every parameter
+   * has exactly its slots, each of its size; the weight EMA and the gradient
+   * accumulators, where present (required with `emaDecay`, and while `microStep > 0`),
+   * are of its size; no entry names another parameter; one finite host state per
+   * group. Errors name the path under `options.path` (default `state`). Values are
+   * not read here: `stateFromJSON` checks them (finite, float32, signs).
+   */
+  checkState<T>(ops: Ops<T>, params: Readonly<Record<string, T>>, state: OptimizerState<T>, options?: { readonly path?: string }): void;
   /**
    * The learning rates an update at `step` (updates done before it) uses: every group's,
    * and "the learning rate", the first group's ({@link StepReport.learningRate}).
@@ -448,37 +456,59 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       return compiled.execute(ops, plan, { ...args, scalars });
     },
 
-    checkState(ops, params, state) {
+    checkState(ops, params, state, options = {}) {
+      const path = options.path ?? 'state';
       const names = Object.keys(params);
       const membership = membershipOf(names, 'params');
-      for (const name of names) {
-        const slots = state.params[name];
-        if (slots === undefined) fail(`state.params.${name}`, 'is missing: the checkpoint does not fit these parameters', undefined);
-        const size = ops.size(params[name] as (typeof params)[string]);
-        for (const slot of compiled.slotNames(names, name)) {
-          const value = slots[slot];
-          if (value === undefined) fail(`state.params.${name}.${slot}`, 'is missing', undefined);
-          if (ops.size(value) !== size)
-            fail(`state.params.${name}.${slot}`, `must have ${size} elements like the parameter`, ops.size(value));
-        }
-        const average = state.ema[name];
-        if (optimizer.emaDecay !== undefined && (average === undefined || ops.size(average) !== size)) {
-          fail(`state.ema.${name}`, `must hold ${size} elements (the optimizer keeps a weight EMA)`, average);
-        }
-        const sum = state.accumulated[name];
-        if (state.microStep > 0 && (sum === undefined || ops.size(sum) !== size)) {
-          fail(`state.accumulated.${name}`, `must hold ${size} elements at micro-step ${state.microStep}`, sum);
-        }
-      }
-      for (const name of Object.keys(state.params)) {
-        if (!(name in membership.groupOf)) fail(`state.params.${name}`, `is not a parameter (${names.join(', ')})`, name);
-      }
-      if (state.groups.length !== optimizer.groups.length) {
-        fail('state.groups', `must have ${optimizer.groups.length} entries (one per group)`, state.groups);
+      for (const counter of ['step', 'skipped', 'microStep'] as const) {
+        const value = state[counter];
+        if (!Number.isSafeInteger(value) || value < 0) fail(`${path}.${counter}`, 'must be an integer >= 0', value);
       }
       if (state.microStep >= accumulationSteps) {
-        fail('state.microStep', `must be below accumulationSteps (${accumulationSteps})`, state.microStep);
+        fail(`${path}.microStep`, `must be below accumulationSteps (${accumulationSteps})`, state.microStep);
       }
+      for (const [record, label] of [
+        [state.params, 'params'],
+        [state.accumulated, 'accumulated'],
+        [state.ema, 'ema'],
+      ] as const) {
+        for (const name of Object.keys(record)) {
+          if (!(name in membership.groupOf)) fail(`${path}.${label}.${name}`, `is not a parameter (${names.join(', ')})`, name);
+        }
+      }
+      for (const name of names) {
+        const where = `${path}.params.${name}`;
+        const slots = state.params[name];
+        if (slots === undefined) fail(where, 'is missing: the checkpoint does not fit these parameters', undefined);
+        const size = ops.size(params[name] as (typeof params)[string]);
+        const slotNames = compiled.slotNames(names, name);
+        for (const slot of slotNames) {
+          const value = slots[slot];
+          if (value === undefined) fail(`${where}.${slot}`, 'is missing', undefined);
+          if (ops.size(value) !== size) fail(`${where}.${slot}`, `must have ${size} elements like the parameter`, ops.size(value));
+        }
+        for (const slot of Object.keys(slots)) {
+          if (!slotNames.includes(slot))
+            fail(`${where}.${slot}`, `is not a slot of this ${type} (${slotNames.join(', ') || 'none'})`, slot);
+        }
+        const average = state.ema[name];
+        if (average === undefined ? optimizer.emaDecay !== undefined : ops.size(average) !== size) {
+          fail(`${path}.ema.${name}`, `must hold ${size} elements (the weight EMA)`, average && ops.size(average));
+        }
+        // Accumulators are kept between cycles: one of the wrong size would be broadcast (or throw) mid-training.
+        const sum = state.accumulated[name];
+        if (sum === undefined ? state.microStep > 0 : ops.size(sum) !== size) {
+          fail(`${path}.accumulated.${name}`, `must hold ${size} elements at micro-step ${state.microStep}`, sum && ops.size(sum));
+        }
+      }
+      if (state.groups.length !== optimizer.groups.length) {
+        fail(`${path}.groups`, `must have ${optimizer.groups.length} entries (one per group)`, state.groups);
+      }
+      state.groups.forEach((host, i) => {
+        for (const [key, value] of Object.entries(host)) {
+          if (!Number.isFinite(value)) fail(`${path}.groups[${i}].${key}`, 'must be a finite number', value);
+        }
+      });
     },
 
     learningRatesAt(step) {

@@ -1,6 +1,9 @@
 import { StepsizeError } from '../errors.js';
-import type { OptimizerSpec } from '../optimizers/optimizer.js';
-import { stateFromJSON, type OptimizerStateJSON } from '../optimizers/state.js';
+import type { Ops } from '../optimizers/ops.js';
+import type { Optimizer, OptimizerSpec } from '../optimizers/optimizer.js';
+import { optimizerFromJSON } from '../optimizers/spec.js';
+import { mapRecord, type OptimizerStateJSON, readFloat32Values, stateFromJSON } from '../optimizers/state.js';
+import { compileOptimizer } from '../optimizers/step.js';
 import { fail, isPlainObject } from '../schedules/options.js';
 import type { EarlyStoppingState } from './early-stopping.js';
 
@@ -36,6 +39,23 @@ export interface LoopState {
  * shapes, no loop state): their batch cursor is taken to be their step, which is
  * exact for runs without accumulation or skipped steps, and the running training
  * loss restarts at the resumed step.
+ *
+ * What {@link readCheckpoint} accepts (everything is checked before a resume
+ * changes anything): every parameter, state and best-parameter value a number
+ * (not null, a boolean, a string or an array), finite and within float32 range;
+ * the second-moment and accumulator slots of the built-in optimizers `>= 0`
+ * (`builtinSlotConstraints`); every tensor of its parameter's size; counters
+ * integers `>= 0` that agree: `optimizerState.step` is `step`,
+ * `optimizerState.microStep` is below the optimizer's `accumulationSteps` and
+ * equals `loop.cycle.batches` (0 without a cycle), `loop.consecutiveSkips` is at
+ * most `optimizerState.skipped`, `batches` at least `step + loop.consecutiveSkips`,
+ * `loop.lossCount` and `loop.earlyStopping.bestStep` at most `step`.
+ *
+ * Writing: JSON has no NaN or Infinity, so a checkpoint whose parameters or
+ * optimizer state hold one (a diverged run under `nonFinite: 'propagate'`) is
+ * never written: `train()` throws {@link checkCheckpointFinite}'s error naming the
+ * first such value instead of saving nulls. Only the loop's running loss sums may
+ * be non-finite; they are written as null and read back as NaN.
  */
 export interface Checkpoint {
   readonly format: typeof CHECKPOINT_FORMAT;
@@ -70,15 +90,25 @@ function sum(value: unknown, path: string): number {
   return value === null ? Number.NaN : finite(value, path);
 }
 
-function values(value: unknown, path: string): number[] {
-  if (!Array.isArray(value)) fail(path, 'must be an array of numbers', value);
-  value.forEach((v: unknown, i) => {
-    finite(v, `${path}[${i}]`);
-  });
-  return value as number[];
+/** checkState reads nothing but sizes: these give them for a checkpoint's arrays. */
+const arraySizes = { name: 'checkpoint', size: (values: readonly number[]) => values.length } as unknown as Ops<readonly number[]>;
+
+/** The checkpoint's optimizer spec, its errors under `path` (`checkpoint.optimizer.learningRate`). */
+function readOptimizer(spec: unknown, path: string): Optimizer {
+  try {
+    return optimizerFromJSON(spec);
+  } catch (error) {
+    if (!(error instanceof StepsizeError) || !error.path.startsWith('$')) throw error;
+    const problem = error.message.slice(error.path.length + 1);
+    throw new StepsizeError(`${path}${error.path.slice(1)}`, problem, error.value, { cause: error });
+  }
 }
 
-function readEarlyStoppingState(value: unknown, path: string): EarlyStoppingState | undefined {
+function readEarlyStoppingState(
+  value: unknown,
+  path: string,
+  params: Readonly<Record<string, CheckpointParameter>>,
+): EarlyStoppingState | undefined {
   if (value === undefined) return undefined;
   if (!isPlainObject(value)) fail(path, 'must be an object { best, bestStep, waited }', value);
   const best = value.best === null ? null : finite(value.best, `${path}.best`);
@@ -86,15 +116,26 @@ function readEarlyStoppingState(value: unknown, path: string): EarlyStoppingStat
   if (!Number.isSafeInteger(bestStep) || (bestStep as number) < -1) fail(`${path}.bestStep`, 'must be an integer >= -1', bestStep);
   const state: EarlyStoppingState = { best, bestStep: bestStep as number, waited: count(value.waited, `${path}.waited`) };
   if (value.bestParams === undefined) return state;
-  if (!isPlainObject(value.bestParams)) fail(`${path}.bestParams`, 'must be an object of arrays by parameter name', value.bestParams);
-  const bestParams: Record<string, number[]> = {};
-  for (const [name, v] of Object.entries(value.bestParams)) bestParams[name] = values(v, `${path}.bestParams.${name}`);
+  const saved = value.bestParams;
+  const names = Object.keys(params);
+  if (!isPlainObject(saved) || Object.keys(saved).length !== names.length || names.some((name) => !Object.hasOwn(saved, name))) {
+    fail(`${path}.bestParams`, `must be an object of arrays by parameter name (${names.join(', ')})`, saved);
+  }
+  const bestParams = mapRecord(saved, (v, name) => {
+    const data = readFloat32Values(v, `${path}.bestParams.${name}`);
+    const size = params[name]?.values.length;
+    if (data.length !== size) fail(`${path}.bestParams.${name}`, `must hold ${size} values like the parameter`, data.length);
+    return data;
+  });
   return { ...state, bestParams };
 }
 
 /**
- * Reads and validates a checkpoint (an object, or JSON text): every error is a
- * {@link StepsizeError} whose path starts at `checkpoint` (`checkpoint.params.w.values[3]`).
+ * Reads and validates a checkpoint (an object, or JSON text): the values, sizes
+ * and counters {@link Checkpoint} lists, the optimizer spec, and that the
+ * optimizer state fits the parameters. Every error is a {@link StepsizeError}
+ * whose path starts at `checkpoint` and names the field, with the bad value
+ * (`checkpoint.params.w.values[3]`, `checkpoint.optimizerState.params.w.expAvgSq[0]`).
  * Reads the 0.1 per-backend formats too (see {@link Checkpoint}).
  *
  * @example
@@ -132,11 +173,11 @@ export function readCheckpoint(input: unknown): Checkpoint {
   for (const [name, value] of Object.entries(json.params)) {
     const where = `${path}.params.${name}`;
     if (legacy) {
-      params[name] = { values: values(value, where) };
+      params[name] = { values: readFloat32Values(value, where) };
       continue;
     }
     if (!isPlainObject(value)) fail(where, 'must be { shape, values }', value);
-    const data = values(value.values, `${where}.values`);
+    const data = readFloat32Values(value.values, `${where}.values`);
     const shape = value.shape;
     if (shape === undefined) {
       // A checkpoint migrated from a 0.1 format, read again.
@@ -154,14 +195,22 @@ export function readCheckpoint(input: unknown): Checkpoint {
   if (!isPlainObject(json.optimizer) || typeof json.optimizer.type !== 'string') {
     fail(`${path}.optimizer`, 'must be an optimizer spec { "type": ..., ...options }', json.optimizer);
   }
-  // The state's shape is checked here; whether it fits the parameters, when it is loaded.
-  stateFromJSON(json.optimizerState, (v) => v);
+  const optimizer = readOptimizer(json.optimizer, `${path}.optimizer`);
+  const where = `${path}.optimizerState`;
+  const state = stateFromJSON(json.optimizerState, (v) => v, { path: where, optimizerType: optimizer.definition.type });
+  compileOptimizer(optimizer).checkState(
+    arraySizes,
+    mapRecord(params, (p) => p.values),
+    state,
+    { path: where },
+  );
+  if (state.step !== step) fail(`${where}.step`, `must equal checkpoint.step (${step})`, state.step);
   let loop: LoopState = { lossSum: 0, lossCount: 0, consecutiveSkips: 0 };
   let batches = step;
   if (!legacy) {
     batches = count(json.batches, `${path}.batches`);
     if (!isPlainObject(json.loop)) fail(`${path}.loop`, 'must be an object { lossSum, lossCount, consecutiveSkips }', json.loop);
-    const earlyStopping = readEarlyStoppingState(json.loop.earlyStopping, `${path}.loop.earlyStopping`);
+    const earlyStopping = readEarlyStoppingState(json.loop.earlyStopping, `${path}.loop.earlyStopping`, params);
     const cycle = json.loop.cycle;
     if (cycle !== undefined && !isPlainObject(cycle)) fail(`${path}.loop.cycle`, 'must be an object { lossSum, normSum, batches }', cycle);
     loop = {
@@ -177,6 +226,17 @@ export function readCheckpoint(input: unknown): Checkpoint {
       consecutiveSkips: count(json.loop.consecutiveSkips, `${path}.loop.consecutiveSkips`),
       ...(earlyStopping && { earlyStopping }),
     };
+    // The loop's counters against the optimizer's (see Checkpoint).
+    const atMost = (value: number | undefined, limit: number, field: string, what: string): void => {
+      if (value !== undefined && value > limit) fail(`${path}.${field}`, `must be at most ${what} (${limit})`, value);
+    };
+    const opened = loop.cycle?.batches ?? 0;
+    if (opened !== state.microStep) fail(`${path}.loop.cycle.batches`, `must equal optimizerState.microStep (${state.microStep})`, opened);
+    atMost(loop.consecutiveSkips, state.skipped, 'loop.consecutiveSkips', 'optimizerState.skipped');
+    const drawn = step + loop.consecutiveSkips;
+    if (batches < drawn) fail(`${path}.batches`, `must be at least step + loop.consecutiveSkips (${drawn})`, batches);
+    atMost(loop.lossCount, step, 'loop.lossCount', 'step');
+    atMost(earlyStopping?.bestStep, step, 'loop.earlyStopping.bestStep', 'step');
   }
   if (json.backend !== undefined && typeof json.backend !== 'string') fail(`${path}.backend`, 'must be a string', json.backend);
   return {
@@ -187,7 +247,7 @@ export function readCheckpoint(input: unknown): Checkpoint {
     batchSize: batchSize as number,
     params,
     optimizer: json.optimizer as OptimizerSpec,
-    optimizerState: json.optimizerState as OptimizerStateJSON,
+    optimizerState: state,
     loop,
     ...(typeof json.backend === 'string' && { backend: json.backend }),
   };
@@ -211,5 +271,40 @@ export function checkCheckpointFits(checkpoint: Checkpoint, shapes: Readonly<Rec
   for (const name of Object.keys(checkpoint.params)) if (!(name in shapes)) problems.push(`${name} is not a parameter of the model`);
   if (problems.length > 0) {
     throw new StepsizeError('checkpoint.params', `do not fit the ${backend} model: ${problems.join('; ')}`, Object.keys(checkpoint.params));
+  }
+}
+
+/**
+ * Refuses to write a checkpoint that JSON cannot hold exactly: throws a
+ * {@link StepsizeError} naming the first NaN or ±Infinity of its parameters, its
+ * optimizer state or early stopping's best parameters (path
+ * `checkpoint.params.w.values[3]`, `checkpoint.optimizerState.params.w.expAvgSq[0]`;
+ * value the bad number): the run diverged, and a checkpoint with null in its place
+ * would resume a different run. `train()` calls it before every save.
+ *
+ * @example
+ * ```ts
+ * checkCheckpointFinite(checkpoint); // throws "checkpoint.params.w.values[3] is NaN: the run diverged ..."
+ * ```
+ */
+export function checkCheckpointFinite(checkpoint: Checkpoint): void {
+  const state = checkpoint.optimizerState;
+  const tensors: [string, readonly number[]][] = [];
+  const add = (prefix: string, record: Readonly<Record<string, readonly number[]>>): void => {
+    for (const [name, values] of Object.entries(record)) tensors.push([`${prefix}.${name}`, values]);
+  };
+  for (const [name, parameter] of Object.entries(checkpoint.params)) tensors.push([`params.${name}.values`, parameter.values]);
+  for (const [name, slots] of Object.entries(state.params)) add(`optimizerState.params.${name}`, slots);
+  add('optimizerState.accumulated', state.accumulated);
+  add('optimizerState.ema', state.ema);
+  add('loop.earlyStopping.bestParams', checkpoint.loop.earlyStopping?.bestParams ?? {});
+  for (const [where, values] of tensors) {
+    const index = values.findIndex((v) => !Number.isFinite(v));
+    if (index < 0) continue;
+    throw new StepsizeError(
+      `checkpoint.${where}[${index}]`,
+      `is ${values[index]}: the run diverged by update ${checkpoint.step}; no checkpoint is written (JSON has no NaN or Infinity)`,
+      values[index],
+    );
   }
 }

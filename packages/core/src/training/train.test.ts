@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { adam, sgd } from '../optimizers/builtin/index.js';
+import { StepsizeError } from '../errors.js';
+import { adadelta, adagrad, adam, adamax, adamW, lamb, lion, nadam, radam, rmsprop, rprop, sgd } from '../optimizers/builtin/index.js';
 import { reduceOnPlateau } from '../schedules/metric-driven.js';
-import { readCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkCheckpointFinite, readCheckpoint, type Checkpoint } from './checkpoint.js';
 import { BatchSampler, type Dataset } from './data.js';
 import { linearBackend } from './test-support/linear-backend.js';
 import { train } from './train.js';
@@ -168,5 +169,159 @@ describe('train (the one loop)', () => {
     await expect(train({ backend: linearBackend(3), data: wide, batchSize: 5, steps: 6, resumeFrom: checkpoint })).rejects.toThrow(
       /checkpoint\.params do not fit the linear \(test\) model: w has shape \[2\], the model \[3\]/,
     );
+  });
+
+  it('refuses a bad checkpoint before touching anything: parameters and optimizer state stay as they were', async () => {
+    const backend = linearBackend(2);
+    // 8 batches, accumulation over 3: 2 updates and an open cycle of 2 micro-batches (accumulators live).
+    const first = await train({
+      backend,
+      optimizer: adam({ learningRate: 0.1, accumulationSteps: 3 }),
+      data: line(),
+      batchSize: 5,
+      epochs: 1,
+    });
+    const saved = JSON.parse(JSON.stringify(await first.checkpoint()));
+    expect(saved.optimizerState).toMatchObject({ step: 2, microStep: 2 });
+    const snapshot = async () => JSON.stringify({ params: await backend.readParameters(), state: await backend.readOptimizerState() });
+    const before = await snapshot();
+    const cases: [string, unknown, (c: typeof saved) => void][] = [
+      ...[null, true, '1e3', [5], 1e39, 'x'].map((bad): [string, unknown, (c: typeof saved) => void] => [
+        'checkpoint.params.w.values[1]',
+        bad,
+        (c) => (c.params.w.values[1] = bad),
+      ]),
+      ['checkpoint.params', undefined, (c) => delete c.params],
+      ['checkpoint.optimizerState.params.w.expAvg[0]', 1e39, (c) => (c.optimizerState.params.w.expAvg[0] = 1e39)],
+      ['checkpoint.optimizerState.params.w.expAvgSq[0]', -1, (c) => (c.optimizerState.params.w.expAvgSq[0] = -1)],
+      ['checkpoint.optimizerState.params.b.expAvgSq', undefined, (c) => delete c.optimizerState.params.b.expAvgSq],
+      ['checkpoint.optimizerState.accumulated.w', 1, (c) => (c.optimizerState.accumulated.w = [0.5])],
+      ['checkpoint.optimizerState.step', 3, (c) => (c.optimizerState.step = 3)],
+      ['checkpoint.optimizerState.microStep', 3.5, (c) => (c.optimizerState.microStep = 3.5)],
+      ['checkpoint.optimizerState.microStep', 3, (c) => (c.optimizerState.microStep = 3)],
+      ['checkpoint.loop.cycle.batches', 1, (c) => (c.loop.cycle.batches = 1)],
+      ['checkpoint.loop.consecutiveSkips', 1, (c) => (c.loop.consecutiveSkips = 1)],
+      ['checkpoint.batches', 1, (c) => (c.batches = 1)],
+      ['checkpoint.optimizer.learningRate', -1, (c) => (c.optimizer.learningRate = -1)],
+    ];
+    for (const [path, value, change] of cases) {
+      const bad = structuredClone(saved);
+      change(bad);
+      const error = await train({ backend, data: line(), batchSize: 5, epochs: 3, resumeFrom: bad }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, path).toBeInstanceOf(StepsizeError);
+      expect((error as StepsizeError).path, (error as Error).message).toBe(path);
+      expect((error as StepsizeError).value, path).toEqual(value);
+      expect(await snapshot(), path).toBe(before);
+    }
+    // The checkpoint itself resumes.
+    await expect(train({ backend, data: line(), batchSize: 5, epochs: 3, resumeFrom: saved })).resolves.toMatchObject({ batches: 24 });
+  });
+
+  it('resumeFrom: null is an error naming resumeFrom', async () => {
+    const error = await train({ backend: linearBackend(2), data: line(), batchSize: 5, steps: 2, resumeFrom: null as never }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StepsizeError);
+    expect((error as StepsizeError).path).toBe('train options.resumeFrom');
+    expect((error as Error).message).toMatch(/train options\.resumeFrom must be a checkpoint .*got null/);
+  });
+
+  it('refuses early-stopping best parameters that do not fit the parameters', async () => {
+    const run = await train({
+      backend: linearBackend(2),
+      optimizer: sgd({ learningRate: 0.1 }),
+      data: line(),
+      validation: line(10),
+      batchSize: 5,
+      steps: 4,
+      evaluateEvery: 2,
+      earlyStopping: { monitor: 'validationLoss', patience: 5, restoreBest: true },
+    });
+    const saved = JSON.parse(JSON.stringify(await run.checkpoint()));
+    expect(Object.keys(saved.loop.earlyStopping.bestParams)).toEqual(['w', 'b']);
+    expect(() => readCheckpoint(saved)).not.toThrow();
+    saved.loop.earlyStopping.bestParams.w = [1];
+    expect(() => readCheckpoint(saved)).toThrow(
+      /^checkpoint\.loop\.earlyStopping\.bestParams\.w must hold 2 values like the parameter, got 1$/,
+    );
+    saved.loop.earlyStopping.bestParams.w = [1, 1e39];
+    expect(() => readCheckpoint(saved)).toThrow(/^checkpoint\.loop\.earlyStopping\.bestParams\.w\[1\] must be a finite float32 number/);
+    delete saved.loop.earlyStopping.bestParams.w;
+    expect(() => readCheckpoint(saved)).toThrow(
+      /^checkpoint\.loop\.earlyStopping\.bestParams must be an object of arrays by parameter name \(w, b\)/,
+    );
+  });
+
+  it('never writes a diverged run: the checkpoint writer throws naming the first non-finite value', async () => {
+    // An infinite input in the fourth batch (batch 3): updates 1 to 3 are finite, the fourth makes the parameters NaN.
+    const example = Array.from({ length: 40 }, (_, e) => e).find((e) => {
+      const data = line();
+      data.inputs[2 * e + 1] = Number.POSITIVE_INFINITY;
+      const again = new BatchSampler({ data, batchSize: 5, seed: 0 });
+      return [0, 1, 2, 3].map((k) => again.batch(k).inputs.some((v) => !Number.isFinite(v))).join() === 'false,false,false,true';
+    }) as number;
+    const data = line();
+    data.inputs[2 * example + 1] = Number.POSITIVE_INFINITY;
+    const saves: Checkpoint[] = [];
+    const options = {
+      optimizer: adam({ learningRate: 0.1, nonFinite: 'propagate' }),
+      data,
+      batchSize: 5,
+      steps: 6,
+      checkpoint: { every: 1, save: (c: Checkpoint) => void saves.push(c) },
+    };
+    const error = await train({ ...options, backend: linearBackend(2) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StepsizeError);
+    expect((error as StepsizeError).path).toBe('checkpoint.params.w.values[0]');
+    expect((error as StepsizeError).value).toBeNaN();
+    expect((error as Error).message).toMatch(/is NaN: the run diverged by update 4; no checkpoint is written/);
+    // The updates before the bad batch were saved, all finite.
+    expect(saves.map((c) => c.step)).toEqual([1, 2, 3]);
+    // The end-of-run checkpoint of a diverged run is refused too.
+    const diverged = await train({ ...options, checkpoint: undefined, backend: linearBackend(2) });
+    await expect(diverged.checkpoint()).rejects.toThrow(/^checkpoint\.params\.w\.values\[0\] is NaN: the run diverged by update 6/);
+    // The optimizer state is checked as well, slot by slot.
+    const finite = saves[2] as Checkpoint;
+    expect(() => checkCheckpointFinite(finite)).not.toThrow();
+    const params = structuredClone(finite.optimizerState.params) as Record<string, Record<string, number[]>>;
+    (params.b as Record<string, number[]>).expAvgSq = [Number.NEGATIVE_INFINITY];
+    expect(() => checkCheckpointFinite({ ...finite, optimizerState: { ...finite.optimizerState, params } })).toThrow(
+      /^checkpoint\.optimizerState\.params\.b\.expAvgSq\[0\] is -Infinity: the run diverged by update 3/,
+    );
+  });
+
+  it("accepts every built-in optimizer's own checkpoints, with skipped batches and open accumulation cycles", async () => {
+    const data = line();
+    data.inputs[2 * 21] = Number.NaN;
+    const optimizers = [
+      sgd({ learningRate: 0.05, momentum: 0.9, nonFinite: 'skip' }),
+      adam({ learningRate: 0.05, amsgrad: true, nonFinite: 'skip', accumulationSteps: 3, emaDecay: 0.9 }),
+      adamW({ learningRate: 0.05, nonFinite: 'skip' }),
+      adamax({ nonFinite: 'skip' }),
+      nadam({ nonFinite: 'skip' }),
+      radam({ nonFinite: 'skip' }),
+      adagrad({ initialAccumulatorValue: 0.1, nonFinite: 'skip' }),
+      adadelta({ nonFinite: 'skip' }),
+      rmsprop({ momentum: 0.5, centered: true, nonFinite: 'skip' }),
+      rprop({ nonFinite: 'skip' }),
+      lion({ learningRate: 0.01, nonFinite: 'skip' }),
+      lamb({ nonFinite: 'skip' }),
+    ];
+    for (const optimizer of optimizers) {
+      const run = await train({ backend: linearBackend(2), optimizer, data, batchSize: 5, epochs: 2 });
+      const saved = JSON.parse(JSON.stringify(await run.checkpoint()));
+      expect(saved.optimizerState.skipped, optimizer.definition.type).toBe(2);
+      expect(() => readCheckpoint(saved), optimizer.definition.type).not.toThrow();
+      await expect(train({ backend: linearBackend(2), data, batchSize: 5, epochs: 3, resumeFrom: saved })).resolves.toMatchObject({
+        batches: 24,
+      });
+    }
   });
 });

@@ -1,8 +1,16 @@
 import { StepsizeError } from '../errors.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { optimizerFromJSON } from '../optimizers/spec.js';
+import { fail } from '../schedules/options.js';
 import type { Awaitable, TrainingBackend } from './backend.js';
-import { CHECKPOINT_FORMAT, type Checkpoint, checkCheckpointFits, type LoopState, readCheckpoint } from './checkpoint.js';
+import {
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  checkCheckpointFinite,
+  checkCheckpointFits,
+  type LoopState,
+  readCheckpoint,
+} from './checkpoint.js';
 import { BatchSampler, type Dataset, datasetWidths } from './data.js';
 import {
   type EarlyStoppingOptions,
@@ -81,9 +89,17 @@ export interface TrainOptions {
   readonly accuracy?: AccuracyRule | 'none' | undefined;
   /** Stop when a monitored metric stops improving (Keras `EarlyStopping`). */
   readonly earlyStopping?: EarlyStoppingOptions | undefined;
-  /** Checkpoints every `every` updates, handed to `save` (awaited). */
+  /**
+   * Checkpoints every `every` updates, handed to `save` (awaited). A run whose parameters or
+   * optimizer state went non-finite (`nonFinite: 'propagate'`) stops with a {@link StepsizeError}
+   * naming the first bad value instead of saving it (see `checkCheckpointFinite`).
+   */
   readonly checkpoint?: CheckpointOptions | undefined;
-  /** Continue a run from a checkpoint (an object from a previous run or `readCheckpoint`, or its JSON text), on any backend with the same parameters. */
+  /**
+   * Continue a run from a checkpoint (an object from a previous run or `readCheckpoint`, or its JSON text), on any
+   * backend with the same parameters. The whole checkpoint is validated first (`readCheckpoint`): a refused one
+   * leaves the backend's parameters and optimizer state as they were.
+   */
   readonly resumeFrom?: Checkpoint | string | undefined;
   /** Called after every update. */
   readonly onStep?: ((record: StepRecord) => void) | undefined;
@@ -184,8 +200,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!['argmax', 'binary', 'none'].includes(rule))
     throw new StepsizeError(`${where}.accuracy`, `must be 'argmax', 'binary' or 'none', got ${JSON.stringify(rule)}`, rule);
 
-  // Everything about a resume is checked before the backend is touched: a bad checkpoint changes nothing.
-  const resume = options.resumeFrom === undefined ? undefined : readCheckpoint(options.resumeFrom);
+  // Everything about a resume is checked before the backend is touched (readCheckpoint checks its
+  // values, counters and that its optimizer state fits its parameters): a bad checkpoint changes nothing.
+  const resumeFrom: unknown = options.resumeFrom;
+  if (resumeFrom !== undefined && typeof resumeFrom !== 'string' && (typeof resumeFrom !== 'object' || resumeFrom === null)) {
+    fail(`${where}.resumeFrom`, 'must be a checkpoint (an object, or its JSON text)', resumeFrom);
+  }
+  const resume = resumeFrom === undefined ? undefined : readCheckpoint(resumeFrom);
   if (resume) {
     if (resume.seed !== seed || resume.batchSize !== batchSize) {
       throw new StepsizeError(
@@ -245,7 +266,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }),
       ...(early && { earlyStopping: earlyState }),
     };
-    return {
+    const checkpoint: Checkpoint = {
       format: CHECKPOINT_FORMAT,
       step,
       batches: cursor,
@@ -262,6 +283,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       loop,
       backend: backend.name,
     };
+    // A diverged run (nonFinite: 'propagate') is refused here, naming the first bad value: JSON would write null.
+    checkCheckpointFinite(checkpoint);
+    return checkpoint;
   };
 
   const evaluate = async (final: boolean): Promise<EvaluationRecord | undefined> => {
