@@ -94,6 +94,7 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
     expect(await page.textContent('#spec-error')).toBe('');
   });
 
+  const finished: Record<string, State['runs'][string]> = {};
   for (const [backend, button] of [
     ['engine', '#train-engine'],
     ['tfjs', '#train-tfjs'],
@@ -111,8 +112,34 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
       const last = run.losses.slice(-10).reduce((a, b) => a + b) / 10;
       expect(last).toBeLessThan(first / 2);
       expect(await page.textContent('#status')).toMatch(/done, final loss/);
+      finished[backend] = run;
     });
   }
+
+  it('trains on tfjs webgl (WebGL2, in software here) close to tfjs cpu; reports whether WebGPU is offered', async () => {
+    const offered = await page.evaluate(async () => {
+      const webgl2 = document.createElement('canvas').getContext('webgl2') !== null;
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      return { webgl2, webgpu: gpu ? (await gpu.requestAdapter()) !== null : false };
+    });
+    console.log(`chromium offers: WebGL2 ${offered.webgl2}, a WebGPU adapter ${offered.webgpu}`);
+    expect(offered.webgl2, 'Debian chromium renders WebGL2 in software (SwiftShader) even with --disable-gpu').toBe(true);
+    await page.selectOption('#tfjs-backend', 'webgl');
+    await page.fill('#steps', '150');
+    await page.click('#train-tfjs');
+    await page.waitForFunction(() => (window as unknown as { stepsize: State }).stepsize.runs.tfjs?.done === true, undefined, {
+      timeout: 600_000,
+    });
+    const run = (await state(page)).runs.tfjs as State['runs'][string];
+    expect(run.backend).toBe('webgl');
+    const cpu = finished.tfjs?.losses as number[];
+    expect(run.losses).toHaveLength(150);
+    // Same model, data and schedule; WebGL's float32 shaders round differently from the cpu kernels.
+    const gaps = run.losses.map((loss, i) => Math.abs(loss - (cpu[i] as number)) / Math.abs(cpu[i] as number));
+    console.log(`tfjs webgl vs cpu: largest relative loss difference ${Math.max(...gaps).toExponential(2)} over 150 steps`);
+    expect(gaps[0]).toBeLessThan(1e-4);
+    expect(Math.max(...gaps)).toBeLessThan(1e-4);
+  });
 
   it('saves a screenshot and had no page errors', async () => {
     mkdirSync(output, { recursive: true });
