@@ -87,46 +87,91 @@ export interface CosineRestartsOptions {
   readonly peakDecay?: number;
 }
 
+/** Splits a double for an exact product (Veltkamp): `high + low === x`, each with at most 26 significant bits. */
+const SPLITTER = 2 ** 27 + 1;
+
 /**
- * Where step `t` falls in a geometric sequence of periods: cycle index, start,
- * position in it (0 <= position < period) and its length. O(1): a logarithm and
- * a bounded number of corrections, whatever the options.
+ * `multiplier ^ cycle - 1` (multiplier > 1, cycle an integer >= 0) to within an ulp or two, also where
+ * the power is close to 1 and `multiplier ** cycle - 1` would cancel: there the power is taken in
+ * double-double arithmetic (exact products), whose high part minus 1 is exact. Exact whenever the
+ * power is exact in double precision (as for integer and dyadic multipliers such as 2 or 1.5).
+ */
+function powerMinusOne(multiplier: number, cycle: number): number {
+  const power = multiplier ** cycle;
+  // From 2 up nothing cancels (below 4 the subtraction is even exact): the power's own rounding is all the error.
+  if (!(power < 2)) return power - 1;
+  // Square-and-multiply on (high, low) pairs; every power here is in [1, 2), so nothing overflows.
+  let resultHigh = 1;
+  let resultLow = 0;
+  let baseHigh = multiplier;
+  let baseLow = 0;
+  const multiply = (aHigh: number, aLow: number, bHigh: number, bLow: number): [number, number] => {
+    const product = aHigh * bHigh;
+    const aSplit = SPLITTER * aHigh;
+    const aTop = aSplit - (aSplit - aHigh);
+    const aBottom = aHigh - aTop;
+    const bSplit = SPLITTER * bHigh;
+    const bTop = bSplit - (bSplit - bHigh);
+    const bBottom = bHigh - bTop;
+    const productError = aTop * bTop - product + aTop * bBottom + aBottom * bTop + aBottom * bBottom;
+    const error = productError + (aHigh * bLow + aLow * bHigh);
+    const high = product + error;
+    return [high, error - (high - product)];
+  };
+  for (let remaining = cycle; remaining > 0; remaining = Math.floor(remaining / 2)) {
+    if (remaining % 2 === 1) [resultHigh, resultLow] = multiply(resultHigh, resultLow, baseHigh, baseLow);
+    if (remaining > 1) [baseHigh, baseLow] = multiply(baseHigh, baseLow, baseHigh, baseLow);
+  }
+  return resultHigh - 1 + resultLow;
+}
+
+/**
+ * The first step of cycle `cycle` (a real number): `firstPeriod * (multiplier ^ cycle - 1) / (multiplier - 1)`,
+ * or `firstPeriod * cycle` for a multiplier of 1. The one formula for every cycle start, so that the cycle of a
+ * step never depends on how it was found. Exact when the start is an integer the ratio of which to
+ * `firstPeriod` is exact (PyTorch's integer `T_0` and `T_mult`; dyadic multipliers); otherwise within a few ulps,
+ * multipliers just above 1 included (where `multiplier ** cycle - 1` alone loses most of its digits).
+ */
+export function cycleStart(cycle: number, firstPeriod: number, multiplier: number): number {
+  if (multiplier === 1) return firstPeriod * cycle;
+  // The ratio first: firstPeriod * 1 for cycle 1 is firstPeriod exactly.
+  return firstPeriod * (powerMinusOne(multiplier, cycle) / (multiplier - 1));
+}
+
+/**
+ * The cycle containing step `t` in a geometric sequence of periods: the one `cycle` with
+ * `cycleStart(cycle) <= t < cycleStart(cycle + 1)`, its `start` (that first value), the `position`
+ * `t - start` and the `period` `cycleStart(cycle + 1) - start`, so `0 <= position <= period` (equal
+ * only if rounding cannot tell `t` from the next start). Every boundary is checked with
+ * {@link cycleStart} itself, so the answer is the same whichever way it is reached. A logarithm
+ * gives a first guess; a few corrections, then (never needed in practice, but bounded) a bisection
+ * over at most 55 halvings, make it exact: nothing can hang.
  */
 export function locateCycle(
   t: number,
   firstPeriod: number,
   multiplier: number,
 ): { cycle: number; start: number; position: number; period: number } {
-  let cycle: number;
-  let start: number;
-  let period: number;
-  if (multiplier === 1) {
-    cycle = Math.floor(t / firstPeriod);
-    start = cycle * firstPeriod;
-    period = firstPeriod;
-  } else {
-    const startOf = (i: number): number => (firstPeriod * (multiplier ** i - 1)) / (multiplier - 1);
-    cycle = Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log(multiplier)));
-    // The logarithm can land a cycle off at a boundary; fix it exactly. Bounded, as everything
-    // here: a few corrections always suffice for the options' range, and nothing can hang.
-    for (let fix = 0; fix < 4 && cycle > 0 && startOf(cycle) > t; fix += 1) cycle -= 1;
-    for (let fix = 0; fix < 4 && startOf(cycle + 1) <= t; fix += 1) cycle += 1;
-    start = startOf(cycle);
-    period = firstPeriod * multiplier ** cycle;
+  const startOf = (i: number): number => cycleStart(i, firstPeriod, multiplier);
+  let cycle =
+    multiplier === 1
+      ? Math.floor(t / firstPeriod)
+      : Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log1p(multiplier - 1)));
+  for (let fix = 0; fix < 4 && cycle > 0 && startOf(cycle) > t; fix += 1) cycle -= 1;
+  for (let fix = 0; fix < 4 && startOf(cycle + 1) <= t; fix += 1) cycle += 1;
+  if (!(startOf(cycle) <= t && t < startOf(cycle + 1))) {
+    // Every start is at least firstPeriod * cycle >= cycle, so cycle 2t + 2 starts after t.
+    let low = 0;
+    let high = 2 * t + 2;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (startOf(middle) <= t) low = middle;
+      else high = middle;
+    }
+    cycle = low;
   }
-  // At far steps start and period are rounded separately, and t can land just past
-  // start + period (or before start): move to the cycle the position says, so 0 <= position < period.
-  for (let fix = 0; fix < 2 && t - start >= period; fix += 1) {
-    cycle += 1;
-    start += period;
-    period *= multiplier;
-  }
-  for (let fix = 0; fix < 2 && t < start && cycle > 0; fix += 1) {
-    cycle -= 1;
-    period /= multiplier;
-    start -= period;
-  }
-  return { cycle, start, position: t - start, period };
+  const start = startOf(cycle);
+  return { cycle, start, position: t - start, period: startOf(cycle + 1) - start };
 }
 
 export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOptions>>({
@@ -153,22 +198,18 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
     }
   },
   build: ({ initialValue, firstPeriod, periodMultiplier, minValue, peakDecay }) => {
-    // The cycle containing the last step asked for is kept (a memo of a pure function of
-    // the options, not a recursion): consecutive steps skip the logarithm and the powers.
-    let start = 0;
-    let end = firstPeriod;
-    let period = firstPeriod;
-    let height = initialValue - minValue;
+    // The cycle of the last step asked for is kept: consecutive steps skip the logarithm and the powers.
+    // Its bounds are the cycle starts locateCycle checks, so a kept cycle holds exactly the steps
+    // locateCycle would put in it, and the value is a function of the step alone.
+    const cycleAt = (t: number): { start: number; end: number; period: number; height: number } => {
+      const { cycle, start, period } = locateCycle(t, firstPeriod, periodMultiplier);
+      return { start, end: cycleStart(cycle + 1, firstPeriod, periodMultiplier), period, height: (initialValue - minValue) * peakDecay ** cycle };
+    };
+    let current = cycleAt(0);
     return {
       value: (t) => {
-        if (!(t >= start && t < end)) {
-          const located = locateCycle(t, firstPeriod, periodMultiplier);
-          start = located.start;
-          period = located.period;
-          end = start + period;
-          height = (initialValue - minValue) * peakDecay ** located.cycle;
-        }
-        return minValue + (height * (1 + Math.cos((Math.PI * (t - start)) / period))) / 2;
+        if (!(t >= current.start && t < current.end)) current = cycleAt(t);
+        return minValue + (current.height * (1 + Math.cos((Math.PI * (t - current.start)) / current.period))) / 2;
       },
     };
   },
