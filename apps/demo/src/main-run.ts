@@ -60,7 +60,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         }
         throw error;
       }
-      const values = Array.from(sample(schedule, { count: command.steps }));
+      const values = Array.from(sample(schedule, { steps: command.steps }));
       const x = values.map((_, i) => i);
       const data = { title: `schedule: ${(spec as { type?: string }).type ?? ''}`, x, y: values, xLabel: 'step', yLabel: 'learning rate' };
       const directory = resolve(command.out);

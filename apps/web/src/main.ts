@@ -46,7 +46,7 @@ function update(): void {
   try {
     const parsed = scheduleFromJSON(spec.value);
     schedule = parsed;
-    state.scheduleValues = Array.from(sample(parsed, { count: CURVE_STEPS }));
+    state.scheduleValues = Array.from(sample(parsed, { steps: CURVE_STEPS }));
     state.error = '';
     errorBox.textContent = '';
     spec.setAttribute('aria-invalid', 'false');

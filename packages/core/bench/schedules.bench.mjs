@@ -52,7 +52,7 @@ const far = best(5, () => evaluateAll(lr, evaluations, 104_729));
 rows.push(['composite at far steps (stride 104729, up to ~1e12)', evaluations / far.seconds]);
 const plain = best(5, () => evaluateAll(simple, evaluations, 1));
 rows.push(['cosineAnnealing alone', evaluations / plain.seconds]);
-const sampled = best(5, () => sample(lr, { count: 1_000_000 })[999_999]);
+const sampled = best(5, () => sample(lr, { steps: 1_000_000 })[999_999]);
 rows.push(['sample(composite, 1,000,000 steps)', 1_000_000 / sampled.seconds]);
 
 console.log(`schedule evaluation throughput (best of 5, node ${process.version})`);

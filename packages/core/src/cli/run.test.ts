@@ -193,7 +193,7 @@ describe('stepsize sample: formats', () => {
 });
 
 describe('stepsize sample: values print exactly, or rounded with --significant', () => {
-  const exact = Array.from(sample(scheduleFromJSON(TENTH_SPEC), { count: 6 }));
+  const exact = Array.from(sample(scheduleFromJSON(TENTH_SPEC), { steps: 6 }));
 
   /** The values column of each format's output, read back as numbers. */
   const printedValues = (format: string, stdout: string): number[] => {

@@ -73,8 +73,7 @@ async function sampleSchedule(command: SampleCommand, io: CliIO): Promise<Sample
   try {
     const schedule = scheduleFromJSON(spec);
     const { steps, start, every } = command;
-    // The library's sample() calls the number of steps `count`.
-    const values = sample(schedule, { count: steps, start, every });
+    const values = sample(schedule, { steps, start, every });
     return { type: schedule.type, spec, start, every, values };
   } catch (error) {
     if (error instanceof StepsizeError) throw new InputError(`${name}: ${error.message}`);

@@ -88,7 +88,11 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
       type: fc.constant('cosineRestarts'),
       initialValue: value,
       // Integer first periods (PyTorch T_0) put cycle starts on or next to integer steps.
-      firstPeriod: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 1000 }), fc.double({ min: 1, max: 1000, noNaN: true })),
+      firstPeriod: fc.oneof(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.double({ min: 1, max: 1000, noNaN: true }),
+      ),
       // 1 exactly, or at least 1 + 1e-9 (closer to 1 is refused); just above 1, cycle starts fall just after
       // multiples of firstPeriod, where a rounded start lands on the wrong side of a step.
       periodMultiplier: fc.oneof(
@@ -97,7 +101,8 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
         fc.constantFrom(1.5, 2, 3),
         fc.double({ min: 1 + 1e-9, max: 4, noNaN: true }),
       ),
-      peakDecay: unit,
+      // 1 (PyTorch, no decay) often: a tiny decay flattens every cycle after the first to the floor.
+      peakDecay: fc.oneof(fc.constant(1), unit),
       minFraction: unit,
     })
     .map(({ minFraction, ...spec }) => ({ ...spec, minValue: spec.initialValue * minFraction })),
