@@ -126,7 +126,7 @@ export const builtinSlotConstraints: Readonly<Record<string, Readonly<Record<str
 export interface StateFromJSONOptions {
   /** Where errors point. Default `'state'` (`checkpoint.optimizerState` for a checkpoint's). */
   readonly path?: string | undefined;
-  /** The optimizer type whose {@link builtinSlotConstraints} apply (none when left out or not built in). */
+  /** The optimizer type whose `builtinSlotConstraints` apply (none when left out or not built in). */
   readonly optimizerType?: string | undefined;
 }
 
@@ -154,7 +154,7 @@ export function readFloat32(value: unknown, path: string, constraint: SlotConstr
 }
 
 /**
- * An array of {@link readFloat32} numbers; errors name the element (`path[3]`).
+ * An array of `readFloat32` numbers; errors name the element (`path[3]`).
  *
  * @example
  * ```ts
@@ -177,8 +177,8 @@ function readTensors(value: unknown, path: string, constraints: Readonly<Record<
 /**
  * Reads optimizer state written by {@link stateToJSON}, validating it before any
  * value is converted: counters are integers >= 0, every number is finite and
- * within float32 range ({@link readFloat32}), and with `optimizerType` the slots
- * the math needs non-negative are ({@link builtinSlotConstraints}); errors name the
+ * within float32 range (`readFloat32`), and with `optimizerType` the slots
+ * the math needs non-negative are (`builtinSlotConstraints`); errors name the
  * path and the value (`state.params.w.expAvgSq[3] must be a finite float32 number
  * >= 0 ..., got -1`). A compiled optimizer's `checkState` (or
  * `OptimizerRunner.loadState`) then checks that it fits the parameters.

@@ -53,7 +53,7 @@ export interface LoopState {
  *
  * Writing: JSON has no NaN or Infinity, so a checkpoint whose parameters or
  * optimizer state hold one (a diverged run under `nonFinite: 'propagate'`) is
- * never written: `train()` throws {@link checkCheckpointFinite}'s error naming the
+ * never written: `train()` throws `checkCheckpointFinite`'s error naming the
  * first such value instead of saving nulls. Only the loop's running loss sums may
  * be non-finite; they are written as null and read back as NaN.
  */
