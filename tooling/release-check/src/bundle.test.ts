@@ -11,7 +11,8 @@ const bundle = join(dirname(fileURLToPath(import.meta.url)), '../bundle');
 /** Minified + gzip budgets (bytes); raise them deliberately, with a reason in the commit. */
 // engine 16_000 -> 17_000: the WebAssembly SIMD dense-layer kernels (matmul), which Mlp uses by default.
 // core 24_000 -> 30_000: the one training loop (train, checkpoints, early stopping, the MLP spec), moved into core from the engine and ONNX Runtime.
-const BUDGET = { core: 30_000, engine: 17_000 };
+// core 30_000 -> 32_000: resume validates every checkpoint value and counter (float32 range, signs of second moments) before touching a backend; measured 30,176 B.
+const BUDGET = { core: 32_000, engine: 17_000 };
 
 async function gzipSize(entry: string, external: string[]): Promise<number> {
   const outDir = mkdtempSync(join(tmpdir(), 'stepsize-bundle-'));
