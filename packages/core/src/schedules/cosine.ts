@@ -87,130 +87,46 @@ export interface CosineRestartsOptions {
   readonly peakDecay?: number;
 }
 
-/** Veltkamp's splitter: `SPLITTER * x` cuts a double into two halves of at most 26 significant bits. */
-const SPLITTER = 2 ** 27 + 1;
-
 /**
- * The rounding error of `product = a * b` (Dekker): `a * b` is exactly `product + error`.
- * For factors below 1e290 in magnitude (the split must not overflow).
- */
-function productError(a: number, b: number, product: number): number {
-  const aSplit = SPLITTER * a;
-  const aTop = aSplit - (aSplit - a);
-  const aBottom = a - aTop;
-  const bSplit = SPLITTER * b;
-  const bTop = bSplit - (bSplit - b);
-  const bBottom = b - bTop;
-  return aTop * bTop - product + aTop * bBottom + aBottom * bTop + aBottom * bBottom;
-}
-
-/**
- * `multiplier ^ cycle - 1` (multiplier > 1, cycle an integer >= 0) to within an ulp or two, also where
- * the power is close to 1 and `multiplier ** cycle - 1` would cancel (multipliers just above 1): there
- * the power is taken in double-double arithmetic, whose high part minus 1 is exact. Exact whenever the
- * power is exact in double precision (integer and dyadic multipliers such as 2 or 1.5, while small).
- */
-function powerMinusOne(multiplier: number, cycle: number): number {
-  const power = multiplier ** cycle;
-  // From 2 up nothing cancels (below 4 the subtraction is even exact): the power's own rounding is all the error.
-  if (!(power < 2)) return power - 1;
-  // Square-and-multiply on (high, low) pairs; every power here is in [1, 2), so nothing overflows.
-  let resultHigh = 1;
-  let resultLow = 0;
-  let baseHigh = multiplier;
-  let baseLow = 0;
-  const multiply = (aHigh: number, aLow: number, bHigh: number, bLow: number): [number, number] => {
-    const product = aHigh * bHigh;
-    const error = productError(aHigh, bHigh, product) + (aHigh * bLow + aLow * bHigh);
-    const high = product + error;
-    return [high, error - (high - product)];
-  };
-  for (let remaining = cycle; remaining > 0; remaining = Math.floor(remaining / 2)) {
-    if (remaining % 2 === 1) [resultHigh, resultLow] = multiply(resultHigh, resultLow, baseHigh, baseLow);
-    if (remaining > 1) [baseHigh, baseLow] = multiply(baseHigh, baseLow, baseHigh, baseLow);
-  }
-  return resultHigh - 1 + resultLow;
-}
-
-/**
- * Where a cycle starts: at the real number `firstPeriod * ratio`, `ratio` being
- * `(multiplier ^ cycle - 1) / (multiplier - 1)` in double precision (`cycle` for a multiplier of 1),
- * held exactly as `at + error`: `at` is the product rounded to a double, `error` what rounding left
- * out. Steps are compared with the exact start, so with a multiplier of 1 or an integer one
- * (PyTorch's `T_0` and `T_mult`) every cycle start is exact, also past 2^53.
- */
-export interface CycleStart {
-  /** The start rounded to a double. */
-  readonly at: number;
-  /** The exact start minus `at` (0 for starts beyond 2^60, far past every step). */
-  readonly error: number;
-}
-
-/** The start of cycle `cycle` (see {@link CycleStart}): one formula for every cycle, however the cycle was found. */
-export function cycleStart(cycle: number, firstPeriod: number, multiplier: number): CycleStart {
-  // The ratio first: cycle 1 then starts at firstPeriod * 1, exactly firstPeriod.
-  const ratio = multiplier === 1 ? cycle : powerMinusOne(multiplier, cycle) / (multiplier - 1);
-  const at = firstPeriod * ratio;
-  // Up to 2^60 the factors are far below the 1e290 where the product's split could overflow.
-  return { at, error: at <= 2 ** 60 ? productError(firstPeriod, ratio, at) : 0 };
-}
-
-/** Whether step `t` is at or after the exact start `start.at + start.error`. */
-function hasReached(t: number, start: CycleStart): boolean {
-  return t > start.at || (t === start.at && start.error <= 0);
-}
-
-/** The cycle containing step `t` and its bounds: `hasReached(t, first) && !hasReached(t, next)`. */
-function findCycle(t: number, firstPeriod: number, multiplier: number): { cycle: number; first: CycleStart; next: CycleStart } {
-  const startOf = (i: number): CycleStart => cycleStart(i, firstPeriod, multiplier);
-  const isIn = (i: number): boolean => hasReached(t, startOf(i)) && !hasReached(t, startOf(i + 1));
-  let cycle =
-    multiplier === 1
-      ? Math.floor(t / firstPeriod)
-      : Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log1p(multiplier - 1)));
-  // The logarithm (or the division) can land a cycle off next to a boundary: correct it with the boundaries themselves.
-  for (let fix = 0; fix < 4 && cycle > 0 && !hasReached(t, startOf(cycle)); fix += 1) cycle -= 1;
-  for (let fix = 0; fix < 4 && hasReached(t, startOf(cycle + 1)); fix += 1) cycle += 1;
-  if (!isIn(cycle)) {
-    // Not expected for any options, but bounded: bisect (at most 55 halvings). Cycle 0 starts at 0, and since
-    // every cycle lasts at least firstPeriod >= 1 step, cycle 2t + 2 starts after t.
-    let low = 0;
-    let high = 2 * t + 2;
-    while (high - low > 1) {
-      const middle = Math.floor((low + high) / 2);
-      if (hasReached(t, startOf(middle))) low = middle;
-      else high = middle;
-    }
-    cycle = low;
-  }
-  return { cycle, first: startOf(cycle), next: startOf(cycle + 1) };
-}
-
-/** The length of the cycle between two starts, from their exact values: `firstPeriod * multiplier ^ cycle` up to rounding. */
-function lengthBetween(first: CycleStart, next: CycleStart): number {
-  return next.at - first.at + (next.error - first.error);
-}
-
-/** Step `t`'s position in the cycle starting at `first`, from the exact start, at most `period`. */
-function positionIn(t: number, first: CycleStart, period: number): number {
-  return Math.min(t - first.at - first.error, period);
-}
-
-/**
- * Where step `t` falls in a geometric sequence of periods: cycle index, start (rounded), position
- * in the cycle and its length (`firstPeriod * multiplier ^ cycle`, PyTorch `T_i`, up to rounding),
- * with `0 <= position <= period` (equal only if `t` is within rounding of the next start). The
- * cycle is the one whose exact bounds, from {@link cycleStart}, contain `t`: the same whichever way
- * it is found. O(1): a logarithm and a bounded number of corrections, whatever the options.
+ * Where step `t` falls in a geometric sequence of periods: cycle index, start,
+ * position in it (0 <= position < period) and its length. O(1): a logarithm and
+ * a bounded number of corrections, whatever the options.
  */
 export function locateCycle(
   t: number,
   firstPeriod: number,
   multiplier: number,
 ): { cycle: number; start: number; position: number; period: number } {
-  const { cycle, first, next } = findCycle(t, firstPeriod, multiplier);
-  const period = lengthBetween(first, next);
-  return { cycle, start: first.at, position: positionIn(t, first, period), period };
+  let cycle: number;
+  let start: number;
+  let period: number;
+  if (multiplier === 1) {
+    cycle = Math.floor(t / firstPeriod);
+    start = cycle * firstPeriod;
+    period = firstPeriod;
+  } else {
+    const startOf = (i: number): number => (firstPeriod * (multiplier ** i - 1)) / (multiplier - 1);
+    cycle = Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log(multiplier)));
+    // The logarithm can land a cycle off at a boundary; fix it exactly. Bounded, as everything
+    // here: a few corrections always suffice for the options' range, and nothing can hang.
+    for (let fix = 0; fix < 4 && cycle > 0 && startOf(cycle) > t; fix += 1) cycle -= 1;
+    for (let fix = 0; fix < 4 && startOf(cycle + 1) <= t; fix += 1) cycle += 1;
+    start = startOf(cycle);
+    period = firstPeriod * multiplier ** cycle;
+  }
+  // At far steps start and period are rounded separately, and t can land just past
+  // start + period (or before start): move to the cycle the position says, so 0 <= position < period.
+  for (let fix = 0; fix < 2 && t - start >= period; fix += 1) {
+    cycle += 1;
+    start += period;
+    period *= multiplier;
+  }
+  for (let fix = 0; fix < 2 && t < start && cycle > 0; fix += 1) {
+    cycle -= 1;
+    period /= multiplier;
+    start -= period;
+  }
+  return { cycle, start, position: t - start, period };
 }
 
 export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOptions>>({
@@ -237,19 +153,22 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
     }
   },
   build: ({ initialValue, firstPeriod, periodMultiplier, minValue, peakDecay }) => {
-    // The cycle of the last step asked for is kept, so consecutive steps skip the logarithm and the powers.
-    // A step is taken to be in the kept cycle by the same bounds locateCycle checks: the value is a
-    // function of the step alone, whatever was evaluated before.
-    const cycleOf = (t: number): { first: CycleStart; next: CycleStart; period: number; height: number } => {
-      const { cycle, first, next } = findCycle(t, firstPeriod, periodMultiplier);
-      return { first, next, period: lengthBetween(first, next), height: (initialValue - minValue) * peakDecay ** cycle };
-    };
-    let current = cycleOf(0);
+    // The cycle containing the last step asked for is kept (a memo of a pure function of
+    // the options, not a recursion): consecutive steps skip the logarithm and the powers.
+    let start = 0;
+    let end = firstPeriod;
+    let period = firstPeriod;
+    let height = initialValue - minValue;
     return {
       value: (t) => {
-        if (!(hasReached(t, current.first) && !hasReached(t, current.next))) current = cycleOf(t);
-        const position = positionIn(t, current.first, current.period);
-        return minValue + (current.height * (1 + Math.cos((Math.PI * position) / current.period))) / 2;
+        if (!(t >= start && t < end)) {
+          const located = locateCycle(t, firstPeriod, periodMultiplier);
+          start = located.start;
+          period = located.period;
+          end = start + period;
+          height = (initialValue - minValue) * peakDecay ** located.cycle;
+        }
+        return minValue + (height * (1 + Math.cos((Math.PI * (t - start)) / period))) / 2;
       },
     };
   },
