@@ -85,11 +85,12 @@ export class TfjsOptimizerState {
       if (existing instanceof tf.Variable && existing.size === values.length) into.set(variable, existing);
       return variable;
     };
-    const named = (record: Readonly<Record<string, number[]>>, existing: Readonly<Record<string, tf.Tensor>> | undefined) =>
-      Object.fromEntries(Object.entries(record).map(([name, values]) => [name, make(values, name, existing?.[name])]));
+    // `param` names the parameter whose shape the tensors take (a slot record is keyed by slot).
+    const named = (record: Readonly<Record<string, number[]>>, existing: Readonly<Record<string, tf.Tensor>> | undefined, param?: string) =>
+      Object.fromEntries(Object.entries(record).map(([key, values]) => [key, make(values, param ?? key, existing?.[key])]));
     const loaded: OptimizerState<tf.Tensor> = {
       ...parsed,
-      params: Object.fromEntries(Object.entries(parsed.params).map(([name, slots]) => [name, named(slots, current?.params[name])])),
+      params: Object.fromEntries(Object.entries(parsed.params).map(([name, slots]) => [name, named(slots, current?.params[name], name)])),
       accumulated: named(parsed.accumulated, current?.accumulated),
       ema: named(parsed.ema, current?.ema),
     };
