@@ -111,7 +111,9 @@ describe('ONNX Runtime training backend', () => {
         mlp: { inputSize: 4, layers: [3], activation: 'tanh', loss: 'softmaxCrossEntropy' },
         accuracy: { rule: 'top5' } as never,
       }),
-    ).rejects.toThrow(/^onnxruntimeTrainingBackend options\.accuracy must be 'none' or \{ rule: 'argmax' \| 'binary', threshold\? \}, got \{"rule":"top5"\}$/);
+    ).rejects.toThrow(
+      /^onnxruntimeTrainingBackend options\.accuracy must be 'none' or \{ rule: 'argmax' \| 'binary', threshold\? \}, got \{"rule":"top5"\}$/,
+    );
   });
 
   it("scores an MLP by its loss unless told otherwise ('none' turns it off)", async () => {
