@@ -1,3 +1,5 @@
+// The Node entry (the `node` export condition): createFastKernels with worker threads.
+// index.browser.ts is the browser entry, with the same exports and no Node imports.
 export { float32Ops } from './ops.js';
 export { fusedKernels } from './kernels.js';
 export { Mlp, type MlpOptions, type Activation, type LossAndGradients } from './model/mlp.js';
@@ -6,8 +8,8 @@ export { fastMatmul } from './wasm/fast-matmul.js';
 export { lossAndGradient, type LossName } from './model/losses.js';
 export { conformanceBackend } from './conformance-backend.js';
 export { engineTrainingBackend, type EngineTrainingBackendOptions, type EngineModel } from './training-backend.js';
+export { createFastKernels } from './wasm/create-fast-kernels.node.js';
 export {
-  createFastKernels,
   fastKernels,
   fastMemoryBytes,
   fastKernelsSupported,

@@ -6,7 +6,8 @@ import { conformanceBackend } from '../conformance-backend.js';
 import { fusedKernels } from '../kernels.js';
 import { referenceMatmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
-import { createFastKernels, fastKernels, fastKernelsSupported, fastMemoryBytes, type FastKernels } from './fast-kernels.js';
+import { createFastKernels } from './create-fast-kernels.node.js';
+import { fastKernels, fastKernelsSupported, fastMemoryBytes, type FastKernels } from './fast-kernels.js';
 
 import { seededRandom as random } from '@stepsize/core';
 

@@ -25,6 +25,10 @@ import { kernelsPrivateMemoryWasmBase64, kernelsWasmBase64 } from './kernels-was
  * or the returned `ops`) are updated in place with no copy; any other Float32Array is
  * streamed through a small cache-sized scratch area, chunk by chunk. The last
  * `length % 4` elements and every other optimizer go to the reference kernels.
+ *
+ * This file imports nothing of Node: the worker threads come from a `ThreadPlatform`, which
+ * the Node entry makes with Node's `worker_threads` (create-fast-kernels.node.ts) and the
+ * browser entry makes without workers (create-fast-kernels.browser.ts).
  */
 
 /** The last `length % 4` elements of an update through the reference kernel. */
@@ -40,8 +44,11 @@ function tail<S extends string, F, L extends string>(
 type AdamKernel = FusedKernel<AdamScalar, AdamFlags, AdamSlot>;
 type SgdKernel = FusedKernel<SgdScalar, SgdFlags, SgdSlot>;
 
-/** The slice of the WebAssembly JS API used here (the project's libs declare none; module-scoped). */
-interface WasmMemory {
+/**
+ * The slice of the WebAssembly JS API used here (the project's libs declare none; module-scoped).
+ * @internal
+ */
+export interface WasmMemory {
   readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
@@ -140,9 +147,14 @@ export function fastKernelsSupported(): boolean {
   return compile() !== null;
 }
 
-/** The worker's source: instantiate the module on the shared memory, then serve jobs from its control slots. */
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
+/**
+ * The worker's job loop: instantiate the module on the shared memory, then serve jobs from its
+ * control slots. It expects `workerData` ({ module, memory, index }) and `parentPort` (a
+ * `postMessage` to say it is ready) in scope: the Node entry declares them from
+ * Node's `worker_threads` (create-fast-kernels.node.ts); the browser entry starts no workers.
+ * @internal
+ */
+export const WORKER_LOOP = `
 const { module, memory, index } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const i32 = new Int32Array(memory.buffer, ${CONTROL}, 1024);
@@ -183,18 +195,39 @@ for (;;) {
 }
 `;
 
-interface WorkerHandle {
+/**
+ * A started worker, as the engine drives it (Node's `Worker` fits).
+ * @internal
+ */
+export interface WorkerHandle {
   terminate(): Promise<number>;
   unref(): void;
   postMessage(value: unknown): void;
+}
+
+/**
+ * What a platform gives {@link createFastKernelsOn}: its default thread count and a way to start
+ * workers that run {@link WORKER_LOOP}. Node's (create-fast-kernels.node.ts) uses
+ * Node's `worker_threads` and `os` modules; the browser entry's has no workers.
+ * @internal
+ */
+export interface ThreadPlatform {
+  /** The threads (this one included) when `options.threads` is absent. */
+  defaultThreads(): number;
+  /** The most threads (this one included) that the platform runs: 1 where it has no workers. */
+  readonly maxThreads: number;
+  /** Starts `count` workers on the module and its shared memory; resolves once every one is ready. */
+  startWorkers(count: number, module: WasmModule, memory: WasmMemory): Promise<WorkerHandle[]>;
 }
 
 /** Options of {@link createFastKernels}. */
 export interface FastKernelOptions {
   /**
    * Threads that share one large update: this thread plus `threads - 1` workers
-   * (`node:worker_threads`, Node only), at most 16. Default: the machine's available
-   * parallelism in Node, 1 elsewhere.
+   * (Node's `worker_threads`), at most 16. Default: the machine's available
+   * parallelism in Node. The browser entry (the `browser` export condition, which bundlers
+   * pick for browsers) has no workers: there the kernels always run on the calling thread
+   * (`threads` of the result is 1, whatever is asked).
    */
   readonly threads?: number;
   /** Parameters with fewer elements run on this thread alone. Default 262144. */
@@ -376,23 +409,10 @@ class Engine {
     this.scratch = [0, 1, 2, 3, 4].map((k) => new Float32Array(this.memory.buffer, SCRATCH + k * CHUNK * 4, CHUNK));
   }
 
-  async startWorkers(count: number): Promise<void> {
+  /** Starts `count` workers of the platform on this module and memory (none when count <= 0). */
+  async startWorkers(count: number, platform: ThreadPlatform): Promise<void> {
     if (count <= 0) return;
-    const { Worker } = await import('node:worker_threads');
-    const ready: Promise<unknown>[] = [];
-    for (let index = 0; index < count; index += 1) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory, index } });
-      ready.push(
-        new Promise((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-        }),
-      );
-      this.workers.push(worker as unknown as WorkerHandle);
-    }
-    await Promise.all(ready);
-    // Idle workers do not keep the process alive (unref'd only once ready: until then they must).
-    for (const worker of this.workers) worker.unref();
+    this.workers = await platform.startWorkers(count, this.module, this.memory);
   }
 
   async close(): Promise<void> {
@@ -694,27 +714,11 @@ function residentOps(engine: Engine, allocate: (length: number) => Float32Array,
 }
 
 /**
- * Creates SIMD WebAssembly kernels for SGD, Adam and AdamW (bit-for-bit equal to
- * {@link fusedKernels}, which they fall back to for other optimizers, for the last
- * `length % 4` elements and where WebAssembly SIMD or `SharedArrayBuffer` is missing),
- * with their own shared memory and, in Node, `threads - 1` worker threads that split
- * large parameters with this thread.
- *
- * For the full speed, keep parameters, gradients and optimizer slots in the shared
- * memory: allocate them with `allocate`/`from` and pass `ops` to the runner (its slots
- * are then allocated there too). Other Float32Arrays work as well, copied through a
- * cache-sized scratch area on this thread.
- *
- * @example
- * ```ts
- * const fast = await createFastKernels({ threads: 2 });
- * const w = fast.from(initialWeights);
- * const runner = new OptimizerRunner({ optimizer: adamW(), ops: fast.ops, params: { w }, kernels: fast.kernels });
- * runner.step({ w: gradient });
- * await fast.close();
- * ```
+ * `createFastKernels` on a platform: Node's worker threads (the Node entry) or none (the
+ * browser entry). Everything else, memory and kernels, is the same code on both.
+ * @internal
  */
-export async function createFastKernels(options: FastKernelOptions = {}): Promise<FastKernels> {
+export async function createFastKernelsOn(platform: ThreadPlatform, options: FastKernelOptions = {}): Promise<FastKernels> {
   const { fixedMemoryBytes } = options;
   let fixedPages: number | undefined;
   if (fixedMemoryBytes !== undefined) {
@@ -762,13 +766,9 @@ export async function createFastKernels(options: FastKernelOptions = {}): Promis
   const engine = new Engine(module, fixedPages);
   if (options.minParallelLength !== undefined) engine.minParallelLength = options.minParallelLength;
   if (options.parallelChunkLength !== undefined) engine.minChunk = Math.max(16, Math.ceil(options.parallelChunkLength / 16) * 16);
-  let threads = fixedPages === undefined ? options.threads : 1;
-  if (threads === undefined) {
-    const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
-    threads = isNode ? (await import('node:os')).availableParallelism() : 1;
-  }
-  threads = Math.max(1, Math.min(MAX_WORKERS + 1, Math.floor(threads)));
-  await engine.startWorkers(threads - 1);
+  let threads = fixedPages === undefined ? (options.threads ?? platform.defaultThreads()) : 1;
+  threads = Math.max(1, Math.min(MAX_WORKERS + 1, platform.maxThreads, Math.floor(threads)));
+  await engine.startWorkers(threads - 1, platform);
   const allocate = (length: number): Float32Array => engine.heap.allocate(length);
   return {
     kernels: engine.table(),
