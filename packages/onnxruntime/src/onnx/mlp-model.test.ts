@@ -46,7 +46,7 @@ describe('generated MLP training models', () => {
           const { model, params } = buildMlpTrainingModel(options);
           const session = await ort.InferenceSession.create(model);
           const mlp = new Mlp({ inputSize: 5, layers: [7, 6, 3], activation, seed: 4 });
-          expect(params.map((p) => p.name)).toEqual(Object.keys(mlp.params));
+          expect(Object.keys(params)).toEqual(Object.keys(mlp.params));
           let worst = 0;
           for (const batch of [1, 9]) {
             const { inputs, targets } = batchFor(loss, batch, 5, 3, batch);
