@@ -287,8 +287,8 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
  * PyTorch, `periodMultiplier` may be fractional (as Keras). The cycle is found
  * in O(1) with a logarithm and corrected exactly at cycle boundaries, where
  * PyTorch's `step(epoch)` form and Keras's can be off by one cycle; every
- * boundary is decided by one formula (see {@link cycleStart}), so the value at a
- * step never depends on which steps were evaluated before (a resumed run is exact).
+ * boundary is decided by one formula, so the value at a step never depends on
+ * which steps were evaluated before (a resumed run is exact).
  *
  * @example
  * ```ts
