@@ -9,7 +9,7 @@ function providerName(provider: ExecutionProvider): string {
   return typeof provider === 'string' ? provider : String((provider as { name?: unknown } | null)?.name);
 }
 
-/** What this build of onnxruntime-node offers, for the error message: `cpu, webgpu; cuda, tensorrt (not bundled ...)`. */
+/** What this build of onnxruntime-node offers, for the error message: `cpu, webgpu, cuda, tensorrt (with the libraries ...)`. */
 function availableProviders(): string {
   let backends: readonly { readonly name: string; readonly bundled: boolean }[];
   try {
@@ -19,22 +19,23 @@ function availableProviders(): string {
   }
   const bundled = backends.filter((backend) => backend.bundled).map((backend) => backend.name);
   const downloaded = backends.filter((backend) => !backend.bundled).map((backend) => backend.name);
-  const extra = downloaded.length === 0 ? '' : `, and ${downloaded.join(', ')} (not bundled: its install script downloads their libraries)`;
+  const extra = downloaded.length === 0 ? '' : `, ${downloaded.join(', ')} (with the libraries its install script downloads)`;
   return `${bundled.join(', ')}${extra}`;
 }
 
-/** Whether ONNX Runtime loads `model` with these options (the session is released at once). */
-async function loads(model: Uint8Array | string, options: SessionOptions): Promise<unknown> {
+/** Undefined when ONNX Runtime loads `model` with these options (the session is released at once), else its error. */
+async function loads(model: Uint8Array | string, options: SessionOptions): Promise<{ readonly error: unknown } | undefined> {
   try {
     const session = await ort.InferenceSession.create(model as Uint8Array, options);
     await session.release();
     return undefined;
   } catch (error) {
-    return error;
+    return { error };
   }
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** ONNX Runtime's message, without its final full stop (it goes inside ours). */
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).trim().replace(/\.$/, '');
 
 /**
  * Creates an ONNX Runtime session of model bytes or a file path, with the CPU execution
@@ -70,22 +71,25 @@ export async function createSession(
   } catch (error) {
     const providers = Array.isArray(given.executionProviders) ? given.executionProviders : [];
     const others = providers.filter((provider) => providerName(provider) !== 'cpu');
-    const onCpu: SessionOptions = { ...given, executionProviders: ['cpu'] };
-    if (others.length > 0 && (await loads(model, onCpu)) === undefined) {
+    // With other providers, load on the CPU alone: a model that fails there too is the model's problem (its own message).
+    const onCpu = others.length === 0 ? { error } : await loads(model, { ...given, executionProviders: ['cpu'] });
+    if (onCpu === undefined) {
       // The model is fine: find the providers that fail on their own (all of them when none does alone).
       const failing: string[] = [];
-      for (const provider of others) if ((await loads(model, { ...given, executionProviders: [provider] })) !== undefined) failing.push(providerName(provider));
+      for (const provider of others) {
+        if ((await loads(model, { ...given, executionProviders: [provider] })) !== undefined) failing.push(providerName(provider));
+      }
       const culprits = failing.length > 0 ? failing : others.map(providerName);
       const names = culprits.map((name) => JSON.stringify(name)).join(', ');
       throw new StepsizeError(
         `${where.options}.sessionOptions.executionProviders`,
-        `names ${culprits.length > 1 ? 'providers' : 'a provider'} ONNX Runtime could not use, ${names}: ${messageOf(error)}; this build of onnxruntime-node has: ${availableProviders()} (the model itself loads on the CPU)`,
+        `names ${culprits.length > 1 ? 'providers' : 'a provider'} ONNX Runtime could not use, ${names} (${messageOf(error)}); this build of onnxruntime-node has: ${availableProviders()}; the model loads with executionProviders: ['cpu']`,
         options.executionProviders,
         { cause: error },
       );
     }
-    throw new StepsizeError(where.model, `could not be loaded by ONNX Runtime: ${messageOf(error)}`, where.what, {
-      cause: error,
+    throw new StepsizeError(where.model, `could not be loaded by ONNX Runtime: ${messageOf(onCpu.error)}`, where.what, {
+      cause: onCpu.error,
     });
   }
 }

@@ -36,7 +36,11 @@ export interface OnnxruntimeTrainingBackendOptions {
    * `loss` (a scalar), `<param>_grad` per parameter and optionally `output` (predictions).
    */
   readonly model?: TrainingModelSource | undefined;
-  /** Initial parameters of `model` (values and shape by name, copied). */
+  /**
+   * Initial parameters of `model`: `{ values, shape }` by name (copied), every value finite
+   * (`buildMlpTrainingModel` returns them this way). Names are data, except `__proto__`,
+   * which core's optimizer state cannot hold and is refused.
+   */
   readonly params?: Readonly<Record<string, ParameterData>> | undefined;
   /**
    * How the `output` is scored: `{ rule: 'argmax' }` for class logits, `{ rule: 'binary', threshold }`,
@@ -45,7 +49,12 @@ export interface OnnxruntimeTrainingBackendOptions {
   readonly accuracy?: AccuracyScoring | 'none' | undefined;
   /** Where the update runs: `'onnx'` (default, a traced update graph) or `'engine'` (the engine's kernels on the same memory). */
   readonly update?: UpdatePath | undefined;
-  /** Session options of the model and the update graphs (CPU execution provider). */
+  /**
+   * Session options of the model and the update graphs (the CPU execution provider unless
+   * they name others). An execution provider ONNX Runtime cannot use is reported at
+   * `sessionOptions.executionProviders` (the provider, ONNX Runtime's message as the
+   * error's `cause`, and the providers this build has) when the model loads on the CPU.
+   */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions | undefined;
 }
 
@@ -123,6 +132,10 @@ function perExample(session: ort.InferenceSession, name: string): number[] {
  * const backend = await onnxruntimeTrainingBackend({ mlp: { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 } });
  * await train({ backend, optimizer: adamW({ learningRate: 0.01 }), data, batchSize: 16, steps: 300 });
  * await backend.dispose();
+ *
+ * // A model in the training convention, with its initial parameters by name (here a generated one):
+ * const { model, params } = buildMlpTrainingModel({ inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 });
+ * const yours = await onnxruntimeTrainingBackend({ model, params, update: 'engine' });
  * ```
  */
 export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBackendOptions): Promise<OnnxruntimeTrainingBackend> {
@@ -238,7 +251,9 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
       return updater;
     },
     setOptimizer: async (optimizer: Optimizer) => {
-      const params = byName(Object.entries(shapes).map(([name, shape]) => [name, { values: Float32Array.from(values(name)), shape }] as const));
+      const params = byName(
+        Object.entries(shapes).map(([name, shape]) => [name, { values: Float32Array.from(values(name)), shape }] as const),
+      );
       const next = await ParameterUpdater.create({ optimizer, params, path: update, sessionOptions });
       await updater?.dispose();
       updater = next;

@@ -186,7 +186,9 @@ describe('ParameterUpdater', () => {
       ] as const) {
         const given = params();
         given.w.values[index] = value;
-        const error = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: given, path }).catch((e: unknown) => e);
+        const error = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: given, path }).catch(
+          (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(StepsizeError);
         expect((error as StepsizeError).path).toBe(`ParameterUpdater options.params.w.values[${index}]`);
         expect((error as StepsizeError).message).toMatch(new RegExp(`values\\[${index}\\] must be finite, got ${value}`));
@@ -210,7 +212,9 @@ describe('ParameterUpdater', () => {
       // Only own names count: a gradient or a parameter that is not given is missing, whatever its name.
       const only = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: params(), path });
       expect(() => only.values('toString')).toThrow(/ParameterUpdater\.values\("toString"\) names no parameter \(w, b\)/);
-      await expect(only.step({ ...gradients(0), toString: new Float32Array(3) })).rejects.toThrow(/^gradients\.toString is not a parameter/);
+      await expect(only.step({ ...gradients(0), toString: new Float32Array(3) })).rejects.toThrow(
+        /^gradients\.toString is not a parameter/,
+      );
       const lone = await ParameterUpdater.create({
         optimizer: sgd({ learningRate: 0.1 }),
         params: { constructor: { values: new Float32Array(1), shape: [1] } },
@@ -221,9 +225,7 @@ describe('ParameterUpdater', () => {
       // "__proto__" as an own key (a computed key, or JSON.parse): refused by name, not "no group [object Object]".
       const proto = { ['__proto__']: { values: new Float32Array(2), shape: [2] } };
       expect(Object.keys(proto)).toEqual(['__proto__']);
-      const error = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: proto, path }).catch(
-        (e: unknown) => e,
-      );
+      const error = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: proto, path }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StepsizeError);
       expect((error as StepsizeError).path).toBe('ParameterUpdater options.params.__proto__');
       expect((error as StepsizeError).message).toMatch(/is a parameter name stepsize cannot train: .*rename the parameter/);

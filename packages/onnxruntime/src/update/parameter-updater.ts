@@ -374,6 +374,10 @@ export class ParameterUpdater {
     await this.fast?.close();
     const graphs = [...this.graphs.values()];
     this.graphs.clear();
-    for (const graph of graphs) await graph.then((loaded) => loaded.session.release(), () => undefined);
+    for (const graph of graphs)
+      await graph.then(
+        (loaded) => loaded.session.release(),
+        () => undefined,
+      );
   }
 }
