@@ -7,7 +7,6 @@ import {
   type MlpSpec,
   type Optimizer,
   readAccuracyOption,
-  readMlpSpec,
   readModelSource,
   StepsizeError,
   stateFromJSON,
@@ -16,7 +15,9 @@ import {
 } from '@stepsize/core';
 import * as ort from 'onnxruntime-node';
 import { checkTrainingModel } from './model-contract.js';
-import { buildMlpTrainingModel } from './onnx/mlp-model.js';
+import { byName } from './names.js';
+import { generateMlpTrainingModel } from './onnx/mlp-model.js';
+import { createSession } from './session.js';
 import { type ParameterData, ParameterUpdater, readParameterData, type UpdatePath } from './update/parameter-updater.js';
 
 /** A training model: ONNX bytes, a file path, or a session you created (which stays yours). */
@@ -35,7 +36,11 @@ export interface OnnxruntimeTrainingBackendOptions {
    * `loss` (a scalar), `<param>_grad` per parameter and optionally `output` (predictions).
    */
   readonly model?: TrainingModelSource | undefined;
-  /** Initial parameters of `model` (values and shape by name, copied). */
+  /**
+   * Initial parameters of `model`: `{ values, shape }` by name (copied), every value finite
+   * (`buildMlpTrainingModel` returns them this way). Names are data, except `__proto__`,
+   * which core's optimizer state cannot hold and is refused.
+   */
   readonly params?: Readonly<Record<string, ParameterData>> | undefined;
   /**
    * How the `output` is scored: `{ rule: 'argmax' }` for class logits, `{ rule: 'binary', threshold }`,
@@ -44,7 +49,12 @@ export interface OnnxruntimeTrainingBackendOptions {
   readonly accuracy?: AccuracyScoring | 'none' | undefined;
   /** Where the update runs: `'onnx'` (default, a traced update graph) or `'engine'` (the engine's kernels on the same memory). */
   readonly update?: UpdatePath | undefined;
-  /** Session options of the model and the update graphs (CPU execution provider). */
+  /**
+   * Session options of the model and the update graphs (the CPU execution provider unless
+   * they name others). An execution provider ONNX Runtime cannot use is reported at
+   * `sessionOptions.executionProviders` (the provider, ONNX Runtime's message as the
+   * error's `cause`, and the providers this build has) when the model loads on the CPU.
+   */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions | undefined;
 }
 
@@ -58,23 +68,47 @@ export interface OnnxruntimeTrainingBackend extends TrainingBackend<Readonly<Rec
   dispose(): Promise<void>;
 }
 
-/** Loads a model source (CPU execution provider unless the session options say otherwise); `owned` when loaded here. */
-async function loadModel(model: TrainingModelSource, options: ort.InferenceSession.SessionOptions, where: string) {
+/**
+ * Loads a model source (CPU execution provider unless the session options say otherwise); `owned`
+ * when loaded here. A failure names the model, or the execution provider when the model loads on the CPU.
+ */
+async function loadModel(model: TrainingModelSource, options: ort.InferenceSession.SessionOptions, where: string, source: string) {
   if (typeof model === 'object' && model !== null && typeof (model as ort.InferenceSession).run === 'function') {
     return { session: model as ort.InferenceSession, owned: false };
   }
   if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
-    throw new StepsizeError(where, 'must be ONNX model bytes (Uint8Array), a file path or an InferenceSession', model);
+    throw new StepsizeError(`${where}.${source}`, 'must be ONNX model bytes (Uint8Array), a file path or an InferenceSession', model);
   }
   const what = typeof model === 'string' ? model : `${model.length} bytes`;
-  try {
-    // A path or bytes: one call (ONNX Runtime tells them apart at run time; its overloads take one each).
-    const session = await ort.InferenceSession.create(model as Uint8Array, { executionProviders: ['cpu'], ...options });
-    return { session, owned: true };
-  } catch (error) {
-    throw new StepsizeError(where, `could not be loaded by ONNX Runtime: ${(error as Error).message}`, what);
-  }
+  const session = await createSession(model, options, { options: where, model: `${where}.${source}`, what });
+  return { session, owned: true };
 }
+
+const formatShape = (shape: readonly (number | string)[]): string => `[${shape.join(', ')}]`;
+
+/**
+ * The error of a gradient whose shape at run time is not its parameter's (a model whose
+ * gradient output is declared with symbolic dimensions can compute any shape).
+ */
+function gradientShapeError(
+  session: ort.InferenceSession,
+  name: string,
+  expected: readonly number[],
+  got: readonly number[],
+  cause?: unknown,
+): StepsizeError {
+  const output = gradientOutput(name);
+  const metadata = session.outputMetadata.find((m) => m.name === output);
+  const declared = metadata?.isTensor ? ` (the model declares ${formatShape(metadata.shape.map((d) => (d === '' ? '?' : d)))})` : '';
+  return new StepsizeError(
+    `training model output "${output}"`,
+    `must have the shape of parameter "${name}", ${formatShape(expected)}, got ${formatShape(got)} on this batch${declared}`,
+    [...got],
+    { cause },
+  );
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Per-example dims of a model input (NaN for a symbolic one). */
 function perExample(session: ort.InferenceSession, name: string): number[] {
@@ -98,6 +132,10 @@ function perExample(session: ort.InferenceSession, name: string): number[] {
  * const backend = await onnxruntimeTrainingBackend({ mlp: { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 } });
  * await train({ backend, optimizer: adamW({ learningRate: 0.01 }), data, batchSize: 16, steps: 300 });
  * await backend.dispose();
+ *
+ * // A model in the training convention, with its initial parameters by name (here a generated one):
+ * const { model, params } = buildMlpTrainingModel({ inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 });
+ * const yours = await onnxruntimeTrainingBackend({ model, params, update: 'engine' });
  * ```
  */
 export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBackendOptions): Promise<OnnxruntimeTrainingBackend> {
@@ -107,30 +145,31 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
   if (update !== 'onnx' && update !== 'engine')
     throw new StepsizeError(`${where}.update`, `must be "onnx" or "engine", got ${JSON.stringify(update)}`, update);
   const sessionOptions = options.sessionOptions ?? {};
-  let initial: Record<string, ParameterData>;
+  let initial: Readonly<Record<string, ParameterData>>;
   let model: TrainingModelSource;
   const accuracyOption = readAccuracyOption(options.accuracy, `${where}.accuracy`);
   let accuracy = accuracyOption === 'none' ? undefined : accuracyOption;
   if (source === 'mlp') {
     const spec = options.mlp as MlpSpec;
-    const weights = readMlpSpec(spec, `${where}.mlp`);
-    const generated = buildMlpTrainingModel(spec);
+    // The same model and seeded initial weights as buildMlpTrainingModel(spec) (core's initialMlpWeights).
+    const generated = generateMlpTrainingModel(spec, `${where}.mlp`);
     model = generated.model;
-    initial = Object.fromEntries(generated.params.map(({ name, shape }) => [name, { values: weights[name] as Float32Array, shape }]));
+    initial = byName(Object.entries(generated.params));
     if (accuracyOption === undefined) accuracy = mlpScoring(spec).accuracy;
   } else {
     model = options.model as TrainingModelSource;
     const given = Object.entries(readParameterData(options.params, `${where}.params`));
-    initial = Object.fromEntries(given.map(([name, p]) => [name, { values: Float32Array.from(p.values), shape: [...p.shape] }]));
+    initial = byName(given.map(([name, p]) => [name, { values: Float32Array.from(p.values), shape: [...p.shape] }] as const));
   }
-  const { session, owned } = await loadModel(model, sessionOptions, `${where}.${source}`);
+  const { session, owned } = await loadModel(model, sessionOptions, where, source);
   try {
     checkTrainingModel(session, initial);
   } catch (error) {
     if (owned) await session.release();
     throw error;
   }
-  const shapes = Object.fromEntries(Object.entries(initial).map(([name, p]) => [name, [...p.shape]]));
+  const shapes = byName(Object.entries(initial).map(([name, p]) => [name, [...p.shape]] as const));
+  const names = Object.keys(shapes);
   const examples = { input: perExample(session, 'input'), target: perExample(session, 'target') };
   const hasOutput = session.outputNames.includes('output');
   let updater: ParameterUpdater | undefined;
@@ -151,22 +190,49 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
       }
       return known ? [count, ...dims] : [count, size];
     };
-    const out: Record<string, ort.Tensor> = {};
+    const out = byName<ort.Tensor>();
     for (const [name, shape] of Object.entries(shapes)) out[name] = new ort.Tensor('float32', values(name), shape);
     out.input = new ort.Tensor('float32', batch.inputs, shapeOf(examples.input, batch.inputs, 'inputs'));
     out.target = new ort.Tensor('float32', batch.targets, shapeOf(examples.target, batch.targets, 'targets'));
     return out;
   };
-  /** Forward + backward; on the engine path ONNX Runtime writes the gradients into the updater's buffers. */
-  const run = async (batch: Dataset) => {
-    const buffers = updater?.gradientBuffers;
-    const fetches: Record<string, ort.Tensor | null> = { loss: null, ...(hasOutput && { output: null }) };
+  /** The fetches of a run: the gradients into `buffers` (the engine path's) or, without them, wherever ONNX Runtime puts them. */
+  const fetchesOf = (buffers: Readonly<Record<string, Float32Array>> | undefined): Record<string, ort.Tensor | null> => {
+    const fetches = byName<ort.Tensor | null>([['loss', null]]);
+    if (hasOutput) fetches.output = null;
     for (const [name, shape] of Object.entries(shapes)) {
       fetches[gradientOutput(name)] = buffers ? new ort.Tensor('float32', buffers[name] as Float32Array, shape) : null;
     }
-    const results = await session.run(feeds(batch), fetches);
-    const gradients: Record<string, Float32Array> = {};
-    for (const name of Object.keys(shapes)) gradients[name] = buffers?.[name] ?? (results[gradientOutput(name)]?.data as Float32Array);
+    return fetches;
+  };
+  /** The first gradient whose shape is not its parameter's, as an error. */
+  const wrongGradient = (results: ort.InferenceSession.ReturnType, cause?: unknown): StepsizeError | undefined => {
+    for (const name of names) {
+      const dims = results[gradientOutput(name)]?.dims;
+      const expected = shapes[name] as number[];
+      if (dims !== undefined && !sameShape(dims, expected)) return gradientShapeError(session, name, expected, dims, cause);
+    }
+    return undefined;
+  };
+  /** Forward + backward; on the engine path ONNX Runtime writes the gradients into the updater's buffers. */
+  const run = async (batch: Dataset) => {
+    const buffers = updater?.gradientBuffers;
+    const given = feeds(batch);
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await session.run(given, fetchesOf(buffers));
+    } catch (error) {
+      // ONNX Runtime refuses to write a gradient of another shape into its buffer: run once more
+      // without the buffers to name the gradient and its shape (the error the ONNX path gives).
+      if (buffers === undefined) throw error;
+      const unbuffered = await session.run(given, fetchesOf(undefined)).catch(() => undefined);
+      const wrong = unbuffered && wrongGradient(unbuffered, error);
+      throw wrong ?? error;
+    }
+    const wrong = wrongGradient(results);
+    if (wrong) throw wrong;
+    const gradients = byName<Float32Array>();
+    for (const name of names) gradients[name] = buffers?.[name] ?? (results[gradientOutput(name)]?.data as Float32Array);
     return {
       loss: (results.loss?.data as Float32Array | undefined)?.[0] ?? Number.NaN,
       output: results.output?.data as Float32Array | undefined,
@@ -185,8 +251,8 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
       return updater;
     },
     setOptimizer: async (optimizer: Optimizer) => {
-      const params = Object.fromEntries(
-        Object.entries(shapes).map(([name, shape]) => [name, { values: Float32Array.from(values(name)), shape }]),
+      const params = byName(
+        Object.entries(shapes).map(([name, shape]) => [name, { values: Float32Array.from(values(name)), shape }] as const),
       );
       const next = await ParameterUpdater.create({ optimizer, params, path: update, sessionOptions });
       await updater?.dispose();
@@ -201,10 +267,18 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
       const result = await run(data);
       return { loss: result.loss, outputs: result.output ? Float32Array.from(result.output) : undefined };
     },
-    readParameters: () => Object.fromEntries(Object.keys(shapes).map((name) => [name, Float32Array.from(values(name))])),
+    readParameters: () => Object.fromEntries(names.map((name) => [name, Float32Array.from(values(name))])),
     writeParameters: (given) => {
+      // Names are data: a missing "constructor" is missing (not Object's), "toString" is no parameter unless it is one.
+      for (const name of names) {
+        if (typeof given !== 'object' || given === null || !Object.hasOwn(given, name))
+          throw new StepsizeError(`parameters.${name}`, `must hold ${(initial[name] as ParameterData).values.length} values`, undefined);
+      }
+      for (const name of Object.keys(given)) {
+        if (!Object.hasOwn(shapes, name)) throw new StepsizeError(`parameters.${name}`, `is not a parameter (${names.join(', ')})`, name);
+      }
       checkParameterValues(given, shapes, 'parameters');
-      const next = Object.fromEntries(Object.keys(shapes).map((name) => [name, Float32Array.from(given[name] as ArrayLike<number>)]));
+      const next = byName(names.map((name) => [name, Float32Array.from(given[name] as ArrayLike<number>)] as const));
       if (updater) updater.load({ params: next });
       else for (const [name, v] of Object.entries(next)) (initial[name] as ParameterData).values.set(v);
     },

@@ -87,46 +87,133 @@ export interface CosineRestartsOptions {
   readonly peakDecay?: number;
 }
 
+/** Veltkamp's splitter: `SPLITTER * x` cuts a double into two halves of at most 26 significant bits. */
+const SPLITTER = 2 ** 27 + 1;
+
 /**
- * Where step `t` falls in a geometric sequence of periods: cycle index, start,
- * position in it (0 <= position < period) and its length. O(1): a logarithm and
- * a bounded number of corrections, whatever the options.
+ * The rounding error of `product = a * b` (Dekker): `a * b` is exactly `product + error`.
+ * For factors below 1e290 in magnitude (the split must not overflow).
+ */
+function productError(a: number, b: number, product: number): number {
+  const aSplit = SPLITTER * a;
+  const aTop = aSplit - (aSplit - a);
+  const aBottom = a - aTop;
+  const bSplit = SPLITTER * b;
+  const bTop = bSplit - (bSplit - b);
+  const bBottom = b - bTop;
+  return aTop * bTop - product + aTop * bBottom + aBottom * bTop + aBottom * bBottom;
+}
+
+/**
+ * `(multiplier ^ cycle - 1) / (multiplier - 1)` for multiplier > 1 and an integer cycle >= 0, rounded
+ * once or nearly, so `firstPeriod` times it is a cycle start to within an ulp or two. The power is
+ * taken in double-double arithmetic (exact products), so nothing cancels in `power - 1` even for
+ * multipliers just above 1, and an integer ratio (integer or dyadic multipliers) is exact even
+ * where the power itself passes 2^53. Past 2^106 (a start far beyond every step) plain doubles do.
+ */
+function startRatio(multiplier: number, cycle: number): number {
+  const power = multiplier ** cycle;
+  if (!(power < 2 ** 106)) return (power - 1) / (multiplier - 1);
+  // Square-and-multiply on (high, low) pairs; every power here is below about 2^106, so no split overflows.
+  let resultHigh = 1;
+  let resultLow = 0;
+  let baseHigh = multiplier;
+  let baseLow = 0;
+  for (let remaining = cycle; remaining > 0; remaining = Math.floor(remaining / 2)) {
+    if (remaining % 2 === 1) {
+      const product = resultHigh * baseHigh;
+      const error = productError(resultHigh, baseHigh, product) + (resultHigh * baseLow + resultLow * baseHigh);
+      resultHigh = product + error;
+      resultLow = error - (resultHigh - product);
+    }
+    if (remaining > 1) {
+      const square = baseHigh * baseHigh;
+      const error = productError(baseHigh, baseHigh, square) + 2 * baseHigh * baseLow;
+      baseHigh = square + error;
+      baseLow = error - (baseHigh - square);
+    }
+  }
+  // power - 1 as (high, low), keeping what the subtraction rounds off (Knuth's two-sum).
+  const high = resultHigh - 1;
+  const virtual = high - resultHigh;
+  const low = resultHigh - (high - virtual) + (-1 - virtual) + resultLow;
+  // Divided by multiplier - 1: the quotient, corrected by the remainder of its rounding.
+  const divisor = multiplier - 1;
+  const quotient = high / divisor;
+  const product = quotient * divisor;
+  const remainder = high - product - productError(quotient, divisor, product) + low;
+  return quotient + remainder / divisor;
+}
+
+/**
+ * The first step of cycle `cycle`, a real number: `firstPeriod * (multiplier ^ cycle - 1) / (multiplier - 1)`,
+ * or `firstPeriod * cycle` for a multiplier of 1 (PyTorch's `T_0 * (T_mult ** n - 1) / (T_mult - 1)`).
+ * A step is in a cycle when it is at or after this start and before the next one's: this one formula
+ * decides every boundary, so a step's cycle never depends on how it was found. The ratio comes
+ * first, so cycle 1 starts at `firstPeriod` exactly; integer starts with an exact ratio (PyTorch's
+ * integer `T_0` and `T_mult`, dyadic multipliers such as 1.5) are exact, other starts within a few
+ * ulps, multipliers just above 1 included.
+ */
+export function cycleStart(cycle: number, firstPeriod: number, multiplier: number): number {
+  return firstPeriod * (multiplier === 1 ? cycle : startRatio(multiplier, cycle));
+}
+
+/** The length of cycle `cycle`: `firstPeriod * multiplier ^ cycle` (PyTorch `T_i`). */
+function cyclePeriod(cycle: number, firstPeriod: number, multiplier: number): number {
+  return multiplier === 1 ? firstPeriod : firstPeriod * multiplier ** cycle;
+}
+
+/** The cycle containing step `t`, with its start and the next cycle's: `start <= t < next`, both from {@link cycleStart}. */
+function findCycle(t: number, firstPeriod: number, multiplier: number): { cycle: number; start: number; next: number } {
+  const startOf = (i: number): number => cycleStart(i, firstPeriod, multiplier);
+  let cycle =
+    multiplier === 1
+      ? Math.floor(t / firstPeriod)
+      : Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log1p(multiplier - 1)));
+  // The logarithm (or the division) can land a cycle off next to a boundary: correct it with the boundaries themselves.
+  let start = startOf(cycle);
+  for (let fix = 0; fix < 4 && cycle > 0 && start > t; fix += 1) {
+    cycle -= 1;
+    start = startOf(cycle);
+  }
+  let next = startOf(cycle + 1);
+  for (let fix = 0; fix < 4 && next <= t; fix += 1) {
+    cycle += 1;
+    start = next;
+    next = startOf(cycle + 1);
+  }
+  if (!(start <= t && t < next)) {
+    // Not expected for any options, but bounded: bisect (at most 55 halvings). Cycle 0 starts at 0, and since
+    // every cycle lasts at least firstPeriod >= 1 step, cycle 2t + 2 starts after t.
+    let low = 0;
+    let high = 2 * t + 2;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (startOf(middle) <= t) low = middle;
+      else high = middle;
+    }
+    cycle = low;
+    start = startOf(cycle);
+    next = startOf(cycle + 1);
+  }
+  return { cycle, start, next };
+}
+
+/**
+ * Where step `t` falls in a geometric sequence of periods: cycle index, start, position in it and
+ * its length `firstPeriod * multiplier ^ cycle`, with `0 <= position <= period` (the position is
+ * capped at the period where, at far steps, the rounded next start lies a little after
+ * `start + period`). The cycle is the one whose bounds from {@link cycleStart} contain `t`: the
+ * same whichever way it is found. O(1): a logarithm and a bounded number of corrections.
  */
 export function locateCycle(
   t: number,
   firstPeriod: number,
   multiplier: number,
 ): { cycle: number; start: number; position: number; period: number } {
-  let cycle: number;
-  let start: number;
-  let period: number;
-  if (multiplier === 1) {
-    cycle = Math.floor(t / firstPeriod);
-    start = cycle * firstPeriod;
-    period = firstPeriod;
-  } else {
-    const startOf = (i: number): number => (firstPeriod * (multiplier ** i - 1)) / (multiplier - 1);
-    cycle = Math.max(0, Math.floor(Math.log1p((t * (multiplier - 1)) / firstPeriod) / Math.log(multiplier)));
-    // The logarithm can land a cycle off at a boundary; fix it exactly. Bounded, as everything
-    // here: a few corrections always suffice for the options' range, and nothing can hang.
-    for (let fix = 0; fix < 4 && cycle > 0 && startOf(cycle) > t; fix += 1) cycle -= 1;
-    for (let fix = 0; fix < 4 && startOf(cycle + 1) <= t; fix += 1) cycle += 1;
-    start = startOf(cycle);
-    period = firstPeriod * multiplier ** cycle;
-  }
-  // At far steps start and period are rounded separately, and t can land just past
-  // start + period (or before start): move to the cycle the position says, so 0 <= position < period.
-  for (let fix = 0; fix < 2 && t - start >= period; fix += 1) {
-    cycle += 1;
-    start += period;
-    period *= multiplier;
-  }
-  for (let fix = 0; fix < 2 && t < start && cycle > 0; fix += 1) {
-    cycle -= 1;
-    period /= multiplier;
-    start -= period;
-  }
-  return { cycle, start, position: t - start, period };
+  const { cycle, start } = findCycle(t, firstPeriod, multiplier);
+  const period = cyclePeriod(cycle, firstPeriod, multiplier);
+  return { cycle, start, position: Math.min(t - start, period), period };
 }
 
 export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOptions>>({
@@ -153,22 +240,35 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
     }
   },
   build: ({ initialValue, firstPeriod, periodMultiplier, minValue, peakDecay }) => {
-    // The cycle containing the last step asked for is kept (a memo of a pure function of
-    // the options, not a recursion): consecutive steps skip the logarithm and the powers.
-    let start = 0;
-    let end = firstPeriod;
-    let period = firstPeriod;
-    let height = initialValue - minValue;
+    // The cycle of the last step asked for is kept, so consecutive steps skip the logarithm and the powers.
+    // A step is taken to be in the kept cycle, or the one after it, by the same bounds findCycle checks
+    // (cycleStart of the cycle and of the next): the value is a function of the step alone.
+    const describe = (
+      cycle: number,
+      start: number,
+      next: number,
+    ): { cycle: number; start: number; next: number; period: number; height: number } => ({
+      cycle,
+      start,
+      next,
+      period: cyclePeriod(cycle, firstPeriod, periodMultiplier),
+      height: (initialValue - minValue) * peakDecay ** cycle,
+    });
+    let current = describe(0, 0, cycleStart(1, firstPeriod, periodMultiplier));
     return {
       value: (t) => {
-        if (!(t >= start && t < end)) {
-          const located = locateCycle(t, firstPeriod, periodMultiplier);
-          start = located.start;
-          period = located.period;
-          end = start + period;
-          height = (initialValue - minValue) * peakDecay ** located.cycle;
+        if (!(t >= current.start && t < current.next)) {
+          // Into the next cycle (a run going on), or anywhere else.
+          const following = t >= current.next ? cycleStart(current.cycle + 2, firstPeriod, periodMultiplier) : 0;
+          if (t < following) {
+            current = describe(current.cycle + 1, current.next, following);
+          } else {
+            const { cycle, start, next } = findCycle(t, firstPeriod, periodMultiplier);
+            current = describe(cycle, start, next);
+          }
         }
-        return minValue + (height * (1 + Math.cos((Math.PI * (t - start)) / period))) / 2;
+        const position = Math.min(t - current.start, current.period);
+        return minValue + (current.height * (1 + Math.cos((Math.PI * position) / current.period))) / 2;
       },
     };
   },
@@ -186,7 +286,9 @@ export const cosineRestartsDefinition = defineSchedule<Required<CosineRestartsOp
  * `minValue`; Keras also decays only the height above the floor). Unlike
  * PyTorch, `periodMultiplier` may be fractional (as Keras). The cycle is found
  * in O(1) with a logarithm and corrected exactly at cycle boundaries, where
- * PyTorch's `step(epoch)` form and Keras's can be off by one cycle.
+ * PyTorch's `step(epoch)` form and Keras's can be off by one cycle; every
+ * boundary is decided by one formula, so the value at a step never depends on
+ * which steps were evaluated before (a resumed run is exact).
  *
  * @example
  * ```ts

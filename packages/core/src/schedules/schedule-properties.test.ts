@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { StepsizeError } from '../errors.js';
 import { product, scale, sequence, warmup } from './compose.js';
 import { constant } from './constant.js';
-import { cosineRestarts, locateCycle } from './cosine.js';
+import { cosineRestarts, cycleStart, locateCycle } from './cosine.js';
 import { lambdaFactor, multiplicative } from './custom.js';
 import { cyclic } from './cyclic.js';
 import { exponential, exponentialDecay } from './exponential.js';
@@ -281,7 +281,7 @@ describe('schedule properties', () => {
     expect(built).toBeGreaterThan(1000);
   });
 
-  it('cosineRestarts finds the cycle of any step with a bounded search: 0 <= position < period', () => {
+  it('cosineRestarts finds the cycle of any step with a bounded search: 0 <= position <= period', () => {
     const firstPeriod = fc.oneof(fc.constantFrom(1, 1.5, 3, 10, 2 ** 53 - 1, 1e280), fc.double({ min: 1, max: 1e6, noNaN: true }));
     const multiplier = fc.oneof(
       fc.constantFrom(1, 1 + 1e-9, 1 + 1e-6, 1.5, 2, 10, 2 ** 53, 1e280),
@@ -308,10 +308,11 @@ describe('schedule properties', () => {
         fc.tuple(firstPeriod, multiplier).chain(([fp, m]) => fc.tuple(fc.constant(fp), fc.constant(m), step(fp, m))),
         counted(([[fp, m, t]]) => {
           const { cycle, position, period } = locateCycle(t, fp, m);
-          expect(
-            position >= 0 && position < period && Number.isInteger(cycle) && cycle >= 0,
-            `firstPeriod ${fp}, multiplier ${m}, step ${t}: ${JSON.stringify({ cycle, position, period })}`,
-          ).toBe(true);
+          const label = `firstPeriod ${fp}, multiplier ${m}, step ${t}: ${JSON.stringify({ cycle, position, period })}`;
+          expect(position >= 0 && position <= period && Number.isInteger(cycle) && cycle >= 0, label).toBe(true);
+          // The position reaches the period (is capped at it) only on a last step of a cycle, within the
+          // rounding of far starts (a few ulps of the step) before the next start.
+          if (position === period) expect(cycleStart(cycle + 1, fp, m) - t, label).toBeLessThanOrEqual(Math.max(1, 2 ** -49 * t));
           const value = cosineRestarts({ initialValue: 1, firstPeriod: fp, periodMultiplier: m, peakDecay: 0.5 })(t);
           expect(value >= 0 && value <= 1).toBe(true);
         }),

@@ -1,3 +1,4 @@
+import { initialMlpWeights } from '@stepsize/core';
 import { Mlp, type LossName } from '@stepsize/engine';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ describe('generated MLP training models', () => {
           const { model, params } = buildMlpTrainingModel(options);
           const session = await ort.InferenceSession.create(model);
           const mlp = new Mlp({ inputSize: 5, layers: [7, 6, 3], activation, seed: 4 });
-          expect(params.map((p) => p.name)).toEqual(Object.keys(mlp.params));
+          expect(Object.keys(params)).toEqual(Object.keys(mlp.params));
           let worst = 0;
           for (const batch of [1, 9]) {
             const { inputs, targets } = batchFor(loss, batch, 5, 3, batch);
@@ -100,6 +101,36 @@ describe('generated MLP training models', () => {
     const out = await session.run(feeds);
     expect(largestError(out.output?.data as Float32Array, mlp.predict(inputs, 3))).toBeLessThan(1e-6);
     await session.release();
+  });
+
+  it("gives the seeded initial parameters by name: core's initialMlpWeights, the engine's Mlp's, or the given weights", () => {
+    const spec = { inputSize: 5, layers: [7, 3], activation: 'relu', loss: 'mse', seed: 11 } as const;
+    const { params } = buildMlpTrainingModel(spec);
+    const mlp = new Mlp({ ...spec });
+    expect(Object.keys(params)).toEqual(['dense0.weight', 'dense0.bias', 'dense1.weight', 'dense1.bias']);
+    expect(params['dense0.weight']?.shape).toEqual([5, 7]);
+    expect(params['dense1.bias']?.shape).toEqual([3]);
+    for (const [name, weights] of Object.entries(initialMlpWeights(spec))) {
+      expect(params[name]?.values, name).toEqual(weights);
+      expect(params[name]?.values, name).toEqual(mlp.params[name]);
+    }
+    // The default seed is core's (0); each call returns fresh arrays; the inference model has the same ones.
+    expect(buildMlpTrainingModel({ ...spec, seed: undefined }).params['dense0.weight']?.values).toEqual(
+      initialMlpWeights({ ...spec, seed: 0 })['dense0.weight'],
+    );
+    expect(buildMlpTrainingModel(spec).params['dense0.weight']?.values).not.toBe(params['dense0.weight']?.values);
+    expect(buildMlpInferenceModel(spec).params).toEqual(params);
+    const weights = Object.fromEntries(Object.entries(params).map(([name, p]) => [name, Array.from(p.values, (v) => v / 2)]));
+    expect(buildMlpTrainingModel({ ...spec, weights }).params['dense1.weight']?.values).toEqual(
+      Float32Array.from(weights['dense1.weight'] ?? []),
+    );
+    expect(() => buildMlpTrainingModel({ ...spec, weights: { ...weights, 'dense0.bias': [1] } })).toThrow(
+      /^buildMlpTrainingModel options\.weights\.dense0\.bias must hold 7 values/,
+    );
+    expect(() => buildMlpTrainingModel({ ...spec, weights: { ...weights, 'dense0.bias': [0, 0, Number.NaN, 0, 0, 0, 0] } })).toThrow(
+      /^buildMlpTrainingModel options\.weights\.dense0\.bias\[2\] must be finite, got NaN/,
+    );
+    expect(() => buildMlpTrainingModel({ ...spec, seed: 0.5 })).toThrow(/^buildMlpTrainingModel options\.seed must be an integer/);
   });
 
   it('names bad options', () => {

@@ -1,7 +1,11 @@
-import { StepsizeError } from '@stepsize/core';
+import { readMlpSpec, StepsizeError } from '@stepsize/core';
+import type { ParameterData } from '../update/parameter-updater.js';
 import { GraphBuilder } from './graph.js';
 
-/** Options of {@link buildMlpTrainingModel} and {@link buildMlpInferenceModel}. */
+/**
+ * Options of {@link buildMlpTrainingModel} and {@link buildMlpInferenceModel}: core's
+ * `MlpSpec` (the same fields, so a spec can be passed as it is) and the layers' ONNX form.
+ */
 export interface MlpModelOptions {
   /** Features per example. */
   readonly inputSize: number;
@@ -11,21 +15,35 @@ export interface MlpModelOptions {
   readonly activation: 'relu' | 'tanh' | 'sigmoid';
   /** Loss on the logits (training model only). */
   readonly loss?: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy';
+  /**
+   * Initial weights by parameter name (`dense{i}.weight` [in, out] row-major,
+   * `dense{i}.bias` [out]), all finite. Default: core's `initialMlpWeights` of `seed`.
+   */
+  readonly weights?: Readonly<Record<string, ArrayLike<number>>> | undefined;
+  /**
+   * Seed of the initial weights when `weights` is left out (core's `initialMlpWeights`:
+   * the engine's `Mlp` and every backend's generated MLP start from the same ones). Default 0.
+   */
+  readonly seed?: number | undefined;
   /** Dense layers as one `Gemm` node (default) or `MatMul` + `Add`. */
   readonly matmul?: 'Gemm' | 'MatMul';
 }
 
-/** A generated model and its parameters (names and shapes, in order). */
+/**
+ * A generated model and its parameters: by name, in layer order, each its shape and its
+ * initial values (fresh copies), ready for `onnxruntimeTrainingBackend({ model, params })`.
+ */
 export interface MlpModel {
+  /** The ONNX model (bytes). */
   readonly model: Uint8Array;
-  readonly params: readonly { readonly name: string; readonly shape: number[] }[];
+  /** The parameters by name (`dense0.weight`, `dense0.bias`, ...), in layer order. */
+  readonly params: Readonly<Record<string, ParameterData>>;
 }
 
 const FLOAT = 1;
 const INT64 = 7;
 
-function check(options: MlpModelOptions, training: boolean): void {
-  const where = training ? 'buildMlpTrainingModel options' : 'buildMlpInferenceModel options';
+function check(options: MlpModelOptions, training: boolean, where: string): void {
   if (typeof options !== 'object' || options === null) throw new StepsizeError(where, 'must be an options object', options);
   const positive = (value: unknown, path: string): void => {
     if (!Number.isSafeInteger(value) || (value as number) < 1)
@@ -56,9 +74,33 @@ function check(options: MlpModelOptions, training: boolean): void {
   }
 }
 
+/**
+ * The initial parameters of a checked MLP: `weights` (checked: sizes, names, finite) or
+ * core's seeded `initialMlpWeights`, with their shapes, in layer order.
+ */
+function initialParameters(
+  options: MlpModelOptions,
+  layout: readonly { readonly name: string; readonly shape: number[] }[],
+  where: string,
+): Record<string, ParameterData> {
+  // Core's reader of an MlpSpec: the seed, or the given weights against the shapes (the loss is checked above).
+  const weights = readMlpSpec({ ...options, loss: options.loss ?? 'mse' }, where);
+  const params: Record<string, ParameterData> = {};
+  for (const { name, shape } of layout) {
+    const values = weights[name] as Float32Array;
+    const index = values.findIndex((value) => !Number.isFinite(value));
+    if (index >= 0) {
+      const value = values[index] as number;
+      throw new StepsizeError(`${where}.weights.${name}[${index}]`, `must be finite, got ${value}`, value);
+    }
+    params[name] = { values, shape: [...shape] };
+  }
+  return params;
+}
+
 interface Forward {
   readonly graph: GraphBuilder;
-  readonly params: MlpModel['params'];
+  readonly params: readonly { readonly name: string; readonly shape: number[] }[];
   /** Pre-activations and activations per layer (the last activation is the logits). */
   readonly pre: string[];
   readonly post: string[];
@@ -91,23 +133,33 @@ function forward(options: MlpModelOptions, name: string): Forward {
 /**
  * An ONNX model that runs forward only: `input` [batch, inputSize] and the
  * parameters in, `output` (the logits) out. Same layers and names as
- * {@link buildMlpTrainingModel} and the engine's `Mlp`.
+ * {@link buildMlpTrainingModel} and the engine's `Mlp`; `params` holds the
+ * initial parameters (`weights`, or the seeded ones of `seed`) to feed it.
  *
  * @example
  * ```ts
- * const { model } = buildMlpInferenceModel({ inputSize: 4, layers: [16, 3], activation: 'tanh' });
+ * const { model, params } = buildMlpInferenceModel({ inputSize: 4, layers: [16, 3], activation: 'tanh', seed: 1 });
+ * const session = await ort.InferenceSession.create(model);
+ * const feeds: Record<string, ort.Tensor> = { input: new ort.Tensor('float32', new Float32Array(8), [2, 4]) };
+ * for (const [name, p] of Object.entries(params)) feeds[name] = new ort.Tensor('float32', p.values, [...p.shape]);
+ * const { output } = await session.run(feeds); // logits [2, 3]
  * ```
  */
 export function buildMlpInferenceModel(options: MlpModelOptions): MlpModel {
-  check(options, false);
+  const where = 'buildMlpInferenceModel options';
+  check(options, false, where);
   const { graph, params, post } = forward(options, 'stepsize_mlp_inference');
   graph.output(post[post.length - 1] as string, 'output', 'float32', ['batch', options.layers[options.layers.length - 1] as number]);
-  return { model: graph.toModel('stepsize MLP, forward'), params };
+  return { model: graph.toModel('stepsize MLP, forward'), params: initialParameters(options, params, where) };
 }
 
 /**
- * An ONNX model of an MLP's forward and backward pass, following the training
- * convention of `onnxruntimeTrainingBackend`: inputs `input` [batch, inputSize],
+ * An ONNX model of an MLP's forward and backward pass, and its initial
+ * parameters: `weights` if given, else core's seeded `initialMlpWeights` of `seed`
+ * (default 0), the engine's initialiser, so that ONNX Runtime and the engine start
+ * equal. `{ model, params }` is what `onnxruntimeTrainingBackend` takes for a
+ * model of yours, and trains as `onnxruntimeTrainingBackend({ mlp })` does with the
+ * same spec. The model follows the training convention: inputs `input` [batch, inputSize],
  * `target` and one input per parameter (`dense{i}.weight` [in, out] row-major,
  * `dense{i}.bias` [out], as the engine's `Mlp` and Keras kernels); outputs
  * `loss` (scalar), `output` (logits [batch, width]) and `<param>_grad` for every
@@ -124,11 +176,26 @@ export function buildMlpInferenceModel(options: MlpModelOptions): MlpModel {
  *
  * @example
  * ```ts
- * const { model, params } = buildMlpTrainingModel({ inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy' });
+ * const { model, params } = buildMlpTrainingModel({ inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 });
+ * params['dense0.weight'].shape; // [4, 16]
+ * const backend = await onnxruntimeTrainingBackend({ model, params });
  * ```
  */
 export function buildMlpTrainingModel(options: MlpModelOptions): MlpModel {
-  check(options, true);
+  return generateMlpTrainingModel(options, 'buildMlpTrainingModel options');
+}
+
+/**
+ * {@link buildMlpTrainingModel} with its errors at `where` (`onnxruntimeTrainingBackend options.mlp`).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const { model, params } = generateMlpTrainingModel(spec, 'onnxruntimeTrainingBackend options.mlp');
+ * ```
+ */
+export function generateMlpTrainingModel(options: MlpModelOptions, where: string): MlpModel {
+  check(options, true, where);
   const { layers, activation, matmul = 'Gemm' } = options;
   const width = layers[layers.length - 1] as number;
   const { graph, params, pre, post, input } = forward(options, 'stepsize_mlp_training');
@@ -196,5 +263,5 @@ export function buildMlpTrainingModel(options: MlpModelOptions): MlpModel {
     else slope = graph.op('Mul', [a, graph.op('Sub', [graph.scalar(1), a])]);
     dz = graph.op('Mul', [dh, slope]);
   }
-  return { model: graph.toModel(`stepsize MLP, forward and backward, ${loss}`), params };
+  return { model: graph.toModel(`stepsize MLP, forward and backward, ${loss}`), params: initialParameters(options, params, where) };
 }

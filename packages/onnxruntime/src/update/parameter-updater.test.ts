@@ -1,4 +1,4 @@
-import { adam, adamW, cosineAnnealing, nadam, OptimizerRunner, sgd, warmup, type Optimizer } from '@stepsize/core';
+import { adam, adamW, cosineAnnealing, nadam, OptimizerRunner, sgd, StepsizeError, warmup, type Optimizer } from '@stepsize/core';
 import { float32Ops, fusedKernels } from '@stepsize/engine';
 import { describe, expect, it } from 'vitest';
 import { ParameterUpdater, type UpdatePath } from './parameter-updater.js';
@@ -177,6 +177,62 @@ describe('ParameterUpdater', () => {
     for (const u of [reference, updater, other]) await u.dispose();
   });
 
+  for (const path of ['onnx', 'engine'] as const) {
+    it(`${path}: refuses initial parameters that are not finite, naming the element and its value`, async () => {
+      for (const [index, value] of [
+        [1, Number.NaN],
+        [0, Number.POSITIVE_INFINITY],
+        [5, Number.NEGATIVE_INFINITY],
+      ] as const) {
+        const given = params();
+        given.w.values[index] = value;
+        const error = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: given, path }).catch(
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(StepsizeError);
+        expect((error as StepsizeError).path).toBe(`ParameterUpdater options.params.w.values[${index}]`);
+        expect((error as StepsizeError).message).toMatch(new RegExp(`values\\[${index}\\] must be finite, got ${value}`));
+        expect((error as StepsizeError).value).toBe(value);
+      }
+    });
+
+    it(`${path}: parameter names are data: "constructor" and "toString" train as "w" and "b" do, "__proto__" is refused`, async () => {
+      /** The same parameters and gradients under other names. */
+      const renamed = <T>(record: Readonly<Record<string, T>>, names: Readonly<Record<string, string>>): Record<string, T> =>
+        Object.fromEntries(Object.entries(record).map(([name, value]) => [names[name] as string, value]));
+      const names = { w: 'constructor', b: 'toString' };
+      const optimizer = () => adamW({ learningRate: 0.05, weightDecay: 0.1, clipGradientNorm: 1, emaDecay: 0.9 });
+      const reference = await run(optimizer, path, 4);
+      const updater = await ParameterUpdater.create({ optimizer: optimizer(), params: renamed(params(), names), path });
+      for (let step = 0; step < 4; step += 1) await updater.step(renamed(gradients(step), names));
+      expect(updater.names).toEqual(['constructor', 'toString']);
+      expect(updater.values('constructor')).toEqual(reference.values('w'));
+      expect(updater.values('toString')).toEqual(reference.values('b'));
+      expect(updater.state.params.constructor).toEqual(reference.state.params.w);
+      // Only own names count: a gradient or a parameter that is not given is missing, whatever its name.
+      const only = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: params(), path });
+      expect(() => only.values('toString')).toThrow(/ParameterUpdater\.values\("toString"\) names no parameter \(w, b\)/);
+      await expect(only.step({ ...gradients(0), toString: new Float32Array(3) })).rejects.toThrow(
+        /^gradients\.toString is not a parameter/,
+      );
+      const lone = await ParameterUpdater.create({
+        optimizer: sgd({ learningRate: 0.1 }),
+        params: { constructor: { values: new Float32Array(1), shape: [1] } },
+        path,
+      });
+      await expect(lone.step({})).rejects.toThrow(/^gradients\.constructor is missing/);
+      expect(() => lone.load({ params: {} })).toThrow(/^params\.constructor is missing/);
+      // "__proto__" as an own key (a computed key, or JSON.parse): refused by name, not "no group [object Object]".
+      const proto = { ['__proto__']: { values: new Float32Array(2), shape: [2] } };
+      expect(Object.keys(proto)).toEqual(['__proto__']);
+      const error = await ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: proto, path }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StepsizeError);
+      expect((error as StepsizeError).path).toBe('ParameterUpdater options.params.__proto__');
+      expect((error as StepsizeError).message).toMatch(/is a parameter name stepsize cannot train: .*rename the parameter/);
+      for (const u of [reference, updater, only, lone]) await u.dispose();
+    });
+  }
+
   it('names bad parameters and paths', async () => {
     await expect(
       ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: { w: { values: new Float32Array(3), shape: [2, 2] } } }),
@@ -187,6 +243,10 @@ describe('ParameterUpdater', () => {
         params: { w: { values: [1] as unknown as Float32Array, shape: [1] } },
       }),
     ).rejects.toThrow(/params\.w\.values must be a Float32Array/);
+    // An array of { name, shape } (what buildMlpTrainingModel returned before it returned a record by name).
+    await expect(
+      ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: [{ name: 'w', shape: [1] }] as never }),
+    ).rejects.toThrow(/options\.params must be the parameters as \{ name: \{ values, shape \} \}, got an array/);
     await expect(
       ParameterUpdater.create({ optimizer: sgd({ learningRate: 0.1 }), params: params(), path: 'gpu' as UpdatePath }),
     ).rejects.toThrow(/options\.path must be "onnx" or "engine"/);

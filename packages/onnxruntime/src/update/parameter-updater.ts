@@ -14,6 +14,8 @@ import {
 } from '@stepsize/core';
 import { createFastKernels, fastMemoryBytes, float32Ops, type FastKernels } from '@stepsize/engine';
 import * as ort from 'onnxruntime-node';
+import { byName, own, refuseUnstorableName } from '../names.js';
+import { createSession } from '../session.js';
 import { type TracedUpdate, traceUpdate, type UpdateTensor } from './trace-update.js';
 
 /**
@@ -33,22 +35,40 @@ export interface ParameterData {
   readonly shape: readonly number[];
 }
 
-/** Checks parameters given as `{ values, shape }` by name (errors name `where.<name>`). */
+/**
+ * Checks parameters given as `{ values, shape }` by name (errors name `where.<name>`):
+ * float32 values, all finite, as many as the shape holds. Returns them in a record with no
+ * prototype (the given objects, not copies), so that every name is data.
+ */
 export function readParameterData(params: unknown, where: string): Readonly<Record<string, ParameterData>> {
-  if (typeof params !== 'object' || params === null)
-    throw new StepsizeError(where, 'must be the parameters as { name: { values, shape } }', params);
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    const got = Array.isArray(params) ? ', got an array (a record by parameter name is needed)' : '';
+    throw new StepsizeError(where, `must be the parameters as { name: { values, shape } }${got}`, params);
+  }
+  const read = byName<ParameterData>();
   for (const [name, p] of Object.entries(params as Record<string, ParameterData | undefined>)) {
+    refuseUnstorableName(name, `${where}.${name}`);
     if (!(p?.values instanceof Float32Array)) throw new StepsizeError(`${where}.${name}.values`, 'must be a Float32Array', p?.values);
-    const { shape } = p;
+    const { shape, values } = p;
     if (
       !Array.isArray(shape) ||
       shape.some((d) => !Number.isSafeInteger(d) || d < 1) ||
-      shape.reduce((a, b) => a * b, 1) !== p.values.length
+      shape.reduce((a, b) => a * b, 1) !== values.length
     ) {
-      throw new StepsizeError(`${where}.${name}.shape`, `must be positive integers whose product is the ${p.values.length} values`, shape);
+      throw new StepsizeError(`${where}.${name}.shape`, `must be positive integers whose product is the ${values.length} values`, shape);
     }
+    const index = values.findIndex((value) => !Number.isFinite(value));
+    if (index >= 0) {
+      const value = values[index] as number;
+      throw new StepsizeError(
+        `${where}.${name}.values[${index}]`,
+        `must be finite, got ${value}: an initial parameter that is not finite makes every loss and gradient NaN`,
+        value,
+      );
+    }
+    read[name] = p;
   }
-  return params as Readonly<Record<string, ParameterData>>;
+  return read;
 }
 
 /** Options of {@link ParameterUpdater.create}. */
@@ -79,6 +99,9 @@ function residentCopy(fast: FastKernels, values: Float32Array): Float32Array {
   }
 }
 
+/** Where the parameters' errors point. */
+const PARAMS = 'ParameterUpdater options.params';
+
 /** Largest number of distinct update graphs kept (least recently used are released). */
 const GRAPH_CACHE_SIZE = 8;
 
@@ -103,6 +126,8 @@ export class ParameterUpdater {
   readonly compiled: CompiledOptimizer;
   /** Parameter names, in order. */
   readonly names: readonly string[];
+  /** The same names, to look up (a name is data: `toString` is a parameter only when it is one). */
+  private readonly known: ReadonlySet<string>;
   /** Shapes by parameter name. */
   readonly shapes: Readonly<Record<string, readonly number[]>>;
   /** Engine path: the kernels and their memory (parameters, gradient buffers and slots live there). */
@@ -130,19 +155,20 @@ export class ParameterUpdater {
     this.sessionOptions = options.sessionOptions ?? {};
     this.ops = fast ? fast.ops : float32Ops;
     this.kernels = fast?.kernels;
-    const copies: Record<string, Float32Array> = {};
-    const shapes: Record<string, readonly number[]> = {};
-    for (const [name, param] of Object.entries(readParameterData(params, 'ParameterUpdater options.params'))) {
+    const copies = byName<Float32Array>();
+    const shapes = byName<readonly number[]>();
+    for (const [name, param] of Object.entries(readParameterData(params, PARAMS))) {
       copies[name] = fast ? residentCopy(fast, param.values) : Float32Array.from(param.values);
       shapes[name] = [...param.shape];
     }
     this.params = copies;
     this.current = this.compiled.init(this.ops, copies);
     if (fast)
-      this.gradientBuffers = Object.fromEntries(
-        Object.entries(copies).map(([name, values]) => [name, residentCopy(fast, new Float32Array(values.length))]),
+      this.gradientBuffers = byName(
+        Object.entries(copies).map(([name, values]) => [name, residentCopy(fast, new Float32Array(values.length))] as const),
       );
     this.names = Object.keys(copies);
+    this.known = new Set(this.names);
     this.shapes = shapes;
   }
 
@@ -154,15 +180,16 @@ export class ParameterUpdater {
   static async create(options: ParameterUpdaterOptions): Promise<ParameterUpdater> {
     const path = options.path ?? 'onnx';
     if (path !== 'onnx' && path !== 'engine') throw new StepsizeError('ParameterUpdater options.path', 'must be "onnx" or "engine"', path);
+    // Checked before anything uses the names or sizes (the constructor reads them again).
+    const params = readParameterData(options.params, PARAMS);
     if (path === 'onnx') return new ParameterUpdater(options, undefined);
     // The arrays one parameter needs: itself, its gradient, the optimizer's slots and weight
     // average; arrays beyond the memory fall back to ordinary ones.
-    const params = options.params ?? {};
     const names = Object.keys(params);
     const compiled = compileOptimizer(options.optimizer);
     const slots = names.length === 0 ? 0 : Math.max(...names.map((name) => compiled.slotNames(names, name).length));
     const perParameter = 2 + slots + (options.optimizer.emaDecay === undefined ? 0 : 1);
-    const sizes = Object.values(params).map((param) => (param?.values instanceof Float32Array ? param.values.length : 0));
+    const sizes = Object.values(params).map((param) => param.values.length);
     let fast: FastKernels;
     try {
       fast = await createFastKernels({
@@ -183,10 +210,9 @@ export class ParameterUpdater {
 
   /** Current values of a parameter (do not modify). */
   values(name: string): Float32Array {
-    const value = this.params[name];
-    if (value === undefined)
+    if (!this.known.has(name))
       throw new StepsizeError(`ParameterUpdater.values("${name}")`, `names no parameter (${this.names.join(', ')})`, name);
-    return value;
+    return this.params[name] as Float32Array;
   }
 
   /** Optimizer state (the live arrays: copy before keeping them across steps). */
@@ -205,6 +231,7 @@ export class ParameterUpdater {
   }): void {
     this.refuseWhileRunning('load');
     const { params = this.params, state = this.current } = restored;
+    this.refuseOtherNames(params, 'params', 'its values');
     checkParameterValues(params, this.shapes, 'params');
     this.compiled.checkState(this.ops, this.params, state);
     // Copies first: the given arrays may be this updater's own, released just below.
@@ -217,6 +244,19 @@ export class ParameterUpdater {
     });
     // The engine path keeps the state in the kernels' memory.
     this.current = fast ? mapState(loaded, (array) => residentCopy(fast, array)) : loaded;
+  }
+
+  /**
+   * Every parameter given as an own key of `given`, and no other name: a name is data
+   * (`toString` is a parameter only when it is one, never `Object.prototype.toString`).
+   */
+  private refuseOtherNames(given: Readonly<Record<string, unknown>>, where: string, what: string): void {
+    for (const name of Object.keys(given)) {
+      if (!this.known.has(name)) throw new StepsizeError(`${where}.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
+    }
+    for (const name of this.names) {
+      if (!Object.hasOwn(given, name)) throw new StepsizeError(`${where}.${name}`, `is missing: every parameter needs ${what}`, undefined);
+    }
   }
 
   private refuseWhileRunning(what: string): void {
@@ -237,6 +277,7 @@ export class ParameterUpdater {
       for (const [name, gradient] of Object.entries(gradients)) {
         if (!(gradient instanceof Float32Array)) throw new StepsizeError(`gradients.${name}`, 'must be a Float32Array', gradient);
       }
+      this.refuseOtherNames(gradients, 'gradients', 'a gradient');
       this.compiled.check(this.ops, { params: this.params, gradients, state: this.current });
       if (this.path === 'onnx') return await this.onnxStep(gradients);
       const result = this.compiled.update(this.ops, { params: this.params, gradients, state: this.current, kernels: this.kernels });
@@ -254,9 +295,9 @@ export class ParameterUpdater {
     const { traced, session } = await this.graph(plan);
     const named = { param: this.params, grad: gradients, accumulated: state.accumulated, ema: state.ema };
     const tensorOf = (tensor: UpdateTensor): Float32Array | undefined =>
-      tensor.kind === 'slot' ? state.params[tensor.name]?.[tensor.slot] : named[tensor.kind][tensor.name];
+      tensor.kind === 'slot' ? own(state.params, tensor.name)?.[tensor.slot] : own(named[tensor.kind], tensor.name);
     const scalars = Float32Array.from(traced.scalarNames, (name) => plan.scalars[name] as number);
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds = byName<ort.Tensor>();
     for (const key of session.inputNames) {
       if (key === 'scalars') {
         feeds[key] = new ort.Tensor('float32', scalars, [scalars.length]);
@@ -277,8 +318,9 @@ export class ParameterUpdater {
         return skipped.report;
       }
     }
-    const slots = Object.fromEntries(Object.entries(state.params).map(([name, own]) => [name, { ...own }]));
-    const next = { param: { ...this.params }, accumulated: { ...state.accumulated }, ema: { ...state.ema } };
+    const copy = <T>(record: Readonly<Record<string, T>>): Record<string, T> => byName(Object.entries(record));
+    const slots = byName(Object.entries(state.params).map(([name, slotsOf]) => [name, { ...slotsOf }] as const));
+    const next = { param: copy(this.params), accumulated: copy(state.accumulated), ema: copy(state.ema) };
     traced.outputs.forEach((tensor, i) => {
       const values = results[`out${i}`]?.data as Float32Array;
       if (tensor.kind === 'slot') (slots[tensor.name] as Record<string, Float32Array>)[tensor.slot] = values;
@@ -295,15 +337,25 @@ export class ParameterUpdater {
     let entry = this.graphs.get(plan.structure);
     if (entry === undefined) {
       const traced = traceUpdate({ compiled: this.compiled, plan, shapes: this.shapes, state: this.current });
-      entry = ort.InferenceSession.create(traced.model, { executionProviders: ['cpu'], ...this.sessionOptions }).then((session) => ({
-        traced,
-        session,
-      }));
+      entry = createSession(traced.model, this.sessionOptions, {
+        options: 'ParameterUpdater options',
+        model: 'ParameterUpdater update graph',
+        what: `the update graph of ${plan.structure}`,
+      }).then((session) => ({ traced, session }));
+      // A graph that could not be loaded is not kept: the next step tries again (and dispose skips it).
+      const structure = plan.structure;
+      const failed = entry;
+      void failed.catch(() => {
+        if (this.graphs.get(structure) === failed) this.graphs.delete(structure);
+      });
       this.graphs.set(plan.structure, entry);
       if (this.graphs.size > GRAPH_CACHE_SIZE) {
         const [oldest, evicted] = this.graphs.entries().next().value as [string, Promise<UpdateGraph>];
         this.graphs.delete(oldest);
-        void evicted.then((graph) => graph.session.release());
+        void evicted.then(
+          (graph) => graph.session.release(),
+          () => undefined,
+        );
       }
     } else {
       this.graphs.delete(plan.structure);
@@ -322,6 +374,10 @@ export class ParameterUpdater {
     await this.fast?.close();
     const graphs = [...this.graphs.values()];
     this.graphs.clear();
-    for (const graph of graphs) await (await graph).session.release();
+    for (const graph of graphs)
+      await graph.then(
+        (loaded) => loaded.session.release(),
+        () => undefined,
+      );
   }
 }

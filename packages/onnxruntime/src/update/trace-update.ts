@@ -1,4 +1,5 @@
 import type { CompiledOptimizer, OptimizerState, StepPlan } from '@stepsize/core';
+import { byName, own } from '../names.js';
 import { recordingToModel } from '../onnx/recording-model.js';
 import { OpsTracer, type Traced } from './trace-ops.js';
 
@@ -45,19 +46,20 @@ export function traceUpdate(args: {
     return tracer.input(key, shapes[tensor.name] as number[]);
   };
   const names = Object.keys(shapes);
-  const params: Record<string, Traced> = {};
-  const gradients: Record<string, Traced> = {};
-  const slots: Record<string, Record<string, Traced>> = {};
-  const accumulated: Record<string, Traced> = {};
-  const ema: Record<string, Traced> = {};
+  // Keyed by parameter names: records with no prototype, so that every name is data.
+  const params = byName<Traced>();
+  const gradients = byName<Traced>();
+  const slots = byName<Record<string, Traced>>();
+  const accumulated = byName<Traced>();
+  const ema = byName<Traced>();
   for (const name of names) {
     params[name] = input({ kind: 'param', name });
     gradients[name] = input({ kind: 'grad', name });
     slots[name] = {};
-    for (const slot of Object.keys(state.params[name] ?? {}))
+    for (const slot of Object.keys(own(state.params, name) ?? {}))
       (slots[name] as Record<string, Traced>)[slot] = input({ kind: 'slot', name, slot });
-    if (state.accumulated[name] !== undefined) accumulated[name] = input({ kind: 'accumulated', name });
-    if (state.ema[name] !== undefined) ema[name] = input({ kind: 'ema', name });
+    if (Object.hasOwn(state.accumulated, name)) accumulated[name] = input({ kind: 'accumulated', name });
+    if (Object.hasOwn(state.ema, name)) ema[name] = input({ kind: 'ema', name });
   }
   const traced: OptimizerState<Traced> = { ...state, params: slots, accumulated, ema };
   const scalarNames = Object.keys(plan.scalars);
@@ -71,10 +73,10 @@ export function traceUpdate(args: {
     outputs.push(tensor);
   };
   for (const name of names) {
-    produce({ kind: 'param', name }, result.params[name]);
-    for (const [slot, value] of Object.entries(result.state.params[name] ?? {})) produce({ kind: 'slot', name, slot }, value);
-    produce({ kind: 'accumulated', name }, result.state.accumulated[name]);
-    produce({ kind: 'ema', name }, result.state.ema[name]);
+    produce({ kind: 'param', name }, own(result.params, name));
+    for (const [slot, value] of Object.entries(own(result.state.params, name) ?? {})) produce({ kind: 'slot', name, slot }, value);
+    produce({ kind: 'accumulated', name }, own(result.state.accumulated, name));
+    produce({ kind: 'ema', name }, own(result.state.ema, name));
   }
   if (probe !== undefined) graphOutputs.probe = probe;
   const inputNames = Object.fromEntries([...keys.values()].map((key) => [key, key]));

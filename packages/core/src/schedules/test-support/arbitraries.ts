@@ -87,10 +87,22 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
     .record({
       type: fc.constant('cosineRestarts'),
       initialValue: value,
-      firstPeriod: fc.double({ min: 1, max: 1000, noNaN: true }),
-      // 1 exactly, or at least 1 + 1e-9 (closer to 1 is refused).
-      periodMultiplier: fc.oneof(fc.constant(1), fc.double({ min: 1 + 1e-9, max: 4, noNaN: true })),
-      peakDecay: unit,
+      // Integer first periods (PyTorch T_0) put cycle starts on or next to integer steps.
+      firstPeriod: fc.oneof(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.double({ min: 1, max: 1000, noNaN: true }),
+      ),
+      // 1 exactly, or at least 1 + 1e-9 (closer to 1 is refused); just above 1, cycle starts fall just after
+      // multiples of firstPeriod, where a rounded start lands on the wrong side of a step.
+      periodMultiplier: fc.oneof(
+        fc.constant(1),
+        fc.constantFrom(1 + 1e-9, 1.000000001, 1 + 1e-8, 1 + 1e-6),
+        fc.constantFrom(1.5, 2, 3),
+        fc.double({ min: 1 + 1e-9, max: 4, noNaN: true }),
+      ),
+      // 1 (PyTorch, no decay) often: a tiny decay flattens every cycle after the first to the floor.
+      peakDecay: fc.oneof(fc.constant(1), unit),
       minFraction: unit,
     })
     .map(({ minFraction, ...spec }) => ({ ...spec, minValue: spec.initialValue * minFraction })),
