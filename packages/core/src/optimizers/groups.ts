@@ -44,8 +44,10 @@ export function resolveMembership(optimizer: Optimizer, names: readonly string[]
       fail(`${optimizer.type} options.decoupledWeightDecayExclude[${j}]`, `matches no parameter; parameters: ${names.join(', ')}`, pattern);
     }
   });
-  const groupOf: Record<string, number> = {};
-  for (const name of names) groupOf[name] = patterns.findIndex((list) => list.some((re) => re.test(name)));
+  // Names are data: built with fromEntries (own properties), so `__proto__` or `constructor` is just a name.
+  const groupOf: Record<string, number> = Object.fromEntries(
+    names.map((name) => [name, patterns.findIndex((list) => list.some((re) => re.test(name)))]),
+  );
   return {
     names: [...names],
     groupOf,

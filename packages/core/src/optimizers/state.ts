@@ -35,11 +35,18 @@ export interface OptimizerStateJSON {
   readonly ema: Readonly<Record<string, readonly number[]>>;
 }
 
+/**
+ * `record[key]` if it is the record's own property, else undefined: parameter and slot names
+ * are data, so a missing `constructor` must not find `Object.prototype.constructor`.
+ */
+export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** A record with every value mapped. */
 export function mapRecord<A, B>(record: Readonly<Record<string, A>>, f: (value: A, key: string) => B): Record<string, B> {
-  const out: Record<string, B> = {};
-  for (const [key, value] of Object.entries(record)) out[key] = f(value, key);
-  return out;
+  // fromEntries defines own properties: a key such as `__proto__` stays a key.
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value, key)]));
 }
 
 /**

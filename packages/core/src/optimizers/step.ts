@@ -5,7 +5,7 @@ import { type Membership, resolveMembership } from './groups.js';
 import type { KernelTable } from './kernels.js';
 import { evaluateHyperparameter, groupValuesAt, type Hyperparameter, type Optimizer } from './optimizer.js';
 import type { Ops } from './ops.js';
-import type { OptimizerState } from './state.js';
+import { type OptimizerState, ownValue } from './state.js';
 
 /** What one update did. */
 export interface StepReport {
@@ -207,11 +207,12 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
   ): void => {
     const { names } = membership;
     for (const name of Object.keys(gradients)) {
-      if (!(name in membership.groupOf)) fail(`gradients.${name}`, `is not a parameter (${names.join(', ')})`, name);
+      if (!Object.hasOwn(membership.groupOf, name)) fail(`gradients.${name}`, `is not a parameter (${names.join(', ')})`, name);
     }
     for (const name of names) {
-      const gradient = gradients[name];
-      const param = params[name];
+      // Own properties only: a missing `constructor` must not find Object.prototype's.
+      const gradient = ownValue(gradients, name);
+      const param = ownValue(params, name);
       if (param === undefined) fail(`params.${name}`, 'is missing: the state has this parameter', undefined);
       if (gradient === undefined) fail(`gradients.${name}`, 'is missing: every parameter needs a gradient', undefined);
       const size = ops.size(param);
@@ -224,16 +225,18 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
 
     init(ops, params) {
       const membership = membershipOf(Object.keys(params), 'init(ops, params) params');
-      const slots: Record<string, Slots<never>> = {};
-      for (const name of membership.names) {
-        const fresh = math.init(ops, params[name] as (typeof params)[string], hyperAt(membership.groupOf[name] as number, 0));
-        for (const key of Object.keys(fresh)) fresh[key] = persist(ops, fresh[key] as (typeof params)[string]);
-        slots[name] = fresh as never;
-      }
-      const ema: Record<string, (typeof params)[string]> = {};
-      if (optimizer.emaDecay !== undefined) {
-        for (const name of membership.names) ema[name] = persist(ops, ops.add(params[name] as (typeof params)[string], ops.scalar(0)));
-      }
+      const slots: Record<string, Slots<never>> = Object.fromEntries(
+        membership.names.map((name) => {
+          const fresh = math.init(ops, params[name] as (typeof params)[string], hyperAt(membership.groupOf[name] as number, 0));
+          for (const key of Object.keys(fresh)) fresh[key] = persist(ops, fresh[key] as (typeof params)[string]);
+          return [name, fresh as never];
+        }),
+      );
+      const ema: Record<string, (typeof params)[string]> = Object.fromEntries(
+        optimizer.emaDecay === undefined
+          ? []
+          : membership.names.map((name) => [name, persist(ops, ops.add(params[name] as (typeof params)[string], ops.scalar(0)))]),
+      );
       return {
         step: 0,
         skipped: 0,
@@ -324,18 +327,24 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
         // long-lived storage allocate them once; they are meaningful while microStep > 0.
         const accumulated: Record<string, Tensor> = { ...state.accumulated };
         for (const name of names) {
-          const previous = state.accumulated[name];
+          const previous = ownValue(state.accumulated, name);
           const gradient = gradients[name] as Tensor;
           const sum =
             plan.kind === 'accumulateFirst' || previous === undefined ? ops.add(gradient, ops.scalar(0)) : ops.add(previous, gradient);
-          accumulated[name] = previous === undefined ? persist(ops, sum) : ops.assign(previous, sum);
+          // Defined, not assigned: the first accumulation of a parameter named `__proto__` adds a key too.
+          Object.defineProperty(accumulated, name, {
+            value: previous === undefined ? persist(ops, sum) : ops.assign(previous, sum),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return { params, state: { ...counters, params: state.params, accumulated, ema: state.ema }, report: plan.report };
       }
       if (plan.kind === 'updateAccumulated') {
         const inverse = ops.scalar(1 / accumulationSteps);
         for (const name of names) {
-          const previous = state.accumulated[name];
+          const previous = ownValue(state.accumulated, name);
           if (previous === undefined) fail(`state.accumulated.${name}`, `is missing at micro-step ${state.microStep}`, undefined);
           gradients[name] = ops.mul(ops.add(previous, gradients[name] as Tensor), inverse);
         }
@@ -395,11 +404,12 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       if (optimizer.emaDecay !== undefined) {
         const decay = scalarOf(args.scalars, 'ema.decay');
         const complement = scalarOf(args.scalars, 'ema.complement');
-        const next: Record<string, Tensor> = {};
-        for (const name of names) {
-          const average = state.ema[name] as Tensor;
-          next[name] = ops.assign(average, ops.add(ops.mul(average, decay), ops.mul(params[name] as Tensor, complement)));
-        }
+        const next: Record<string, Tensor> = Object.fromEntries(
+          names.map((name) => {
+            const average = state.ema[name] as Tensor;
+            return [name, ops.assign(average, ops.add(ops.mul(average, decay), ops.mul(params[name] as Tensor, complement)))];
+          }),
+        );
         ema = next;
       }
       return { params, state: { ...counters, params: slotsOut, accumulated: state.accumulated, ema }, report: plan.report };
@@ -473,17 +483,17 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
         [state.ema, 'ema'],
       ] as const) {
         for (const name of Object.keys(record)) {
-          if (!(name in membership.groupOf)) fail(`${path}.${label}.${name}`, `is not a parameter (${names.join(', ')})`, name);
+          if (!Object.hasOwn(membership.groupOf, name)) fail(`${path}.${label}.${name}`, `is not a parameter (${names.join(', ')})`, name);
         }
       }
       for (const name of names) {
         const where = `${path}.params.${name}`;
-        const slots = state.params[name];
+        const slots = ownValue(state.params, name);
         if (slots === undefined) fail(where, 'is missing: the checkpoint does not fit these parameters', undefined);
         const size = ops.size(params[name] as (typeof params)[string]);
         const slotNames = compiled.slotNames(names, name);
         for (const slot of slotNames) {
-          const value = slots[slot];
+          const value = ownValue(slots, slot);
           if (value === undefined) fail(`${where}.${slot}`, 'is missing', undefined);
           if (ops.size(value) !== size) fail(`${where}.${slot}`, `must have ${size} elements like the parameter`, ops.size(value));
         }
@@ -491,12 +501,12 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
           if (!slotNames.includes(slot))
             fail(`${where}.${slot}`, `is not a slot of this ${type} (${slotNames.join(', ') || 'none'})`, slot);
         }
-        const average = state.ema[name];
+        const average = ownValue(state.ema, name);
         if (average === undefined ? optimizer.emaDecay !== undefined : ops.size(average) !== size) {
           fail(`${path}.ema.${name}`, `must hold ${size} elements (the weight EMA)`, average && ops.size(average));
         }
         // Accumulators are kept between cycles: one of the wrong size would be broadcast (or throw) mid-training.
-        const sum = state.accumulated[name];
+        const sum = ownValue(state.accumulated, name);
         if (sum === undefined ? state.microStep > 0 : ops.size(sum) !== size) {
           fail(`${path}.accumulated.${name}`, `must hold ${size} elements at micro-step ${state.microStep}`, sum && ops.size(sum));
         }

@@ -1,6 +1,6 @@
 import { StepsizeError } from '../errors.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
-import type { OptimizerStateJSON } from '../optimizers/state.js';
+import { type OptimizerStateJSON, ownValue } from '../optimizers/state.js';
 import type { StepReport } from '../optimizers/step.js';
 import type { Dataset } from './data.js';
 import type { AccuracyScoring } from './backend-options.js';
@@ -86,12 +86,13 @@ export function checkParameterValues(
 ): void {
   for (const [name, shape] of Object.entries(shapes)) {
     const size = shape.reduce((a, b) => a * b, 1);
-    const given = values[name];
+    const given = ownValue(values, name);
     if (given === undefined || typeof given.length !== 'number' || given.length !== size) {
       throw new StepsizeError(`${where}.${name}`, `must hold ${size} values`, given?.length);
     }
   }
   for (const name of Object.keys(values)) {
-    if (!(name in shapes)) throw new StepsizeError(`${where}.${name}`, `is not a parameter (${Object.keys(shapes).join(', ')})`, name);
+    if (!Object.hasOwn(shapes, name))
+      throw new StepsizeError(`${where}.${name}`, `is not a parameter (${Object.keys(shapes).join(', ')})`, name);
   }
 }

@@ -2,7 +2,7 @@ import { StepsizeError } from '../errors.js';
 import type { Ops } from '../optimizers/ops.js';
 import type { Optimizer, OptimizerSpec } from '../optimizers/optimizer.js';
 import { optimizerFromJSON } from '../optimizers/spec.js';
-import { mapRecord, type OptimizerStateJSON, readFloat32Values, stateFromJSON } from '../optimizers/state.js';
+import { mapRecord, type OptimizerStateJSON, ownValue, readFloat32Values, stateFromJSON } from '../optimizers/state.js';
 import { compileOptimizer } from '../optimizers/step.js';
 import { fail, isPlainObject } from '../schedules/options.js';
 import type { EarlyStoppingState } from './early-stopping.js';
@@ -169,11 +169,12 @@ export function readCheckpoint(input: unknown): Checkpoint {
   const batchSize = json.batchSize;
   if (!Number.isSafeInteger(batchSize) || (batchSize as number) < 1) fail(`${path}.batchSize`, 'must be an integer >= 1', batchSize);
   if (!isPlainObject(json.params)) fail(`${path}.params`, 'must be an object of parameters by name', json.params);
-  const params: Record<string, CheckpointParameter> = {};
+  // A Map while reading (names are data, `__proto__` included), a record of own properties after.
+  const read = new Map<string, CheckpointParameter>();
   for (const [name, value] of Object.entries(json.params)) {
     const where = `${path}.params.${name}`;
     if (legacy) {
-      params[name] = { values: readFloat32Values(value, where) };
+      read.set(name, { values: readFloat32Values(value, where) });
       continue;
     }
     if (!isPlainObject(value)) fail(where, 'must be { shape, values }', value);
@@ -181,7 +182,7 @@ export function readCheckpoint(input: unknown): Checkpoint {
     const shape = value.shape;
     if (shape === undefined) {
       // A checkpoint migrated from a 0.1 format, read again.
-      params[name] = { values: data };
+      read.set(name, { values: data });
       continue;
     }
     if (!Array.isArray(shape) || shape.some((d: unknown) => !Number.isSafeInteger(d) || (d as number) < 1)) {
@@ -190,8 +191,9 @@ export function readCheckpoint(input: unknown): Checkpoint {
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
     if (data.length !== size)
       fail(`${where}.values`, `must hold ${size} values for shape [${(shape as number[]).join(', ')}]`, data.length);
-    params[name] = { shape: [...(shape as number[])], values: data };
+    read.set(name, { shape: [...(shape as number[])], values: data });
   }
+  const params: Record<string, CheckpointParameter> = Object.fromEntries(read);
   if (!isPlainObject(json.optimizer) || typeof json.optimizer.type !== 'string') {
     fail(`${path}.optimizer`, 'must be an optimizer spec { "type": ..., ...options }', json.optimizer);
   }
@@ -261,14 +263,15 @@ export function readCheckpoint(input: unknown): Checkpoint {
 export function checkCheckpointFits(checkpoint: Checkpoint, shapes: Readonly<Record<string, readonly number[]>>, backend: string): void {
   const problems: string[] = [];
   for (const [name, shape] of Object.entries(shapes)) {
-    const saved = checkpoint.params[name];
+    const saved = ownValue(checkpoint.params, name);
     const size = shape.reduce((a, b) => a * b, 1);
     if (saved === undefined) problems.push(`${name} is missing`);
     else if (saved.shape !== undefined && saved.shape.join(',') !== shape.join(','))
       problems.push(`${name} has shape [${saved.shape.join(', ')}], the model [${shape.join(', ')}]`);
     else if (saved.values.length !== size) problems.push(`${name} holds ${saved.values.length} values, the model ${size}`);
   }
-  for (const name of Object.keys(checkpoint.params)) if (!(name in shapes)) problems.push(`${name} is not a parameter of the model`);
+  for (const name of Object.keys(checkpoint.params))
+    if (!Object.hasOwn(shapes, name)) problems.push(`${name} is not a parameter of the model`);
   if (problems.length > 0) {
     throw new StepsizeError('checkpoint.params', `do not fit the ${backend} model: ${problems.join('; ')}`, Object.keys(checkpoint.params));
   }

@@ -125,7 +125,7 @@ export function readMlpSpec(spec: MlpSpec, where: string): Record<string, Float3
     weights[name] = Float32Array.from(values);
   }
   for (const name of Object.keys(spec.weights)) {
-    if (!(name in shapes))
+    if (!Object.hasOwn(shapes, name))
       throw new StepsizeError(`${where}.weights.${name}`, `is not a parameter of this MLP (${Object.keys(shapes).join(', ')})`, name);
   }
   return weights;

@@ -237,8 +237,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let earlyState: EarlyStoppingState = initialEarlyStopping;
   let cycle = { lossSum: 0, normSum: 0, batches: 0 };
   if (resume) {
-    const values: Record<string, readonly number[]> = {};
-    for (const [name, parameter] of Object.entries(resume.params)) values[name] = parameter.values;
+    const values: Record<string, readonly number[]> = Object.fromEntries(
+      Object.entries(resume.params).map(([name, parameter]) => [name, parameter.values]),
+    );
     await backend.writeOptimizerState(resume.optimizerState);
     await backend.writeParameters(values);
     step = resume.optimizerState.step;
