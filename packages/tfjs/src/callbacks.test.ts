@@ -128,6 +128,17 @@ describe('model.fit callbacks', () => {
     m.dispose();
   });
 
+  it('feeds every stateful schedule of a StepsizeOptimizer, the weight-EMA decay included (core statefulSchedules)', async () => {
+    const { xs, ys } = iris();
+    // A learning rate of 0 keeps the loss flat: the plateau (patience 0) halves its value at every epoch after the first.
+    const emaDecay = reduceOnPlateau({ initialValue: 0.8, patience: 0, factor: 0.5 });
+    const m = model(new StepsizeOptimizer(stepsizeSgd({ learningRate: 0, emaDecay })));
+    await m.fit(xs, ys, { epochs: 3, batchSize: 30, shuffle: false, verbose: 0, callbacks: [learningRateScheduler({ monitor: 'loss' })] });
+    expect(emaDecay(0)).toBe(0.2);
+    for (const t of [xs, ys]) t.dispose();
+    m.dispose();
+  });
+
   it('refuses, with the way to do it, what a StepsizeOptimizer cannot do (a plateau callback, per-epoch steps)', async () => {
     const { xs, ys } = iris();
     const m = model(new StepsizeOptimizer(stepsizeSgd({ learningRate: 0.1 })));

@@ -1,4 +1,4 @@
-import { StepsizeError, reduceOnPlateau, type ReduceOnPlateauOptions, type Schedule } from '@stepsize/core';
+import { StepsizeError, reduceOnPlateau, type ReduceOnPlateauOptions, type Schedule, statefulSchedules } from '@stepsize/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { Callback, CustomCallback, type CustomCallbackArgs, type Logs } from '@tensorflow/tfjs-layers';
 import { StepsizeOptimizer } from './optimizer.js';
@@ -97,14 +97,8 @@ class LearningRateScheduler extends Callback {
 
   private schedules(): Schedule[] {
     const optimizer = this.optimizer;
-    if (StepsizeOptimizer.is(optimizer)) {
-      const found = new Set<Schedule>();
-      for (const group of optimizer.optimizer.groups) {
-        for (const value of Object.values(group.options))
-          if (typeof value === 'function' && (value as Schedule).stateful) found.add(value as Schedule);
-      }
-      return [...found];
-    }
+    // Core's list, the one train() feeds: every group's stateful schedules and the EMA decay's.
+    if (StepsizeOptimizer.is(optimizer)) return statefulSchedules(optimizer.optimizer);
     return this.schedule?.stateful ? [this.schedule] : [];
   }
 
