@@ -12,6 +12,28 @@ const output = join(here, '../test-output');
 const available = existsSync(CHROMIUM);
 if (!available) console.warn(`web end-to-end test skipped: ${CHROMIUM} is absent (apt-get install chromium; CI installs it)`);
 
+/**
+ * Debian's chromium 156 offers a WebGPU adapter (SwiftShader, through Vulkan) only with the first
+ * three flags, and only to a secure context (the page is served from http://127.0.0.1). The last two
+ * put chromium's own Vulkan and ANGLE on SwiftShader too, and --disable-gpu is gone: without them
+ * (checked in that chromium), configuring a WebGPU canvas context destroys the device ("A valid external Instance
+ * reference no longer exists"), and tfjs webgpu reads tensors back synchronously (dataSync, which the
+ * optimizer's non-finite check uses) through such canvases, so training hung after its first step.
+ * WebGL2 renders in software with these flags as well (ANGLE on SwiftShader Vulkan).
+ */
+const GPU_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+];
+/** How long a training run may take: only to catch a hang (webgpu here, in software, reads back through canvases). */
+const RUN_TIMEOUT = 1_800_000;
+
+/** The spec every training run below uses (the cpu run's losses are the reference). */
+const TRAINING_SPEC = JSON.stringify({ type: 'warmup', steps: 20, schedule: { type: 'cosineAnnealing', initialValue: 0.05, steps: 180 } });
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
   '.js': 'text/javascript',
@@ -37,29 +59,60 @@ function serve(): Promise<{ server: Server; url: string }> {
   );
 }
 
-type State = { scheduleValues: number[]; error: string; runs: Record<string, { losses: number[]; done: boolean; backend?: string }> };
+type State = {
+  scheduleValues: number[];
+  error: string;
+  runs: Record<string, { losses: number[]; done: boolean; backend?: string; fallback?: string }>;
+};
 const state = (page: Page): Promise<State> => page.evaluate(() => (window as unknown as { stepsize: State }).stepsize);
 
 describe.skipIf(!available)('the web page in Debian chromium (playwright-core)', () => {
   let browser: Browser;
   let server: Server;
   let page: Page;
+  let url: string;
   const errors: string[] = [];
+
+  /** A fresh page of the built app (a tab with its own tfjs), its errors collected. */
+  const open = async (initScript?: string): Promise<Page> => {
+    const opened = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    opened.on('pageerror', (error) => errors.push(error.message));
+    if (initScript) await opened.addInitScript(initScript);
+    await opened.goto(url);
+    await opened.waitForFunction(() => ((window as unknown as { stepsize?: State }).stepsize?.scheduleValues.length ?? 0) > 0, undefined, {
+      timeout: 600_000,
+    });
+    return opened;
+  };
+
+  /** Trains the demo model on tfjs `backend` for `steps` steps in `on` and returns the run. */
+  const trainTfjs = async (on: Page, backend: string, steps: number): Promise<State['runs'][string]> => {
+    await on.selectOption('#tfjs-backend', backend);
+    await on.fill('#steps', String(steps));
+    await on.click('#train-tfjs');
+    await on.waitForFunction(() => (window as unknown as { stepsize: State }).stepsize.runs.tfjs?.done === true, undefined, {
+      timeout: RUN_TIMEOUT,
+    });
+    return (await state(on)).runs.tfjs as State['runs'][string];
+  };
+
+  /** The largest relative difference of `losses` from tfjs cpu's over the same steps. */
+  const gapToCpu = (losses: number[]): number => {
+    const cpu = finished.tfjs?.losses as number[];
+    expect(cpu, 'the tfjs cpu run finished first').toHaveLength(losses.length);
+    return Math.max(...losses.map((loss, i) => Math.abs(loss - (cpu[i] as number)) / Math.abs(cpu[i] as number)));
+  };
 
   beforeAll(async () => {
     expect(existsSync(join(dist, 'index.html')), 'the page is built (vite build) before the test').toBe(true);
     const served = await serve();
     server = served.server;
+    url = served.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+      args: ['--headless', '--no-sandbox', ...GPU_FLAGS, '--disable-background-networking', '--disable-component-update'],
     });
-    page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(served.url);
-    await page.waitForFunction(() => ((window as unknown as { stepsize?: State }).stepsize?.scheduleValues.length ?? 0) > 0, undefined, {
-      timeout: 600_000,
-    });
+    page = await open();
   });
 
   afterAll(async () => {
@@ -87,10 +140,7 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
     expect(await page.getAttribute('#spec', 'aria-invalid')).toBe('true');
     await page.fill('#spec', '{"type": "warmup", ');
     expect(await page.textContent('#spec-error')).toMatch(/not valid JSON/);
-    await page.fill(
-      '#spec',
-      JSON.stringify({ type: 'warmup', steps: 20, schedule: { type: 'cosineAnnealing', initialValue: 0.05, steps: 180 } }),
-    );
+    await page.fill('#spec', TRAINING_SPEC);
     expect(await page.textContent('#spec-error')).toBe('');
   });
 
@@ -116,30 +166,78 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
     });
   }
 
-  it('trains on tfjs webgl (WebGL2, in software here) close to tfjs cpu; reports whether WebGPU is offered', async () => {
-    const offered = await page.evaluate(async () => {
-      const webgl2 = document.createElement('canvas').getContext('webgl2') !== null;
-      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-      return { webgl2, webgpu: gpu ? (await gpu.requestAdapter()) !== null : false };
-    });
-    console.log(`chromium offers: WebGL2 ${offered.webgl2}, a WebGPU adapter ${offered.webgpu}`);
-    expect(offered.webgl2, 'Debian chromium renders WebGL2 in software (SwiftShader) even with --disable-gpu').toBe(true);
-    await page.selectOption('#tfjs-backend', 'webgl');
-    await page.fill('#steps', '150');
-    await page.click('#train-tfjs');
-    await page.waitForFunction(() => (window as unknown as { stepsize: State }).stepsize.runs.tfjs?.done === true, undefined, {
-      timeout: 600_000,
-    });
-    const run = (await state(page)).runs.tfjs as State['runs'][string];
-    expect(run.backend).toBe('webgl');
-    const cpu = finished.tfjs?.losses as number[];
-    expect(run.losses).toHaveLength(150);
-    // Same model, data and schedule; WebGL's float32 shaders round differently from the cpu kernels.
-    const gaps = run.losses.map((loss, i) => Math.abs(loss - (cpu[i] as number)) / Math.abs(cpu[i] as number));
-    console.log(`tfjs webgl vs cpu: largest relative loss difference ${Math.max(...gaps).toExponential(2)} over 150 steps`);
-    expect(gaps[0]).toBeLessThan(1e-4);
-    expect(Math.max(...gaps)).toBeLessThan(1e-4);
-  });
+  it(
+    'trains on tfjs webgl (WebGL2, in software here) close to tfjs cpu',
+    async () => {
+      const webgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') !== null);
+      expect(webgl2, 'Debian chromium renders WebGL2 in software (ANGLE on SwiftShader) with these flags').toBe(true);
+      const run = await trainTfjs(page, 'webgl', 150);
+      expect(run.backend).toBe('webgl');
+      expect(run.fallback).toBeUndefined();
+      expect(run.losses).toHaveLength(150);
+      // Same model, data and schedule; WebGL's float32 shaders round differently from the cpu kernels.
+      const cpu = finished.tfjs?.losses as number[];
+      expect(Math.abs((run.losses[0] as number) - (cpu[0] as number)) / Math.abs(cpu[0] as number)).toBeLessThan(1e-4);
+      const gap = gapToCpu(run.losses);
+      console.log(`tfjs webgl vs cpu: largest relative loss difference ${gap.toExponential(2)} over 150 steps`);
+      expect(gap).toBeLessThan(1e-4);
+    },
+    RUN_TIMEOUT,
+  );
+
+  it(
+    'trains on tfjs webgpu (SwiftShader WebGPU through Vulkan here) close to tfjs cpu',
+    async () => {
+      const adapter = await page.evaluate(async () => {
+        if (!window.isSecureContext || !navigator.gpu) return { secure: window.isSecureContext, gpu: false, info: null };
+        const offered = await navigator.gpu.requestAdapter();
+        return { secure: true, gpu: true, info: offered && { vendor: offered.info.vendor, architecture: offered.info.architecture } };
+      });
+      console.log(`chromium offers a WebGPU adapter: ${JSON.stringify(adapter)}`);
+      // Required, not skipped: Debian's chromium offers one with GPU_FLAGS on a page from http://127.0.0.1.
+      expect(adapter.gpu, `navigator.gpu exists (secure context: ${adapter.secure}) with ${GPU_FLAGS.join(' ')}`).toBe(true);
+      expect(adapter.info, `chromium offers a WebGPU adapter with ${GPU_FLAGS.join(' ')}`).not.toBeNull();
+      const run = await trainTfjs(page, 'webgpu', 150);
+      expect(run.backend).toBe('webgpu');
+      expect(run.fallback).toBeUndefined();
+      expect(run.losses).toHaveLength(150);
+      expect(await page.textContent('#status')).toMatch(/^tfjs \(webgpu\): done, final loss/);
+      // Same model, data and schedule; WebGPU's float32 compute shaders round differently from the cpu kernels.
+      // Measured here (Debian chromium 156, SwiftShader): 5.2e-6 over 150 steps (webgl: 4.2e-6). The bound,
+      // 1e-4, the same as webgl's, leaves a margin of about 20x for other drivers and rounding orders.
+      const gap = gapToCpu(run.losses);
+      console.log(`tfjs webgpu vs cpu: largest relative loss difference ${gap.toExponential(2)} over 150 steps`);
+      expect(gap).toBeLessThan(1e-4);
+    },
+    RUN_TIMEOUT,
+  );
+
+  it(
+    'falls back to tfjs cpu, and says why, where navigator.gpu or a WebGPU adapter is missing',
+    async () => {
+      for (const [initScript, reason] of [
+        ["Object.defineProperty(Navigator.prototype, 'gpu', { value: undefined });", /navigator\.gpu is missing/],
+        ['GPU.prototype.requestAdapter = async () => null;', /no WebGPU adapter or device is offered/],
+      ] as const) {
+        const other = await open(initScript);
+        try {
+          await other.fill('#spec', TRAINING_SPEC);
+          const run = await trainTfjs(other, 'webgpu', 10);
+          expect(run.backend).toBe('cpu');
+          expect(run.fallback).toMatch(reason);
+          expect(run.losses).toHaveLength(10);
+          // The same steps as the tfjs cpu run's first 10 (same model, data and schedule, same kernels).
+          expect(run.losses).toEqual(finished.tfjs?.losses.slice(0, 10));
+          const status = await other.textContent('#status');
+          expect(status).toMatch(/^tfjs \(cpu\): done, final loss .* \(webgpu unavailable here: .*; trained on cpu\)$/);
+          expect(status).toMatch(reason);
+        } finally {
+          await other.close();
+        }
+      }
+    },
+    RUN_TIMEOUT,
+  );
 
   it('saves a screenshot and had no page errors', async () => {
     mkdirSync(output, { recursive: true });

@@ -13,7 +13,7 @@ const CURVE_STEPS = 200;
 interface PageState {
   scheduleValues: number[];
   error: string;
-  runs: Record<string, { losses: number[]; learningRates: number[]; done: boolean; backend?: string }>;
+  runs: Record<string, { losses: number[]; learningRates: number[]; done: boolean; backend?: string; fallback?: string }>;
 }
 const state: PageState = { scheduleValues: [], error: '', runs: {} };
 (window as unknown as { stepsize: PageState }).stepsize = state;
@@ -91,7 +91,7 @@ async function train(name: 'engine' | 'tfjs'): Promise<void> {
   const steps = Math.max(1, Math.floor(Number($<HTMLInputElement>('steps').value) || 200));
   const report = track(name);
   const run = state.runs[name] as PageState['runs'][string];
-  const backend = await trainOn({
+  const { backend, fallback } = await trainOn({
     name,
     spec: spec.value,
     data: iris().train,
@@ -100,10 +100,11 @@ async function train(name: 'engine' | 'tfjs'): Promise<void> {
     report,
   });
   if (name === 'tfjs') run.backend = backend.replace(/^tfjs \((.*)\)$/, '$1');
+  if (fallback !== undefined) run.fallback = fallback;
   run.done = true;
   lossChart.update();
   rateChart.update();
-  status.textContent = `${name}${run.backend ? ` (${run.backend})` : ''}: done, final loss ${(run.losses.at(-1) ?? Number.NaN).toFixed(4)}`;
+  status.textContent = `${name}${run.backend ? ` (${run.backend})` : ''}: done, final loss ${(run.losses.at(-1) ?? Number.NaN).toFixed(4)}${fallback ? ` (${fallback})` : ''}`;
 }
 
 spec.value = JSON.stringify(DEFAULT_SPEC, null, 2);
