@@ -1,4 +1,4 @@
-import { optimizerFromJSON, train, type Optimizer } from '@stepsize/core';
+import { optimizerFromJSON, train } from '@stepsize/core';
 import type { BackendName } from './backend-names.js';
 import { createBackend } from './backends.js';
 import type { DemoSetup } from './setup.js';
@@ -21,31 +21,22 @@ export interface BackendRun {
 export interface TrainHooks {
   /** Called after every step with the number of steps done. */
   readonly progress?: (done: number) => void;
-  /** Called with every step's loss; returning true stops the run there (the LR range test stops on divergence). */
-  readonly stop?: (loss: number, step: number) => boolean;
-  /** The optimizer to train with (default: the setup's spec). */
-  readonly optimizer?: Optimizer;
 }
 
 /** Trains the setup on one backend with core's `train()`, the same call on every stack. */
 export async function trainOn(name: BackendName, setup: DemoSetup, hooks: TrainHooks = {}): Promise<BackendRun> {
   const backend = await createBackend(name, setup.mlp);
-  const controller = new AbortController();
   try {
     const start = performance.now();
     const result = await train({
       backend,
-      optimizer: hooks.optimizer ?? optimizerFromJSON(setup.optimizerSpec),
+      optimizer: optimizerFromJSON(setup.optimizerSpec),
       data: setup.dataset.train,
       validation: setup.dataset.validation,
       batchSize: setup.batchSize,
       steps: setup.steps,
       seed: setup.seed,
-      signal: controller.signal,
-      onStep: (record) => {
-        hooks.progress?.(record.step + 1);
-        if (hooks.stop?.(record.loss, record.step)) controller.abort();
-      },
+      onStep: (record) => hooks.progress?.(record.step + 1),
     });
     const wallMs = performance.now() - start;
     const stopped = result.stopReason !== 'completed';

@@ -88,16 +88,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         optimizerSpec,
       });
       const result = await lrFind(command.backend, setup, command);
+      const { valley, steep } = result.suggestions;
       const data = {
         title: `LR range test (${command.backend})`,
         x: result.learningRates,
-        y: result.smoothed,
+        y: result.smoothedLosses,
         xLabel: 'learning rate (log)',
         yLabel: 'smoothed loss',
         logX: true,
         markers: [
-          { x: result.steepest, label: 'steepest' },
-          { x: result.valley, label: 'valley' },
+          ...(steep ? [{ x: steep.learningRate, label: 'steepest' }] : []),
+          ...(valley ? [{ x: valley.learningRate, label: 'valley' }] : []),
         ],
       };
       const directory = resolve(command.out);
@@ -107,8 +108,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.log(
         `LR range test on ${command.backend}: ${result.losses.length} of ${command.steps} steps${result.stoppedEarly ? ' (stopped: the loss diverged)' : ''}, rates ${command.minRate} .. ${result.learningRates.at(-1)}`,
       );
-      io.log(`Suggested learning rate: ${result.valley.toPrecision(3)} (valley), ${result.steepest.toPrecision(3)} (steepest descent)`);
-      io.log('The model is unchanged: the test trained a copy of its initial weights.');
+      const rate = (suggestion: typeof valley, name: 'valley' | 'steep'): string =>
+        suggestion ? suggestion.learningRate.toPrecision(3) : `none (${result.missingSuggestions[name]})`;
+      io.log(`Suggested learning rate: ${rate(valley, 'valley')} (valley), ${rate(steep, 'steep')} (steepest descent)`);
+      io.log("The model is unchanged: the test restored the backend's parameters.");
       io.log(`Plot: ${join(directory, 'lr-find.svg')} (and .png)`);
       return 0;
     }

@@ -217,3 +217,20 @@ export {
   type EvaluationRecord,
   type CheckpointOptions,
 } from './training/train.js';
+export {
+  findLearningRate,
+  type FindLearningRateResult,
+  type FindLearningRateStop,
+} from './lr-finder/find.js';
+export type { FindLearningRateOptions } from './lr-finder/find-options.js';
+export type { SweepMode } from './lr-finder/sweep.js';
+export {
+  suggestLearningRates,
+  suggestMinimum,
+  suggestSlide,
+  suggestSteep,
+  suggestValley,
+  type LearningRateSuggestion,
+  type LearningRateSuggestions,
+  type SuggestionName,
+} from './lr-finder/suggestions.js';
