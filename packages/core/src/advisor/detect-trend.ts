@@ -2,7 +2,7 @@ import type { ScheduleChange } from './changes.js';
 import type { DiagnoseSettings } from './diagnose-options.js';
 import type { DraftFinding, Evidence } from './finding.js';
 import { type CurveProfile, round3, trendScale } from './profile.js';
-import { linearFit, robustScale } from './statistics.js';
+import { argMin, linearFit, robustScale } from './statistics.js';
 
 /** The highest recorded rate over the finite prefix and the rate at point `index` (undefined when unknown). */
 function rates(profile: CurveProfile, index: number): { peak: number | undefined; at: number | undefined; first: number | undefined } {
@@ -35,7 +35,9 @@ export function detectDiverging(profile: CurveProfile, settings: DiagnoseSetting
   const finiteBlowUp =
     profile.count > 0 && (aboveStart || (given >= settings.divergenceShare && (minimum.value <= 0 || ratio >= settings.divergenceRatio)));
   if (!nonFinite && !finiteBlowUp) return undefined;
-  const turn = Math.max(0, minimum.index);
+  // Where it turned: the lowest level before it first rose above divergenceRatio × L0 when it ended above its start, else the lowest level.
+  const above = aboveStart ? profile.level.findIndex((value) => value >= settings.divergenceRatio * initial) : -1;
+  const turn = above >= 0 ? Math.max(0, argMin(profile.level.slice(0, above + 1)).index) : Math.max(0, minimum.index);
   const from = profile.steps[turn] ?? (history.steps[0] as number);
   const to = last(history.steps);
   const evidence: Evidence[] = nonFinite
@@ -65,7 +67,7 @@ export function detectDiverging(profile: CurveProfile, settings: DiagnoseSetting
   if (early && noWarmup) changes.push({ kind: 'addWarmup', steps: Math.max(1, Math.round(0.05 * profile.span)) });
   const peakText = peak === undefined ? '' : ` (${round3(peak)} → ${round3(peak * factor)})`;
   const why = rose
-    ? `the loss was lowest at step ${from} with a rate of ${round3(at)}, and rose as the rate went higher`
+    ? `the loss turned up at step ${from}, at a rate of ${round3(at)}, and rose as the rate went higher`
     : 'the rate is too high to be stable';
   return {
     kind: 'diverging',

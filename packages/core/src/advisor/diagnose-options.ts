@@ -13,11 +13,11 @@ export interface DiagnoseOptions {
   readonly divergenceRatio?: number | undefined;
   /** `oscillating` when the late noise (robust scale of `loss − level` over the second half) is at least this share of L0. Default 0.1. */
   readonly oscillationNoise?: number | undefined;
-  /** `slow` when the loss, falling at its final pace for another run of the same length, would drop by at least this share. Default 0.2. */
+  /** `slow` when the loss, falling at its final pace for another run of the same length, would drop by at least this share. Default 0.05. */
   readonly slowProjection?: number | undefined;
   /** ... and its final pace is at least this share of its average pace (the curve has not bent). Default 0.5. */
   readonly slowPace?: number | undefined;
-  /** Below this share of drop, `1 − L_end / L0`, nothing was learned (`slow`, too). Default 0.05. */
+  /** Below this share of drop, `1 − L_end / L0`, nothing was learned (`slow`, too). Default 0.1. */
   readonly progressFloor?: number | undefined;
   /** `plateau` when the level stays flat, at a constant rate, for at least this share of the run. Default 0.25. */
   readonly plateauShare?: number | undefined;
@@ -46,9 +46,9 @@ export const DIAGNOSE_DEFAULTS = {
   divergenceShare: 0.5,
   divergenceRatio: 1.5,
   oscillationNoise: 0.1,
-  slowProjection: 0.2,
+  slowProjection: 0.05,
   slowPace: 0.5,
-  progressFloor: 0.05,
+  progressFloor: 0.1,
   plateauShare: 0.25,
   plateauTolerance: 0.05,
   overfittingRise: 0.1,

@@ -73,7 +73,7 @@ function healthy(profile: CurveProfile): DraftFinding {
  * {@link DiagnoseOptions}) gives findings of one kind:
  * - `diverging`: a non-finite loss, or a level that gave back half its progress (`detectDiverging`);
  * - `oscillating`: late noise >= 10% of L0 and larger than the late trend (`detectOscillating`);
- * - `slow`: still falling at an unbent pace that would cut the loss by 20% more, or no progress (`detectSlow`);
+ * - `slow`: still falling at an unbent pace that would cut the loss by 5% more, or less than 10% progress (`detectSlow`);
  * - `plateau`: flat for a quarter of the run at a constant rate after progress (`detectPlateau`);
  * - `overfitting`: validation loss up 10% from its minimum while training loss fell (`detectOverfitting`);
  * - `spike`: a point 6 robust scales and half of L0 above its neighbours that recovers (`detectSpikes`);
@@ -125,7 +125,8 @@ export function diagnose(history: unknown, options?: DiagnoseOptions): Diagnosis
   }
   const drafts: DraftFinding[] = [];
   const diverging = detectDiverging(profile, settings);
-  let spikes = detectSpikes(profile, settings, diverging === undefined ? profile.count : profile.minimum.index + 1);
+  const turn = diverging === undefined ? profile.count : profile.steps.findIndex((step) => step >= diverging.steps.from) + 1;
+  let spikes = detectSpikes(profile, settings, turn > 0 ? turn : profile.count);
   let trend: DraftFinding | undefined;
   if (diverging !== undefined) {
     drafts.push(diverging);
