@@ -1,3 +1,4 @@
+import { type DiagnoseCommand, parseDiagnoseArgs } from './diagnose-args.js';
 /** Output formats of `stepsize sample`. */
 export const FORMATS = ['table', 'json', 'csv'] as const;
 
@@ -51,7 +52,7 @@ export interface SampleCommand {
 }
 
 /** What the command line asks for. */
-export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | SampleCommand;
+export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | SampleCommand | DiagnoseCommand;
 
 /**
  * A bad command line: unknown flags, missing or malformed values, missing
@@ -90,7 +91,7 @@ const VALUE_FLAGS = new Set([...Object.keys(INTEGER_FLAGS), '--format']);
 const SWITCHES = new Set(['--no-chart', '--ascii', '--all']);
 
 /** Quotes a command-line value for an error message. */
-function shown(value: string): string {
+export function shown(value: string): string {
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
 }
 
@@ -104,6 +105,74 @@ function parseInteger(flag: string, raw: string): number | { readonly problem: s
   }
   const bounds = range.max === Number.MAX_SAFE_INTEGER ? `>= ${range.min}` : `in [${range.min}, ${range.max}]`;
   return { problem: `${flag} must be an integer ${bounds}, got ${shown(raw)}` };
+}
+
+/** What {@link scanOptions} found. */
+export interface ScannedOptions {
+  readonly switches: ReadonlySet<string>;
+  /** Value flags given (also when their value was bad). */
+  readonly given: ReadonlySet<string>;
+  readonly positionals: readonly string[];
+}
+
+/**
+ * Walks a command's arguments: `--flag value`, `--flag=value`, switches, positionals and `--`;
+ * each value goes to `setValue` (once: a repeated flag is a problem), every problem to `problems`.
+ */
+export function scanOptions(
+  rest: readonly string[],
+  spec: {
+    readonly switches: ReadonlySet<string>;
+    readonly valueFlags: ReadonlySet<string>;
+    readonly problems: string[];
+    readonly setValue: (flag: string, value: string) => void;
+  },
+): ScannedOptions {
+  const { problems } = spec;
+  const switches = new Set<string>();
+  const given = new Set<string>();
+  const seen = new Set<string>();
+  const positionals: string[] = [];
+  for (let i = 0; i < rest.length; i += 1) {
+    const arg = rest[i] as string;
+    if (arg === '--') {
+      positionals.push(...rest.slice(i + 1));
+      break;
+    }
+    if (arg === '-' || !arg.startsWith('-')) {
+      positionals.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    const flag = equals === -1 ? arg : arg.slice(0, equals);
+    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
+    if (spec.switches.has(flag)) {
+      if (inline === undefined) switches.add(flag);
+      else problems.push(`${flag} takes no value, got ${shown(inline)}`);
+      continue;
+    }
+    if (!spec.valueFlags.has(flag)) {
+      problems.push(`unknown option ${shown(flag)}`);
+      continue;
+    }
+    given.add(flag);
+    let value = inline;
+    if (value === undefined) {
+      const next = rest[i + 1];
+      if (next === undefined || next.startsWith('--')) {
+        problems.push(`${flag} needs a value`);
+        continue;
+      }
+      value = next;
+      i += 1;
+    }
+    if (seen.has(flag)) problems.push(`${flag} given twice`);
+    else {
+      seen.add(flag);
+      spec.setValue(flag, value);
+    }
+  }
+  return { switches, given, positionals };
 }
 
 /**
@@ -125,18 +194,14 @@ export function parseArgs(argv: readonly string[]): Command {
 
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError(['missing command (try: stepsize sample <spec.json|-> --steps N)']);
+  if (command === 'diagnose') return parseDiagnoseArgs(rest);
   if (command !== 'sample') {
-    throw new UsageError([`unknown ${command.startsWith('-') ? 'option' : 'command'} ${shown(command)}`]);
+    throw new UsageError([`unknown ${command.startsWith('-') ? 'option' : 'command'} ${shown(command)} (commands: sample, diagnose)`]);
   }
 
   const problems: string[] = [];
   const values = new Map<string, string>();
   const integers = new Map<string, number>();
-  const switches = new Set<string>();
-  /** Value flags given, with or without a usable value. */
-  const given = new Set<string>();
-  const positionals: string[] = [];
-  /** Records a flag's value, checking it at once so problems come in command-line order. */
   const setValue = (flag: string, value: string): void => {
     values.set(flag, value);
     if (flag === '--format') {
@@ -149,43 +214,7 @@ export function parseArgs(argv: readonly string[]): Command {
     if (typeof parsed === 'number') integers.set(flag, parsed);
     else problems.push(parsed.problem);
   };
-
-  for (let i = 0; i < rest.length; i += 1) {
-    const arg = rest[i] as string;
-    if (arg === '--') {
-      positionals.push(...rest.slice(i + 1));
-      break;
-    }
-    if (arg === '-' || !arg.startsWith('-')) {
-      positionals.push(arg);
-      continue;
-    }
-    const equals = arg.indexOf('=');
-    const flag = equals === -1 ? arg : arg.slice(0, equals);
-    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
-    if (SWITCHES.has(flag)) {
-      if (inline === undefined) switches.add(flag);
-      else problems.push(`${flag} takes no value, got ${shown(inline)}`);
-      continue;
-    }
-    if (!VALUE_FLAGS.has(flag)) {
-      problems.push(`unknown option ${shown(flag)}`);
-      continue;
-    }
-    given.add(flag);
-    let value = inline;
-    if (value === undefined) {
-      const next = rest[i + 1];
-      if (next === undefined || next.startsWith('--')) {
-        problems.push(`${flag} needs a value`);
-        continue;
-      }
-      value = next;
-      i += 1;
-    }
-    if (values.has(flag)) problems.push(`${flag} given twice`);
-    else setValue(flag, value);
-  }
+  const { switches, given, positionals } = scanOptions(rest, { switches: SWITCHES, valueFlags: VALUE_FLAGS, problems, setValue });
 
   if (positionals.length === 0) problems.push('sample needs a spec file (a path, or - to read stdin)');
   if (positionals.length > 1) problems.push(`unexpected argument ${shown(positionals[1] as string)}`);

@@ -2,16 +2,22 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_CHART_HEIGHT, DEFAULT_CHART_WIDTH, MAX_SIGNIFICANT_DIGITS, MAX_STEPS, TABLE_EDGE_ROWS, TABLE_MAX_ROWS } from './args.js';
 
 /** The text `stepsize --help` prints. */
-export const HELP_TEXT = `stepsize - sample learning-rate schedules from JSON specs
+export const HELP_TEXT = `stepsize - sample learning-rate schedules from JSON specs, and read loss curves
 
 Usage:
   stepsize sample <spec.json|-> --steps N [options]
+  stepsize diagnose <history.csv|history.json|-> [options]
   stepsize help | --help | -h
   stepsize --version
 
 Commands:
   sample    Build the schedule a JSON spec describes (a file, or - for stdin)
             and print its value at N steps: start, start + every, ...
+
+  diagnose  Read a training history (CSV with the columns step, loss, valLoss,
+            learningRate, gradientNorm; or JSON: train()'s result, a tfjs History,
+            rows) and print what the loss curve means and what to change; write an
+            HTML report with the curves and the flagged steps marked.
 
 Options of sample:
   --steps N      how many steps to sample (required, integer from 1 to ${MAX_STEPS})
@@ -28,6 +34,16 @@ Options of sample:
   --all          table: print every row (by default, above ${TABLE_MAX_ROWS} rows only the
                  first and last ${TABLE_EDGE_ROWS} are printed)
 
+Options of diagnose:
+  --schedule S   the schedule spec the run was trained with (a JSON file): the
+                 recommendations then include the changed spec
+  --format F     text (default) or json
+  --report R     where the HTML report goes (default: the history's path with
+                 .diagnosis.html for its extension; none for stdin)
+  --no-report    write no report
+  --no-chart, --width W, --height H, --ascii
+                 the terminal chart of the loss, as for sample
+
 Formats:
   table  a header, a chart of the curve, then a step/value table
   json   {"type": ..., "spec": ..., "steps": [...], "values": [...]}
@@ -40,8 +56,9 @@ Formats:
 Examples:
   stepsize sample lr.json --steps 1000
   echo '{"type":"cosineAnnealing","initialValue":0.1,"steps":100}' | stepsize sample - --steps 101 --format csv
+  stepsize diagnose history.csv --schedule lr.json
 
-Exit status: 0 success, 1 unreadable or invalid spec or output that cannot be
+Exit status: 0 success, 1 unreadable or invalid spec or history, or output that cannot be
 written (e.g. a full disk), 2 bad arguments (every bad argument is reported).
 When the reader of a pipe goes away (stepsize ... | head), stepsize stops
 quietly with status 0.

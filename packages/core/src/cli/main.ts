@@ -3,7 +3,7 @@
  * The `stepsize` executable: a thin wrapper that runs {@link run} on the
  * process's arguments and streams. All logic lives in run.ts and its modules.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { run } from './run.js';
 
 // run() learns of a failed write (ENOSPC, EPIPE from `stepsize ... | head`) from the write's callback and
@@ -18,4 +18,15 @@ process.exitCode = await run(process.argv.slice(2), {
   stderr: process.stderr,
   stdin: process.stdin,
   readFile: (path) => readFile(path, 'utf8'),
+  // The report goes to a temporary file renamed over the target: a failed write leaves the previous one whole.
+  writeFile: async (path, text) => {
+    const temporary = `${path}.${process.pid}.tmp`;
+    try {
+      await writeFile(temporary, text, 'utf8');
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  },
 });

@@ -412,7 +412,20 @@ describe('stepsize: help and version', () => {
   });
 
   it('the help documents every option', () => {
-    for (const flag of ['--steps', '--start', '--every', '--format', '--no-chart', '--width', '--height', '--ascii', '--all']) {
+    for (const flag of [
+      '--steps',
+      '--start',
+      '--every',
+      '--format',
+      '--no-chart',
+      '--width',
+      '--height',
+      '--ascii',
+      '--all',
+      '--schedule',
+      '--report',
+      '--no-report',
+    ]) {
       expect(HELP_TEXT).toContain(flag);
     }
   });
@@ -421,8 +434,8 @@ describe('stepsize: help and version', () => {
 describe('stepsize: bad arguments exit 2 with one line naming the argument and the value', () => {
   const cases: [string[], string][] = [
     [[], 'missing command (try: stepsize sample <spec.json|-> --steps N)'],
-    [['plot'], 'unknown command "plot"'],
-    [['--bogus'], 'unknown option "--bogus"'],
+    [['plot'], 'unknown command "plot" (commands: sample, diagnose)'],
+    [['--bogus'], 'unknown option "--bogus" (commands: sample, diagnose)'],
     [['sample', 'x.json', '--steps', '3', '--bogus'], 'unknown option "--bogus"'],
     [['sample', 'x.json', '--steps', '3', '-q'], 'unknown option "-q"'],
     [['sample', 'x.json', '--steps', '3', '--colour=red'], 'unknown option "--colour"'],
@@ -511,7 +524,7 @@ describe('stepsize sample: spec problems exit 1, prefixed by the file name', () 
     expect(await cli(['sample', path, '--steps', '3'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: `stepsize: ${path}: is a directory, not a spec file\n`,
+      stderr: `stepsize: ${path}: is a directory, not a file to read\n`,
     });
   });
 

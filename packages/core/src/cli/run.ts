@@ -2,7 +2,10 @@ import { StepsizeError, sample, scheduleFromJSON } from '../index.js';
 import { UsageError, parseArgs, type SampleCommand } from './args.js';
 import { formatCsv, formatJson, formatTable, type SampledSchedule } from './format.js';
 import { HELP_TEXT, packageVersion } from './help.js';
+import { InputError, readInputText } from './input.js';
 import { OutputError, OutputWriter, type OutputStream } from './output.js';
+import { diagnoseOutput } from './diagnose-run.js';
+import type { DiagnoseCommand } from './diagnose-args.js';
 
 /** Where the CLI reads and writes: `process` streams and `fs` in production, fakes in tests. */
 export interface CliIO {
@@ -19,6 +22,8 @@ export interface CliIO {
   readonly stdin: AsyncIterable<string | Uint8Array>;
   /** Reads a spec file as UTF-8; rejects with a Node.js error (`code: 'ENOENT'`, ...) when it cannot. */
   readonly readFile: (path: string) => Promise<string>;
+  /** Writes a file (the `diagnose` report) as UTF-8, replacing it whole or not at all; without it no report can be written. */
+  readonly writeFile?: ((path: string, text: string) => Promise<void>) | undefined;
 }
 
 /** Exit status: success. */
@@ -38,32 +43,10 @@ export const EXIT_USAGE = 2;
 /** The name spec errors are prefixed with when the spec comes from stdin. */
 export const STDIN_NAME = '<stdin>';
 
-/** A problem with the spec input (exit status 1); the message already names the input. */
-class InputError extends Error {}
-
-async function readStdin(stdin: AsyncIterable<string | Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
-}
-
-async function readSpecText(source: string, io: CliIO): Promise<string> {
-  if (source === '-') return readStdin(io.stdin);
-  try {
-    return await io.readFile(source);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ENOENT') throw new InputError(`${source}: no such file`);
-    if (code === 'EISDIR') throw new InputError(`${source}: is a directory, not a spec file`);
-    throw new InputError(`${source}: cannot read (${(error as Error).message})`);
-  }
-}
-
 /** Reads, builds and samples the spec; every value is computed (and checked) before anything is printed. */
 async function sampleSchedule(command: SampleCommand, io: CliIO): Promise<SampledSchedule> {
   const name = command.spec === '-' ? STDIN_NAME : command.spec;
-  const text = (await readSpecText(command.spec, io)).replace(/^\uFEFF/, '');
+  const text = (await readInputText(command.spec, io)).replace(/^\uFEFF/, '');
   let spec: unknown;
   try {
     spec = JSON.parse(text);
@@ -124,6 +107,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const command = parseArgs(argv);
     if (command.kind === 'help') await writeAll([HELP_TEXT], io);
     else if (command.kind === 'version') await writeAll([`${packageVersion()}\n`], io);
+    else if (command.kind === 'diagnose') await writeAll(await diagnoseOutput(command as DiagnoseCommand, io), io);
     else await writeAll(formatSample(await sampleSchedule(command, io), command), io);
     return EXIT_OK;
   } catch (error) {
