@@ -91,6 +91,7 @@ export { OptimizerRunner, type RunnerOptions } from './optimizers/runner.js';
 export {
   compileOptimizer,
   nonFiniteGradientError,
+  isNonFiniteGradientError,
   type CompiledOptimizer,
   type StepReport,
   type StepKind,
@@ -217,13 +218,21 @@ export {
   type EvaluationRecord,
   type CheckpointOptions,
 } from './training/train.js';
+export { findLearningRate } from './lr-finder/find.js';
 export {
-  findLearningRate,
+  readRangeTestOptions,
+  sweepOptimizer,
+  type FindLearningRateOptions,
+  type RangeTestOptions,
+  type RangeTestPlan,
+} from './lr-finder/find-options.js';
+export {
+  rangeTestRecorder,
   type FindLearningRateResult,
   type FindLearningRateStop,
-} from './lr-finder/find.js';
-export type { FindLearningRateOptions } from './lr-finder/find-options.js';
-export type { SweepMode } from './lr-finder/sweep.js';
+  type RangeTestRecorder,
+} from './lr-finder/range-test.js';
+export { lossSmoother, sweepSpec, type SweepMode } from './lr-finder/sweep.js';
 export {
   suggestLearningRates,
   suggestMinimum,

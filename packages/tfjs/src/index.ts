@@ -14,3 +14,4 @@ export {
   type TfjsTrainingBackendOptions,
   type TfjsGradients,
 } from './training-backend.js';
+export { findLearningRateWithFit, type FindLearningRateWithFitOptions } from './lr-finder.js';

@@ -66,6 +66,21 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
     model.dispose();
   });
 
+  it('reports what its latest applyGradients did (lastReport): accumulated, updated with its rates, skipped', () => {
+    const w = tf.variable(tf.tensor1d([1, 2]), true, 'last_report_w');
+    const optimizer = new StepsizeOptimizer(sgd({ learningRate: 0.5, accumulationSteps: 2, nonFinite: 'skip' }));
+    expect(optimizer.lastReport).toBeUndefined();
+    const step = (values: number[]): void => tf.tidy(() => optimizer.applyGradients({ last_report_w: tf.tensor1d(values) }));
+    step([1, 1]);
+    expect(optimizer.lastReport).toMatchObject({ outcome: 'accumulated', step: 0 });
+    step([1, 1]);
+    expect(optimizer.lastReport).toMatchObject({ outcome: 'updated', step: 1, learningRate: 0.5, learningRates: [0.5] });
+    step([Number.NaN, 1]);
+    expect(optimizer.lastReport).toMatchObject({ outcome: 'skipped', step: 1 });
+    optimizer.dispose();
+    w.dispose();
+  });
+
   it('getWeights / setWeights restore the state: a resumed run continues exactly', async () => {
     const run = async (restoreAt?: number): Promise<number[]> => {
       const w = tf.variable(tf.tensor1d([1, -2, 3]), true, `resume_w_${restoreAt ?? 'full'}`);

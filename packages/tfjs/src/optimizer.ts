@@ -1,4 +1,11 @@
-import { StepsizeError, optimizerFromJSON, type CompiledOptimizer, type Optimizer, type OptimizerStateJSON } from '@stepsize/core';
+import {
+  StepsizeError,
+  optimizerFromJSON,
+  type CompiledOptimizer,
+  type Optimizer,
+  type OptimizerStateJSON,
+  type StepReport,
+} from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { TfjsOptimizerState } from './training-state.js';
 
@@ -39,6 +46,7 @@ export class StepsizeOptimizer extends tf.Optimizer {
   readonly optimizer: Optimizer;
   /** Optimizer state, made at the first update (its tensors are `tf.Variable`s). */
   private readonly holder: TfjsOptimizerState;
+  private report: StepReport | undefined;
 
   /**
    * True for a StepsizeOptimizer. (tfjs makes `instanceof Optimizer`, and so
@@ -72,6 +80,16 @@ export class StepsizeOptimizer extends tf.Optimizer {
   /** The learning rate of every group at the next update. */
   get learningRates(): readonly number[] {
     return this.compiled.learningRatesAt(this.holder.state?.step ?? 0).learningRates;
+  }
+
+  /**
+   * What the latest `applyGradients` did (core's `StepReport`): `'updated'` (with the
+   * update count and the learning rates it used), `'accumulated'` (a micro-step of
+   * `accumulationSteps`) or `'skipped'` (a non-finite gradient under `nonFinite: 'skip'`);
+   * undefined before the first one. A `model.fit` callback reads it in `onBatchEnd`.
+   */
+  get lastReport(): StepReport | undefined {
+    return this.report;
   }
 
   private variablesOf(names: readonly string[], where: string): Record<string, tf.Variable> {
@@ -112,7 +130,7 @@ export class StepsizeOptimizer extends tf.Optimizer {
         );
       }
     }
-    this.holder.step(this.variablesOf(Object.keys(gradients), 'applyGradients:'), gradients);
+    this.report = this.holder.step(this.variablesOf(Object.keys(gradients), 'applyGradients:'), gradients);
     this.incrementIterations();
   }
 

@@ -1,44 +1,14 @@
-import { StepsizeError } from '../errors.js';
 import type { Ops } from '../optimizers/ops.js';
 import { type OptimizerStateJSON, stateFromJSON } from '../optimizers/state.js';
-import { compileOptimizer } from '../optimizers/step.js';
+import { compileOptimizer, isNonFiniteGradientError } from '../optimizers/step.js';
 import { train } from '../training/train.js';
 import { type FindLearningRateOptions, readFindOptions } from './find-options.js';
-import { type LearningRateSuggestion, type SuggestionName, suggestLearningRates } from './suggestions.js';
-import { lossSmoother } from './sweep.js';
+import { type FindLearningRateResult, type FindLearningRateStop, rangeTestRecorder } from './range-test.js';
 
-/** Why a range test ended. */
-export type FindLearningRateStop = 'completed' | 'diverged' | 'notFinite' | 'aborted';
-
-/** What {@link findLearningRate} returns: the curve of every update, and fastai's suggestions. */
-export interface FindLearningRateResult {
-  /** The sweep's learning rate of every update (the top-level rate; groups multiply it by their `learningRateScale`). */
-  readonly learningRates: number[];
-  /** Training loss of every update, before it (`train()`'s `StepRecord.loss`). */
-  readonly losses: number[];
-  /** The losses smoothed by the bias-corrected moving average (see `lossSmoother`). */
-  readonly smoothedLosses: number[];
-  /** True when fewer updates than `steps` ran. */
-  readonly stoppedEarly: boolean;
-  /**
-   * `'completed'`; `'diverged'` (the smoothed loss exceeded `divergence` × the best);
-   * `'notFinite'` (the smoothed loss, or under `nonFinite: 'throw'` a gradient, was not finite);
-   * `'aborted'` (by `signal`).
-   */
-  readonly stopReason: FindLearningRateStop;
-  /** The default suggestion: `suggestions.valley` (fastai's `lr_find` default). */
-  readonly suggestion: LearningRateSuggestion | undefined;
-  /** fastai's `valley`, `steep`, `minimum` and `slide`, indices into the arrays above (see `suggestLearningRates`). */
-  readonly suggestions: Readonly<Record<SuggestionName, LearningRateSuggestion | undefined>>;
-  /** Why a suggestion is undefined (the curve is too short for it), by name. */
-  readonly missingSuggestions: Readonly<Partial<Record<SuggestionName, string>>>;
-}
+export type { FindLearningRateResult, FindLearningRateStop } from './range-test.js';
 
 // checkState reads element counts only (ops.size): enough to check a state's JSON against the parameters.
 const sizes = { size: (x: ArrayLike<number>) => x.length } as unknown as Ops<ArrayLike<number>>;
-
-/** The error of a non-finite gradient refused under `nonFinite: 'throw'` (core's `nonFiniteGradientError`: path `gradients.<name>[<index>]`). */
-const isNonFiniteGradient = (error: unknown): boolean => error instanceof StepsizeError && /^gradients\..*\]$/.test(error.path);
 
 /**
  * The learning-rate range test (Smith 2017, "Cyclical learning rates", §3.3; as fastai's
@@ -93,32 +63,21 @@ export async function findLearningRate(options: FindLearningRateOptions): Promis
       { path },
     );
   }
-  const learningRates: number[] = [];
-  const losses: number[] = [];
-  const smoothedLosses: number[] = [];
-  const smooth = lossSmoother(smoothing);
-  let stopReason: FindLearningRateStop = 'completed';
-  let best = Infinity;
+  const curve = rangeTestRecorder({ steps, smoothing, divergence });
+  let stopReason: FindLearningRateStop | undefined;
   // Thrown from onStep to end train() after the update that stopped the test (train's signal is the caller's).
   const stop = {};
   try {
     const result = await train({
       ...training,
       onStep: (record) => {
-        const smoothed = smooth(record.loss);
         // The default group (last, learningRateScale 1) runs at the sweep's rate itself.
-        learningRates.push(record.learningRates.at(-1) as number);
-        losses.push(record.loss);
-        smoothedLosses.push(smoothed);
-        best = Math.min(best, smoothed);
-        if (!Number.isFinite(smoothed)) stopReason = 'notFinite';
-        else if (smoothed > divergence * best) stopReason = 'diverged';
-        if (stopReason !== 'completed') throw stop;
+        if (curve.record(record.learningRates.at(-1) as number, record.loss)) throw stop;
       },
     });
     if (result.stopReason === 'aborted') stopReason = 'aborted';
   } catch (error) {
-    if (error !== stop && !isNonFiniteGradient(error)) throw error;
+    if (error !== stop && !isNonFiniteGradientError(error)) throw error;
     if (error !== stop) stopReason = 'notFinite';
   } finally {
     // Also after an error: the parameters first, so that they are back even if the state is refused.
@@ -126,15 +85,5 @@ export async function findLearningRate(options: FindLearningRateOptions): Promis
     await backend.setOptimizer(training.optimizer);
     if (state !== undefined) await backend.writeOptimizerState(state);
   }
-  const { suggestions, missing } = suggestLearningRates(learningRates, smoothedLosses, { steps });
-  return {
-    learningRates,
-    losses,
-    smoothedLosses,
-    stoppedEarly: losses.length < steps,
-    stopReason,
-    suggestion: suggestions.valley,
-    suggestions,
-    missingSuggestions: missing,
-  };
+  return curve.result(stopReason);
 }

@@ -96,6 +96,19 @@ export function nonFiniteGradientError(name: string, index: number): StepsizeErr
 }
 
 /**
+ * True for the error of {@link nonFiniteGradientError} (a `StepsizeError` at
+ * `gradients.<name>[<index>]`), whichever backend raised it.
+ *
+ * @example
+ * ```ts
+ * isNonFiniteGradientError(nonFiniteGradientError('w', 3)); // true
+ * ```
+ */
+export function isNonFiniteGradientError(error: unknown): boolean {
+  return error instanceof StepsizeError && /^gradients\..*\]$/.test(error.path);
+}
+
+/**
  * An optimizer as a pure step, in the spirit of optax's `init` / `update`: state
  * is plain data in and out, nothing is kept between calls. Tensors are written
  * through `ops.assign`, so on backends whose assign writes in place (the engine's
