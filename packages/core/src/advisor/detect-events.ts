@@ -69,7 +69,7 @@ export function detectSpikes(profile: CurveProfile, settings: DiagnoseSettings, 
       summary: `At step ${step} the loss jumped to ${round3(losses[top.index] as number)}, ${round3(top.jump)} above the steps before, and came back.`,
       evidence,
       recommendation: {
-        text: `${changes.length > 0 ? `Clip the gradient norm at ${(changes[0] as { maxNorm: number }).maxNorm} (twice its median)` : 'Clip the gradient norm'} and check the batch at step ${step}; a guard (roll back and cut the rate) recovers such a step automatically.`,
+        text: `${changes.length > 0 ? `Clip the gradient norm at ${(changes[0] as { maxNorm: number }).maxNorm} (twice its median)` : 'Clip the gradient norm'} and check the batch at step ${step}: one bad batch moved the model this far.`,
         changes,
       },
     };
