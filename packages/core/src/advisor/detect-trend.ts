@@ -21,8 +21,9 @@ const last = (values: readonly number[]): number => values[values.length - 1] as
 /**
  * `diverging`: a non-finite loss; a final level at least `divergenceRatio` × L0 (it ended
  * well above where it started); or a final level that gave back at least `divergenceShare`
- * of the progress, `(L_end − L_min) / max(L0 − L_min, 0.05·L0)`, and is at least
- * `divergenceRatio` × L_min. Recommends a peak at the rate the loss was lowest at (when
+ * of the progress, `(L_end − L_min) / max(L0 − L_min, 0.05·L0)`, is at least
+ * `divergenceRatio` × L_min, and rose by at least twice the late noise (a smaller rise is
+ * the loss swinging: `oscillating`). Recommends a peak at the rate the loss was lowest at (when
  * the rate rose to the blow-up) or a tenth of it, plus a warmup when it blew up early without one.
  */
 export function detectDiverging(profile: CurveProfile, settings: DiagnoseSettings): DraftFinding | undefined {
@@ -32,8 +33,10 @@ export function detectDiverging(profile: CurveProfile, settings: DiagnoseSetting
   const given = (final - minimum.value) / progress;
   const ratio = final / minimum.value;
   const aboveStart = initial > 0 && final >= settings.divergenceRatio * initial;
+  // A rise smaller than twice the late noise is the loss swinging (oscillating), not moving to a new level.
+  const risen = final - minimum.value >= 2 * profile.lateNoise;
   const finiteBlowUp =
-    profile.count > 0 && (aboveStart || (given >= settings.divergenceShare && (minimum.value <= 0 || ratio >= settings.divergenceRatio)));
+    profile.count > 0 && (aboveStart || (risen && given >= settings.divergenceShare && (minimum.value <= 0 || ratio >= settings.divergenceRatio)));
   if (!nonFinite && !finiteBlowUp) return undefined;
   // Where it turned: the lowest level before it first rose above divergenceRatio × L0 when it ended above its start, else the lowest level.
   const above = aboveStart ? profile.level.findIndex((value) => value >= settings.divergenceRatio * initial) : -1;

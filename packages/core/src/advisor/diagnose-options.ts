@@ -15,7 +15,7 @@ export interface DiagnoseOptions {
   readonly oscillationNoise?: number | undefined;
   /** `slow` when the loss, falling at its final pace for another run of the same length, would drop by at least this share. Default 0.05. */
   readonly slowProjection?: number | undefined;
-  /** ... and its final pace is at least this share of its average pace (the curve has not bent). Default 0.5. */
+  /** ... and its final pace is at least this share of its average pace (the curve has not bent). Default 0.6. */
   readonly slowPace?: number | undefined;
   /** Below this share of drop, `1 − L_end / L0`, nothing was learned (`slow`, too). Default 0.1. */
   readonly progressFloor?: number | undefined;
@@ -47,7 +47,7 @@ export const DIAGNOSE_DEFAULTS = {
   divergenceRatio: 1.5,
   oscillationNoise: 0.1,
   slowProjection: 0.05,
-  slowPace: 0.5,
+  slowPace: 0.6,
   progressFloor: 0.1,
   plateauShare: 0.25,
   plateauTolerance: 0.05,
