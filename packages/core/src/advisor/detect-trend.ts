@@ -36,7 +36,8 @@ export function detectDiverging(profile: CurveProfile, settings: DiagnoseSetting
   // A rise smaller than twice the late noise is the loss swinging (oscillating), not moving to a new level.
   const risen = final - minimum.value >= 2 * profile.lateNoise;
   const finiteBlowUp =
-    profile.count > 0 && (aboveStart || (risen && given >= settings.divergenceShare && (minimum.value <= 0 || ratio >= settings.divergenceRatio)));
+    profile.count > 0 &&
+    (aboveStart || (risen && given >= settings.divergenceShare && (minimum.value <= 0 || ratio >= settings.divergenceRatio)));
   if (!nonFinite && !finiteBlowUp) return undefined;
   // Where it turned: the lowest level before it first rose above divergenceRatio × L0 when it ended above its start, else the lowest level.
   const above = aboveStart ? profile.level.findIndex((value) => value >= settings.divergenceRatio * initial) : -1;
