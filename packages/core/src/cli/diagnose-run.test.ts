@@ -32,7 +32,9 @@ async function cli(argv: string[], stdin = '') {
   const code = await run(argv, {
     stdout: out,
     stderr: { write: (chunk: string) => (stderr += chunk) },
-    stdin: [stdin],
+    stdin: (async function* () {
+      yield stdin;
+    })(),
     readFile: (path) => readFile(path, 'utf8'),
     writeFile: (path, text) => writeFile(path, text, 'utf8'),
   });
