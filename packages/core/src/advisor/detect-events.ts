@@ -1,7 +1,7 @@
 import type { ScheduleChange } from './changes.js';
 import type { DiagnoseSettings } from './diagnose-options.js';
 import type { DraftFinding, Evidence } from './finding.js';
-import { type CurveProfile, round3 } from './profile.js';
+import { type CurveProfile, peakRate, round3 } from './profile.js';
 import { argMin, median, robustScale, rollingMedian } from './statistics.js';
 
 /**
@@ -134,8 +134,7 @@ export function detectRepeatedSpikes(profile: CurveProfile, spikes: readonly Dra
   const episodes = spikeEpisodes(spikes);
   if (episodes < 3) return undefined;
   const largest = Math.max(...spikes.map((spike) => spike.evidence.find((e) => e.name === 'jumpShare')?.value ?? 0));
-  const known = profile.learningRates?.filter((rate) => Number.isFinite(rate)) ?? [];
-  const peak = known.length > 0 ? Math.max(...known) : undefined;
+  const peak = peakRate(profile);
   const from = (spikes[0] as DraftFinding).steps.from;
   const to = (spikes[spikes.length - 1] as DraftFinding).steps.to;
   return {

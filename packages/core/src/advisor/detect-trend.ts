@@ -1,16 +1,15 @@
 import type { ScheduleChange } from './changes.js';
 import type { DiagnoseSettings } from './diagnose-options.js';
 import type { DraftFinding, Evidence } from './finding.js';
-import { type CurveProfile, round3, trendScale } from './profile.js';
+import { type CurveProfile, peakRate, round3, trendScale } from './profile.js';
 import { argMin, linearFit, robustScale } from './statistics.js';
 
 /** The highest recorded rate over the finite prefix and the rate at point `index` (undefined when unknown). */
 function rates(profile: CurveProfile, index: number): { peak: number | undefined; at: number | undefined; first: number | undefined } {
-  const known = profile.learningRates?.filter((rate) => Number.isFinite(rate)) ?? [];
   const at = profile.learningRates?.[index];
   const first = profile.learningRates?.[0];
   return {
-    peak: known.length > 0 ? Math.max(...known) : undefined,
+    peak: peakRate(profile),
     at: at !== undefined && Number.isFinite(at) ? at : undefined,
     first: first !== undefined && Number.isFinite(first) ? first : undefined,
   };

@@ -68,6 +68,13 @@ describe('readHistory', () => {
     }
   });
 
+  it('checks a LossHistory given as is, naming its arrays', () => {
+    const history = readHistory({ steps: [0, 1], losses: [1, 0.5], validation: { steps: [1], losses: [0.6] } });
+    expect(history.validation).toEqual({ steps: [1], losses: [0.6] });
+    expect(() => readHistory({ steps: [0, 1], losses: [1, 'x'] })).toThrow('history.losses[1] must be a number');
+    expect(() => readHistory({ steps: [0, 1], losses: [1] })).toThrow('history.steps must be an array as long as history.losses');
+  });
+
   it('refuses what is not a history', () => {
     expect(() => readHistory(42)).toThrow(/must be train\(\)'s result/);
     expect(() => readHistory({ history: { loss: 'x' } })).toThrow(/history.history.loss must be an array/);

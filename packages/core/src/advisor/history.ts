@@ -174,7 +174,13 @@ function checked(input: Record<string, unknown>): LossHistory {
     learningRate: (input.learningRates as unknown[] | undefined)?.[i],
     gradientNorm: (input.gradientNorms as unknown[] | undefined)?.[i],
   }));
-  const history = fromRows(rows, (row, column) => `history.${column === 'step' ? 'steps' : `${column}s`}[${row}]`);
+  const plural: Readonly<Record<string, string>> = {
+    step: 'steps',
+    loss: 'losses',
+    learningRate: 'learningRates',
+    gradientNorm: 'gradientNorms',
+  };
+  const history = fromRows(rows, (row, column) => `history.${plural[column] ?? column}[${row}]`);
   const validation = isPlainObject(input.validation) ? input.validation : { steps: [], losses: [] };
   const valRows = (Array.isArray(validation.steps) ? validation.steps : []).map((step, i) => ({
     step,

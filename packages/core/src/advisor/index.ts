@@ -10,5 +10,5 @@ export { type Diagnosis, diagnose } from './diagnose.js';
 export { DIAGNOSE_DEFAULTS, type DiagnoseOptions, type DiagnoseSettings, readDiagnoseOptions } from './diagnose-options.js';
 export type { Evidence, Finding, FindingKind, Recommendation, Severity } from './finding.js';
 export { type HistoryRow, type LossHistory, readHistory } from './history.js';
-export { type CurveProfile, defaultWindow, profileOf } from './profile.js';
+export { type CurveProfile, defaultWindow, peakRate, profileOf } from './profile.js';
 export { argMin, type LinearFit, linearFit, median, robustScale, rollingMedian } from './statistics.js';

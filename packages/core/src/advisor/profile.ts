@@ -80,3 +80,9 @@ export function trendScale(profile: CurveProfile, loss: number): number {
 export function round3(value: number): number {
   return Number.isFinite(value) && value !== 0 ? Number(value.toPrecision(3)) : value;
 }
+
+/** The highest recorded learning rate of the finite prefix, or undefined when none is known. */
+export function peakRate(profile: CurveProfile): number | undefined {
+  const known = profile.learningRates?.filter((rate) => Number.isFinite(rate)) ?? [];
+  return known.length > 0 ? Math.max(...known) : undefined;
+}
