@@ -211,6 +211,18 @@ export {
 } from './training/checkpoint.js';
 export type { EarlyStoppingOptions, EarlyStoppingState, MonitoredMetric } from './training/early-stopping.js';
 export {
+  scaleLearningRate,
+  type TrainingGuard,
+  type GuardView,
+  type GuardDecision,
+  type GuardSettings,
+  type GuardAction,
+  type GuardEvidence,
+  type GuardSnapshot,
+  type GuardSession,
+  type GuardContext,
+} from './training/guard.js';
+export {
   train,
   type TrainOptions,
   type TrainResult,

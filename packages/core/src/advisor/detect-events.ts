@@ -5,6 +5,28 @@ import { type CurveProfile, peakRate, round3 } from './profile.js';
 import { argMin, median, robustScale, rollingMedian } from './statistics.js';
 
 /**
+ * The rise half of the spike test at point `i`: its loss exceeds the median of the `reach`
+ * points before it by at least `spikeRise` × `scale` (|L0|) and by at least `spikeScales`
+ * robust scales of them. Returns the jump, the baseline and the jump in scales, or undefined.
+ * `detectSpikes` adds that the loss comes back; the online guard (`lossGuard`) acts on the rise.
+ */
+export function spikeRise(
+  losses: readonly number[],
+  i: number,
+  reach: number,
+  scale: number,
+  settings: Pick<DiagnoseSettings, 'spikeRise' | 'spikeScales'>,
+): { readonly jump: number; readonly baseline: number; readonly scales: number } | undefined {
+  const recent = losses.slice(Math.max(0, i - reach), i);
+  const baseline = median(recent);
+  const jump = (losses[i] as number) - baseline;
+  if (!(jump >= settings.spikeRise * scale)) return undefined;
+  const spread = robustScale(recent);
+  if (jump < settings.spikeScales * spread) return undefined;
+  return { jump, baseline, scales: spread > 0 ? jump / spread : Number.POSITIVE_INFINITY };
+}
+
+/**
  * `spike`: a point whose loss exceeds the median of the k points before it (k =
  * max(3, ⌈window/2⌉)) by at least `spikeRise` × L0 and by at least `spikeScales` robust
  * scales of them, after which the loss comes back (the median of the next k points is below
@@ -17,14 +39,11 @@ export function detectSpikes(profile: CurveProfile, settings: DiagnoseSettings, 
   const reach = Math.max(3, Math.ceil(window / 2));
   const points: { index: number; jump: number; scales: number }[] = [];
   for (let i = 3; i < Math.min(before, profile.count) - 1; i += 1) {
-    const recent = losses.slice(Math.max(0, i - reach), i);
-    const baseline = median(recent);
-    const jump = (losses[i] as number) - baseline;
-    if (jump < settings.spikeRise * scale) continue;
-    const spread = robustScale(recent);
-    if (jump < settings.spikeScales * spread) continue;
-    if (median(losses.slice(i + 1, i + 1 + reach)) > baseline + jump / 2) continue;
-    points.push({ index: i, jump, scales: spread > 0 ? jump / spread : Number.POSITIVE_INFINITY });
+    const rise = spikeRise(losses, i, reach, scale, settings);
+    if (rise === undefined) continue;
+    // It came back: the median of the next points is below the baseline plus half the jump.
+    if (median(losses.slice(i + 1, i + 1 + reach)) > rise.baseline + rise.jump / 2) continue;
+    points.push({ index: i, jump: rise.jump, scales: rise.scales });
   }
   const groups: (typeof points)[] = [];
   for (const point of points) {

@@ -27,6 +27,8 @@ export interface LoopState {
   /** The micro-batches of an accumulation cycle not yet applied: their loss and gradient-norm sums and count. */
   readonly cycle?: { readonly lossSum: number; readonly normSum: number; readonly batches: number } | undefined;
   readonly earlyStopping?: EarlyStoppingState | undefined;
+  /** A guarded run's guard state (`train` options `guard`): its cuts, actions, recent losses and snapshots, as the guard wrote it; the guard checks it when the run resumes. */
+  readonly guard?: unknown;
 }
 
 /**
@@ -227,6 +229,7 @@ export function readCheckpoint(input: unknown): Checkpoint {
       lossCount: count(json.loop.lossCount, `${path}.loop.lossCount`),
       consecutiveSkips: count(json.loop.consecutiveSkips, `${path}.loop.consecutiveSkips`),
       ...(earlyStopping && { earlyStopping }),
+      ...(json.loop.guard !== undefined && { guard: json.loop.guard }),
     };
     // The loop's counters against the optimizer's (see Checkpoint).
     const atMost = (value: number | undefined, limit: number, field: string, what: string): void => {
@@ -253,6 +256,17 @@ export function readCheckpoint(input: unknown): Checkpoint {
     loop,
     ...(typeof json.backend === 'string' && { backend: json.backend }),
   };
+}
+
+/** Reads a checkpoint inside a checkpoint (a guard's snapshot), its errors under `path`. */
+export function readNestedCheckpoint(input: unknown, path: string): Checkpoint {
+  try {
+    return readCheckpoint(input);
+  } catch (error) {
+    if (!(error instanceof StepsizeError) || !error.path.startsWith('checkpoint')) throw error;
+    const problem = error.message.slice(error.path.length + 1);
+    throw new StepsizeError(`${path}${error.path.slice('checkpoint'.length)}`, problem, error.value, { cause: error });
+  }
 }
 
 /**

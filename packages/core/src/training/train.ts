@@ -1,6 +1,7 @@
 import { StepsizeError } from '../errors.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { optimizerFromJSON } from '../optimizers/spec.js';
+import { isNonFiniteGradientError } from '../optimizers/step.js';
 import { fail } from '../schedules/options.js';
 import type { Awaitable, TrainingBackend } from './backend.js';
 import {
@@ -10,6 +11,7 @@ import {
   checkCheckpointFits,
   type LoopState,
   readCheckpoint,
+  readNestedCheckpoint,
 } from './checkpoint.js';
 import { BatchSampler, type Dataset, datasetWidths } from './data.js';
 import {
@@ -19,6 +21,15 @@ import {
   observeEarlyStopping,
   readEarlyStopping,
 } from './early-stopping.js';
+import {
+  type GuardAction,
+  type GuardDecision,
+  type GuardSession,
+  type GuardSnapshot,
+  readGuard,
+  scaleLearningRate,
+  type TrainingGuard,
+} from './guard.js';
 import { type AccuracyRule, classificationAccuracy, MetricFeeder } from './metrics.js';
 
 /** What the loop records for every optimizer update. */
@@ -107,8 +118,23 @@ export interface TrainOptions {
   readonly onEvaluate?: ((record: EvaluationRecord) => void) | undefined;
   /** Stops the run after the current batch (the result says `'aborted'`). */
   readonly signal?: AbortSignal | undefined;
-  /** Skipped batches in a row that stop training with an error. Default: one epoch's batches. */
+  /** Skipped batches in a row that stop training with an error (with a guard: a rollback). Default: one epoch's batches. */
   readonly maxConsecutiveSkips?: number | undefined;
+  /**
+   * Acts on the loss online (`lossGuard()` from `@stepsize/core/advisor`): it keeps snapshots of
+   * the parameters and optimizer state every `snapshotEvery` updates; when its detectors see a
+   * spike or divergence (a non-finite loss or gradient, or `maxConsecutiveSkips` skipped
+   * batches, included), the run goes back to the newest snapshot taken before the trouble,
+   * with every learning rate multiplied by `rollbackFactor` (at most `maxRollbacks` times; the
+   * next trouble ends the run at that snapshot, `stopReason: 'guard'`), and draws on with the
+   * next batches (the ones after the snapshot are not replayed). On a plateau at a constant
+   * rate it multiplies the rate by `plateauFactor`. The updates a rollback undoes leave the
+   * history; every action is in `guardActions` and, with the snapshots, in each checkpoint, so
+   * a resumed run (given the same guard) acts exactly the same.
+   */
+  readonly guard?: TrainingGuard | undefined;
+  /** Called after each action of the guard. */
+  readonly onGuardAction?: ((action: GuardAction) => void) | undefined;
 }
 
 /** What {@link train} returns. */
@@ -117,7 +143,9 @@ export interface TrainResult {
   readonly history: StepRecord[];
   readonly evaluations: EvaluationRecord[];
   /** Why the run ended. */
-  readonly stopReason: 'completed' | 'earlyStopping' | 'aborted';
+  readonly stopReason: 'completed' | 'earlyStopping' | 'aborted' | 'guard';
+  /** What the guard did, in order (counting those before a resume); empty without a guard. */
+  readonly guardActions: readonly GuardAction[];
   /** Updates done (counting those before a resume). */
   readonly step: number;
   /** Batches drawn (counting those before a resume). */
@@ -219,15 +247,36 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } else if (options.optimizer === undefined || typeof options.optimizer?.toJSON !== 'function') {
     throw new StepsizeError(`${where}.optimizer`, 'must be a stepsize optimizer, e.g. adamW({ learningRate: 1e-3 })', options.optimizer);
   }
-  const optimizer = resume ? optimizerFromJSON(resume.optimizer) : (options.optimizer as Optimizer);
+  const guard = options.guard === undefined ? undefined : readGuard(options.guard, `${where}.guard`);
+  if (resume?.loop.guard !== undefined && guard === undefined) {
+    throw new StepsizeError(
+      'checkpoint.loop.guard',
+      'is present: the checkpoint was written by a guarded run; resume it with the same guard (train options.guard)',
+      guard,
+    );
+  }
+  let optimizer = resume ? optimizerFromJSON(resume.optimizer) : (options.optimizer as Optimizer);
+  if (guard && optimizer.toJSON().learningRate === undefined) {
+    throw new StepsizeError(`${where}.guard`, `needs an optimizer with a learningRate to cut (${optimizer.type} has none)`, optimizer.type);
+  }
   const sampler = new BatchSampler({ data, batchSize, seed });
   const batchesPerEpoch = sampler.batchesPerEpoch;
   const updatesPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / optimizer.accumulationSteps));
   const evaluateEvery = options.evaluateEvery === undefined ? updatesPerEpoch : positiveInteger(options.evaluateEvery, 'evaluateEvery');
   const maxConsecutiveSkips =
     options.maxConsecutiveSkips === undefined ? batchesPerEpoch : positiveInteger(options.maxConsecutiveSkips, 'maxConsecutiveSkips');
-  const feeder = new MetricFeeder({ optimizer, metric: options.plateauMetric, hasValidation: validation !== undefined, where });
+  const newFeeder = (): MetricFeeder =>
+    new MetricFeeder({ optimizer, metric: options.plateauMetric, hasValidation: validation !== undefined, where });
+  let feeder = newFeeder();
   const early = options.earlyStopping === undefined ? undefined : readEarlyStopping(options.earlyStopping, validation !== undefined);
+  const totalUpdates = steps ?? (epochs === undefined ? undefined : Math.floor((epochs * batchesPerEpoch) / optimizer.accumulationSteps));
+  // A resumed guard state is checked here, before the backend is touched.
+  const keeper = guard?.start(resume?.loop.guard, {
+    step: resume?.step ?? 0,
+    totalUpdates,
+    params: resume?.params ?? {},
+    readCheckpoint: readNestedCheckpoint,
+  });
 
   await backend.setOptimizer(optimizer);
   let step = 0;
@@ -256,7 +305,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const evaluations: EvaluationRecord[] = [];
   let stopReason: TrainResult['stopReason'] = 'completed';
 
-  const makeCheckpoint = async (): Promise<Checkpoint> => {
+  const makeCheckpoint = async (withGuard = true): Promise<Checkpoint> => {
     const params = await backend.readParameters();
     const loop: LoopState = {
       lossSum: jsonNumber(feeder.state.lossSum),
@@ -266,6 +315,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         cycle: { lossSum: jsonNumber(cycle.lossSum), normSum: jsonNumber(cycle.normSum), batches: cycle.batches },
       }),
       ...(early && { earlyStopping: earlyState }),
+      ...(keeper && withGuard && { guard: keeper.state() }),
     };
     const checkpoint: Checkpoint = {
       format: CHECKPOINT_FORMAT,
@@ -308,6 +358,56 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return record;
   };
 
+  /** Goes back to a guard snapshot, the rate multiplied by `factor` (on top of the cuts so far). */
+  const restoreSnapshot = async (snapshot: GuardSnapshot, factor: number): Promise<void> => {
+    const saved = snapshot.checkpoint;
+    const ratio = ((keeper as GuardSession).learningRateScale * factor) / snapshot.learningRateScale;
+    optimizer = ratio === 1 ? optimizerFromJSON(saved.optimizer) : scaleLearningRate(saved.optimizer, ratio);
+    await backend.setOptimizer(optimizer);
+    await backend.writeOptimizerState(saved.optimizerState);
+    await backend.writeParameters(Object.fromEntries(Object.entries(saved.params).map(([name, parameter]) => [name, parameter.values])));
+    step = saved.step;
+    skipped = saved.optimizerState.skipped;
+    consecutiveSkips = 0;
+    earlyState = saved.loop.earlyStopping ?? initialEarlyStopping;
+    cycle = { lossSum: 0, normSum: 0, batches: 0 };
+    feeder = newFeeder();
+    feeder.restore(saved.loop);
+    const kept = history.findIndex((record) => record.step >= saved.step);
+    if (kept >= 0) history.length = kept;
+    const evaluated = evaluations.findIndex((record) => record.step > saved.step);
+    if (evaluated >= 0) evaluations.length = evaluated;
+  };
+
+  /** Does what the guard decided; true when the run must stop. */
+  const act = async (decision: GuardDecision): Promise<boolean> => {
+    const guardKeeper = keeper as GuardSession;
+    const settings = (guard as TrainingGuard).settings;
+    const at = { step, batches: cursor };
+    let action: GuardAction['action'] = decision.action;
+    let factor = 1;
+    if (action === 'reduce') {
+      if (settings.plateauFactor === 0 || guardKeeper.reductions >= settings.maxReductions) return false;
+      factor = settings.plateauFactor;
+      const state = await backend.readOptimizerState();
+      const running = feeder.state;
+      optimizer = scaleLearningRate(optimizer, factor);
+      await backend.setOptimizer(optimizer);
+      await backend.writeOptimizerState(state);
+      feeder = newFeeder();
+      feeder.restore(running);
+    } else {
+      if (guardKeeper.rollbacks >= settings.maxRollbacks) action = 'stop';
+      else factor = settings.rollbackFactor;
+      await restoreSnapshot(action === 'stop' ? guardKeeper.newest : guardKeeper.snapshotFor(decision.from, step), factor);
+    }
+    const record = guardKeeper.acted(decision, action, { ...at, toStep: step }, factor);
+    options.onGuardAction?.(record);
+    return action === 'stop';
+  };
+
+  if (keeper && !keeper.hasSnapshot) keeper.addSnapshot(await makeCheckpoint(false));
+
   const done = (): boolean => (steps !== undefined ? step >= steps : cursor >= (epochs as number) * batchesPerEpoch);
   while (!done()) {
     if (signal?.aborted) {
@@ -318,10 +418,46 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     cursor += 1;
     const backward = await backend.lossAndGradients(batch);
     feeder.gradientNorm(step, backward.gradientNorm);
-    const report = await backend.applyGradients(backward.gradients);
+    let report: Awaited<ReturnType<TrainingBackend['applyGradients']>>;
+    try {
+      report = await backend.applyGradients(backward.gradients);
+    } catch (error) {
+      // With a guard, a non-finite gradient (nonFinite: 'throw', which changed nothing) is divergence: roll back.
+      if (!keeper || !isNonFiniteGradientError(error)) throw error;
+      const summary = `A gradient of update ${step} (batch ${cursor - 1}) was not finite (${(error as Error).message}).`;
+      if (
+        await act({
+          action: 'rollback',
+          reason: 'diverging',
+          from: step,
+          summary,
+          evidence: [{ name: 'gradientNorm', value: backward.gradientNorm }],
+        })
+      ) {
+        stopReason = 'guard';
+        break;
+      }
+      continue;
+    }
     if (report.outcome === 'skipped') {
       skipped += 1;
       consecutiveSkips += 1;
+      if (keeper && consecutiveSkips >= maxConsecutiveSkips) {
+        const summary = `${consecutiveSkips} batches in a row gave non-finite gradients (the last at batch ${cursor - 1}, update ${step}).`;
+        if (
+          await act({
+            action: 'rollback',
+            reason: 'diverging',
+            from: step,
+            summary,
+            evidence: [{ name: 'consecutiveSkips', value: consecutiveSkips, threshold: maxConsecutiveSkips }],
+          })
+        ) {
+          stopReason = 'guard';
+          break;
+        }
+        continue;
+      }
       if (consecutiveSkips >= maxConsecutiveSkips) {
         throw new StepsizeError(
           'train',
@@ -351,6 +487,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     cycle = { lossSum: 0, normSum: 0, batches: 0 };
     history.push(record);
     onStep?.(record);
+    const decision = keeper?.observe(record.step, record.loss, record.learningRate);
+    if (decision) {
+      const stopped = await act(decision);
+      if (stopped) {
+        stopReason = 'guard';
+        break;
+      }
+      if (decision.action === 'rollback') continue;
+    }
     feeder.loss(record.loss);
     let stop = false;
     if (step % evaluateEvery === 0) {
@@ -372,6 +517,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         stop = earlyState.waited >= early.patience;
       }
     }
+    if (keeper && step % (guard as TrainingGuard).settings.snapshotEvery === 0) keeper.addSnapshot(await makeCheckpoint(false));
     if (checkpointOptions && step % checkpointOptions.every === 0) await checkpointOptions.save(await makeCheckpoint());
     if (stop) {
       stopReason = 'earlyStopping';
@@ -385,6 +531,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     history,
     evaluations,
     stopReason,
+    guardActions: keeper ? [...keeper.actions] : [],
     step,
     batches: cursor,
     skipped,
