@@ -42,10 +42,9 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 export class StepsizeOptimizer extends tf.Optimizer {
   /** tfjs serialization name. */
   static className = 'StepsizeOptimizer';
-  /** The stepsize optimizer this runs. */
-  readonly optimizer: Optimizer;
+  private current: Optimizer;
   /** Optimizer state, made at the first update (its tensors are `tf.Variable`s). */
-  private readonly holder: TfjsOptimizerState;
+  private holder: TfjsOptimizerState;
   private report: StepReport | undefined;
 
   /**
@@ -63,8 +62,43 @@ export class StepsizeOptimizer extends tf.Optimizer {
     if (!optimizer || typeof optimizer.toJSON !== 'function' || !optimizer.definition) {
       throw new StepsizeError('StepsizeOptimizer(optimizer)', 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
     }
-    this.optimizer = optimizer;
+    this.current = optimizer;
     this.holder = new TfjsOptimizerState(optimizer);
+  }
+
+  /** The stepsize optimizer this runs. */
+  get optimizer(): Optimizer {
+    return this.current;
+  }
+
+  /** The optimizer state as core's JSON (`OptimizerStateJSON`), or undefined before the first update. */
+  async readState(): Promise<OptimizerStateJSON | undefined> {
+    return this.holder.toJSON();
+  }
+
+  /**
+   * Runs `optimizer` from the next update on, with `state` (core's JSON; default: the current
+   * state, kept; null: a fresh state, made at the next update), e.g. `scaleLearningRate(this.optimizer, 0.5)` to halve every rate. The state is
+   * checked against the variables first: one that does not fit throws and changes nothing.
+   *
+   * @example
+   * ```ts
+   * await stepsizeOptimizer.useOptimizer(scaleLearningRate(stepsizeOptimizer.optimizer, 0.5));
+   * ```
+   */
+  async useOptimizer(optimizer: Optimizer, state?: OptimizerStateJSON | null): Promise<void> {
+    if (!optimizer || typeof optimizer.toJSON !== 'function' || !optimizer.definition) {
+      throw new StepsizeError('useOptimizer(optimizer)', 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
+    }
+    const json = state === null ? undefined : (state ?? (await this.holder.toJSON()));
+    const holder = new TfjsOptimizerState(optimizer);
+    if (json !== undefined) {
+      const names = typeof json === 'object' && json !== null && typeof json.params === 'object' ? Object.keys(json.params) : [];
+      holder.load(json, this.variablesOf(names, 'useOptimizer:'));
+    }
+    this.holder.dispose();
+    this.holder = holder;
+    this.current = optimizer;
   }
 
   /** Its pure step, which every update calls. */

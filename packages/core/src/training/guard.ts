@@ -91,6 +91,7 @@ export interface GuardSession {
   readonly newest: GuardSnapshot;
   /** Takes in an update's loss and rate; returns the detectors' decision about it. */
   observe(step: number, loss: number, learningRate: number): GuardDecision | undefined;
+  /** Keeps a snapshot of a good moment (the newest `keep` are kept besides the run's start). */
   addSnapshot(checkpoint: Checkpoint): void;
   /** The snapshot to go back to for trouble that shows at update `from`, `step` updates done. */
   snapshotFor(from: number, step: number): GuardSnapshot;

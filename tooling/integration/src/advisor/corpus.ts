@@ -4,6 +4,7 @@ import {
   optimizerFromJSON,
   type OptimizerSpec,
   type TrainingBackend,
+  type TrainingGuard,
   type TrainResult,
   train,
 } from '@stepsize/core';
@@ -233,11 +234,12 @@ function corrupting(backend: TrainingBackend, index: number, classes: number): T
   });
 }
 
-/** Trains a run on a stack (optionally with another learning rate), evaluating every 20 steps. */
+/** Trains a run on a stack (optionally with another learning rate, or a guard), evaluating every 20 steps. */
 export async function trainRun(
   run: CorpusRun,
   makeBackend: (mlp: MlpSpec) => Promise<TrainingBackend>,
   learningRate?: unknown,
+  guard?: TrainingGuard,
 ): Promise<TrainResult> {
   const data = datasetOf(run);
   const made = await makeBackend(mlpOf(run));
@@ -254,6 +256,7 @@ export async function trainRun(
       steps: run.steps,
       optimizer,
       evaluateEvery: 20,
+      guard,
     });
   } finally {
     await made.dispose?.();

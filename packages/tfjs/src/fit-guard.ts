@@ -1,0 +1,225 @@
+import {
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  type GuardAction,
+  type GuardDecision,
+  type GuardSession,
+  optimizerFromJSON,
+  readCheckpoint,
+  StepsizeError,
+  scaleLearningRate,
+  type TrainingGuard,
+} from '@stepsize/core';
+import { lossGuard } from '@stepsize/core/advisor';
+import * as tf from '@tensorflow/tfjs-core';
+import { Callback, type Logs } from '@tensorflow/tfjs-layers';
+import { StepsizeOptimizer } from './optimizer.js';
+
+/** Options of {@link fitGuard}. */
+export interface FitGuardOptions {
+  /** The detectors and their numbers. Default `lossGuard()` from `@stepsize/core/advisor`. */
+  readonly guard?: TrainingGuard | undefined;
+  /** Called after each action. */
+  readonly onAction?: ((action: GuardAction) => void) | undefined;
+}
+
+/** What a compiled `LayersModel` has that the guard uses. */
+interface GuardedModel {
+  optimizer?: tf.Optimizer;
+  stopTraining: boolean;
+  readonly weights: readonly { readonly name: string; readonly shape: readonly (number | null)[] }[];
+  getWeights(): tf.Tensor[];
+  setWeights(weights: tf.Tensor[]): void;
+}
+
+async function readLoss(logs: Logs | undefined): Promise<number> {
+  let value: unknown = logs?.loss;
+  if (typeof value === 'object' && value !== null && 'data' in value) value = (await (value as tf.Tensor).data())[0];
+  return typeof value === 'number' ? value : Number.NaN;
+}
+
+/**
+ * `train()`'s guard for `model.fit`: a callback that reads each batch's loss with the guard's
+ * detectors (`lossGuard()`), keeps snapshots of the model's weights and the
+ * {@link StepsizeOptimizer}'s state, and on a spike or divergence puts the newest good
+ * snapshot back with every learning rate cut (`useOptimizer(scaleLearningRate(...))`); `fit`
+ * goes on with its next batches. On a plateau it cuts the rate in place; after
+ * `maxRollbacks` the next trouble restores the last good snapshot and stops `fit`
+ * (`model.stopTraining`). The model must be compiled with a `StepsizeOptimizer`; use its
+ * `nonFinite: 'skip'` or `'propagate'` (the default `'throw'` ends `fit` with the error
+ * before a callback runs): skipped batches a window long, or a non-finite loss, count as
+ * divergence. Actions are in `actions` (and `onAction`). Callbacks run after tfjs has
+ * read the batch loss back, so the guard costs one weight copy per snapshot.
+ *
+ * @example
+ * ```ts
+ * const guard = fitGuard();
+ * await model.fit(x, y, { batchSize: 16, epochs: 20, callbacks: [guard] });
+ * guard.actions; // [{ action: 'rollback', reason: 'spike', step: 311, toStep: 300, learningRateScale: 0.5, ... }]
+ * ```
+ */
+export function fitGuard(options: FitGuardOptions = {}): FitGuardCallback {
+  if (typeof options !== 'object' || options === null) throw new StepsizeError('fitGuard options', 'must be an options object', options);
+  const guard = options.guard ?? lossGuard();
+  if (typeof guard?.start !== 'function' || typeof guard.settings !== 'object') {
+    throw new StepsizeError('fitGuard options.guard', 'must be a guard, e.g. lossGuard() from @stepsize/core/advisor', guard);
+  }
+  if (options.onAction !== undefined && typeof options.onAction !== 'function') {
+    throw new StepsizeError('fitGuard options.onAction', 'must be a function (action) => void', options.onAction);
+  }
+  return new FitGuardCallback(guard, options.onAction);
+}
+
+/** The callback {@link fitGuard} returns. */
+export class FitGuardCallback extends Callback {
+  private session: GuardSession | undefined;
+  private skips = 0;
+  private batches = 0;
+  /** Snapshots taken before the optimizer had a state (restoring one starts a fresh state). */
+  private readonly fresh = new WeakSet<Checkpoint>();
+
+  constructor(
+    private readonly guard: TrainingGuard,
+    private readonly onAction: ((action: GuardAction) => void) | undefined,
+  ) {
+    super();
+  }
+
+  /** What the guard did so far, in order. */
+  get actions(): readonly GuardAction[] {
+    return this.session?.actions ?? [];
+  }
+
+  private get fitted(): { model: GuardedModel; optimizer: StepsizeOptimizer } {
+    const model = this.model as unknown as GuardedModel | undefined;
+    const optimizer = model?.optimizer;
+    if (model === undefined || !StepsizeOptimizer.is(optimizer)) {
+      throw new StepsizeError(
+        'fitGuard',
+        `needs a model compiled with a StepsizeOptimizer (it cuts the rate and restores its state), got ${optimizer?.getClassName() ?? 'no optimizer'}`,
+        undefined,
+      );
+    }
+    return { model, optimizer };
+  }
+
+  private async snapshot(step: number): Promise<Checkpoint> {
+    const { model, optimizer } = this.fitted;
+    const weights = model.getWeights();
+    const values = await Promise.all(weights.map((tensor) => tensor.data()));
+    const state = await optimizer.readState();
+    const params = Object.fromEntries(
+      model.weights.map((weight, i) => [
+        `${i}:${weight.name}`,
+        { shape: [...(weights[i] as tf.Tensor).shape], values: Array.from(values[i] as Float32Array) },
+      ]),
+    );
+    const checkpoint: Checkpoint = {
+      format: CHECKPOINT_FORMAT,
+      step,
+      batches: this.batches,
+      seed: 0,
+      batchSize: 1,
+      params,
+      optimizer: optimizer.optimizer.toJSON(),
+      optimizerState: state ?? { step, skipped: 0, microStep: 0, groups: [], params: {}, accumulated: {}, ema: {} },
+      loop: { lossSum: 0, lossCount: 0, consecutiveSkips: 0 },
+    };
+    if (state === undefined) this.fresh.add(checkpoint);
+    return checkpoint;
+  }
+
+  /** Starts the guard's session and takes the first snapshot (tfjs calls it). */
+  override async onTrainBegin(): Promise<void> {
+    if (!(this instanceof FitGuardCallback)) {
+      throw new StepsizeError(
+        'fitGuard',
+        'was given to model.fit after a plain-object callback: put tf.Callback objects first or pass callbacks: fitCallbacks(...)',
+        undefined,
+      );
+    }
+    const { optimizer } = this.fitted;
+    if (optimizer.optimizer.toJSON().learningRate === undefined) {
+      throw new StepsizeError(
+        'fitGuard',
+        `needs an optimizer with a learningRate to cut (${optimizer.optimizer.type} has none)`,
+        optimizer.optimizer.type,
+      );
+    }
+    const { epochs, steps, samples, batchSize } = (this.params ?? {}) as {
+      epochs?: number;
+      steps?: number;
+      samples?: number;
+      batchSize?: number;
+    };
+    const perEpoch = steps ?? (samples && batchSize ? Math.ceil(samples / batchSize) : undefined);
+    const step = (await optimizer.readState())?.step ?? 0;
+    this.session = this.guard.start(undefined, {
+      step,
+      totalUpdates: epochs !== undefined && perEpoch !== undefined ? step + epochs * perEpoch : undefined,
+      params: {},
+      readCheckpoint,
+    });
+    this.session.addSnapshot(await this.snapshot(step));
+  }
+
+  /** Reads the batch's loss, acts on what the detectors decide, and takes the snapshots (tfjs calls it). */
+  override async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
+    const session = this.session;
+    if (session === undefined) return;
+    this.batches += 1;
+    const { model, optimizer } = this.fitted;
+    const report = optimizer.lastReport;
+    const loss = await readLoss(logs);
+    if (report?.outcome === 'skipped') {
+      this.skips += 1;
+      if (this.skips < (this.guard.settings.window ?? 11)) return;
+      const step = (await optimizer.readState())?.step ?? 0;
+      const summary = `${this.skips} batches in a row gave non-finite gradients (update ${step}).`;
+      await this.act(
+        { action: 'rollback', reason: 'diverging', from: step, summary, evidence: [{ name: 'consecutiveSkips', value: this.skips }] },
+        step,
+        model,
+        optimizer,
+      );
+      return;
+    }
+    if (report?.outcome !== 'updated') return;
+    this.skips = 0;
+    const decision = session.observe(report.step - 1, loss, report.learningRate ?? Number.NaN);
+    if (decision) await this.act(decision, report.step, model, optimizer);
+    else if (report.step % this.guard.settings.snapshotEvery === 0) session.addSnapshot(await this.snapshot(report.step));
+  }
+
+  private async act(decision: GuardDecision, step: number, model: GuardedModel, optimizer: StepsizeOptimizer): Promise<void> {
+    const session = this.session as GuardSession;
+    const { settings } = this.guard;
+    let action: GuardAction['action'] = decision.action;
+    let factor = 1;
+    let toStep = step;
+    if (action === 'reduce') {
+      if (settings.plateauFactor === 0 || session.reductions >= settings.maxReductions) return;
+      factor = settings.plateauFactor;
+      await optimizer.useOptimizer(scaleLearningRate(optimizer.optimizer, factor));
+    } else {
+      if (session.rollbacks >= settings.maxRollbacks) action = 'stop';
+      else factor = settings.rollbackFactor;
+      const snapshot = action === 'stop' ? session.newest : session.snapshotFor(decision.from, step);
+      const saved = snapshot.checkpoint;
+      const ratio = (session.learningRateScale * factor) / snapshot.learningRateScale;
+      const next = ratio === 1 ? optimizerFromJSON(saved.optimizer) : scaleLearningRate(saved.optimizer, ratio);
+      await optimizer.useOptimizer(next, this.fresh.has(saved) ? null : saved.optimizerState);
+      const tensors = model.weights.map((_, i) => {
+        const parameter = Object.values(saved.params)[i] as { shape?: readonly number[]; values: readonly number[] };
+        return tf.tensor(parameter.values as number[], parameter.shape as number[], 'float32');
+      });
+      model.setWeights(tensors);
+      tf.dispose(tensors);
+      toStep = saved.step;
+      this.skips = 0;
+      if (action === 'stop') model.stopTraining = true;
+    }
+    const record = session.acted(decision, action, { step, batches: this.batches, toStep }, factor);
+    this.onAction?.(record);
+  }
+}
