@@ -231,6 +231,7 @@ export {
   type CheckpointOptions,
 } from './training/train.js';
 export { findLearningRate } from './lr-finder/find.js';
+export { rangeTestChart } from './lr-finder/text-plot.js';
 export {
   readRangeTestOptions,
   sweepOptimizer,

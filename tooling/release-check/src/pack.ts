@@ -14,6 +14,7 @@ export const publicPackages = {
   conformance: '@stepsize/conformance',
   tfjs: '@stepsize/tfjs',
   onnxruntime: '@stepsize/onnxruntime',
+  plot: '@stepsize/plot',
 } as const;
 
 /** The framework versions the consumer test installs (the low ends of the peer ranges). */

@@ -1,4 +1,5 @@
 import { type DiagnoseCommand, parseDiagnoseArgs } from './diagnose-args.js';
+import { type LrFindCommand, parseLrFindArgs } from './lr-find-args.js';
 /** Output formats of `stepsize sample`. */
 export const FORMATS = ['table', 'json', 'csv'] as const;
 
@@ -52,7 +53,7 @@ export interface SampleCommand {
 }
 
 /** What the command line asks for. */
-export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | SampleCommand | DiagnoseCommand;
+export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | SampleCommand | DiagnoseCommand | LrFindCommand;
 
 /**
  * A bad command line: unknown flags, missing or malformed values, missing
@@ -195,8 +196,11 @@ export function parseArgs(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError(['missing command (try: stepsize sample <spec.json|-> --steps N)']);
   if (command === 'diagnose') return parseDiagnoseArgs(rest);
+  if (command === 'lr-find') return parseLrFindArgs(rest);
   if (command !== 'sample') {
-    throw new UsageError([`unknown ${command.startsWith('-') ? 'option' : 'command'} ${shown(command)} (commands: sample, diagnose)`]);
+    throw new UsageError([
+      `unknown ${command.startsWith('-') ? 'option' : 'command'} ${shown(command)} (commands: sample, diagnose, lr-find)`,
+    ]);
   }
 
   const problems: string[] = [];

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_CHART_HEIGHT, DEFAULT_CHART_WIDTH, MAX_SIGNIFICANT_DIGITS, MAX_STEPS, TABLE_EDGE_ROWS, TABLE_MAX_ROWS } from './args.js';
 
 /** The text `stepsize --help` prints. */
-export const HELP_TEXT = `stepsize - sample learning-rate schedules from JSON specs, and read loss curves
+export const HELP_TEXT = `stepsize - sample learning-rate schedules from JSON specs, find a learning rate, and read loss curves
 
 Usage:
   stepsize sample <spec.json|-> --steps N [options]
   stepsize diagnose <history.csv|history.json|-> [options]
+  stepsize lr-find (--dataset iris | --model training.onnx --params FILE --data FILE) [options]
   stepsize help | --help | -h
   stepsize --version
 
@@ -18,6 +19,11 @@ Commands:
             learningRate, gradientNorm; or JSON: train()'s result, a tfjs History,
             rows) and print what the loss curve means and what to change; write an
             HTML report with the curves and the flagged steps marked.
+
+  lr-find   The learning-rate range test (findLearningRate: fastai's lr_find,
+            torch-lr-finder) on the embedded iris MLP, or on your ONNX training
+            model with a data file; prints the curve and fastai's suggestions, and
+            draws the plot as SVG or PNG (--plot, with @stepsize/plot installed).
 
 Options of sample:
   --steps N      how many steps to sample (required, integer from 1 to ${MAX_STEPS})
@@ -44,6 +50,25 @@ Options of diagnose:
   --no-chart, --width W, --height H, --ascii
                  the terminal chart of the loss, as for sample
 
+Options of lr-find (the adapters are imported from the project it runs in):
+  --dataset iris       the demo's iris (120 flowers) and MLP 4-16-3 (tanh)
+  --backend B          engine (default), tfjs or onnxruntime (@stepsize/<B>)
+  --model M --params P --data D
+                       an ONNX training model (loss, <param>_grad outputs) on
+                       ONNX Runtime, its initial parameters (JSON { name: { values,
+                       shape } }, or a stepsize checkpoint), and its examples: JSON {"inputs": [[...]],
+                       "targets": [...]} or CSV with a header (the target column
+                       last, or --target NAME; class indices become one-hot rows
+                       when the model's target is wider)
+  --optimizer O        the optimizer spec, JSON text or a file (default
+                       {"type":"adamW"}); the sweep replaces its learningRate
+  --batch-size N (16), --steps N (100), --min X (1e-7), --max X (10),
+  --mode exponential|linear, --smoothing B (0.98), --divergence X (5), --seed S (0)
+  --plot FILE          write the plot, .svg or .png (needs @stepsize/plot)
+  --format F           text (default) or json
+  --no-chart, --width W, --height H, --ascii
+                       the terminal chart, as for sample
+
 Formats:
   table  a header, a chart of the curve, then a step/value table
   json   {"type": ..., "spec": ..., "steps": [...], "values": [...]}
@@ -57,6 +82,8 @@ Examples:
   stepsize sample lr.json --steps 1000
   echo '{"type":"cosineAnnealing","initialValue":0.1,"steps":100}' | stepsize sample - --steps 101 --format csv
   stepsize diagnose history.csv --schedule lr.json
+  stepsize lr-find --dataset iris --plot lr-find.png
+  stepsize lr-find --model training.onnx --params initial.json --data examples.csv
 
 Exit status: 0 success, 1 unreadable or invalid spec or history, or output that cannot be
 written (e.g. a full disk), 2 bad arguments (every bad argument is reported).

@@ -19,10 +19,10 @@ process.exitCode = await run(process.argv.slice(2), {
   stdin: process.stdin,
   readFile: (path) => readFile(path, 'utf8'),
   // The report goes to a temporary file renamed over the target: a failed write leaves the previous one whole.
-  writeFile: async (path, text) => {
+  writeFile: async (path, content) => {
     const temporary = `${path}.${process.pid}.tmp`;
     try {
-      await writeFile(temporary, text, 'utf8');
+      await writeFile(temporary, content, typeof content === 'string' ? 'utf8' : undefined);
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });

@@ -434,8 +434,8 @@ describe('stepsize: help and version', () => {
 describe('stepsize: bad arguments exit 2 with one line naming the argument and the value', () => {
   const cases: [string[], string][] = [
     [[], 'missing command (try: stepsize sample <spec.json|-> --steps N)'],
-    [['plot'], 'unknown command "plot" (commands: sample, diagnose)'],
-    [['--bogus'], 'unknown option "--bogus" (commands: sample, diagnose)'],
+    [['plot'], 'unknown command "plot" (commands: sample, diagnose, lr-find)'],
+    [['--bogus'], 'unknown option "--bogus" (commands: sample, diagnose, lr-find)'],
     [['sample', 'x.json', '--steps', '3', '--bogus'], 'unknown option "--bogus"'],
     [['sample', 'x.json', '--steps', '3', '-q'], 'unknown option "-q"'],
     [['sample', 'x.json', '--steps', '3', '--colour=red'], 'unknown option "--colour"'],

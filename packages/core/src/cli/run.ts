@@ -6,6 +6,8 @@ import { InputError, readInputText } from './input.js';
 import { OutputError, OutputWriter, type OutputStream } from './output.js';
 import { diagnoseOutput } from './diagnose-run.js';
 import type { DiagnoseCommand } from './diagnose-args.js';
+import type { LrFindCommand } from './lr-find-args.js';
+import { lrFindOutput } from './lr-find-run.js';
 
 /** Where the CLI reads and writes: `process` streams and `fs` in production, fakes in tests. */
 export interface CliIO {
@@ -22,8 +24,12 @@ export interface CliIO {
   readonly stdin: AsyncIterable<string | Uint8Array>;
   /** Reads a spec file as UTF-8; rejects with a Node.js error (`code: 'ENOENT'`, ...) when it cannot. */
   readonly readFile: (path: string) => Promise<string>;
-  /** Writes a file (the `diagnose` report) as UTF-8, replacing it whole or not at all; without it no report can be written. */
-  readonly writeFile?: ((path: string, text: string) => Promise<void>) | undefined;
+  /** Writes a file (the `diagnose` report as UTF-8, the `lr-find` plot), replacing it whole or not at all; without it no report or plot can be written. */
+  readonly writeFile?: ((path: string, content: string | Uint8Array) => Promise<void>) | undefined;
+  /** The directory relative paths and `lr-find`'s packages are resolved from. Default `process.cwd()`. */
+  readonly cwd?: string | undefined;
+  /** Imports a package for `lr-find` (an adapter, @stepsize/plot). Default: resolved from `cwd`, else from @stepsize/core's place. */
+  readonly load?: ((specifier: string) => Promise<Record<string, unknown>>) | undefined;
 }
 
 /** Exit status: success. */
@@ -108,6 +114,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     if (command.kind === 'help') await writeAll([HELP_TEXT], io);
     else if (command.kind === 'version') await writeAll([`${packageVersion()}\n`], io);
     else if (command.kind === 'diagnose') await writeAll(await diagnoseOutput(command as DiagnoseCommand, io), io);
+    else if (command.kind === 'lr-find') await writeAll(await lrFindOutput(command as LrFindCommand, io), io);
     else await writeAll(formatSample(await sampleSchedule(command, io), command), io);
     return EXIT_OK;
   } catch (error) {
