@@ -63,7 +63,14 @@ type State = {
   scheduleValues: number[];
   error: string;
   runs: Record<string, { losses: number[]; done: boolean; backend?: string; fallback?: string }>;
+  diagnosis:
+    | { findings: { kind: string; severity: string; summary: string; recommendation: string }[]; recommended?: number[]; error: string }
+    | undefined;
+  rangeTest: { learningRates: number[]; smoothedLosses: number[]; stopReason: string; suggestion?: number; done: boolean } | undefined;
 };
+
+/** A history that barely moves at a constant rate of 1e-5 (what the advisor calls slow; the core README's example). */
+const SLOW_CSV = `step,loss,learningRate\n${Array.from({ length: 300 }, (_, t) => `${t},${1.1 - 1e-4 * t + 0.02 * Math.sin(t)},0.00001`).join('\n')}\n`;
 const state = (page: Page): Promise<State> => page.evaluate(() => (window as unknown as { stepsize: State }).stepsize);
 
 describe.skipIf(!available)('the web page in Debian chromium (playwright-core)', () => {
@@ -181,6 +188,67 @@ describe.skipIf(!available)('the web page in Debian chromium (playwright-core)',
       finished[backend] = run;
     });
   }
+
+  it("runs the range test on the page model and marks fastai's suggestions", async () => {
+    await page.click('#lr-find');
+    await page.waitForFunction(() => (window as unknown as { stepsize: State }).stepsize.rangeTest?.done === true, undefined, {
+      timeout: 600_000,
+    });
+    const test = (await state(page)).rangeTest as NonNullable<State['rangeTest']>;
+    expect(test.learningRates.length).toBeGreaterThan(30);
+    expect(test.learningRates[0]).toBeCloseTo(1e-7, 12);
+    expect(test.suggestion).toBeGreaterThan(1e-4);
+    expect(test.suggestion).toBeLessThan(1);
+    expect(await page.textContent('#lr-summary')).toMatch(/^\d+ updates, (completed|diverged|notFinite); valley [0-9.e-]+/);
+  });
+
+  it('reads a pasted history: the findings, the flagged steps, the recommended schedule beside the recorded rate', async () => {
+    await page.fill('#history', SLOW_CSV);
+    const { diagnosis } = await state(page);
+    expect(diagnosis?.error).toBe('');
+    expect(diagnosis?.findings[0]).toMatchObject({ kind: 'slow', severity: 'high' });
+    expect(diagnosis?.findings[0]?.recommendation).toMatch(/^Multiply the learning rate by 10/);
+    // The recommended schedule, sampled at the history's steps: ten times the recorded 1e-5.
+    expect(diagnosis?.recommended).toHaveLength(300);
+    expect(diagnosis?.recommended?.[0]).toBeCloseTo(1e-4, 15);
+    expect(await page.textContent('#findings')).toMatch(/slow \(high\), steps 0-299: /);
+    // A bad history: core's message names the line and the column; nothing is drawn from it.
+    await page.fill('#history', 'step,loss\n0,1\n1,x\n');
+    expect(await page.textContent('#history-error')).toMatch(/line 3.*loss|loss.*line 3/);
+    expect(await page.getAttribute('#history', 'aria-invalid')).toBe('true');
+  });
+
+  it('reads a dropped file and a chosen one (JSON rows with a validation loss)', async () => {
+    // Overfitting: the training loss keeps falling while the validation loss turns up after step 100.
+    const rows = Array.from({ length: 300 }, (_, step) => ({
+      step,
+      loss: 1.2 * Math.exp(-step / 60) + 0.01,
+      ...(step % 10 === 0 && { valLoss: 0.4 + 0.8 * Math.exp(-step / 40) + (step > 100 ? (step - 100) * 0.004 : 0) }),
+      learningRate: 0.01,
+    }));
+    const json = JSON.stringify(rows);
+    await page.evaluate((text) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], 'history.json', { type: 'application/json' }));
+      document.getElementById('history')?.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, json);
+    await page.waitForFunction(
+      () => (window as unknown as { stepsize: State }).stepsize.diagnosis?.findings.some((f) => f.kind === 'overfitting') === true,
+    );
+    expect((await state(page)).diagnosis?.error).toBe('');
+    await page.fill('#history', '');
+    await page.setInputFiles('#history-file', { name: 'slow.csv', mimeType: 'text/csv', buffer: Buffer.from(SLOW_CSV) });
+    await page.waitForFunction(() => (window as unknown as { stepsize: State }).stepsize.diagnosis?.findings[0]?.kind === 'slow');
+    expect(await page.inputValue('#history')).toBe(SLOW_CSV);
+  });
+
+  it('diagnoses the last training run of the page', async () => {
+    await page.click('#history-from-run');
+    const { diagnosis } = await state(page);
+    expect(diagnosis?.error).toBe('');
+    expect(diagnosis?.findings.length).toBeGreaterThanOrEqual(1);
+    expect(await page.inputValue('#history')).toMatch(/^step,loss,learningRate,gradientNorm\n0,/);
+  });
 
   it(
     'trains on tfjs webgl (WebGL2, in software here) close to tfjs cpu',

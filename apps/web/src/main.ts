@@ -3,6 +3,8 @@ import { Chart, registerables } from 'chart.js';
 import { iris } from '@stepsize/datasets';
 import { trainOn } from './training.js';
 import type { StepRecord } from '@stepsize/core';
+import { type DiagnosisState, historyCsv, showDiagnosis } from './advisor.js';
+import { runRangeTest } from './range-test.js';
 
 Chart.register(...registerables);
 
@@ -13,9 +15,16 @@ const CURVE_STEPS = 200;
 interface PageState {
   scheduleValues: number[];
   error: string;
-  runs: Record<string, { losses: number[]; learningRates: number[]; done: boolean; backend?: string; fallback?: string }>;
+  runs: Record<
+    string,
+    { losses: number[]; learningRates: number[]; records: StepRecord[]; done: boolean; backend?: string; fallback?: string }
+  >;
+  diagnosis: DiagnosisState | undefined;
+  rangeTest:
+    | { learningRates: number[]; smoothedLosses: number[]; stopReason: string; suggestion: number | undefined; done: boolean }
+    | undefined;
 }
-const state: PageState = { scheduleValues: [], error: '', runs: {} };
+const state: PageState = { scheduleValues: [], error: '', runs: {}, diagnosis: undefined, rangeTest: undefined };
 (window as unknown as { stepsize: PageState }).stepsize = state;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -40,6 +49,8 @@ const lossChart = line('loss-chart', 'training loss', true);
 const rateChart = line('rate-chart', 'learning rate seen by the optimizer');
 
 let schedule: Schedule | undefined;
+/** The run "use the last training run" reads. */
+let lastRun: string | undefined;
 
 /** Parses and validates the spec; shows core's error (with its JSON path) inline, or redraws the curve. */
 function update(): void {
@@ -64,13 +75,14 @@ function update(): void {
 const COLORS: Record<string, string> = { engine: '#1f77b4', tfjs: '#d62728' };
 
 function track(name: string): (record: StepRecord) => void {
-  const run: PageState['runs'][string] = { losses: [], learningRates: [], done: false };
+  const run: PageState['runs'][string] = { losses: [], learningRates: [], records: [], done: false };
   state.runs[name] = run;
   const lossSet = { label: name, data: run.losses, borderColor: COLORS[name], borderWidth: 1.5 };
   const rateSet = { label: name, data: run.learningRates, borderColor: COLORS[name], borderWidth: 1.5 };
   lossChart.data.datasets = [...lossChart.data.datasets.filter((d) => d.label !== name), lossSet];
   rateChart.data.datasets = [...rateChart.data.datasets.filter((d) => d.label !== name), rateSet];
   return (record) => {
+    run.records.push(record);
     run.losses.push(record.loss);
     run.learningRates.push(record.learningRate);
     const labels = Math.max(lossChart.data.labels?.length ?? 0, run.losses.length);
@@ -102,10 +114,88 @@ async function train(name: 'engine' | 'tfjs'): Promise<void> {
   if (name === 'tfjs') run.backend = backend.replace(/^tfjs \((.*)\)$/, '$1');
   if (fallback !== undefined) run.fallback = fallback;
   run.done = true;
+  lastRun = name;
   lossChart.update();
   rateChart.update();
   status.textContent = `${name}${run.backend ? ` (${run.backend})` : ''}: done, final loss ${(run.losses.at(-1) ?? Number.NaN).toFixed(4)}${fallback ? ` (${fallback})` : ''}`;
 }
+
+// The range test on the page's model.
+const lrChart = new Chart($<HTMLCanvasElement>('lr-chart'), {
+  type: 'line',
+  data: { datasets: [] },
+  options: {
+    animation: false,
+    maintainAspectRatio: false,
+    parsing: false,
+    plugins: { title: { display: true, text: 'range test: loss against the learning rate' } },
+    scales: {
+      x: {
+        type: 'logarithmic',
+        title: { display: true, text: 'learning rate' },
+        // Powers of ten only, as 1e-7 ... 1e+1.
+        ticks: { callback: (value) => (Number.isInteger(Math.log10(Number(value))) ? Number(value).toExponential(0) : '') },
+      },
+      y: { title: { display: true, text: 'loss' } },
+    },
+    elements: { point: { radius: 0 } },
+  },
+});
+$<HTMLButtonElement>('lr-find').addEventListener('click', () => {
+  const summary = $<HTMLSpanElement>('lr-summary');
+  summary.textContent = 'running...';
+  state.rangeTest = undefined;
+  void runRangeTest(iris().train, lrChart, summary).then((result) => {
+    state.rangeTest = {
+      learningRates: result.learningRates,
+      smoothedLosses: result.smoothedLosses,
+      stopReason: result.stopReason,
+      suggestion: result.suggestion?.learningRate,
+      done: true,
+    };
+  });
+});
+
+// The advisor: a history pasted, dropped or chosen, or the last training run.
+const history = $<HTMLTextAreaElement>('history');
+const historyError = $<HTMLDivElement>('history-error');
+const historyCharts = {
+  loss: line('history-chart', 'loss, flagged steps shaded', true),
+  rate: line('recommended-chart', 'learning rate: recorded and recommended'),
+};
+function readHistory(): void {
+  if (history.value.trim() === '') return;
+  const diagnosis = showDiagnosis(history.value, historyCharts, $<HTMLOListElement>('findings'));
+  state.diagnosis = diagnosis;
+  historyError.textContent = diagnosis.error;
+  history.setAttribute('aria-invalid', diagnosis.error === '' ? 'false' : 'true');
+}
+const load = async (file: File | undefined): Promise<void> => {
+  if (file === undefined) return;
+  history.value = await file.text();
+  readHistory();
+};
+history.addEventListener('input', readHistory);
+history.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  history.classList.add('dragging');
+});
+history.addEventListener('dragleave', () => history.classList.remove('dragging'));
+history.addEventListener('drop', (event) => {
+  event.preventDefault();
+  history.classList.remove('dragging');
+  void load(event.dataTransfer?.files[0]);
+});
+$<HTMLInputElement>('history-file').addEventListener('change', (event) => void load((event.target as HTMLInputElement).files?.[0]));
+$<HTMLButtonElement>('history-from-run').addEventListener('click', () => {
+  const run = lastRun === undefined ? undefined : state.runs[lastRun];
+  if (run === undefined) {
+    historyError.textContent = 'train on the engine or tfjs first';
+    return;
+  }
+  history.value = historyCsv(run.records);
+  readHistory();
+});
 
 spec.value = JSON.stringify(DEFAULT_SPEC, null, 2);
 spec.addEventListener('input', update);

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The demo app's model: an MLP 4-16-3 (tanh) with core's seeded weights, the same on both backends. */
-const MLP: MlpSpec = { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 };
+export const MLP: MlpSpec = { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 };
 const BATCH = 15;
 
 /** A backend whose backward pass gives the page a frame every 10 batches, so that it stays responsive and the charts update live. */
