@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { type Command, parseCommand, USAGE, UsageError } from './args.js';
 import { loadDataset } from './data.js';
 import { lrFind } from './lr-find.js';
-import { toPng, toSvg, toTerminal } from './plot.js';
+import { rangeTestPlot, schedulePlot } from './plot.js';
 import type { Progress } from './progress.js';
 import { runDemo } from './run.js';
 import { DEFAULT_OPTIMIZER, defaultSchedule, makeSetup } from './setup.js';
@@ -61,13 +61,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         throw error;
       }
       const values = Array.from(sample(schedule, { steps: command.steps }));
-      const x = values.map((_, i) => i);
-      const data = { title: `schedule: ${(spec as { type?: string }).type ?? ''}`, x, y: values, xLabel: 'step', yLabel: 'learning rate' };
+      const plot = await schedulePlot(`schedule: ${(spec as { type?: string }).type ?? ''}`, values);
       const directory = resolve(command.out);
       mkdirSync(directory, { recursive: true });
-      writeFileSync(join(directory, 'schedule.svg'), toSvg(data));
-      writeFileSync(join(directory, 'schedule.png'), toPng(data));
-      io.log(toTerminal(data));
+      writeFileSync(join(directory, 'schedule.svg'), plot.svg);
+      writeFileSync(join(directory, 'schedule.png'), plot.png);
+      io.log(plot.terminal);
       io.log(`Wrote ${join(directory, 'schedule.svg')} and ${join(directory, 'schedule.png')}`);
       return 0;
     }
@@ -89,22 +88,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       });
       const result = await lrFind(command.backend, setup, command);
       const { valley, steep } = result.suggestions;
-      const data = {
-        title: `LR range test (${command.backend})`,
-        x: result.learningRates,
-        y: result.smoothedLosses,
-        xLabel: 'learning rate (log)',
-        yLabel: 'smoothed loss',
-        logX: true,
-        markers: [
-          ...(steep ? [{ x: steep.learningRate, label: 'steepest' }] : []),
-          ...(valley ? [{ x: valley.learningRate, label: 'valley' }] : []),
-        ],
-      };
+      const plot = await rangeTestPlot(result, `LR range test (${command.backend}): ${result.losses.length} updates, ${result.stopReason}`);
       const directory = resolve(command.out);
       mkdirSync(directory, { recursive: true });
-      writeFileSync(join(directory, 'lr-find.svg'), toSvg(data));
-      writeFileSync(join(directory, 'lr-find.png'), toPng(data));
+      writeFileSync(join(directory, 'lr-find.svg'), plot.svg);
+      writeFileSync(join(directory, 'lr-find.png'), plot.png);
+      io.log(plot.terminal);
       io.log(
         `LR range test on ${command.backend}: ${result.losses.length} of ${command.steps} steps${result.stoppedEarly ? ' (stopped: the loss diverged)' : ''}, rates ${command.minRate} .. ${result.learningRates.at(-1)}`,
       );

@@ -4,4 +4,5 @@
  * For the terminal, `rangeTestChart` is in `@stepsize/core`.
  */
 export { PLOT_FONT, rangeTestSpec, rateLabel, type RangeTestPlotOptions, type SuggestionName, type VegaSpec } from './range-test-spec.js';
+export { type LineChartOptions, type LineSeries, lineChartSpec } from './line-spec.js';
 export { rangeTestPng, rangeTestSvg, svgToPng, vegaToSvg } from './render.js';

@@ -65,3 +65,33 @@ describe('range-test plots', () => {
     expect(() => svgToPng(svg, { scale: 0 })).toThrow(/svgToPng options\.scale must be a number in \(0, 8\]/);
   });
 });
+
+describe('line charts', () => {
+  it('draws each series with axes, ticks, numbers and a legend; checks its options', async () => {
+    const { lineChartSpec } = await import('./line-spec.js');
+    const { vegaToSvg } = await import('./render.js');
+    const steps = Array.from({ length: 101 }, (_, i) => i);
+    const svg = await vegaToSvg(
+      lineChartSpec({
+        title: 'two schedules',
+        series: [
+          { name: 'cosine', x: steps, y: steps.map((t) => 0.05 * (1 + Math.cos((Math.PI * t) / 100))) },
+          { name: 'linear', x: steps, y: steps.map((t) => 0.1 * (1 - t / 100)) },
+        ],
+        xLabel: 'step',
+        yLabel: 'learning rate',
+      }),
+    );
+    for (const text of ['two schedules', 'step', 'learning rate', 'cosine', 'linear', '0', '50', '100', '0.10'])
+      expect(svg).toContain(`>${text}</text>`);
+    expect(() => lineChartSpec({ title: 't', series: [], xLabel: 'x', yLabel: 'y' })).toThrow(
+      /line chart options\.series must be a non-empty array/,
+    );
+    expect(() => lineChartSpec({ title: 't', series: [{ name: 'a', x: [1, 2], y: [1] }], xLabel: 'x', yLabel: 'y' })).toThrow(
+      /options\.series\[0\] must be/,
+    );
+    expect(() => lineChartSpec({ title: 't', series: [{ name: 'a', x: [1], y: [Number.NaN] }], xLabel: 'x', yLabel: 'y' })).toThrow(
+      /has no finite point/,
+    );
+  });
+});
