@@ -406,6 +406,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return action === 'stop';
   };
 
+  /** The guard's decision for a divergence the loop sees itself (a non-finite gradient, too many skipped batches). */
+  const diverged = (summary: string, evidence: GuardDecision['evidence']): GuardDecision => ({
+    action: 'rollback',
+    reason: 'diverging',
+    from: step,
+    summary,
+    evidence,
+  });
+
   if (keeper && !keeper.hasSnapshot) keeper.addSnapshot(await makeCheckpoint(false));
 
   const done = (): boolean => (steps !== undefined ? step >= steps : cursor >= (epochs as number) * batchesPerEpoch);
@@ -425,15 +434,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       // With a guard, a non-finite gradient (nonFinite: 'throw', which changed nothing) is divergence: roll back.
       if (!keeper || !isNonFiniteGradientError(error)) throw error;
       const summary = `A gradient of update ${step} (batch ${cursor - 1}) was not finite (${(error as Error).message}).`;
-      if (
-        await act({
-          action: 'rollback',
-          reason: 'diverging',
-          from: step,
-          summary,
-          evidence: [{ name: 'gradientNorm', value: backward.gradientNorm }],
-        })
-      ) {
+      if (await act(diverged(summary, [{ name: 'gradientNorm', value: backward.gradientNorm }]))) {
         stopReason = 'guard';
         break;
       }
@@ -444,15 +445,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       consecutiveSkips += 1;
       if (keeper && consecutiveSkips >= maxConsecutiveSkips) {
         const summary = `${consecutiveSkips} batches in a row gave non-finite gradients (the last at batch ${cursor - 1}, update ${step}).`;
-        if (
-          await act({
-            action: 'rollback',
-            reason: 'diverging',
-            from: step,
-            summary,
-            evidence: [{ name: 'consecutiveSkips', value: consecutiveSkips, threshold: maxConsecutiveSkips }],
-          })
-        ) {
+        if (await act(diverged(summary, [{ name: 'consecutiveSkips', value: consecutiveSkips, threshold: maxConsecutiveSkips }]))) {
           stopReason = 'guard';
           break;
         }
