@@ -14,7 +14,7 @@ export interface LossGuardOptions {
   readonly snapshotEvery?: number | undefined;
   /** Snapshots kept besides the run's start (a divergence that began earlier goes back further). Default 2. */
   readonly keep?: number | undefined;
-  /** Rollbacks allowed; the next trouble ends the run at the last good snapshot (`stopReason: 'guard'`). Default 3. */
+  /** Rollbacks allowed; the next trouble ends the run at the last good snapshot (`stopReason: 'guard'`). Default 5 (the rate down to 1/32). */
   readonly maxRollbacks?: number | undefined;
   /** Multiplies the learning rate at each rollback. Default 0.5. */
   readonly rollbackFactor?: number | undefined;
@@ -49,7 +49,7 @@ export interface LossGuardOptions {
 export const LOSS_GUARD_DEFAULTS = {
   snapshotEvery: 50,
   keep: 2,
-  maxRollbacks: 3,
+  maxRollbacks: 5,
   rollbackFactor: 0.5,
   plateauFactor: 0.5,
   maxReductions: 3,
