@@ -124,6 +124,34 @@ describe('fitGuard (model.fit)', () => {
     net.dispose();
   });
 
+  it('puts its actions in the History, and a run resumed from state() acts as the uninterrupted one', TRAINS, async () => {
+    const { x, y } = data(corruptBatch);
+    const whole = model(0.05);
+    const guard = fitGuard({ guard: lossGuard({ plateauFactor: 0, snapshotEvery: 20 }) });
+    const history = await whole.fit(x, y, { batchSize: 10, epochs: 1, shuffle: false, callbacks: [guard], verbose: 0 });
+    expect(history.history.guardActions).toEqual([1]);
+    expect(history.history.learningRateScale).toEqual([0.5]);
+    // The same 200 batches in two fits (rows 0..999, then 1000..1999), the guard carried over as JSON.
+    const split = model(0.05);
+    const first = fitGuard({ guard: lossGuard({ plateauFactor: 0, snapshotEvery: 20 }) });
+    const half = (rows: number) => [tf.slice(x, [rows, 0], [1000, 2]), tf.slice(y, [rows, 0], [1000, 1])] as const;
+    const [x1, y1] = half(0);
+    await split.fit(x1, y1, { batchSize: 10, epochs: 1, shuffle: false, callbacks: [first], verbose: 0 });
+    expect(first.actions).toEqual([]);
+    const second = fitGuard({ guard: lossGuard({ plateauFactor: 0, snapshotEvery: 20 }), resumeFrom: JSON.stringify(first.state()) });
+    const [x2, y2] = half(1000);
+    await split.fit(x2, y2, { batchSize: 10, epochs: 1, shuffle: false, callbacks: [second], verbose: 0 });
+    expect(second.actions).toEqual(guard.actions);
+    const weights = async (net: LayersModel) => Promise.all(net.getWeights().map((w) => w.data()));
+    expect(await weights(split)).toEqual(await weights(whole));
+    expect(() => fitGuard({ resumeFrom: { format: 'other' } })).toThrow(
+      /fitGuard options\.resumeFrom must be what a fitGuard's state\(\) returned/,
+    );
+    tf.dispose([x, y, x1, y1, x2, y2]);
+    whole.dispose();
+    split.dispose();
+  });
+
   it('refuses a model without a StepsizeOptimizer and bad options, naming them', TRAINS, async () => {
     const { x, y } = data();
     const net = sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });

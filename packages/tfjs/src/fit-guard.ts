@@ -5,7 +5,6 @@ import {
   type GuardDecision,
   type GuardSession,
   optimizerFromJSON,
-  readCheckpoint,
   StepsizeError,
   scaleLearningRate,
   type TrainingGuard,
@@ -21,6 +20,20 @@ export interface FitGuardOptions {
   readonly guard?: TrainingGuard | undefined;
   /** Called after each action. */
   readonly onAction?: ((action: GuardAction) => void) | undefined;
+  /**
+   * Continue a guarded run: what `state()` returned at the end of an earlier `fit` (or its
+   * JSON text), with the model's weights and the optimizer's state restored as they were
+   * then. The guard then acts exactly as it would have in one uninterrupted run.
+   */
+  readonly resumeFrom?: unknown;
+}
+
+/** What {@link FitGuardCallback.state} returns: the guard's session and the callback's counters. */
+export interface FitGuardState {
+  readonly format: 'stepsize-fit-guard/1';
+  readonly session: unknown;
+  readonly batches: number;
+  readonly skips: number;
 }
 
 /** What a compiled `LayersModel` has that the guard uses. */
@@ -30,6 +43,32 @@ interface GuardedModel {
   readonly weights: readonly { readonly name: string; readonly shape: readonly (number | null)[] }[];
   getWeights(): tf.Tensor[];
   setWeights(weights: tf.Tensor[]): void;
+}
+
+/**
+ * Reads a snapshot of a resumed fit guard: its weights by position (`weight0`, ...) with their
+ * shapes and finite values, and its optimizer spec. The optimizer state is checked against
+ * the model's variables when a rollback restores it (`useOptimizer`).
+ */
+function readSnapshot(input: unknown, path: string): Checkpoint {
+  const snapshot = input as Partial<Checkpoint> | null;
+  if (typeof snapshot !== 'object' || snapshot === null || snapshot.format !== CHECKPOINT_FORMAT || typeof snapshot.params !== 'object') {
+    throw new StepsizeError(path, 'must be a snapshot the fit guard wrote', input);
+  }
+  for (const [name, parameter] of Object.entries(snapshot.params ?? {})) {
+    const values = (parameter as { values?: unknown }).values;
+    if (!Array.isArray(values) || values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+      throw new StepsizeError(`${path}.params.${name}.values`, 'must be an array of finite numbers', values);
+    }
+  }
+  try {
+    optimizerFromJSON(snapshot.optimizer);
+  } catch (error) {
+    throw new StepsizeError(`${path}.optimizer`, `is not an optimizer spec (${(error as Error).message})`, snapshot.optimizer, {
+      cause: error,
+    });
+  }
+  return snapshot as Checkpoint;
 }
 
 async function readLoss(logs: Logs | undefined): Promise<number> {
@@ -49,7 +88,9 @@ async function readLoss(logs: Logs | undefined): Promise<number> {
  * `nonFinite: 'skip'` or `'propagate'` (the default `'throw'` ends `fit` with the error
  * before a callback runs): skipped batches a window long, or a non-finite loss, count as
  * divergence. Actions are in `actions` (and `onAction`). Callbacks run after tfjs has
- * read the batch loss back, so the guard costs one weight copy per snapshot.
+ * read the batch loss back, so the guard costs one weight copy per snapshot. Each epoch's logs (and so `model.fit`'s
+ * `History`) get `guardActions` (actions so far) and `learningRateScale`; `state()` is the
+ * guard's JSON state, which `resumeFrom` continues.
  *
  * @example
  * ```ts
@@ -67,7 +108,34 @@ export function fitGuard(options: FitGuardOptions = {}): FitGuardCallback {
   if (options.onAction !== undefined && typeof options.onAction !== 'function') {
     throw new StepsizeError('fitGuard options.onAction', 'must be a function (action) => void', options.onAction);
   }
-  return new FitGuardCallback(guard, options.onAction);
+  let resume: FitGuardState | undefined;
+  if (options.resumeFrom !== undefined) {
+    let saved = options.resumeFrom;
+    if (typeof saved === 'string') {
+      try {
+        saved = JSON.parse(saved);
+      } catch (error) {
+        throw new StepsizeError('fitGuard options.resumeFrom', `is not valid JSON (${(error as Error).message})`, saved);
+      }
+    }
+    const state = saved as Partial<FitGuardState> | null;
+    const count = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
+    if (
+      typeof state !== 'object' ||
+      state === null ||
+      state.format !== 'stepsize-fit-guard/1' ||
+      !count(state.batches) ||
+      !count(state.skips)
+    ) {
+      throw new StepsizeError(
+        'fitGuard options.resumeFrom',
+        "must be what a fitGuard's state() returned ({ format: 'stepsize-fit-guard/1', ... })",
+        saved,
+      );
+    }
+    resume = state as FitGuardState;
+  }
+  return new FitGuardCallback(guard, options.onAction, resume);
 }
 
 /** The callback {@link fitGuard} returns. */
@@ -81,8 +149,20 @@ export class FitGuardCallback extends Callback {
   constructor(
     private readonly guard: TrainingGuard,
     private readonly onAction: ((action: GuardAction) => void) | undefined,
+    private readonly resume: FitGuardState | undefined,
   ) {
     super();
+  }
+
+  /**
+   * The guard's state as JSON data: its settings, cuts, actions, recent losses and
+   * snapshots. Save it with the model and the optimizer's weights, and pass it as
+   * `resumeFrom` to continue the run.
+   */
+  state(): FitGuardState {
+    if (this.session === undefined)
+      throw new StepsizeError('fitGuard state()', 'has nothing yet: call it after model.fit started', undefined);
+    return { format: 'stepsize-fit-guard/1', session: this.session.state(), batches: this.batches, skips: this.skips };
   }
 
   /** What the guard did so far, in order. */
@@ -109,8 +189,9 @@ export class FitGuardCallback extends Callback {
     const values = await Promise.all(weights.map((tensor) => tensor.data()));
     const state = await optimizer.readState();
     const params = Object.fromEntries(
-      model.weights.map((weight, i) => [
-        `${i}:${weight.name}`,
+      // By position: a model loaded again names its variables anew (dense_Dense2/kernel), in the same order.
+      model.weights.map((_, i) => [
+        `weight${i}`,
         { shape: [...(weights[i] as tf.Tensor).shape], values: Array.from(values[i] as Float32Array) },
       ]),
     );
@@ -154,13 +235,16 @@ export class FitGuardCallback extends Callback {
     };
     const perEpoch = steps ?? (samples && batchSize ? Math.ceil(samples / batchSize) : undefined);
     const step = (await optimizer.readState())?.step ?? 0;
-    this.session = this.guard.start(undefined, {
+    const params = this.resume === undefined ? {} : (await this.snapshot(step)).params;
+    this.session = this.guard.start(this.resume?.session, {
       step,
       totalUpdates: epochs !== undefined && perEpoch !== undefined ? step + epochs * perEpoch : undefined,
-      params: {},
-      readCheckpoint,
+      params,
+      readCheckpoint: readSnapshot,
     });
-    this.session.addSnapshot(await this.snapshot(step));
+    this.batches = this.resume?.batches ?? 0;
+    this.skips = this.resume?.skips ?? 0;
+    if (!this.session.hasSnapshot) this.session.addSnapshot(await this.snapshot(step));
   }
 
   /** Reads the batch's loss, acts on what the detectors decide, and takes the snapshots (tfjs calls it). */
@@ -189,6 +273,13 @@ export class FitGuardCallback extends Callback {
     const decision = session.observe(report.step - 1, loss, report.learningRate ?? Number.NaN);
     if (decision) await this.act(decision, report.step, model, optimizer);
     else if (report.step % this.guard.settings.snapshotEvery === 0) session.addSnapshot(await this.snapshot(report.step));
+  }
+
+  /** Adds the guard's count of actions and its learning-rate multiplier to the epoch's logs (so to `model.fit`'s `History`). */
+  override async onEpochEnd(_epoch: number, logs?: Logs): Promise<void> {
+    if (logs === undefined || this.session === undefined) return;
+    logs.guardActions = this.session.actions.length;
+    logs.learningRateScale = this.session.learningRateScale;
   }
 
   private async act(decision: GuardDecision, step: number, model: GuardedModel, optimizer: StepsizeOptimizer): Promise<void> {

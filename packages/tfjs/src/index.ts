@@ -14,5 +14,5 @@ export {
   type TfjsTrainingBackendOptions,
   type TfjsGradients,
 } from './training-backend.js';
-export { fitGuard, FitGuardCallback, type FitGuardOptions } from './fit-guard.js';
+export { fitGuard, FitGuardCallback, type FitGuardOptions, type FitGuardState } from './fit-guard.js';
 export { findLearningRateWithFit, type FindLearningRateWithFitOptions } from './lr-finder.js';
