@@ -1,4 +1,4 @@
-import { adamW, type Dataset, type FindLearningRateResult, findLearningRate } from '@stepsize/core';
+import { adamW, type Dataset, type FindLearningRateResult, findLearningRate, rangeTestLossRange } from '@stepsize/core';
 import { engineTrainingBackend, fusedKernels } from '@stepsize/engine';
 import type { Chart } from 'chart.js';
 import { MLP } from './training.js';
@@ -22,8 +22,7 @@ export async function runRangeTest(data: Dataset, chart: Chart, summary: HTMLEle
   const points = (values: readonly number[]) =>
     result.learningRates.map((x, i) => ({ x, y: values[i] as number })).filter((p) => Number.isFinite(p.y));
   const smoothed = points(result.smoothedLosses);
-  const lowest = Math.min(...smoothed.map((p) => p.y));
-  const top = Math.min(Math.max(...smoothed.map((p) => p.y)), 2 * Math.max(smoothed[0]?.y ?? lowest, lowest));
+  const { lowest, top } = rangeTestLossRange(result.smoothedLosses) ?? { lowest: 0, top: 1 };
   const found = (['valley', 'steep', 'minimum', 'slide'] as const).flatMap((name) => {
     const suggestion = result.suggestions[name];
     return suggestion ? [{ name, learningRate: suggestion.learningRate }] : [];

@@ -211,7 +211,9 @@ export {
 } from './training/checkpoint.js';
 export type { EarlyStoppingOptions, EarlyStoppingState, MonitoredMetric } from './training/early-stopping.js';
 export {
+  planGuardAction,
   scaleLearningRate,
+  type GuardPlan,
   type TrainingGuard,
   type GuardView,
   type GuardDecision,
@@ -231,7 +233,7 @@ export {
   type CheckpointOptions,
 } from './training/train.js';
 export { findLearningRate } from './lr-finder/find.js';
-export { rangeTestChart } from './lr-finder/text-plot.js';
+export { rangeTestChart, rangeTestLossRange } from './lr-finder/text-plot.js';
 export {
   readRangeTestOptions,
   sweepOptimizer,

@@ -1,4 +1,4 @@
-import { type FindLearningRateResult, StepsizeError } from '@stepsize/core';
+import { type FindLearningRateResult, rangeTestLossRange, StepsizeError } from '@stepsize/core';
 
 /** The suggestions a plot can mark (fastai's names). */
 export type SuggestionName = 'valley' | 'steep' | 'minimum' | 'slide';
@@ -94,9 +94,7 @@ export function rangeTestSpec(result: FindLearningRateResult, options: RangeTest
     (rate, i) => i === 0 || Math.abs(rate - (learningRates[i - 1] as number) - step) <= 1e-9 * Math.abs(rate),
   );
   const logScale = positive && !linear && last.learningRate > first.learningRate;
-  const lowest = Math.min(...points.map((p) => p.smoothed));
-  const highest = Math.max(...points.map((p) => p.smoothed));
-  const top = Math.min(highest, 2 * Math.max(first.smoothed, lowest));
+  const { lowest, top } = rangeTestLossRange(points.map((p) => p.smoothed)) as { lowest: number; top: number };
   const spread = top - lowest || Math.abs(top) || 1;
   const suggestions = (marked as readonly SuggestionName[]).flatMap((name) => {
     const found = result.suggestions?.[name];

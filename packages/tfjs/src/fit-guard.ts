@@ -5,8 +5,8 @@ import {
   type GuardDecision,
   type GuardSession,
   optimizerFromJSON,
+  planGuardAction,
   StepsizeError,
-  scaleLearningRate,
   type TrainingGuard,
 } from '@stepsize/core';
 import { lossGuard } from '@stepsize/core/advisor';
@@ -284,22 +284,14 @@ export class FitGuardCallback extends Callback {
 
   private async act(decision: GuardDecision, step: number, model: GuardedModel, optimizer: StepsizeOptimizer): Promise<void> {
     const session = this.session as GuardSession;
-    const { settings } = this.guard;
-    let action: GuardAction['action'] = decision.action;
-    let factor = 1;
+    // Core's rules (the same as train()'s): what to restore, and the rescaled optimizer.
+    const plan = planGuardAction({ session, settings: this.guard.settings, decision, step, optimizer: optimizer.optimizer });
+    if (plan === undefined) return;
     let toStep = step;
-    if (action === 'reduce') {
-      if (settings.plateauFactor === 0 || session.reductions >= settings.maxReductions) return;
-      factor = settings.plateauFactor;
-      await optimizer.useOptimizer(scaleLearningRate(optimizer.optimizer, factor));
-    } else {
-      if (session.rollbacks >= settings.maxRollbacks) action = 'stop';
-      else factor = settings.rollbackFactor;
-      const snapshot = action === 'stop' ? session.newest : session.snapshotFor(decision.from, step);
-      const saved = snapshot.checkpoint;
-      const ratio = (session.learningRateScale * factor) / snapshot.learningRateScale;
-      const next = ratio === 1 ? optimizerFromJSON(saved.optimizer) : scaleLearningRate(saved.optimizer, ratio);
-      await optimizer.useOptimizer(next, this.fresh.has(saved) ? null : saved.optimizerState);
+    if (plan.action === 'reduce') await optimizer.useOptimizer(plan.optimizer);
+    else {
+      const saved = plan.snapshot.checkpoint;
+      await optimizer.useOptimizer(plan.optimizer, this.fresh.has(saved) ? null : saved.optimizerState);
       const tensors = model.weights.map((_, i) => {
         const parameter = Object.values(saved.params)[i] as { shape?: readonly number[]; values: readonly number[] };
         return tf.tensor(parameter.values as number[], parameter.shape as number[], 'float32');
@@ -308,9 +300,9 @@ export class FitGuardCallback extends Callback {
       tf.dispose(tensors);
       toStep = saved.step;
       this.skips = 0;
-      if (action === 'stop') model.stopTraining = true;
+      if (plan.action === 'stop') model.stopTraining = true;
     }
-    const record = session.acted(decision, action, { step, batches: this.batches, toStep }, factor);
+    const record = session.acted(decision, plan.action, { step, batches: this.batches, toStep }, plan.factor);
     this.onAction?.(record);
   }
 }

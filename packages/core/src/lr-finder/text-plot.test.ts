@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rangeTestRecorder } from './range-test.js';
-import { rangeTestChart } from './text-plot.js';
+import { rangeTestChart, rangeTestLossRange } from './text-plot.js';
 
 /** A range test over 1e-6 .. 1 in 61 updates whose loss falls, bottoms out at 1e-2 and blows up. */
 function curve() {
@@ -42,5 +42,16 @@ describe('rangeTestChart', () => {
     const lines = rangeTestChart(recorder.result(), { width: 10, height: 3, ascii: true });
     expect(lines[0]).toMatch(/^3 \+/);
     expect(() => rangeTestChart({} as never)).toThrow(/rangeTestChart\(result\) must be a range-test result/);
+  });
+});
+
+describe('rangeTestLossRange', () => {
+  it('runs from the lowest finite loss to min(highest, 2 × max(first, lowest))', () => {
+    expect(rangeTestLossRange([1, 0.5, 0.4, 9])).toEqual({ lowest: 0.4, top: 2 });
+    // A curve that never rises above twice its start keeps its highest point.
+    expect(rangeTestLossRange([1, 0.5, 1.5, Number.NaN])).toEqual({ lowest: 0.5, top: 1.5 });
+    // Negative losses have no cut at twice the start: the whole range.
+    expect(rangeTestLossRange([-1, -2, 3])).toEqual({ lowest: -2, top: 3 });
+    expect(rangeTestLossRange([Number.NaN])).toBeUndefined();
   });
 });

@@ -7,10 +7,31 @@ const NAMES: readonly SuggestionName[] = ['valley', 'steep', 'minimum', 'slide']
 const label = (value: number): string => String(Number(value.toPrecision(3)));
 
 /**
+ * The loss range a range-test plot shows (every plot of it: the terminal's, @stepsize/plot's,
+ * the web page's): from the lowest finite loss of `losses` (the smoothed ones) to
+ * `min(highest, 2 × max(first, lowest))`, so that the divergence at the end does not flatten
+ * the part that matters (the whole range when that cut is not above the lowest, as for
+ * negative losses); values above are drawn at the top. Undefined when none is finite.
+ *
+ * @example
+ * ```ts
+ * rangeTestLossRange([1, 0.5, 0.4, 9]); // { lowest: 0.4, top: 2 }
+ * ```
+ */
+export function rangeTestLossRange(losses: readonly number[]): { readonly lowest: number; readonly top: number } | undefined {
+  const finite = losses.filter(Number.isFinite);
+  if (finite.length === 0) return undefined;
+  const lowest = Math.min(...finite);
+  const highest = Math.max(...finite);
+  const cut = 2 * Math.max(finite[0] as number, lowest);
+  // Losses at or below 0 (a log-likelihood) have no such cut: the whole range is shown.
+  return { lowest, top: cut > lowest ? Math.min(highest, cut) : highest };
+}
+
+/**
  * A range test's plot for the terminal: the smoothed loss against the update (the sweep's
- * order, so an exponential sweep reads as a log axis), its y axis cut at
- * `min(highest, 2 × max(first smoothed loss, lowest))` so that the divergence at the end
- * does not flatten the rest, the learning rates at both ends, a row of markers at the
+ * order, so an exponential sweep reads as a log axis), its y axis cut as
+ * {@link rangeTestLossRange} cuts it, the learning rates at both ends, a row of markers at the
  * suggestions (`v` valley, `s` steep, `m` minimum, `d` slide; the first named wins a cell)
  * and a line with their values. Non-finite losses are left out.
  *
@@ -33,8 +54,7 @@ export function rangeTestChart(
   const count = smoothedLosses.findIndex((loss) => !Number.isFinite(loss));
   const finite = count === -1 ? smoothedLosses : smoothedLosses.slice(0, count);
   if (finite.length === 0) throw new StepsizeError('rangeTestChart(result)', 'has no finite loss to plot', smoothedLosses.length);
-  const lowest = Math.min(...finite);
-  const top = Math.min(Math.max(...finite), 2 * Math.max(finite[0] as number, lowest));
+  const { top } = rangeTestLossRange(finite) as { top: number };
   const lines = renderChart(
     finite.map((loss) => Math.min(loss, top)),
     {

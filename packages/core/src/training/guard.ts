@@ -170,3 +170,46 @@ export function readGuard(guard: unknown, where: string): TrainingGuard {
   }
   return given as TrainingGuard;
 }
+
+/** What a guard's decision comes to, for a loop to carry out: see {@link planGuardAction}. */
+export type GuardPlan =
+  | { readonly action: 'reduce'; readonly factor: number; readonly optimizer: Optimizer }
+  | { readonly action: 'rollback' | 'stop'; readonly factor: number; readonly snapshot: GuardSnapshot; readonly optimizer: Optimizer };
+
+/**
+ * The rules every guarded loop follows (`train()` and tfjs's `fitGuard`), once: a reduction
+ * multiplies the current optimizer's rates by `plateauFactor` (none when it is 0 or
+ * `maxReductions` were made: undefined); a rollback goes to `session.snapshotFor(from, step)`
+ * with every rate at `rollbackFactor` × the cuts so far (the snapshot's optimizer rescaled
+ * from the multiplier in force when it was taken); after `maxRollbacks`, a stop at the newest
+ * snapshot with the rate as it is.
+ *
+ * @example
+ * ```ts
+ * const plan = planGuardAction({ session, settings: guard.settings, decision, step, optimizer });
+ * ```
+ */
+export function planGuardAction(args: {
+  readonly session: GuardSession;
+  readonly settings: GuardSettings;
+  readonly decision: GuardDecision;
+  readonly step: number;
+  readonly optimizer: Optimizer;
+}): GuardPlan | undefined {
+  const { session, settings, decision, step } = args;
+  if (decision.action === 'reduce') {
+    if (settings.plateauFactor === 0 || session.reductions >= settings.maxReductions) return undefined;
+    return { action: 'reduce', factor: settings.plateauFactor, optimizer: scaleLearningRate(args.optimizer, settings.plateauFactor) };
+  }
+  const stop = session.rollbacks >= settings.maxRollbacks;
+  const factor = stop ? 1 : settings.rollbackFactor;
+  const snapshot = stop ? session.newest : session.snapshotFor(decision.from, step);
+  const ratio = (session.learningRateScale * factor) / snapshot.learningRateScale;
+  const spec = snapshot.checkpoint.optimizer;
+  return {
+    action: stop ? 'stop' : 'rollback',
+    factor,
+    snapshot,
+    optimizer: ratio === 1 ? optimizerFromJSON(spec) : scaleLearningRate(spec, ratio),
+  };
+}

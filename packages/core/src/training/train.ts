@@ -26,8 +26,8 @@ import {
   type GuardDecision,
   type GuardSession,
   type GuardSnapshot,
+  planGuardAction,
   readGuard,
-  scaleLearningRate,
   type TrainingGuard,
 } from './guard.js';
 import { type AccuracyRule, classificationAccuracy, MetricFeeder } from './metrics.js';
@@ -358,11 +358,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return record;
   };
 
-  /** Goes back to a guard snapshot, the rate multiplied by `factor` (on top of the cuts so far). */
-  const restoreSnapshot = async (snapshot: GuardSnapshot, factor: number): Promise<void> => {
+  /** Goes back to a guard snapshot, with the optimizer the plan rescaled. */
+  const restoreSnapshot = async (snapshot: GuardSnapshot, rescaled: Optimizer): Promise<void> => {
     const saved = snapshot.checkpoint;
-    const ratio = ((keeper as GuardSession).learningRateScale * factor) / snapshot.learningRateScale;
-    optimizer = ratio === 1 ? optimizerFromJSON(saved.optimizer) : scaleLearningRate(saved.optimizer, ratio);
+    optimizer = rescaled;
     await backend.setOptimizer(optimizer);
     await backend.writeOptimizerState(saved.optimizerState);
     await backend.writeParameters(Object.fromEntries(Object.entries(saved.params).map(([name, parameter]) => [name, parameter.values])));
@@ -379,31 +378,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (evaluated >= 0) evaluations.length = evaluated;
   };
 
-  /** Does what the guard decided; true when the run must stop. */
+  /** Does what the guard decided (core's rules, `planGuardAction`); true when the run must stop. */
   const act = async (decision: GuardDecision): Promise<boolean> => {
-    const guardKeeper = keeper as GuardSession;
-    const settings = (guard as TrainingGuard).settings;
+    const session = keeper as GuardSession;
     const at = { step, batches: cursor };
-    let action: GuardAction['action'] = decision.action;
-    let factor = 1;
-    if (action === 'reduce') {
-      if (settings.plateauFactor === 0 || guardKeeper.reductions >= settings.maxReductions) return false;
-      factor = settings.plateauFactor;
+    const plan = planGuardAction({ session, settings: (guard as TrainingGuard).settings, decision, step, optimizer });
+    if (plan === undefined) return false;
+    if (plan.action === 'reduce') {
       const state = await backend.readOptimizerState();
       const running = feeder.state;
-      optimizer = scaleLearningRate(optimizer, factor);
+      optimizer = plan.optimizer;
       await backend.setOptimizer(optimizer);
       await backend.writeOptimizerState(state);
       feeder = newFeeder();
       feeder.restore(running);
-    } else {
-      if (guardKeeper.rollbacks >= settings.maxRollbacks) action = 'stop';
-      else factor = settings.rollbackFactor;
-      await restoreSnapshot(action === 'stop' ? guardKeeper.newest : guardKeeper.snapshotFor(decision.from, step), factor);
-    }
-    const record = guardKeeper.acted(decision, action, { ...at, toStep: step }, factor);
+    } else await restoreSnapshot(plan.snapshot, plan.optimizer);
+    const record = session.acted(decision, plan.action, { ...at, toStep: step }, plan.factor);
     options.onGuardAction?.(record);
-    return action === 'stop';
+    return plan.action === 'stop';
   };
 
   /** The guard's decision for a divergence the loop sees itself (a non-finite gradient, too many skipped batches). */
