@@ -1,6 +1,7 @@
 import { StepsizeError, reduceOnPlateau, type ReduceOnPlateauOptions, type Schedule, statefulSchedules } from '@stepsize/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { Callback, CustomCallback, type CustomCallbackArgs, type Logs } from '@tensorflow/tfjs-layers';
+import { loggedNumber } from './logs.js';
 import { StepsizeOptimizer } from './optimizer.js';
 
 /**
@@ -44,10 +45,8 @@ export interface LearningRateSchedulerOptions {
 }
 
 async function readMetric(logs: Logs | undefined, monitor: string, epoch: number): Promise<number> {
-  let value: unknown = logs?.[monitor];
-  // model.fit may hand callbacks scalar tensors that it has not read back yet.
-  if (typeof value === 'object' && value !== null && 'data' in value) value = (await (value as tf.Tensor).data())[0] as number;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
+  const value = await loggedNumber(logs, monitor);
+  if (!Number.isFinite(value)) {
     const known = Object.keys(logs ?? {}).join(', ') || 'none';
     throw new StepsizeError(
       `learningRateScheduler: monitor "${monitor}"`,

@@ -12,6 +12,7 @@ import {
 import { lossGuard } from '@stepsize/core/advisor';
 import * as tf from '@tensorflow/tfjs-core';
 import { Callback, type Logs } from '@tensorflow/tfjs-layers';
+import { loggedNumber } from './logs.js';
 import { StepsizeOptimizer } from './optimizer.js';
 
 /** Options of {@link fitGuard}. */
@@ -69,12 +70,6 @@ function readSnapshot(input: unknown, path: string): Checkpoint {
     });
   }
   return snapshot as Checkpoint;
-}
-
-async function readLoss(logs: Logs | undefined): Promise<number> {
-  let value: unknown = logs?.loss;
-  if (typeof value === 'object' && value !== null && 'data' in value) value = (await (value as tf.Tensor).data())[0];
-  return typeof value === 'number' ? value : Number.NaN;
 }
 
 /**
@@ -254,7 +249,7 @@ export class FitGuardCallback extends Callback {
     this.batches += 1;
     const { model, optimizer } = this.fitted;
     const report = optimizer.lastReport;
-    const loss = await readLoss(logs);
+    const loss = await loggedNumber(logs, 'loss');
     if (report?.outcome === 'skipped') {
       this.skips += 1;
       if (this.skips < (this.guard.settings.window ?? 11)) return;

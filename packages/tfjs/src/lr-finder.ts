@@ -11,6 +11,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { Callback, type LayersModel, type Logs } from '@tensorflow/tfjs-layers';
 import { setTfjsLearningRate } from './callbacks.js';
+import { loggedNumber } from './logs.js';
 import { StepsizeOptimizer } from './optimizer.js';
 
 const where = 'findLearningRateWithFit options';
@@ -115,13 +116,6 @@ function exampleCount(x: unknown, y: unknown): number {
     );
   }
   return examples;
-}
-
-/** A loss that model.fit logged, maybe as a scalar tensor it has not read back. */
-async function readLoss(logs: Logs | undefined): Promise<number> {
-  const value: unknown = logs?.loss;
-  if (typeof value === 'object' && value !== null && 'data' in value) return (await (value as tf.Tensor).data())[0] as number;
-  return typeof value === 'number' ? value : Number.NaN;
 }
 
 /**
@@ -245,7 +239,7 @@ export async function findLearningRateWithFit(
     }
 
     override async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
-      const reason = this.record(await readLoss(logs));
+      const reason = this.record(await loggedNumber(logs, 'loss'));
       if (reason !== undefined || failure !== undefined || updates >= steps) this.stop(reason);
       else if (signal?.aborted) this.stop('aborted'); // train() checks its signal before each batch
     }

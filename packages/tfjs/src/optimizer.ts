@@ -19,6 +19,12 @@ const exactNumber = (value: number): tf.Tensor => tf.tensor1d(new Int32Array(Flo
 const readNumber = (dtype: string, values: readonly number[]): number =>
   dtype === 'int32' && values.length === 2 ? (new Float64Array(Int32Array.from(values).buffer)[0] as number) : (values[0] as number);
 
+function checkOptimizer(optimizer: Optimizer, where: string): void {
+  if (!optimizer || typeof optimizer.toJSON !== 'function' || !optimizer.definition) {
+    throw new StepsizeError(where, 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
+  }
+}
+
 /** A tensor with a name, as tfjs optimizers exchange weights. */
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -59,9 +65,7 @@ export class StepsizeOptimizer extends tf.Optimizer {
   constructor(optimizer: Optimizer) {
     super();
     Object.defineProperty(this, BRAND, { value: true });
-    if (!optimizer || typeof optimizer.toJSON !== 'function' || !optimizer.definition) {
-      throw new StepsizeError('StepsizeOptimizer(optimizer)', 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
-    }
+    checkOptimizer(optimizer, 'StepsizeOptimizer(optimizer)');
     this.current = optimizer;
     this.holder = new TfjsOptimizerState(optimizer);
   }
@@ -87,9 +91,7 @@ export class StepsizeOptimizer extends tf.Optimizer {
    * ```
    */
   async useOptimizer(optimizer: Optimizer, state?: OptimizerStateJSON | null): Promise<void> {
-    if (!optimizer || typeof optimizer.toJSON !== 'function' || !optimizer.definition) {
-      throw new StepsizeError('useOptimizer(optimizer)', 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
-    }
+    checkOptimizer(optimizer, 'useOptimizer(optimizer)');
     const json = state === null ? undefined : (state ?? (await this.holder.toJSON()));
     const holder = new TfjsOptimizerState(optimizer);
     if (json !== undefined) {
