@@ -20,9 +20,6 @@ import type {
  */
 export interface GuardState {
   readonly settings: GuardSettings;
-  readonly learningRateScale: number;
-  readonly rollbacks: number;
-  readonly reductions: number;
   /** The run's first losses (up to 5): L0 is read from them. */
   readonly initialLosses: readonly number[];
   readonly recent: { readonly steps: readonly number[]; readonly losses: readonly number[]; readonly learningRates: readonly number[] };
@@ -89,7 +86,7 @@ function readAction(value: unknown, path: string): GuardAction {
 export function readGuardState(value: unknown, path: string, context: GuardContext): GuardState {
   const { step, params } = context;
   const readSnapshot = context.readCheckpoint;
-  if (!isPlainObject(value)) fail(path, 'must be the guard state object { settings, learningRateScale, ... }', value);
+  if (!isPlainObject(value)) fail(path, 'must be the guard state object { settings, recent, actions, snapshots, ... }', value);
   if (!isPlainObject(value.settings)) fail(`${path}.settings`, 'must be an object of numbers', value.settings);
   const settings = Object.fromEntries(
     Object.entries(value.settings).map(([key, v]) => [key, number(v, `${path}.settings.${key}`, 'any')]),
@@ -131,9 +128,6 @@ export function readGuardState(value: unknown, path: string, context: GuardConte
   if (initialLosses.length > 5) fail(`${path}.initialLosses`, 'must hold at most 5 losses', initialLosses.length);
   return {
     settings,
-    learningRateScale: number(value.learningRateScale, `${path}.learningRateScale`, 'positive'),
-    rollbacks: number(value.rollbacks, `${path}.rollbacks`, 'count'),
-    reductions: number(value.reductions, `${path}.reductions`, 'count'),
     initialLosses,
     recent: { steps, losses, learningRates },
     sinceAction: number(value.sinceAction, `${path}.sinceAction`, 'count'),
@@ -170,9 +164,19 @@ export class GuardKeeper implements GuardSession {
   private sinceAction = 0;
   private snapshots: GuardSnapshot[] = [];
   readonly actions: GuardAction[] = [];
-  learningRateScale = 1;
-  rollbacks = 0;
-  reductions = 0;
+
+  /** The cuts so far, read off the actions (the last one's multiplier, the rollbacks and reductions counted). */
+  get learningRateScale(): number {
+    return this.actions[this.actions.length - 1]?.learningRateScale ?? 1;
+  }
+
+  get rollbacks(): number {
+    return this.actions.filter((a) => a.action === 'rollback').length;
+  }
+
+  get reductions(): number {
+    return this.actions.filter((a) => a.action === 'reduce').length;
+  }
 
   constructor(settings: GuardSettings, inspect: (view: GuardView) => GuardDecision | undefined, saved: unknown, context: GuardContext) {
     this.settings = settings;
@@ -188,9 +192,6 @@ export class GuardKeeper implements GuardSession {
     this.sinceAction = state.sinceAction;
     this.snapshots = [...state.snapshots];
     this.actions.push(...state.actions);
-    this.learningRateScale = state.learningRateScale;
-    this.rollbacks = state.rollbacks;
-    this.reductions = state.reductions;
   }
 
   get hasSnapshot(): boolean {
@@ -269,9 +270,7 @@ export class GuardKeeper implements GuardSession {
     at: { step: number; batches: number; toStep: number },
     factor: number,
   ): GuardAction {
-    this.learningRateScale *= factor;
-    if (action === 'rollback') this.rollbacks += 1;
-    if (action === 'reduce') this.reductions += 1;
+    const learningRateScale = this.learningRateScale * factor;
     if (action !== 'reduce') {
       this.snapshots = this.snapshots.filter((s) => s.checkpoint.step <= at.toStep);
       const keep = this.steps.findIndex((s) => s >= at.toStep);
@@ -286,7 +285,7 @@ export class GuardKeeper implements GuardSession {
       action,
       reason: decision.reason,
       ...at,
-      learningRateScale: this.learningRateScale,
+      learningRateScale,
       summary: decision.summary,
       evidence: decision.evidence.map((e) => ({ ...e, value: jsonNumber(e.value) })),
     };
@@ -298,9 +297,6 @@ export class GuardKeeper implements GuardSession {
   state(): GuardState {
     return {
       settings: this.settings,
-      learningRateScale: this.learningRateScale,
-      rollbacks: this.rollbacks,
-      reductions: this.reductions,
       initialLosses: this.initialLosses.map(jsonNumber),
       recent: { steps: [...this.steps], losses: this.losses.map(jsonNumber), learningRates: this.rates.map(jsonNumber) },
       sinceAction: this.sinceAction,
