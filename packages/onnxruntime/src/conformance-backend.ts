@@ -1,5 +1,6 @@
 import type { Optimizer } from '@stepsize/core';
-import { type ParameterData, ParameterUpdater, type UpdatePath } from './update/parameter-updater.js';
+import type { ParameterData } from './parameters.js';
+import { ParameterUpdater, type UpdatePath } from './update/parameter-updater.js';
 
 /** ONNX Runtime as a conformance backend: what {@link createConformanceBackend} returns. */
 export interface OnnxruntimeConformanceBackend {

@@ -1,12 +1,13 @@
 export { conformanceBackend, createConformanceBackend, type OnnxruntimeConformanceBackend } from './conformance-backend.js';
 export {
   onnxruntimeTrainingBackend,
-  gradientOutput,
   type OnnxruntimeTrainingBackend,
   type OnnxruntimeTrainingBackendOptions,
-  type TrainingModelSource,
 } from './training-backend.js';
-export { ParameterUpdater, type ParameterUpdaterOptions, type ParameterData, type UpdatePath } from './update/parameter-updater.js';
+export { gradientOutput } from './onnx/training-run.js';
+export type { TrainingModelSource } from './onnx/session.js';
+export { ParameterUpdater, type ParameterUpdaterOptions, type UpdatePath } from './update/parameter-updater.js';
+export type { ParameterData } from './parameters.js';
 export { buildMlpTrainingModel, buildMlpInferenceModel, type MlpModelOptions, type MlpModel } from './onnx/mlp-model.js';
 export {
   checkTrainingModel,
@@ -16,4 +17,4 @@ export {
   type BatchedShape,
   type ModelDimension,
   type ParameterShapes,
-} from './model-contract.js';
+} from './onnx/model-contract.js';

@@ -13,18 +13,13 @@ import {
   stateToJSON,
   type TrainingBackend,
 } from '@stepsize/core';
-import * as ort from 'onnxruntime-node';
-import { checkTrainingModel } from './model-contract.js';
-import { byName } from './names.js';
+import type * as ort from 'onnxruntime-node';
+import { checkTrainingModel } from './onnx/model-contract.js';
+import { byName, type ParameterData, readParameterData } from './parameters.js';
 import { generateMlpTrainingModel } from './onnx/mlp-model.js';
-import { createSession } from './session.js';
-import { type ParameterData, ParameterUpdater, readParameterData, type UpdatePath } from './update/parameter-updater.js';
-
-/** A training model: ONNX bytes, a file path, or a session you created (which stays yours). */
-export type TrainingModelSource = Uint8Array | string | ort.InferenceSession;
-
-/** Gradient output name of a parameter (ONNX Runtime training artifacts' convention). */
-export const gradientOutput = (param: string): string => `${param}_grad`;
+import { openModel, type TrainingModelSource } from './onnx/session.js';
+import { trainingRun } from './onnx/training-run.js';
+import { ParameterUpdater, type UpdatePath } from './update/parameter-updater.js';
 
 /** Options of {@link onnxruntimeTrainingBackend}: one model source, where the update runs, and session options. */
 export interface OnnxruntimeTrainingBackendOptions {
@@ -66,55 +61,6 @@ export interface OnnxruntimeTrainingBackend extends TrainingBackend<Readonly<Rec
   readonly updater: ParameterUpdater | undefined;
   /** Releases the ONNX Runtime sessions (the model's, when the backend loaded it, and the update graphs). */
   dispose(): Promise<void>;
-}
-
-/**
- * Loads a model source (CPU execution provider unless the session options say otherwise); `owned`
- * when loaded here. A failure names the model, or the execution provider when the model loads on the CPU.
- */
-async function loadModel(model: TrainingModelSource, options: ort.InferenceSession.SessionOptions, where: string, source: string) {
-  if (typeof model === 'object' && model !== null && typeof (model as ort.InferenceSession).run === 'function') {
-    return { session: model as ort.InferenceSession, owned: false };
-  }
-  if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
-    throw new StepsizeError(`${where}.${source}`, 'must be ONNX model bytes (Uint8Array), a file path or an InferenceSession', model);
-  }
-  const what = typeof model === 'string' ? model : `${model.length} bytes`;
-  const session = await createSession(model, options, { options: where, model: `${where}.${source}`, what });
-  return { session, owned: true };
-}
-
-const formatShape = (shape: readonly (number | string)[]): string => `[${shape.join(', ')}]`;
-
-/**
- * The error of a gradient whose shape at run time is not its parameter's (a model whose
- * gradient output is declared with symbolic dimensions can compute any shape).
- */
-function gradientShapeError(
-  session: ort.InferenceSession,
-  name: string,
-  expected: readonly number[],
-  got: readonly number[],
-  cause?: unknown,
-): StepsizeError {
-  const output = gradientOutput(name);
-  const metadata = session.outputMetadata.find((m) => m.name === output);
-  const declared = metadata?.isTensor ? ` (the model declares ${formatShape(metadata.shape.map((d) => (d === '' ? '?' : d)))})` : '';
-  return new StepsizeError(
-    `training model output "${output}"`,
-    `must have the shape of parameter "${name}", ${formatShape(expected)}, got ${formatShape(got)} on this batch${declared}`,
-    [...got],
-    { cause },
-  );
-}
-
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-
-/** Per-example dims of a model input (NaN for a symbolic one). */
-function perExample(session: ort.InferenceSession, name: string): number[] {
-  const metadata = session.inputMetadata.find((m) => m.name === name);
-  const shape = metadata?.isTensor ? metadata.shape : [];
-  return shape.slice(1).map((d) => (typeof d === 'number' ? d : Number.NaN));
 }
 
 /**
@@ -161,7 +107,7 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
     const given = Object.entries(readParameterData(options.params, `${where}.params`));
     initial = byName(given.map(([name, p]) => [name, { values: Float32Array.from(p.values), shape: [...p.shape] }] as const));
   }
-  const { session, owned } = await loadModel(model, sessionOptions, where, source);
+  const { session, owned } = await openModel(model, sessionOptions, where, source);
   try {
     checkTrainingModel(session, initial);
   } catch (error) {
@@ -170,8 +116,7 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
   }
   const shapes = byName(Object.entries(initial).map(([name, p]) => [name, [...p.shape]] as const));
   const names = Object.keys(shapes);
-  const examples = { input: perExample(session, 'input'), target: perExample(session, 'target') };
-  const hasOutput = session.outputNames.includes('output');
+  const training = trainingRun(session, shapes);
   let updater: ParameterUpdater | undefined;
   const values = (name: string): Float32Array => updater?.values(name) ?? (initial[name] as ParameterData).values;
   const active = (what: string): ParameterUpdater => {
@@ -179,72 +124,11 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
       throw new StepsizeError(`onnxruntime backend ${what}`, 'needs an optimizer: call setOptimizer first (train does)', undefined);
     return updater;
   };
-  /** Feeds of a batch: the parameters, and `input` and `target` shaped by the model's per-example dims. */
-  const feeds = (batch: Dataset): Record<string, ort.Tensor> => {
-    const count = batch.examples;
-    const shapeOf = (dims: readonly number[], data: Float32Array, name: string): number[] => {
-      const known = dims.every(Number.isFinite);
-      const size = known ? dims.reduce((a, b) => a * b, 1) : data.length / count;
-      if (!(data instanceof Float32Array) || data.length !== count * size || !Number.isInteger(size)) {
-        throw new StepsizeError(`batch.${name}`, `must be a Float32Array of examples * ${size} = ${count * size} values`, data?.length);
-      }
-      return known ? [count, ...dims] : [count, size];
-    };
-    const out = byName<ort.Tensor>();
-    for (const [name, shape] of Object.entries(shapes)) out[name] = new ort.Tensor('float32', values(name), shape);
-    out.input = new ort.Tensor('float32', batch.inputs, shapeOf(examples.input, batch.inputs, 'inputs'));
-    out.target = new ort.Tensor('float32', batch.targets, shapeOf(examples.target, batch.targets, 'targets'));
-    return out;
-  };
-  /** The fetches of a run: the gradients into `buffers` (the engine path's) or, without them, wherever ONNX Runtime puts them. */
-  const fetchesOf = (buffers: Readonly<Record<string, Float32Array>> | undefined): Record<string, ort.Tensor | null> => {
-    const fetches = byName<ort.Tensor | null>([['loss', null]]);
-    if (hasOutput) fetches.output = null;
-    for (const [name, shape] of Object.entries(shapes)) {
-      fetches[gradientOutput(name)] = buffers ? new ort.Tensor('float32', buffers[name] as Float32Array, shape) : null;
-    }
-    return fetches;
-  };
-  /** The first gradient whose shape is not its parameter's, as an error. */
-  const wrongGradient = (results: ort.InferenceSession.ReturnType, cause?: unknown): StepsizeError | undefined => {
-    for (const name of names) {
-      const dims = results[gradientOutput(name)]?.dims;
-      const expected = shapes[name] as number[];
-      if (dims !== undefined && !sameShape(dims, expected)) return gradientShapeError(session, name, expected, dims, cause);
-    }
-    return undefined;
-  };
-  /** Forward + backward; on the engine path ONNX Runtime writes the gradients into the updater's buffers. */
-  const run = async (batch: Dataset) => {
-    const buffers = updater?.gradientBuffers;
-    const given = feeds(batch);
-    let results: ort.InferenceSession.ReturnType;
-    try {
-      results = await session.run(given, fetchesOf(buffers));
-    } catch (error) {
-      // ONNX Runtime refuses to write a gradient of another shape into its buffer: run once more
-      // without the buffers to name the gradient and its shape (the error the ONNX path gives).
-      if (buffers === undefined) throw error;
-      const unbuffered = await session.run(given, fetchesOf(undefined)).catch(() => undefined);
-      const wrong = unbuffered && wrongGradient(unbuffered, error);
-      throw wrong ?? error;
-    }
-    const wrong = wrongGradient(results);
-    if (wrong) throw wrong;
-    const gradients = byName<Float32Array>();
-    for (const name of names) gradients[name] = buffers?.[name] ?? (results[gradientOutput(name)]?.data as Float32Array);
-    return {
-      loss: (results.loss?.data as Float32Array | undefined)?.[0] ?? Number.NaN,
-      output: results.output?.data as Float32Array | undefined,
-      gradients,
-    };
-  };
-  const widthOf = (dims: readonly number[]): number | undefined =>
-    dims.every(Number.isFinite) ? dims.reduce((a, b) => a * b, 1) : undefined;
+  const run = (batch: Dataset) => training.run(batch, values, updater?.gradientBuffers);
   return {
     name: `onnxruntime (${update === 'onnx' ? 'update graph' : 'engine kernels'})`,
     parameterShapes: shapes,
-    exampleWidths: { input: widthOf(examples.input), target: widthOf(examples.target) },
+    exampleWidths: training.exampleWidths,
     accuracy,
     session,
     get updater() {
@@ -269,14 +153,6 @@ export async function onnxruntimeTrainingBackend(options: OnnxruntimeTrainingBac
     },
     readParameters: () => Object.fromEntries(names.map((name) => [name, Float32Array.from(values(name))])),
     writeParameters: (given) => {
-      // Names are data: a missing "constructor" is missing (not Object's), "toString" is no parameter unless it is one.
-      for (const name of names) {
-        if (typeof given !== 'object' || given === null || !Object.hasOwn(given, name))
-          throw new StepsizeError(`parameters.${name}`, `must hold ${(initial[name] as ParameterData).values.length} values`, undefined);
-      }
-      for (const name of Object.keys(given)) {
-        if (!Object.hasOwn(shapes, name)) throw new StepsizeError(`parameters.${name}`, `is not a parameter (${names.join(', ')})`, name);
-      }
       checkParameterValues(given, shapes, 'parameters');
       const next = byName(names.map((name) => [name, Float32Array.from(given[name] as ArrayLike<number>)] as const));
       if (updater) updater.load({ params: next });

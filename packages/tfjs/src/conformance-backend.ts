@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activeBackendName, readyBackendName } from './active-backend.js';
+import { activeBackendName, readyBackendName } from './tfjs/active-backend.js';
 import { tfjsOps } from './ops.js';
 
 const where = 'tfjs conformance backend';

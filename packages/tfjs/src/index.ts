@@ -7,12 +7,12 @@ export {
   reduceLearningRateOnPlateau,
   setTfjsLearningRate,
   type LearningRateSchedulerOptions,
-} from './callbacks.js';
+} from './fit/callbacks.js';
 export {
   tfjsTrainingBackend,
   type TfjsTrainingBackend,
   type TfjsTrainingBackendOptions,
   type TfjsGradients,
 } from './training-backend.js';
-export { fitGuard, FitGuardCallback, type FitGuardOptions, type FitGuardState } from './fit-guard.js';
-export { findLearningRateWithFit, type FindLearningRateWithFitOptions } from './lr-finder.js';
+export { fitGuard, FitGuardCallback, type FitGuardOptions, type FitGuardState } from './fit/fit-guard.js';
+export { findLearningRateWithFit, type FindLearningRateWithFitOptions } from './fit/lr-finder.js';

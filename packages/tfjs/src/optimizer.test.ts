@@ -3,7 +3,7 @@ import { float32Ops } from '@stepsize/engine';
 import * as tf from '@tensorflow/tfjs';
 import { iris } from '@stepsize/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { learningRateScheduler } from './callbacks.js';
+import { learningRateScheduler } from './fit/callbacks.js';
 import { StepsizeOptimizer, registerStepsizeOptimizer } from './optimizer.js';
 
 beforeAll(async () => {
@@ -220,7 +220,7 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
     const optimizer = new StepsizeOptimizer(sgd({ learningRate: 0.1 }));
     const counts = tf.variable(tf.tensor1d([1, 2], 'int32'), true, 'int_counts');
     expect(() => optimizer.applyGradients({ int_counts: tf.tensor1d([1, 1], 'int32') })).toThrow(
-      /variable "int_counts" has dtype int32; stepsize optimizers update float32 variables only/,
+      /gradient "int_counts" has dtype int32; stepsize optimizers update float32 variables only/,
     );
     expect(() => optimizer.applyGradients({ no_such_variable: tf.tensor1d([1]) })).toThrow(
       /gradient "no_such_variable" names no registered tf.Variable/,

@@ -11,6 +11,7 @@ import { TfjsOptimizerState } from './training-state.js';
 
 const HOST_PREFIX = '__stepsize_host__';
 const BRAND = Symbol.for('stepsize.StepsizeOptimizer');
+const KEYED = 'give gradients keyed by variable name';
 
 /** A number as the two int32 halves of its float64 bits: host numbers survive getWeights exactly (float32 would round them). */
 const exactNumber = (value: number): tf.Tensor => tf.tensor1d(new Int32Array(Float64Array.of(value).buffer), 'int32');
@@ -96,7 +97,7 @@ export class StepsizeOptimizer extends tf.Optimizer {
     const holder = new TfjsOptimizerState(optimizer);
     if (json !== undefined) {
       const names = typeof json === 'object' && json !== null && typeof json.params === 'object' ? Object.keys(json.params) : [];
-      holder.load(json, this.variablesOf(names, 'useOptimizer:'));
+      holder.load(json, this.variablesOf(names, 'useOptimizer: parameter', KEYED));
     }
     this.holder.dispose();
     this.holder = holder;
@@ -128,21 +129,16 @@ export class StepsizeOptimizer extends tf.Optimizer {
     return this.report;
   }
 
-  private variablesOf(names: readonly string[], where: string): Record<string, tf.Variable> {
+  /** The registered float32 variables of `names`; errors name `<where> "<name>"` and say what to do (`hint`). */
+  private variablesOf(names: readonly string[], where: string, hint: string): Record<string, tf.Variable> {
     const registered = tf.engine().registeredVariables;
     const variables: Record<string, tf.Variable> = {};
     for (const name of names) {
       const variable = registered[name];
-      if (variable === undefined) {
-        throw new StepsizeError(
-          `${where} gradient "${name}"`,
-          'names no registered tf.Variable (give gradients keyed by variable name)',
-          name,
-        );
-      }
+      if (variable === undefined) throw new StepsizeError(`${where} "${name}"`, `names no registered tf.Variable (${hint})`, name);
       if (variable.dtype !== 'float32') {
         throw new StepsizeError(
-          `${where} variable "${name}"`,
+          `${where} "${name}"`,
           `has dtype ${variable.dtype}; stepsize optimizers update float32 variables only`,
           variable.dtype,
         );
@@ -166,7 +162,7 @@ export class StepsizeOptimizer extends tf.Optimizer {
         );
       }
     }
-    this.report = this.holder.step(this.variablesOf(Object.keys(gradients), 'applyGradients:'), gradients);
+    this.report = this.holder.step(this.variablesOf(Object.keys(gradients), 'applyGradients: gradient', KEYED), gradients);
     this.incrementIterations();
   }
 
@@ -239,18 +235,8 @@ export class StepsizeOptimizer extends tf.Optimizer {
       this.iterations_ = iterations;
       return;
     }
-    const registered = tf.engine().registeredVariables;
-    for (const name of Object.keys(params)) {
-      if (!registered[name]) {
-        throw new StepsizeError(
-          `setWeights: "${name}"`,
-          'names no registered tf.Variable (build the model before restoring its optimizer)',
-          name,
-        );
-      }
-    }
     const json: OptimizerStateJSON = { step: 0, skipped: 0, microStep: 0, ...counters, groups, params, accumulated, ema };
-    this.holder.load(json, this.variablesOf(Object.keys(params), 'setWeights:'));
+    this.holder.load(json, this.variablesOf(Object.keys(params), 'setWeights:', 'build the model before restoring its optimizer'));
     this.iterations_ = iterations;
   }
 

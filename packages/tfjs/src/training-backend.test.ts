@@ -242,7 +242,7 @@ for (const tfBackend of ['cpu', 'wasm'] as const) {
         /^batch\.targets\[1\] must be a class index in \[0, 2\], got 3$/,
       );
       expect(() => backend.writeParameters({ 'dense0.weight': new Float32Array(12) })).toThrow(
-        /^parameters\.dense0\.bias must hold 3 values$/,
+        /^parameters\.dense0\.bias is missing: every parameter needs its 3 values$/,
       );
       backend.dispose();
       model.dispose();

@@ -12,8 +12,8 @@ import {
 } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { readyBackendName } from './active-backend.js';
-import { checkClassIndices, layersModel, mlpModel, type TrainableModel } from './training-model.js';
+import { readyBackendName } from './tfjs/active-backend.js';
+import { checkClassIndices, layersModel, mlpModel, type TrainableModel } from './tfjs/training-model.js';
 import { TfjsOptimizerState } from './training-state.js';
 
 /**
@@ -120,11 +120,8 @@ export async function tfjsTrainingBackend(options: TfjsTrainingBackendOptions): 
 
 function backendOf(trainable: TrainableModel, backendName: string): TfjsTrainingBackend {
   const { model, names, variables } = trainable;
-  const parameterShapes: Record<string, readonly number[]> = {};
-  names.forEach((name, i) => {
-    parameterShapes[name] = [...(variables[i] as tf.Variable).shape];
-  });
   const params: Record<string, tf.Variable> = Object.fromEntries(names.map((name, i) => [name, variables[i] as tf.Variable]));
+  const parameterShapes = Object.fromEntries(names.map((name) => [name, [...(params[name] as tf.Variable).shape]]));
   let holder: TfjsOptimizerState | undefined;
   const active = (what: string): TfjsOptimizerState => {
     if (holder === undefined)

@@ -71,7 +71,7 @@ export interface TrainingBackend<G = unknown> {
 /**
  * Checks parameter values against the parameters' shapes before a backend writes
  * them: every parameter given, with as many values as its shape holds, and no
- * other. Errors are `StepsizeError`s naming `where.<name>`.
+ * other. Errors are `StepsizeError`s naming `where.<name>` (`where` when `values` is no object).
  *
  * @example
  * ```ts
@@ -84,10 +84,14 @@ export function checkParameterValues(
   shapes: Readonly<Record<string, readonly number[]>>,
   where: string,
 ): void {
+  if (typeof values !== 'object' || values === null) {
+    throw new StepsizeError(where, 'must be the values of every parameter, by name', values);
+  }
   for (const [name, shape] of Object.entries(shapes)) {
     const size = shape.reduce((a, b) => a * b, 1);
     const given = ownValue(values, name);
-    if (given === undefined || typeof given.length !== 'number' || given.length !== size) {
+    if (given === undefined) throw new StepsizeError(`${where}.${name}`, `is missing: every parameter needs its ${size} values`, undefined);
+    if (typeof given.length !== 'number' || given.length !== size) {
       throw new StepsizeError(`${where}.${name}`, `must hold ${size} values`, given?.length);
     }
   }

@@ -1,5 +1,5 @@
 import { readMlpSpec, StepsizeError } from '@stepsize/core';
-import type { ParameterData } from '../update/parameter-updater.js';
+import type { ParameterData } from '../parameters.js';
 import { GraphBuilder } from './graph.js';
 
 /**

@@ -14,8 +14,9 @@ import {
 } from '@stepsize/core';
 import { createFastKernels, fastMemoryBytes, float32Ops, type FastKernels } from '@stepsize/engine';
 import * as ort from 'onnxruntime-node';
-import { byName, own, refuseUnstorableName } from '../names.js';
-import { createSession } from '../session.js';
+import { byName, own, type ParameterData, readParameterData } from '../parameters.js';
+import { createSession } from '../onnx/session.js';
+import { SessionCache } from '../onnx/session-cache.js';
 import { type TracedUpdate, traceUpdate, type UpdateTensor } from './trace-update.js';
 
 /**
@@ -28,48 +29,6 @@ import { type TracedUpdate, traceUpdate, type UpdateTensor } from './trace-updat
  * to ONNX Runtime (and written by it) with no copy.
  */
 export type UpdatePath = 'onnx' | 'engine';
-
-/** A parameter: its float32 values (row-major) and shape. */
-export interface ParameterData {
-  readonly values: Float32Array;
-  readonly shape: readonly number[];
-}
-
-/**
- * Checks parameters given as `{ values, shape }` by name (errors name `where.<name>`):
- * float32 values, all finite, as many as the shape holds. Returns them in a record with no
- * prototype (the given objects, not copies), so that every name is data.
- */
-export function readParameterData(params: unknown, where: string): Readonly<Record<string, ParameterData>> {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    const got = Array.isArray(params) ? ', got an array (a record by parameter name is needed)' : '';
-    throw new StepsizeError(where, `must be the parameters as { name: { values, shape } }${got}`, params);
-  }
-  const read = byName<ParameterData>();
-  for (const [name, p] of Object.entries(params as Record<string, ParameterData | undefined>)) {
-    refuseUnstorableName(name, `${where}.${name}`);
-    if (!(p?.values instanceof Float32Array)) throw new StepsizeError(`${where}.${name}.values`, 'must be a Float32Array', p?.values);
-    const { shape, values } = p;
-    if (
-      !Array.isArray(shape) ||
-      shape.some((d) => !Number.isSafeInteger(d) || d < 1) ||
-      shape.reduce((a, b) => a * b, 1) !== values.length
-    ) {
-      throw new StepsizeError(`${where}.${name}.shape`, `must be positive integers whose product is the ${values.length} values`, shape);
-    }
-    const index = values.findIndex((value) => !Number.isFinite(value));
-    if (index >= 0) {
-      const value = values[index] as number;
-      throw new StepsizeError(
-        `${where}.${name}.values[${index}]`,
-        `must be finite, got ${value}: an initial parameter that is not finite makes every loss and gradient NaN`,
-        value,
-      );
-    }
-    read[name] = p;
-  }
-  return read;
-}
 
 /** Options of {@link ParameterUpdater.create}. */
 export interface ParameterUpdaterOptions {
@@ -126,8 +85,6 @@ export class ParameterUpdater {
   readonly compiled: CompiledOptimizer;
   /** Parameter names, in order. */
   readonly names: readonly string[];
-  /** The same names, to look up (a name is data: `toString` is a parameter only when it is one). */
-  private readonly known: ReadonlySet<string>;
   /** Shapes by parameter name. */
   readonly shapes: Readonly<Record<string, readonly number[]>>;
   /** Engine path: the kernels and their memory (parameters, gradient buffers and slots live there). */
@@ -140,7 +97,7 @@ export class ParameterUpdater {
    * on the ONNX path.
    */
   readonly gradientBuffers: Readonly<Record<string, Float32Array>> | undefined;
-  private readonly graphs = new Map<string, Promise<UpdateGraph>>();
+  private readonly graphs = new SessionCache<UpdateGraph>(GRAPH_CACHE_SIZE);
   private readonly sessionOptions: ort.InferenceSession.SessionOptions;
   private params: Record<string, Float32Array>;
   private current: OptimizerState<Float32Array>;
@@ -168,7 +125,6 @@ export class ParameterUpdater {
         Object.entries(copies).map(([name, values]) => [name, residentCopy(fast, new Float32Array(values.length))] as const),
       );
     this.names = Object.keys(copies);
-    this.known = new Set(this.names);
     this.shapes = shapes;
   }
 
@@ -210,7 +166,7 @@ export class ParameterUpdater {
 
   /** Current values of a parameter (do not modify). */
   values(name: string): Float32Array {
-    if (!this.known.has(name))
+    if (!Object.hasOwn(this.shapes, name))
       throw new StepsizeError(`ParameterUpdater.values("${name}")`, `names no parameter (${this.names.join(', ')})`, name);
     return this.params[name] as Float32Array;
   }
@@ -231,7 +187,6 @@ export class ParameterUpdater {
   }): void {
     this.refuseWhileRunning('load');
     const { params = this.params, state = this.current } = restored;
-    this.refuseOtherNames(params, 'params', 'its values');
     checkParameterValues(params, this.shapes, 'params');
     this.compiled.checkState(this.ops, this.params, state);
     // Copies first: the given arrays may be this updater's own, released just below.
@@ -244,19 +199,6 @@ export class ParameterUpdater {
     });
     // The engine path keeps the state in the kernels' memory.
     this.current = fast ? mapState(loaded, (array) => residentCopy(fast, array)) : loaded;
-  }
-
-  /**
-   * Every parameter given as an own key of `given`, and no other name: a name is data
-   * (`toString` is a parameter only when it is one, never `Object.prototype.toString`).
-   */
-  private refuseOtherNames(given: Readonly<Record<string, unknown>>, where: string, what: string): void {
-    for (const name of Object.keys(given)) {
-      if (!this.known.has(name)) throw new StepsizeError(`${where}.${name}`, `is not a parameter (${this.names.join(', ')})`, name);
-    }
-    for (const name of this.names) {
-      if (!Object.hasOwn(given, name)) throw new StepsizeError(`${where}.${name}`, `is missing: every parameter needs ${what}`, undefined);
-    }
   }
 
   private refuseWhileRunning(what: string): void {
@@ -277,7 +219,6 @@ export class ParameterUpdater {
       for (const [name, gradient] of Object.entries(gradients)) {
         if (!(gradient instanceof Float32Array)) throw new StepsizeError(`gradients.${name}`, 'must be a Float32Array', gradient);
       }
-      this.refuseOtherNames(gradients, 'gradients', 'a gradient');
       this.compiled.check(this.ops, { params: this.params, gradients, state: this.current });
       if (this.path === 'onnx') return await this.onnxStep(gradients);
       const result = this.compiled.update(this.ops, { params: this.params, gradients, state: this.current, kernels: this.kernels });
@@ -334,34 +275,15 @@ export class ParameterUpdater {
 
   /** The update graph of a plan's structure, traced and loaded once (at most 8 are kept). */
   private graph(plan: StepPlan): Promise<UpdateGraph> {
-    let entry = this.graphs.get(plan.structure);
-    if (entry === undefined) {
+    return this.graphs.get(plan.structure, async () => {
       const traced = traceUpdate({ compiled: this.compiled, plan, shapes: this.shapes, state: this.current });
-      entry = createSession(traced.model, this.sessionOptions, {
+      const session = await createSession(traced.model, this.sessionOptions, {
         options: 'ParameterUpdater options',
         model: 'ParameterUpdater update graph',
         what: `the update graph of ${plan.structure}`,
-      }).then((session) => ({ traced, session }));
-      // A graph that could not be loaded is not kept: the next step tries again (and dispose skips it).
-      const structure = plan.structure;
-      const failed = entry;
-      void failed.catch(() => {
-        if (this.graphs.get(structure) === failed) this.graphs.delete(structure);
       });
-      this.graphs.set(plan.structure, entry);
-      if (this.graphs.size > GRAPH_CACHE_SIZE) {
-        const [oldest, evicted] = this.graphs.entries().next().value as [string, Promise<UpdateGraph>];
-        this.graphs.delete(oldest);
-        void evicted.then(
-          (graph) => graph.session.release(),
-          () => undefined,
-        );
-      }
-    } else {
-      this.graphs.delete(plan.structure);
-      this.graphs.set(plan.structure, entry);
-    }
-    return entry;
+      return { traced, session };
+    });
   }
 
   /** Number of distinct update graphs built so far (kept up to 8). */
@@ -372,12 +294,6 @@ export class ParameterUpdater {
   /** Releases the update graphs' sessions (and the engine path's kernels). */
   async dispose(): Promise<void> {
     await this.fast?.close();
-    const graphs = [...this.graphs.values()];
-    this.graphs.clear();
-    for (const graph of graphs)
-      await graph.then(
-        (loaded) => loaded.session.release(),
-        () => undefined,
-      );
+    await this.graphs.release();
   }
 }

@@ -1,5 +1,5 @@
 import type { CompiledOptimizer, OptimizerState, StepPlan } from '@stepsize/core';
-import { byName, own } from '../names.js';
+import { byName, own } from '../parameters.js';
 import { recordingToModel } from '../onnx/recording-model.js';
 import { OpsTracer, type Traced } from './trace-ops.js';
 

@@ -93,3 +93,23 @@ export async function createSession(
     });
   }
 }
+
+/** A training model: ONNX bytes, a file path, or a session you created (which stays yours). */
+export type TrainingModelSource = Uint8Array | string | ort.InferenceSession;
+
+/**
+ * Opens a model source with {@link createSession} (a session you created is used as it is);
+ * `owned` when it was loaded here (and so is released by its loader). Anything else is an
+ * error at `<where>.<source>`.
+ */
+export async function openModel(model: TrainingModelSource, options: SessionOptions, where: string, source: string) {
+  if (typeof model === 'object' && model !== null && typeof (model as ort.InferenceSession).run === 'function') {
+    return { session: model as ort.InferenceSession, owned: false };
+  }
+  if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
+    throw new StepsizeError(`${where}.${source}`, 'must be ONNX model bytes (Uint8Array), a file path or an InferenceSession', model);
+  }
+  const what = typeof model === 'string' ? model : `${model.length} bytes`;
+  const session = await createSession(model, options, { options: where, model: `${where}.${source}`, what });
+  return { session, owned: true };
+}

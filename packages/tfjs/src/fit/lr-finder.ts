@@ -11,8 +11,8 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { Callback, type LayersModel, type Logs } from '@tensorflow/tfjs-layers';
 import { setTfjsLearningRate } from './callbacks.js';
-import { loggedNumber } from './logs.js';
-import { StepsizeOptimizer } from './optimizer.js';
+import { loggedNumber } from '../tfjs/logs.js';
+import { StepsizeOptimizer } from '../optimizer.js';
 
 const where = 'findLearningRateWithFit options';
 /** A received value in an error message, as core shows it (strings quoted). */

@@ -1,8 +1,8 @@
 import { StepsizeError, reduceOnPlateau, type ReduceOnPlateauOptions, type Schedule, statefulSchedules } from '@stepsize/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { Callback, CustomCallback, type CustomCallbackArgs, type Logs } from '@tensorflow/tfjs-layers';
-import { loggedNumber } from './logs.js';
-import { StepsizeOptimizer } from './optimizer.js';
+import { loggedNumber } from '../tfjs/logs.js';
+import { StepsizeOptimizer } from '../optimizer.js';
 
 /**
  * Sets the learning rate of one of tfjs's own optimizers. `tf.train.sgd` and

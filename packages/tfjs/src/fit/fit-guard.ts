@@ -12,8 +12,8 @@ import {
 import { lossGuard } from '@stepsize/core/advisor';
 import * as tf from '@tensorflow/tfjs-core';
 import { Callback, type Logs } from '@tensorflow/tfjs-layers';
-import { loggedNumber } from './logs.js';
-import { StepsizeOptimizer } from './optimizer.js';
+import { loggedNumber } from '../tfjs/logs.js';
+import { StepsizeOptimizer } from '../optimizer.js';
 
 /** Options of {@link fitGuard}. */
 export interface FitGuardOptions {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { iris as irisData } from '@stepsize/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitCallbacks, learningRateScheduler, reduceLearningRateOnPlateau, setTfjsLearningRate } from './callbacks.js';
-import { StepsizeOptimizer } from './optimizer.js';
+import { StepsizeOptimizer } from '../optimizer.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

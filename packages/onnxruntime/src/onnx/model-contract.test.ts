@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { checkTrainingModel, inspectTrainingModel, type TrainingModelSignature } from './model-contract.js';
-import { GraphBuilder } from './onnx/graph.js';
+import { GraphBuilder } from './graph.js';
 
-const repository = fileURLToPath(new URL('../../../', import.meta.url));
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+const repository = fileURLToPath(new URL('../../../../', import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 
 interface Sidecar {
   torchVersion: string;

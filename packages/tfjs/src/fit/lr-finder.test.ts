@@ -20,8 +20,8 @@ import { Callback, initializers, type LayersModel, layers, type Logs, sequential
 import { beforeAll, describe, expect, it } from 'vitest';
 import { learningRateScheduler } from './callbacks.js';
 import { findLearningRateWithFit } from './lr-finder.js';
-import { StepsizeOptimizer } from './optimizer.js';
-import { tfjsTrainingBackend } from './training-backend.js';
+import { StepsizeOptimizer } from '../optimizer.js';
+import { tfjsTrainingBackend } from '../training-backend.js';
 
 // Every test here trains: generous timeouts, so that none depends on the machine's speed.
 const TRAINS = { timeout: 300_000 };

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Callback, initializers, type LayersModel, layers, type Logs, sequential } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitGuard } from './fit-guard.js';
-import { StepsizeOptimizer } from './optimizer.js';
+import { StepsizeOptimizer } from '../optimizer.js';
 
 // Every test here trains: generous timeouts, so that none depends on the machine's speed.
 const TRAINS = { timeout: 300_000 };
