@@ -20,6 +20,11 @@ export interface ConformanceCase {
   readonly gradients: readonly Readonly<Record<string, readonly number[]>>[];
   /** trajectory[t][name]: expected parameter values after step t. */
   readonly trajectory: readonly Readonly<Record<string, readonly number[]>>[];
+  /**
+   * evalTrajectory[t][name]: expected evaluation parameters after step t, for optimizers
+   * that evaluate elsewhere than they train (schedule-free's `x`). Optional.
+   */
+  readonly evalTrajectory?: readonly Readonly<Record<string, readonly number[]>>[];
   /** Expected learning rate of the first group at each step (optional). */
   readonly learningRates?: readonly number[];
   /** Relative tolerance for this case (default: the file's, else 1e-5). */
@@ -85,8 +90,9 @@ export function readConformanceFile(input: unknown): ConformanceFile {
       checkNumbers(tensor.values, size, `${at}.values`);
       sizes[name] = size;
     }
-    for (const key of ['gradients', 'trajectory'] as const) {
+    for (const key of ['gradients', 'trajectory', 'evalTrajectory'] as const) {
       const list = c[key];
+      if (key === 'evalTrajectory' && list === undefined) continue;
       if (!Array.isArray(list) || list.length === 0) fail(`${path}.${key}`, 'must be a non-empty array of steps', list);
       list.forEach((entry: unknown, t) => {
         if (!isObject(entry)) fail(`${path}.${key}[${t}]`, 'must be an object of arrays by parameter name', entry);
@@ -96,8 +102,10 @@ export function readConformanceFile(input: unknown): ConformanceFile {
       });
     }
     const steps = (c.gradients as unknown[]).length;
-    if ((c.trajectory as unknown[]).length !== steps)
-      fail(`${path}.trajectory`, `must have one entry per gradient (${steps})`, (c.trajectory as unknown[]).length);
+    for (const key of ['trajectory', 'evalTrajectory'] as const) {
+      const list = c[key] as unknown[] | undefined;
+      if (list !== undefined && list.length !== steps) fail(`${path}.${key}`, `must have one entry per gradient (${steps})`, list.length);
+    }
     if (c.learningRates !== undefined) checkNumbers(c.learningRates, steps, `${path}.learningRates`);
     if (c.tolerance !== undefined && !(typeof c.tolerance === 'number' && c.tolerance > 0))
       fail(`${path}.tolerance`, 'must be a number > 0', c.tolerance);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ConformanceFile } from './cases.js';
+import { referenceConformanceFile, type ReferenceOptimizerFixture } from './references.js';
 import { torchConformanceFile, type TorchOptimizerFixture } from './torch.js';
 
 /** Path of the committed PyTorch optimizer fixture. */
@@ -9,4 +10,15 @@ export const pytorchOptimizerFixturePath = fileURLToPath(new URL('../fixtures/py
 /** The golden PyTorch optimizer trajectories as a conformance file (Node only: reads the packaged fixture). */
 export function pytorchOptimizerCases(): ConformanceFile {
   return torchConformanceFile(JSON.parse(readFileSync(pytorchOptimizerFixturePath, 'utf8')) as TorchOptimizerFixture);
+}
+
+/** Path of the committed torch 2.13 and optax 0.2.8 reference fixture (copied from ../shared/references). */
+export const referenceOptimizerFixturePath = fileURLToPath(new URL('../fixtures/reference-optimizer-trajectories.json', import.meta.url));
+
+/**
+ * The optimizers PyTorch 1.13 lacks, as a conformance file: optax 0.2.8 and torch 2.13
+ * trajectories (schedule-free with its evaluation trajectory), Node only.
+ */
+export function referenceOptimizerCases(): ConformanceFile {
+  return referenceConformanceFile(JSON.parse(readFileSync(referenceOptimizerFixturePath, 'utf8')) as ReferenceOptimizerFixture);
 }

@@ -19,7 +19,14 @@ export {
   type TorchOptimizerCase,
   type TorchOptimizerFixture,
 } from './torch.js';
-export { pytorchOptimizerCases, pytorchOptimizerFixturePath } from './fixtures.js';
+export { pytorchOptimizerCases, pytorchOptimizerFixturePath, referenceOptimizerCases, referenceOptimizerFixturePath } from './fixtures.js';
+export {
+  optaxOptimizerSpec,
+  referenceCase,
+  referenceConformanceFile,
+  type ReferenceOptimizerCase,
+  type ReferenceOptimizerFixture,
+} from './references.js';
 export {
   crossBackendCheck,
   largestRelativeDifference,

@@ -27,6 +27,12 @@ export interface Stepper {
   step(gradients: Readonly<Record<string, Float32Array>>): StepReport | Promise<StepReport>;
   /** The current values of a parameter. */
   values(name: string): Float32Array | Promise<Float32Array>;
+  /**
+   * The current evaluation values of a parameter, for optimizers that evaluate elsewhere
+   * than they train (schedule-free's `x`; the parameter itself otherwise). Needed by cases
+   * with an `evalTrajectory`.
+   */
+  evaluationValues?(name: string): Float32Array | Promise<Float32Array>;
   /** Frees what the run holds. Optional. */
   dispose?(): void | Promise<void>;
 }
@@ -76,6 +82,13 @@ function opsStepper<T>(
       return report;
     },
     values: (name) => backend.toValues(runner.params[name] as T),
+    evaluationValues: (name) => {
+      const evaluation = scope(() => {
+        const x = runner.evaluationParams();
+        return x === undefined ? undefined : Float32Array.from(backend.toValues(x[name] as T));
+      });
+      return evaluation ?? backend.toValues(runner.params[name] as T);
+    },
   };
 }
 
@@ -142,18 +155,33 @@ export async function runCase(backend: AnyConformanceBackend, c: ConformanceCase
           worstLearningRate = { step, actual: report.learningRate, expected: expectedRate };
         }
       }
-      const expected = c.trajectory[step] ?? {};
-      for (const [name, values] of Object.entries(expected)) {
-        const actual = await stepper.values(name);
-        let scale = 0;
-        for (const v of values) scale = Math.max(scale, Math.abs(v));
-        values.forEach((v, index) => {
-          const error = relativeError(actual[index] as number, v, scale);
-          if (!(error <= maxError)) {
-            maxError = error;
-            worst = { step, param: name, index };
-          }
-        });
+      const compare = (
+        expected: Readonly<Record<string, readonly number[]>>,
+        actualOf: (name: string) => Promise<Float32Array>,
+        label: string,
+      ) =>
+        Promise.all(
+          Object.entries(expected).map(async ([name, values]) => {
+            const actual = await actualOf(name);
+            let scale = 0;
+            for (const v of values) scale = Math.max(scale, Math.abs(v));
+            values.forEach((v, index) => {
+              const error = relativeError(actual[index] as number, v, scale);
+              if (!(error <= maxError)) {
+                maxError = error;
+                worst = { step, param: `${name}${label}`, index };
+              }
+            });
+          }),
+        );
+      const run = stepper;
+      await compare(c.trajectory[step] ?? {}, async (name) => run.values(name), '');
+      const evaluation = c.evalTrajectory?.[step];
+      if (evaluation !== undefined) {
+        const read = run.evaluationValues?.bind(run);
+        if (read === undefined)
+          throw new Error(`backend ${backend.name} cannot give evaluation parameters (Stepper.evaluationValues), which this case checks`);
+        await compare(evaluation, async (name) => read(name), ' (evaluation)');
       }
     }
   } catch (error) {

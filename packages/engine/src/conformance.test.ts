@@ -1,4 +1,4 @@
-import { formatResults, pytorchOptimizerCases, runSuite, type ConformanceBackend } from '@stepsize/conformance';
+import { formatResults, pytorchOptimizerCases, referenceOptimizerCases, runSuite, type ConformanceBackend } from '@stepsize/conformance';
 import { describe, expect, it } from 'vitest';
 import { conformanceBackend } from './conformance-backend.js';
 
@@ -12,6 +12,17 @@ describe('the engine passes the conformance suite (PyTorch optimizer trajectorie
       const results = await runSuite(backend, file);
       console.log(formatResults(backend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);
+      for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
+    });
+  }
+});
+
+describe('the engine passes the torch 2.13 and optax 0.2.8 reference trajectories', () => {
+  for (const backend of [base, { ...conformanceBackend, name: 'engine (fused kernels)' }]) {
+    it(backend.name, async () => {
+      const results = await runSuite(backend, referenceOptimizerCases());
+      console.log(formatResults(backend.name, results));
+      expect(results.length).toBeGreaterThanOrEqual(8);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });
   }

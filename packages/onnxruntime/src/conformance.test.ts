@@ -1,4 +1,4 @@
-import { formatResults, pytorchOptimizerCases, runSuite } from '@stepsize/conformance';
+import { formatResults, pytorchOptimizerCases, referenceOptimizerCases, runSuite } from '@stepsize/conformance';
 import { describe, expect, it } from 'vitest';
 import { createConformanceBackend } from './conformance-backend.js';
 
@@ -9,6 +9,10 @@ describe('ONNX Runtime passes the conformance suite (PyTorch optimizer trajector
       const results = await runSuite(backend, pytorchOptimizerCases());
       console.log(formatResults(backend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);
+      const references = await runSuite(backend, referenceOptimizerCases());
+      console.log(formatResults(backend.name, references));
+      expect(references.length).toBeGreaterThanOrEqual(8);
+      results.push(...references);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });
   }

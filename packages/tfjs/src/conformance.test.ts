@@ -1,4 +1,4 @@
-import { formatResults, pytorchOptimizerCases, runSuite } from '@stepsize/conformance';
+import { formatResults, pytorchOptimizerCases, referenceOptimizerCases, runSuite } from '@stepsize/conformance';
 import {
   OptimizerRunner,
   adam,
@@ -9,6 +9,8 @@ import {
   lamb,
   lion,
   nadam,
+  optimizerDefinitions,
+  optimizerFromJSON,
   radam,
   rmsprop,
   rprop,
@@ -30,6 +32,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const results = await runSuite(conformanceBackend, pytorchOptimizerCases());
       console.log(formatResults(conformanceBackend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(40);
+      const references = await runSuite(conformanceBackend, referenceOptimizerCases());
+      console.log(formatResults(conformanceBackend.name, references));
+      expect(references.length).toBeGreaterThanOrEqual(8);
+      results.push(...references);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });
 
@@ -47,6 +53,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       lion: () => lion({ weightDecay: 0.1 }),
       lamb: () => lamb({ weightDecay: 0.01 }),
     };
+    // Every other built-in optimizer with its defaults.
+    for (const { type } of optimizerDefinitions) optimizers[type] ??= () => optimizerFromJSON({ type });
     it('keeps tf.memory().numTensors the same after 1,000 steps as after 10, for every optimizer', async () => {
       await tf.setBackend(backend);
       for (const [name, make] of Object.entries(optimizers)) {

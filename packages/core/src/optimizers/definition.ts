@@ -43,8 +43,17 @@ export interface OptimizerMath<H, K extends string = string, S extends string = 
   init<T>(ops: Ops<T>, param: T, h: H): Slots<T>;
   /** Fresh host state. */
   initHost?(h: H): HostState;
-  /** This step's scalars (and the next host state). `step` counts updates, starting at 1. */
-  scalars(h: H, step: number, host: HostState): { values: Record<K, number>; host: HostState };
+  /**
+   * This step's scalars (and the next host state). `step` counts updates, starting at 1;
+   * `upcoming()` resolves the hyperparameters of the next update (schedules evaluated one
+   * step on), for optimizers whose convention reads them (schedule-free's weights).
+   */
+  scalars(h: H, step: number, host: HostState, upcoming: () => H): { values: Record<K, number>; host: HostState };
   /** The elementwise update. */
   update<T>(input: UpdateInput<T, H, K>): UpdateOutput<T>;
+  /**
+   * The parameters to evaluate at, when they differ from the ones gradients are taken at
+   * (schedule-free's `x`, from `y` and the slots). Absent: evaluate at the parameters.
+   */
+  evaluate?<T>(input: { readonly ops: Ops<T>; readonly h: H; readonly param: T; readonly slots: Readonly<Slots<T>> }): T;
 }

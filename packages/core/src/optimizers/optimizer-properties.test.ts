@@ -49,6 +49,8 @@ function valueFor(type: string, key: string, spec: OptionSpec): fc.Arbitrary<unk
     return fc.tuple(fc.double({ min: 0, max: 1e-3, noNaN: true }), fc.double({ min: 1e-3, max: 50, noNaN: true }));
   // epsilon = 0 is allowed (as in PyTorch), but then a zero gradient gives 0 / 0 = NaN, as in PyTorch.
   if (key === 'epsilon') return fc.double({ min: 1e-12, max: 1, noNaN: true });
+  // Schedule-free recovers x = (y - (1 - b1) z) / b1: a b1 of 1e-300 overflows, as in optax.
+  if (type.startsWith('scheduleFree') && key === 'beta1') return fc.double({ min: 0.01, max: 0.99, noNaN: true });
   switch (spec.kind) {
     case 'number':
       return inRange(spec);

@@ -64,6 +64,21 @@ export class OptimizerRunner<T> {
   }
 
   /** Applies one gradient (one micro-step when accumulating). */
+  /**
+   * The parameters to evaluate at, when the optimizer trains at other ones (schedule-free's
+   * `x`); undefined otherwise. New tensors: the parameters are not changed.
+   *
+   * @example
+   * ```ts
+   * const runner = new OptimizerRunner({ optimizer: scheduleFreeAdamW(), ops: float32Ops, params });
+   * runner.step(gradients);
+   * const x = runner.evaluationParams() ?? runner.params;
+   * ```
+   */
+  evaluationParams(): Record<string, T> | undefined {
+    return this.compiled.evaluationParams(this.ops, this.params, this.current);
+  }
+
   step(gradients: Readonly<Record<string, T>>): StepReport {
     const result = this.compiled.update(this.ops, { params: this.params, gradients, state: this.current, kernels: this.kernels });
     Object.assign(this.params, result.params);

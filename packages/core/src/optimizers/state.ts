@@ -127,6 +127,12 @@ export const builtinSlotConstraints: Readonly<Record<string, Readonly<Record<str
   rmsprop: { squareAvg: 'nonNegative', momentumBuffer: 'signed', gradAvg: 'signed' },
   rprop: { prev: 'signed', stepSize: 'nonNegative' },
   lion: { expAvg: 'signed' },
+  adabelief: { expAvg: 'signed', expAvgVar: 'nonNegative' },
+  adopt: { expAvg: 'signed', expAvgSq: 'nonNegative' },
+  ademamix: { expAvgFast: 'signed', expAvgSlow: 'signed', expAvgSq: 'nonNegative' },
+  lars: { momentumBuffer: 'signed' },
+  scheduleFreeAdamW: { z: 'signed', expAvgSq: 'nonNegative' },
+  scheduleFreeSgd: { z: 'signed' },
 };
 
 /** Options of {@link stateFromJSON}. */

@@ -165,6 +165,13 @@ export interface CompiledOptimizer {
   learningRatesAt(step: number): { readonly learningRate: number; readonly learningRates: readonly number[] };
   /** Slot names of a parameter (its group's flags decide which slots exist). */
   slotNames(names: readonly string[], name: string): readonly string[];
+  /**
+   * The parameters to evaluate, predict and save at, when the optimizer trains at other
+   * ones (schedule-free: `x = (y - (1 - b1) z) / b1`, from the parameters `y` and the
+   * state); undefined for every other optimizer (evaluate at the parameters). New
+   * tensors; nothing is changed.
+   */
+  evaluationParams<T>(ops: Ops<T>, params: Readonly<Record<string, T>>, state: OptimizerState<T>): Record<string, T> | undefined;
 }
 
 function scalarOf<T>(scalars: Readonly<Record<string, T>>, name: string): T {
@@ -284,7 +291,7 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       const groups = optimizer.groups.map((_, i): GroupPlan | undefined => {
         if ((membership.members[i] ?? []).length === 0) return undefined;
         const hyper = hyperAt(i, t);
-        const { values, host } = math.scalars(hyper, t + 1, state.groups[i] ?? {});
+        const { values, host } = math.scalars(hyper, t + 1, state.groups[i] ?? {}, () => hyperAt(i, t + 1));
         hostGroups[i] = host;
         for (const [key, value] of Object.entries(values as Record<string, number>)) scalars[`group${i}.${key}`] = value;
         return { hyper, values };
@@ -544,6 +551,27 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       const group = membership.groupOf[name];
       if (group === undefined) fail(`params.${name}`, `is not a parameter (${names.join(', ')})`, name);
       return math.slots(hyperAt(group, 0));
+    },
+
+    evaluationParams(ops, params, state) {
+      const evaluate = math.evaluate;
+      if (evaluate === undefined) return undefined;
+      const membership = membershipOf(Object.keys(state.params), 'state.params');
+      // The hyperparameters of the update that made these parameters (its b1 inverts y = b1 x + (1 - b1) z).
+      const step = Math.max(state.step - 1, 0);
+      const out: Record<string, (typeof params)[string]> = {};
+      for (const name of membership.names) {
+        const param = ownValue(params, name);
+        if (param === undefined) fail(`params.${name}`, 'is missing: the state has this parameter', undefined);
+        const h = hyperAt(membership.groupOf[name] as number, step);
+        Object.defineProperty(out, name, {
+          value: evaluate.call(math, { ops, h, param, slots: state.params[name] as Slots<typeof param> }),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
     },
   };
   return compiled;

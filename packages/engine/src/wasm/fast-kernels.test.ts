@@ -59,7 +59,7 @@ function setup(make: () => Optimizer, n: number, seed: number, step: number) {
   const { definition, groups } = runner.optimizer;
   const options = (groups[groups.length - 1] as { options: Record<string, unknown> }).options;
   const hyper = definition.hyper(options as never, options as never);
-  const scalars = definition.math.scalars(hyper, step, {}).values as Record<string, number>;
+  const scalars = definition.math.scalars(hyper, step, {}, () => hyper).values as Record<string, number>;
   const next = random(seed);
   const specials = seed % 2 === 0;
   const slotNames = definition.math.slots(hyper as never) as string[];

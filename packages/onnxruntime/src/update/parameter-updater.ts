@@ -171,6 +171,16 @@ export class ParameterUpdater {
     return this.params[name] as Float32Array;
   }
 
+  /**
+   * The values to evaluate a parameter at: schedule-free's `x` (computed from the
+   * parameters and the state, on the host), the parameter itself for other optimizers.
+   */
+  evaluationValues(name: string): Float32Array {
+    const values = this.values(name);
+    const evaluation = this.compiled.evaluationParams(float32Ops, this.params, this.current);
+    return evaluation?.[name] ?? values;
+  }
+
   /** Optimizer state (the live arrays: copy before keeping them across steps). */
   get state(): OptimizerState<Float32Array> {
     return this.current;

@@ -1,0 +1,93 @@
+import type { ConformanceCase, ConformanceFile, TensorData } from './cases.js';
+
+/** A case of fixtures/reference-optimizer-trajectories.json (torch 2.13 and optax 0.2.8, copied from ../shared/references). */
+export interface ReferenceOptimizerCase {
+  readonly name: string;
+  /** The function or class that produced it (`optax.contrib.adopt`). */
+  readonly reference: string;
+  /** Its options, exactly as passed to it, in its own names. */
+  readonly options: Record<string, unknown>;
+  readonly params: Record<string, TensorData>;
+  readonly gradients: Record<string, number[]>[];
+  readonly trajectory: Record<string, number[]>[];
+  /** Schedule-free: `schedule_free_eval_params` after each step. */
+  readonly evalTrajectory?: Record<string, number[]>[];
+}
+
+/** The reference fixture file. */
+export interface ReferenceOptimizerFixture {
+  readonly provenance: string;
+  readonly cases: readonly ReferenceOptimizerCase[];
+}
+
+/** optax option names to stepsize's (the same meaning; `b1` is `beta1` and so on). */
+const optaxNames: Record<string, string> = {
+  learning_rate: 'learningRate',
+  b1: 'beta1',
+  b2: 'beta2',
+  b3: 'beta3',
+  eps: 'epsilon',
+  eps_root: 'epsilonRoot',
+  weight_decay: 'weightDecay',
+  trust_coefficient: 'trustCoefficient',
+  momentum: 'momentum',
+  alpha: 'alpha',
+  nesterov: 'nesterov',
+  weight_lr_power: 'weightLearningRatePower',
+};
+
+/** stepsize optimizer type by reference function. */
+const optaxTypes: Record<string, string> = {
+  'optax.contrib.schedule_free_adamw': 'scheduleFreeAdamW',
+  'optax.contrib.schedule_free_sgd': 'scheduleFreeSgd',
+  'optax.contrib.adopt': 'adopt',
+  'optax.contrib.ademamix': 'ademamix',
+  'optax.lars': 'lars',
+  'optax.adabelief': 'adabelief',
+  'optax.lion': 'lion',
+  'optax.lamb': 'lamb',
+};
+
+/**
+ * optax keyword arguments as a stepsize optimizer spec: names mapped one to one;
+ * `warmup_steps=W` (schedule-free) is optax's `warmup_constant_schedule(0, rate, W)`, that
+ * is stepsize's `linear({ initialValue: 0, endValue: rate, steps: W })`; `use_clipping` is `clipping`.
+ */
+export function optaxOptimizerSpec(reference: string, options: Record<string, unknown>): Record<string, unknown> {
+  const type = optaxTypes[reference];
+  if (type === undefined) throw new Error(`no mapping for reference ${reference}`);
+  const spec: Record<string, unknown> = { type };
+  for (const [key, value] of Object.entries(options)) {
+    if (key === 'warmup_steps' || key === 'note') continue;
+    if (key === 'use_clipping') spec.clipping = value;
+    else if (optaxNames[key] !== undefined) spec[optaxNames[key]] = value;
+    else throw new Error(`no mapping for option ${key} of ${reference}`);
+  }
+  const warmup = options.warmup_steps;
+  if (typeof warmup === 'number' && warmup > 0) {
+    spec.learningRate = { type: 'linear', initialValue: 0, endValue: options.learning_rate, steps: warmup };
+  }
+  return spec;
+}
+
+/** One reference case as a stepsize conformance case. */
+export function referenceCase(c: ReferenceOptimizerCase): ConformanceCase {
+  return {
+    name: `${c.reference} (${c.name})`,
+    optimizer: optaxOptimizerSpec(c.reference, c.options),
+    params: c.params,
+    gradients: c.gradients,
+    trajectory: c.trajectory,
+    ...(c.evalTrajectory && { evalTrajectory: c.evalTrajectory }),
+  };
+}
+
+/** The reference fixture as a stepsize conformance file (relative tolerance 1e-5, as the PyTorch cases). */
+export function referenceConformanceFile(fixture: ReferenceOptimizerFixture): ConformanceFile {
+  return {
+    format: 'stepsize-conformance/1',
+    source: fixture.provenance,
+    tolerance: 1e-5,
+    cases: fixture.cases.map(referenceCase),
+  };
+}

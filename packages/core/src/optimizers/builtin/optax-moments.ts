@@ -1,0 +1,25 @@
+import type { Ops } from '../ops.js';
+
+/**
+ * optax's `update_moment` (order 1): `(1 - decay) g + decay m`, in that operation order
+ * (two products, then the sum), as `optax.tree.update_moment` computes it.
+ */
+export function optaxMoment<T>(ops: Ops<T>, g: T, m: T, decay: T, oneMinusDecay: T): T {
+  return ops.add(ops.mul(g, oneMinusDecay), ops.mul(m, decay));
+}
+
+/** optax's `update_moment_per_elem_norm` (order 2): `(1 - decay) g² + decay v`. */
+export function optaxSquareMoment<T>(ops: Ops<T>, g: T, v: T, decay: T, oneMinusDecay: T): T {
+  return ops.add(ops.mul(ops.mul(g, g), oneMinusDecay), ops.mul(v, decay));
+}
+
+/**
+ * optax's bias correction denominator `1 - decay^count` as jax computes it for float32
+ * state: the power of the float32 decay, rounded to float32, then the difference rounded.
+ * A decay so close to 1 that float32 rounds it to 1 would make that 0 (and the update
+ * 0 / 0, as in optax); then the float64 value is used instead.
+ */
+export function optaxBiasCorrection(decay: number, count: number): number {
+  const float32 = Math.fround(1 - Math.fround(Math.fround(decay) ** count));
+  return float32 > 0 ? float32 : 1 - decay ** count;
+}
