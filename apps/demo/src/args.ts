@@ -16,7 +16,8 @@ Options (run):
   --schedule <spec.json>      schedule spec (default: linear warmup 30 steps, then cosine from
                               0.05 on iris, 0.005 on mnist)
   --optimizer <spec.json>     optimizer spec (default: {"type": "adamW", "weightDecay": 0.01}); its
-                              learning rate is the schedule
+                              learning rate is the schedule. Or a name: schedule-free (AdamW,
+                              evaluated at its average, with a warmup to a constant rate)
   --backends <list>           comma-separated: engine,tfjs,onnxruntime (default: all three)
   --steps <n>                 training steps (default 300)
   --batch-size <n>            examples per batch (default: iris 12, mnist 32)

@@ -8,7 +8,7 @@ import { lrFind } from './lr-find.js';
 import { rangeTestPlot, schedulePlot } from './plot.js';
 import type { Progress } from './progress.js';
 import { runDemo } from './run.js';
-import { DEFAULT_OPTIMIZER, defaultSchedule, makeSetup } from './setup.js';
+import { DEFAULT_OPTIMIZER, defaultSchedule, makeSetup, OPTIMIZER_PRESETS } from './setup.js';
 
 /** Where the CLI writes. */
 export interface Io {
@@ -70,8 +70,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.log(`Wrote ${join(directory, 'schedule.svg')} and ${join(directory, 'schedule.png')}`);
       return 0;
     }
+    const preset = command.optimizer === undefined ? undefined : OPTIMIZER_PRESETS[command.optimizer];
     const optimizerSpec =
-      command.optimizer === undefined ? { ...DEFAULT_OPTIMIZER } : (readSpec(command.optimizer, 'optimizer') as Record<string, unknown>);
+      command.optimizer === undefined
+        ? { ...DEFAULT_OPTIMIZER }
+        : preset
+          ? { ...preset.optimizer }
+          : (readSpec(command.optimizer, 'optimizer') as Record<string, unknown>);
     if (typeof optimizerSpec !== 'object' || optimizerSpec === null || Array.isArray(optimizerSpec))
       throw new StepsizeError('$', 'must be an optimizer spec object', optimizerSpec);
     if (command.kind === 'lr-find') {
@@ -109,7 +114,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const scheduleSpec =
       command.schedule !== undefined
         ? readSpec(command.schedule, 'schedule')
-        : (optimizerSpec.learningRate ?? defaultSchedule(dataset.peakLearningRate, command.steps));
+        : (optimizerSpec.learningRate ?? (preset ?? { schedule: defaultSchedule }).schedule(dataset.peakLearningRate, command.steps));
     if (typeof scheduleSpec === 'number')
       throw new StepsizeError(
         '$.learningRate',

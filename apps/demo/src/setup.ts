@@ -14,6 +14,28 @@ export function defaultSchedule(peak: number, steps: number): Record<string, unk
 /** Default optimizer: AdamW (its learning rate is the schedule). */
 export const DEFAULT_OPTIMIZER = { type: 'adamW', weightDecay: 0.01 } as const;
 
+/** An optimizer the demo names, with the schedule it wants (used unless --schedule is given). */
+export interface OptimizerPreset {
+  readonly optimizer: Record<string, unknown>;
+  readonly schedule: (peak: number, steps: number) => Record<string, unknown>;
+}
+
+/**
+ * `--optimizer <name>`: schedule-free AdamW (optax `schedule_free_adamw`, evaluated at its
+ * averaged point `x`) needs no decay, only a warmup to a constant rate.
+ */
+export const OPTIMIZER_PRESETS: Readonly<Record<string, OptimizerPreset>> = {
+  'schedule-free': {
+    optimizer: { type: 'scheduleFreeAdamW', weightDecay: 0.01 },
+    schedule: (peak, steps) => ({
+      type: 'linear',
+      initialValue: 0,
+      endValue: peak,
+      steps: Math.max(1, Math.round(steps / 10)),
+    }),
+  },
+};
+
 /** Everything every backend trains with: the same data, weights, batches, schedule and optimizer. */
 export interface DemoSetup {
   readonly dataset: DemoDataset;

@@ -103,6 +103,7 @@ export {
 } from './optimizers/step.js';
 export { stateToJSON, stateFromJSON, mapState, stateTensors, type OptimizerState, type OptimizerStateJSON } from './optimizers/state.js';
 export type { FusedKernel, FusedKernelArgs, KernelTable } from './optimizers/kernels.js';
+export { float32Ops } from './optimizers/float32-ops.js';
 export {
   sgd,
   adam,

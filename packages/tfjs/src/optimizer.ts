@@ -7,6 +7,7 @@ import {
   type StepReport,
 } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { tfjsOps } from './ops.js';
 import { TfjsOptimizerState } from './training-state.js';
 
 const HOST_PREFIX = '__stepsize_host__';
@@ -74,6 +75,41 @@ export class StepsizeOptimizer extends tf.Optimizer {
   /** The stepsize optimizer this runs. */
   get optimizer(): Optimizer {
     return this.current;
+  }
+
+  /**
+   * Runs `body` with the variables set to the optimizer's evaluation parameters, then puts
+   * the training parameters back (also when `body` throws): for schedule-free optimizers
+   * (`scheduleFreeAdamW`, `scheduleFreeSgd`) that is `x = (y - (1 - b1) z) / b1`, the point
+   * to evaluate, predict and save at, while training takes gradients at `y`. For other
+   * optimizers, and before the first update, `body` just runs. `model.fit`'s own
+   * validation runs at `y`: evaluate after `fit` inside this helper (or train with core's
+   * `train()`, which swaps by itself).
+   *
+   * @example
+   * ```ts
+   * const optimizer = new StepsizeOptimizer(scheduleFreeAdamW({ learningRate: 0.0025 }));
+   * model.compile({ optimizer, loss: 'meanSquaredError' });
+   * await model.fit(xs, ys, { epochs: 5 });
+   * const loss = await optimizer.withEvaluationParameters(() => model.evaluate(xs, ys));
+   * await optimizer.withEvaluationParameters(() => model.save('file://model'));
+   * ```
+   */
+  async withEvaluationParameters<R>(body: () => R | Promise<R>): Promise<R> {
+    const state = this.holder.state;
+    if (state === undefined || this.current.definition.math.evaluate === undefined) return body();
+    const params = this.variablesOf(Object.keys(state.params), 'withEvaluationParameters: parameter', KEYED);
+    const evaluation = tf.tidy(
+      () => this.compiled.evaluationParams(tfjsOps, params, state) as unknown as tf.TensorContainer,
+    ) as unknown as Record<string, tf.Tensor>;
+    const training = Object.fromEntries(Object.entries(params).map(([name, variable]) => [name, tf.clone(variable)]));
+    try {
+      for (const [name, variable] of Object.entries(params)) variable.assign(evaluation[name] as tf.Tensor);
+      return await body();
+    } finally {
+      for (const [name, variable] of Object.entries(params)) variable.assign(training[name] as tf.Tensor);
+      for (const tensor of [...Object.values(evaluation), ...Object.values(training)]) tensor.dispose();
+    }
   }
 
   /** The optimizer state as core's JSON (`OptimizerStateJSON`), or undefined before the first update. */

@@ -73,6 +73,12 @@ export interface Checkpoint {
   readonly optimizer: OptimizerSpec;
   readonly optimizerState: OptimizerStateJSON;
   readonly loop: LoopState;
+  /**
+   * The parameters to evaluate, predict and deploy with, for an optimizer that trains at
+   * other ones (schedule-free's `x`, by name, row-major like `params`); absent otherwise.
+   * `params` stay the training point a resume needs.
+   */
+  readonly evaluationParams?: Readonly<Record<string, readonly number[]>> | undefined;
   /** The backend that wrote it (information only). */
   readonly backend?: string | undefined;
 }
@@ -244,6 +250,22 @@ export function readCheckpoint(input: unknown): Checkpoint {
     atMost(earlyStopping?.bestStep, step, 'loop.earlyStopping.bestStep', 'step');
   }
   if (json.backend !== undefined && typeof json.backend !== 'string') fail(`${path}.backend`, 'must be a string', json.backend);
+  let evaluationParams: Record<string, readonly number[]> | undefined;
+  if (json.evaluationParams !== undefined) {
+    const given = json.evaluationParams;
+    const at = `${path}.evaluationParams`;
+    if (!isPlainObject(given)) fail(at, 'must be an object of parameter values by name', given);
+    const values = new Map<string, readonly number[]>();
+    for (const [name, parameter] of read) {
+      if (!Object.hasOwn(given, name)) fail(`${at}.${name}`, 'is missing: every parameter needs its evaluation values', undefined);
+      const data = readFloat32Values(given[name], `${at}.${name}`);
+      if (data.length !== parameter.values.length)
+        fail(`${at}.${name}`, `must hold ${parameter.values.length} values like the parameter`, data.length);
+      values.set(name, data);
+    }
+    for (const name of Object.keys(given)) if (!read.has(name)) fail(`${at}.${name}`, 'is not a parameter of the checkpoint', name);
+    evaluationParams = Object.fromEntries(values);
+  }
   return {
     format: CHECKPOINT_FORMAT,
     step,
@@ -254,6 +276,7 @@ export function readCheckpoint(input: unknown): Checkpoint {
     optimizer: json.optimizer as OptimizerSpec,
     optimizerState: state,
     loop,
+    ...(evaluationParams && { evaluationParams }),
     ...(typeof json.backend === 'string' && { backend: json.backend }),
   };
 }

@@ -1,7 +1,9 @@
 import { StepsizeError } from '../errors.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { optimizerFromJSON } from '../optimizers/spec.js';
-import { isNonFiniteGradientError } from '../optimizers/step.js';
+import { float32Ops } from '../optimizers/float32-ops.js';
+import { mapRecord, stateFromJSON } from '../optimizers/state.js';
+import { compileOptimizer, isNonFiniteGradientError } from '../optimizers/step.js';
 import { fail } from '../schedules/options.js';
 import type { Awaitable, TrainingBackend } from './backend.js';
 import {
@@ -305,8 +307,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const evaluations: EvaluationRecord[] = [];
   let stopReason: TrainResult['stopReason'] = 'completed';
 
+  /** The backend's parameters, `y`, while it holds schedule-free's `x` (at the end of a run). */
+  let trainingParams: Record<string, Float32Array> | undefined;
+  /**
+   * The parameters to evaluate at for an optimizer that trains elsewhere (schedule-free's
+   * `x`, computed with core's host float32 ops from `y` and the optimizer state), else undefined.
+   */
+  const evaluationParams = async (params: Record<string, Float32Array>): Promise<Record<string, Float32Array> | undefined> => {
+    if (optimizer.definition.math.evaluate === undefined) return undefined;
+    const state = stateFromJSON(await backend.readOptimizerState(), (values) => Float32Array.from(values));
+    return compileOptimizer(optimizer).evaluationParams(float32Ops, params, state);
+  };
   const makeCheckpoint = async (withGuard = true): Promise<Checkpoint> => {
-    const params = await backend.readParameters();
+    const params = trainingParams ?? (await backend.readParameters());
+    const evaluation = await evaluationParams(params);
     const loop: LoopState = {
       lossSum: jsonNumber(feeder.state.lossSum),
       lossCount: feeder.state.lossCount,
@@ -332,6 +346,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       optimizer: optimizer.toJSON(),
       optimizerState: await backend.readOptimizerState(),
       loop,
+      ...(evaluation && { evaluationParams: mapRecord(evaluation, (values) => Array.from(values)) }),
       backend: backend.name,
     };
     // A diverged run (nonFinite: 'propagate') is refused here, naming the first bad value: JSON would write null.
@@ -339,9 +354,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return checkpoint;
   };
 
+  /** Evaluates at `x` for schedule-free (swapped in, then `y` back), at the parameters otherwise. */
+  const evaluateBackend = async (data: Dataset) => {
+    if (trainingParams !== undefined || optimizer.definition.math.evaluate === undefined) return backend.evaluate(data);
+    const params = await backend.readParameters();
+    await backend.writeParameters((await evaluationParams(params)) as Record<string, Float32Array>);
+    try {
+      return await backend.evaluate(data);
+    } finally {
+      await backend.writeParameters(params);
+    }
+  };
   const evaluate = async (final: boolean): Promise<EvaluationRecord | undefined> => {
     if (validation === undefined) return undefined;
-    const result = await backend.evaluate(validation);
+    const result = await evaluateBackend(validation);
     const accuracy =
       rule === 'none' || result.outputs === undefined
         ? undefined
@@ -493,7 +519,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const observed = observeEarlyStopping(earlyState, early, value ?? Number.NaN, step);
         earlyState = observed.state;
         if (observed.improved && early.restoreBest) {
-          const params = await backend.readParameters();
+          const current = await backend.readParameters();
+          // The best parameters are the evaluated ones (schedule-free: x).
+          const params = (await evaluationParams(current)) ?? current;
           earlyState = {
             ...earlyState,
             bestParams: Object.fromEntries(Object.entries(params).map(([name, values]) => [name, Array.from(values)])),
@@ -511,6 +539,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const restore = early?.restoreBest === true && earlyState.bestParams !== undefined && earlyState.bestStep !== step;
   if (restore) await backend.writeParameters(earlyState.bestParams as Readonly<Record<string, readonly number[]>>);
+  else if (optimizer.definition.math.evaluate !== undefined) {
+    // Schedule-free ends at x, what evaluate, predict and save need; checkpoints keep y (and x).
+    const params = await backend.readParameters();
+    const evaluation = await evaluationParams(params);
+    trainingParams = params;
+    await backend.writeParameters(evaluation as Record<string, Float32Array>);
+  }
   if (validation !== undefined && (restore || evaluations.at(-1)?.step !== step)) await evaluate(true);
   return {
     history,

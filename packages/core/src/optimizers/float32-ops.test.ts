@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { float32Ops as ops } from './ops.js';
+import { float32Ops as ops } from './float32-ops.js';
 
 const f = (...values: number[]): Float32Array => Float32Array.from(values);
 
