@@ -13,6 +13,7 @@ export {
   type MultiStepOptions,
   type PiecewiseConstantOptions,
 } from './schedules/stepwise.js';
+export { piecewiseInterpolate, type PiecewiseInterpolateOptions } from './schedules/piecewise-interpolate.js';
 export {
   exponential,
   exponentialDecay,
@@ -40,9 +41,13 @@ export { cyclic, type CyclicOptions } from './schedules/cyclic.js';
 export {
   oneCycle,
   oneCycleMomentum,
+  cosineOnecycle,
+  linearOnecycle,
   type OneCycleOptions,
   type OneCycleMomentumOptions,
   type OneCyclePhaseOptions,
+  type CosineOnecycleOptions,
+  type LinearOnecycleOptions,
 } from './schedules/one-cycle.js';
 export { warmupStableDecay, type WarmupStableDecayOptions } from './schedules/warmup-stable-decay.js';
 export {

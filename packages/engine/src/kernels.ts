@@ -35,6 +35,8 @@ import type {
   LambScalar,
   LambSlot,
 } from '@stepsize/core';
+import { max32, min32, r, sign } from './kernel-helpers.js';
+import { adabelief, ademamix, adopt, lars, scheduleFree } from './kernels-optax.js';
 
 /**
  * Fused in-place kernels for every built-in optimizer: one pass over the
@@ -42,16 +44,8 @@ import type {
  * the same order as the optimizer's generic math in core (`optimizers/builtin/<type>.ts`), so
  * the results are bit-for-bit equal to it (kernels.test.ts proves it).
  * Scalars are rounded to float32 like `Ops.scalar`. Kernels allocate nothing.
+ * The optax-convention optimizers' kernels are in kernels-optax.ts.
  */
-const r = Math.fround;
-
-const sign = (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN);
-// biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test in the update loops (Number.isNaN costs a call)
-const isNaN32 = (x: number): boolean => x !== x;
-// biome-ignore-start lint/complexity/useMathMinMax: Math.max/Math.min give +0/-0 for a tie of -0 and +0 whatever the order; these return y on a tie, as the generic ops do, so the results stay bit for bit equal
-const max32 = (x: number, y: number): number => (isNaN32(x) || isNaN32(y) ? NaN : x > y ? x : y);
-const min32 = (x: number, y: number): number => (isNaN32(x) || isNaN32(y) ? NaN : x < y ? x : y);
-// biome-ignore-end lint/complexity/useMathMinMax: see above
 
 const sgd: FusedKernel<SgdScalar, SgdFlags, SgdSlot> = ({ param: p, grad: g, slots, scalars: s, flags: h }) => {
   const maximize = h.maximize === true;
@@ -353,7 +347,8 @@ const lamb: FusedKernel<LambScalar, LambFlags, LambSlot> = ({ param: p, grad: g,
 
 /**
  * The engine's fused kernels, by optimizer type, one for every built-in
- * optimizer (LAMB's makes two passes: its trust ratio needs both norms first).
+ * optimizer (LAMB's and LARS's make two passes: their trust ratios need both
+ * norms first; both schedule-free optimizers share one).
  * Each is typed against its optimizer's scalars, flags and slots.
  *
  * @example
@@ -374,4 +369,10 @@ export const fusedKernels: KernelTable = {
   rprop,
   lion,
   lamb,
+  adabelief,
+  adopt,
+  ademamix,
+  lars,
+  scheduleFreeAdamW: scheduleFree,
+  scheduleFreeSgd: scheduleFree,
 };

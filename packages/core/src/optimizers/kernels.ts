@@ -1,13 +1,18 @@
+import type { AdabeliefFlags, AdabeliefScalar, AdabeliefSlot } from './builtin/adabelief.js';
 import type { AdadeltaFlags, AdadeltaScalar, AdadeltaSlot } from './builtin/adadelta.js';
 import type { AdagradFlags, AdagradScalar, AdagradSlot } from './builtin/adagrad.js';
 import type { AdamFlags, AdamScalar, AdamSlot } from './builtin/adam.js';
 import type { AdamaxFlags, AdamaxScalar, AdamaxSlot } from './builtin/adamax.js';
+import type { AdemamixFlags, AdemamixScalar, AdemamixSlot } from './builtin/ademamix.js';
+import type { AdoptFlags, AdoptScalar, AdoptSlot } from './builtin/adopt.js';
 import type { LambFlags, LambScalar, LambSlot } from './builtin/lamb.js';
+import type { LarsFlags, LarsScalar, LarsSlot } from './builtin/lars.js';
 import type { LionFlags, LionScalar, LionSlot } from './builtin/lion.js';
 import type { NadamFlags, NadamScalar, NadamSlot } from './builtin/nadam.js';
 import type { RadamFlags, RadamScalar, RadamSlot } from './builtin/radam.js';
 import type { RmspropFlags, RmspropScalar, RmspropSlot } from './builtin/rmsprop.js';
 import type { RpropFlags, RpropScalar, RpropSlot } from './builtin/rprop.js';
+import type { ScheduleFreeFlags, ScheduleFreeScalar, ScheduleFreeSlot } from './builtin/schedule-free.js';
 import type { SgdFlags, SgdScalar, SgdSlot } from './builtin/sgd.js';
 
 /** What a fused kernel receives for one parameter. */
@@ -62,4 +67,10 @@ export interface KernelTable<T = Float32Array> {
   readonly rprop?: FusedKernel<RpropScalar, RpropFlags, RpropSlot, T>;
   readonly lion?: FusedKernel<LionScalar, LionFlags, LionSlot, T>;
   readonly lamb?: FusedKernel<LambScalar, LambFlags, LambSlot, T>;
+  readonly adabelief?: FusedKernel<AdabeliefScalar, AdabeliefFlags, AdabeliefSlot, T>;
+  readonly adopt?: FusedKernel<AdoptScalar, AdoptFlags, AdoptSlot, T>;
+  readonly ademamix?: FusedKernel<AdemamixScalar, AdemamixFlags, AdemamixSlot, T>;
+  readonly lars?: FusedKernel<LarsScalar, LarsFlags, LarsSlot, T>;
+  readonly scheduleFreeAdamW?: FusedKernel<ScheduleFreeScalar, ScheduleFreeFlags, ScheduleFreeSlot, T>;
+  readonly scheduleFreeSgd?: FusedKernel<ScheduleFreeScalar, ScheduleFreeFlags, ScheduleFreeSlot, T>;
 }

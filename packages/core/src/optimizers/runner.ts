@@ -63,7 +63,6 @@ export class OptimizerRunner<T> {
     return this.compiled.learningRatesAt(this.current.step).learningRate;
   }
 
-  /** Applies one gradient (one micro-step when accumulating). */
   /**
    * The parameters to evaluate at, when the optimizer trains at other ones (schedule-free's
    * `x`); undefined otherwise. New tensors: the parameters are not changed.
@@ -79,6 +78,7 @@ export class OptimizerRunner<T> {
     return this.compiled.evaluationParams(this.ops, this.params, this.current);
   }
 
+  /** Applies one gradient (one micro-step when accumulating). */
   step(gradients: Readonly<Record<string, T>>): StepReport {
     const result = this.compiled.update(this.ops, { params: this.params, gradients, state: this.current, kernels: this.kernels });
     Object.assign(this.params, result.params);

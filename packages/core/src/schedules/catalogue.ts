@@ -7,7 +7,8 @@ import { cyclicDefinition } from './cyclic.js';
 import { exponentialDecayDefinition, exponentialDefinition } from './exponential.js';
 import { inverseSqrtDefinition, inverseTimeDefinition } from './inverse.js';
 import { constantFactorDefinition, linearDefinition, linearFactorDefinition, polynomialDefinition } from './linear.js';
-import { oneCycleDefinition, oneCycleMomentumDefinition } from './one-cycle.js';
+import { cosineOnecycleDefinition, linearOnecycleDefinition, oneCycleDefinition, oneCycleMomentumDefinition } from './one-cycle.js';
+import { piecewiseInterpolateDefinition } from './piecewise-interpolate.js';
 import type { AnyScheduleDefinition } from './schedule.js';
 import { multiStepDefinition, piecewiseConstantDefinition, stepDecayDefinition } from './stepwise.js';
 import { warmupStableDecayDefinition } from './warmup-stable-decay.js';
@@ -18,6 +19,7 @@ export const scheduleDefinitions: readonly AnyScheduleDefinition[] = [
   stepDecayDefinition,
   multiStepDefinition,
   piecewiseConstantDefinition,
+  piecewiseInterpolateDefinition,
   exponentialDefinition,
   exponentialDecayDefinition,
   linearDefinition,
@@ -31,6 +33,8 @@ export const scheduleDefinitions: readonly AnyScheduleDefinition[] = [
   cyclicDefinition,
   oneCycleDefinition,
   oneCycleMomentumDefinition,
+  cosineOnecycleDefinition,
+  linearOnecycleDefinition,
   warmupStableDecayDefinition,
   warmupDefinition,
   sequenceDefinition,

@@ -20,12 +20,20 @@ export interface CosineAnnealingOptions {
    * `2 * steps` and so on, which is what PyTorch `CosineAnnealingLR` does.
    */
   readonly afterEnd?: 'hold' | 'periodic';
+  /**
+   * Power of the half-cosine factor (optax `exponent`), a number >= 0:
+   * `minValue + (initialValue - minValue) * ((1 + cos(pi * t / steps)) / 2) ^ exponent`.
+   * Default 1; left out of the JSON spec unless given.
+   */
+  readonly exponent?: number;
 }
 
-export const cosineAnnealingDefinition = defineSchedule<Required<CosineAnnealingOptions>>({
+type CosineAnnealingResolved = Required<Omit<CosineAnnealingOptions, 'exponent'>> & { exponent?: number };
+
+export const cosineAnnealingDefinition = defineSchedule<CosineAnnealingResolved>({
   type: 'cosineAnnealing',
   summary:
-    "minValue + (initialValue - minValue) * (1 + cos(pi * t / steps)) / 2; after steps: hold minValue or continue periodically as PyTorch (afterEnd: 'periodic').",
+    "minValue + (initialValue - minValue) * ((1 + cos(pi * t / steps)) / 2)^exponent; after steps: hold minValue or continue periodically as PyTorch (afterEnd: 'periodic'); optax cosine_decay_schedule.",
   options: {
     initialValue: { kind: 'number', min: 0, description: 'value at step 0' },
     steps: { kind: 'number', integer: true, min: 1, description: 'steps from initialValue to minValue' },
@@ -36,19 +44,25 @@ export const cosineAnnealingDefinition = defineSchedule<Required<CosineAnnealing
       default: 'hold',
       description: "after steps: 'hold' minValue, or 'periodic' as PyTorch",
     },
+    exponent: { kind: 'number', min: 0, optional: true, description: 'power of the half-cosine factor (optax exponent; default 1)' },
   },
-  build: ({ initialValue, steps, minValue, afterEnd }) => {
+  build: ({ initialValue, steps, minValue, afterEnd, exponent = 1 }) => {
     const period = 2 * steps;
     const hold = afterEnd === 'hold';
+    // Reducing t modulo the period first keeps the angle exact at any step.
+    const progress = (t: number): number => (hold ? Math.min(t, steps) : t % period) / steps;
     return {
-      // Reducing t modulo the period first keeps the angle exact at any step.
-      value: (t) => cosineInterpolate(initialValue, minValue, (hold ? Math.min(t, steps) : t % period) / steps),
+      value:
+        exponent === 1
+          ? (t) => cosineInterpolate(initialValue, minValue, progress(t))
+          : (t) => minValue + (initialValue - minValue) * ((1 + Math.cos(Math.PI * progress(t))) / 2) ** exponent,
     };
   },
 });
 
 /**
- * Cosine annealing: `minValue + (initialValue - minValue) * (1 + cos(pi * t / steps)) / 2`.
+ * Cosine annealing: `minValue + (initialValue - minValue) * ((1 + cos(pi * t / steps)) / 2) ^ exponent`
+ * (`exponent` 1 by default: the plain half cosine).
  *
  * Follows PyTorch `CosineAnnealingLR` (`T_max` → `steps`, `eta_min` →
  * `minValue`, default 0) up to `steps`. After the last step the value holds at
@@ -58,11 +72,23 @@ export const cosineAnnealingDefinition = defineSchedule<Required<CosineAnnealing
  * curve recursively from the previous rate; this closed form is its
  * `_get_closed_form_lr`, equal to the recursion to ~1e-14 relative.
  *
+ * optax `cosine_decay_schedule(init_value, decay_steps, alpha, exponent)` is
+ * `cosineAnnealing({ initialValue: init_value, steps: decay_steps, minValue: alpha * init_value, exponent })`
+ * (optax: `init * ((1 - alpha) * ((1 + cos(pi * min(t, T) / T)) / 2) ^ exponent + alpha)`), and
+ * `warmup_cosine_decay_schedule(init, peak, W, D, end, exponent)` is
+ * `warmup({ startValue: init, steps: W, schedule: cosineAnnealing({ initialValue: peak, steps: D - W, minValue: end, exponent }) })`
+ * (just the `cosineAnnealing` when `W` is 0; optax's `decay_steps` counts the
+ * warmup, so `D > W`, as optax requires). One deliberate difference: with
+ * `peak_value` 0 optax ignores `end_value` (its `alpha` would be `end / 0`)
+ * and stays at 0; this goes from 0 to `minValue`.
+ *
  * @example
  * ```ts
  * const lr = cosineAnnealing({ initialValue: 0.1, steps: 100, minValue: 0.001 });
  * lr(50);  // 0.0505
  * lr(500); // 0.001 (held)
+ * const squared = cosineAnnealing({ initialValue: 0.1, steps: 100, exponent: 2 });
+ * squared(50); // 0.025 (0.1 * 0.5^2)
  * ```
  */
 export function cosineAnnealing(options: CosineAnnealingOptions): Schedule {

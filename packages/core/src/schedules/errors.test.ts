@@ -227,7 +227,7 @@ describe('constructor options: path `<type> options.<key>`, the rule, and the ba
   it('an unknown option lists the known ones', () => {
     const e = expectError(() => cosineAnnealing({ initialValue: 1, steps: 10, T_max: 10 } as never), 'cosineAnnealing options.T_max');
     expect(e.message).toBe(
-      'cosineAnnealing options.T_max is not a known option; known options: initialValue, steps, minValue, afterEnd, got "T_max"',
+      'cosineAnnealing options.T_max is not a known option; known options: initialValue, steps, minValue, afterEnd, exponent, got "T_max"',
     );
     expect(e.value).toBe('T_max');
     expectError(
@@ -344,7 +344,9 @@ describe('JSON specs: JSON paths, known types and options, refused keys and func
 
   it('an unknown key lists the known options (state is only known to metric-driven types)', () => {
     const e = expectError(() => scheduleFromJSON({ type: 'cosineAnnealing', initialValue: 1, steps: 10, eta_min: 0 }), '$.eta_min');
-    expect(e.message).toBe('$.eta_min is not a known option; known options: initialValue, steps, minValue, afterEnd, got "eta_min"');
+    expect(e.message).toBe(
+      '$.eta_min is not a known option; known options: initialValue, steps, minValue, afterEnd, exponent, got "eta_min"',
+    );
     expectError(
       () => scheduleFromJSON({ type: 'constant', value: 1, state: {} }),
       '$.state',

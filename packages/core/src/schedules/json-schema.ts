@@ -32,6 +32,14 @@ function optionSchema(spec: OptionSpec): JSONSchema {
         ...(spec.minLength !== undefined && { minItems: spec.minLength }),
         ...(spec.default !== undefined && { default: spec.default }),
       };
+    case 'stepRecord':
+      return {
+        ...base,
+        type: 'object',
+        propertyNames: { type: 'string', pattern: '^(0|[1-9][0-9]*)$' },
+        additionalProperties: { type: 'number', ...numberBounds(spec) },
+        ...(spec.default !== undefined && { default: spec.default }),
+      };
     case 'boolean':
       return { ...base, type: 'boolean', ...(spec.default !== undefined && { default: spec.default }) };
     case 'enum':

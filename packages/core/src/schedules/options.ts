@@ -65,6 +65,17 @@ export interface HyperparameterOption extends OptionBase {
   readonly default?: number;
 }
 
+/**
+ * A record from integer steps to numbers (optax's `{step: scale}` dicts): keys
+ * are steps >= 0 written in decimal (JSON keys are strings), values in range.
+ * Read back with its keys in increasing step order.
+ */
+export interface StepRecordOption extends OptionBase {
+  readonly kind: 'stepRecord';
+  readonly min?: number;
+  readonly default?: Readonly<Record<string, number>>;
+}
+
 /** A list of non-empty strings (names, globs). */
 export interface StringListOption extends OptionBase {
   readonly kind: 'stringList';
@@ -79,6 +90,7 @@ export interface FunctionOption extends OptionBase {
 export type OptionSpec =
   | NumberOption
   | NumberListOption
+  | StepRecordOption
   | BooleanOption
   | EnumOption
   | ScheduleOption
@@ -190,12 +202,34 @@ function readNumberList(spec: NumberListOption, value: unknown, path: string, co
   return out;
 }
 
+/** A step written in decimal, as JSON and JavaScript object keys hold it: `0` or no leading zero. */
+const STEP_KEY = /^(0|[1-9]\d*)$/;
+
+function readStepRecord(spec: StepRecordOption, value: unknown, path: string, context: ReadContext): Record<string, number> {
+  const rule = describeRange(spec);
+  if (!isPlainObject(value)) fail(path, `must be an object { step: value } with integer steps >= 0 as keys and values each ${rule}`, value);
+  const entries: [number, number][] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = `${path}[${JSON.stringify(key)}]`;
+    if (!(STEP_KEY.test(key) && Number.isSafeInteger(Number(key)))) {
+      fail(itemPath, 'is not a step: keys must be integer steps >= 0 in decimal (at most 2^53 - 1)', key);
+    }
+    if (typeof item !== 'number' || !inRange(item, spec)) fail(itemPath, `must be ${rule}`, item);
+    entries.push([Number(key), checkMagnitude(item, itemPath, context)]);
+  }
+  const out: Record<string, number> = {};
+  for (const [step, item] of entries.sort((a, b) => a[0] - b[0])) out[step] = item;
+  return out;
+}
+
 function readOne(spec: OptionSpec, value: unknown, path: string, context: ReadContext): unknown {
   switch (spec.kind) {
     case 'number':
       return readNumber(spec, value, path, context);
     case 'numberList':
       return readNumberList(spec, value, path, context);
+    case 'stepRecord':
+      return readStepRecord(spec, value, path, context);
     case 'boolean':
       if (typeof value !== 'boolean') fail(path, 'must be true or false', value);
       return value;
@@ -269,7 +303,7 @@ export function readOptions(
     if (given === undefined) {
       const fallback = 'default' in spec ? spec.default : undefined;
       if (fallback !== undefined) {
-        out[key] = Array.isArray(fallback) ? [...(fallback as number[])] : fallback;
+        out[key] = Array.isArray(fallback) ? [...(fallback as number[])] : isPlainObject(fallback) ? { ...fallback } : fallback;
       } else if (!spec.optional) {
         throw new StepsizeError(path, `is required (${spec.description})`, undefined);
       }

@@ -226,6 +226,7 @@ function specOf(definition: AnyScheduleDefinition, options: Record<string, unkno
     else if (optionSpec.kind === 'hyperparameter' && typeof value !== 'number') spec[key] = (value as Schedule).toJSON();
     else if (optionSpec.kind === 'scheduleList') spec[key] = (value as Schedule[]).map((s) => s.toJSON());
     else if (Array.isArray(value)) spec[key] = [...(value as unknown[])];
+    else if (isPlainObject(value)) spec[key] = { ...value };
     else spec[key] = value;
   }
   if (runtime.getState) spec.state = runtime.getState();

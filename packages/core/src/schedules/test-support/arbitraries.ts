@@ -32,6 +32,15 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
       atBoundary: fc.constantFrom('previous', 'next'),
     }),
   ),
+  piecewiseInterpolate: fc.record(
+    {
+      type: fc.constant('piecewiseInterpolate'),
+      interpolateType: fc.constantFrom('linear', 'cosine'),
+      initialValue: value,
+      boundariesAndScales: fc.dictionary(fc.integer({ min: 0, max: 10_000 }).map(String), value, { maxKeys: 6 }),
+    },
+    { requiredKeys: ['type', 'interpolateType', 'initialValue'] },
+  ),
   exponential: fc.record({ type: fc.constant('exponential'), initialValue: value, gamma: unit }),
   exponentialDecay: fc.record({
     type: fc.constant('exponentialDecay'),
@@ -82,6 +91,7 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
     steps: count(1, 100_000),
     minValue: value,
     afterEnd: fc.constantFrom('hold', 'periodic'),
+    exponent: fc.oneof(fc.constant(1), fc.double({ min: 0, max: 5, noNaN: true })),
   }),
   cosineRestarts: fc
     .record({
@@ -137,6 +147,23 @@ export const leafArbitraries: Record<string, fc.Arbitrary<Spec>> = {
     threePhase: fc.boolean(),
     baseMomentum: unit,
     maxMomentum: unit,
+  }),
+  cosineOnecycle: fc.record({
+    type: fc.constant('cosineOnecycle'),
+    transitionSteps: count(10, 100_000),
+    peakValue: value,
+    pctStart: fc.double({ min: 0, max: 0.9, noNaN: true }),
+    divFactor: fc.double({ min: 1, max: 100, noNaN: true }),
+    finalDivFactor: fc.double({ min: 1, max: 1e5, noNaN: true }),
+  }),
+  linearOnecycle: fc.record({
+    type: fc.constant('linearOnecycle'),
+    transitionSteps: count(10, 100_000),
+    peakValue: value,
+    pctStart: fc.double({ min: 0, max: 0.45, noNaN: true }),
+    pctFinal: fc.double({ min: 0.55, max: 0.9, noNaN: true }),
+    divFactor: fc.double({ min: 1, max: 100, noNaN: true }),
+    finalDivFactor: fc.double({ min: 1, max: 1e5, noNaN: true }),
   }),
   warmupStableDecay: fc.record({
     type: fc.constant('warmupStableDecay'),
@@ -251,6 +278,10 @@ function edgeOption(spec: OptionSpec, child: fc.Arbitrary<Spec>): fc.Arbitrary<u
         .array(edgeNumber(spec), { minLength: spec.minLength ?? 0, maxLength: 4 })
         .map((xs) => [...xs].sort((a, b) => a - b))
         .map((xs) => (spec.order === 'increasing' ? xs.filter((x, i) => i === 0 || x > (xs[i - 1] as number)) : xs));
+    case 'stepRecord':
+      return fc.dictionary(fc.oneof(fc.constantFrom(...EDGE_INTEGERS), fc.integer({ min: 0, max: 2000 })).map(String), edgeNumber(spec), {
+        maxKeys: 4,
+      });
     case 'boolean':
       return fc.boolean();
     case 'enum':
