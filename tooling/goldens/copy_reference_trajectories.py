@@ -25,6 +25,8 @@ CASES = [
     "adabelief",
     "lion",
     "lamb",
+    "prodigy",
+    "dadapt_adamw",
 ]
 
 

@@ -17,7 +17,8 @@ Options (run):
                               0.05 on iris, 0.005 on mnist)
   --optimizer <spec.json>     optimizer spec (default: {"type": "adamW", "weightDecay": 0.01}); its
                               learning rate is the schedule. Or a name: schedule-free (AdamW,
-                              evaluated at its average, with a warmup to a constant rate)
+                              evaluated at its average, with a warmup to a constant rate) or
+                              prodigy (estimates its own rate; the schedule scales it)
   --backends <list>           comma-separated: engine,tfjs,onnxruntime (default: all three)
   --steps <n>                 training steps (default 300)
   --batch-size <n>            examples per batch (default: iris 12, mnist 32)

@@ -61,16 +61,21 @@ describe('stepsize-demo', () => {
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('&#34;oneCycle&#34;');
   });
 
-  it('--optimizer schedule-free trains schedule-free AdamW on every backend, which agree', async () => {
-    const dir = folder();
-    const t = io();
-    const code = await main(['--optimizer', 'schedule-free', '--steps', '60', '--out', dir], t.io);
-    expect(code, t.err.join('\n')).toBe(0);
-    const report = readFileSync(join(dir, 'report.html'), 'utf8');
-    expect(report).toContain('&#34;scheduleFreeAdamW&#34;');
-    expect(t.out.join('\n')).toMatch(/^onnxruntime +\d/m);
-    expect(t.out.join('\n')).toMatch(/All backends agree/);
-  });
+  for (const [preset, type] of [
+    ['schedule-free', 'scheduleFreeAdamW'],
+    ['prodigy', 'prodigy'],
+  ] as const) {
+    it(`--optimizer ${preset} trains ${type} on every backend, which agree`, async () => {
+      const dir = folder();
+      const t = io();
+      const code = await main(['--optimizer', preset, '--steps', '60', '--out', dir], t.io);
+      expect(code, t.err.join('\n')).toBe(0);
+      const report = readFileSync(join(dir, 'report.html'), 'utf8');
+      expect(report).toContain(`&#34;${type}&#34;`);
+      expect(t.out.join('\n')).toMatch(/^onnxruntime +\d/m);
+      expect(t.out.join('\n')).toMatch(/All backends agree/);
+    });
+  }
 
   it('trains on MNIST digits (784 inputs, 10 classes) and the backends agree', async () => {
     const out = folder();

@@ -21,6 +21,7 @@ export {
 } from './torch.js';
 export { pytorchOptimizerCases, pytorchOptimizerFixturePath, referenceOptimizerCases, referenceOptimizerFixturePath } from './fixtures.js';
 export {
+  ESTIMATE_PREFIX,
   optaxOptimizerSpec,
   referenceCase,
   referenceConformanceFile,

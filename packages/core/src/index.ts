@@ -128,6 +128,8 @@ export {
   lars,
   scheduleFreeAdamW,
   scheduleFreeSgd,
+  prodigy,
+  dAdaptAdamW,
   optimizerDefinitions,
   type SgdOptions,
   type AdamOptions,
@@ -146,6 +148,8 @@ export {
   type LarsOptions,
   type ScheduleFreeAdamWOptions,
   type ScheduleFreeSgdOptions,
+  type ProdigyOptions,
+  type DadaptAdamWOptions,
   type SgdScalar,
   type SgdFlags,
   type SgdSlot,
@@ -210,6 +214,14 @@ export {
   type ScheduleFreeFlags,
   type ScheduleFreeSlot,
   type ScheduleFreeHyper,
+  type ProdigyScalar,
+  type ProdigyFlags,
+  type ProdigySlot,
+  type ProdigyHyper,
+  type DadaptAdamWScalar,
+  type DadaptAdamWFlags,
+  type DadaptAdamWSlot,
+  type DadaptAdamWHyper,
 } from './optimizers/builtin/index.js';
 export { optimizerFromJSON, optimizerTypes } from './optimizers/spec.js';
 export type { MlpTrainingSetup } from './training/setup.js';

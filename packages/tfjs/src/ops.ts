@@ -51,6 +51,7 @@ export const tfjsOps: Ops<tf.Tensor> = {
   },
   persist: (x) => tf.variable(x, false),
   size: (x) => x.size,
+  readScalar: (x) => x.dataSync()[0] as number,
   firstNonFinite: (x) => {
     // A scalar (the runner first checks the sum of all gradients) needs one read-back; a
     // tensor is reduced on the device first and read only when something is not finite.

@@ -35,11 +35,11 @@ describe('StepsizeOptimizer.withEvaluationParameters', () => {
       const { model, xs, ys } = await fitted(optimizer);
       const y = valuesOf(model);
       const state = await optimizer.readState();
-      const names = model.trainableWeights.map((w) => w.read().name);
+      const names = model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
       // By hand, in float32, b1 = 0.9 (optax schedule_free_eval_params).
       const x = names.map((variable, i) =>
         (y[i] as number[]).map((v, j) => {
-          const z = (state?.params[variable]?.z as number[])[j] as number;
+          const z = ((state?.params[variable]?.z ?? []) as number[])[j] as number;
           return Math.fround(Math.fround(v - Math.fround(z * Math.fround(1 - 0.9))) / Math.fround(0.9));
         }),
       );

@@ -19,6 +19,11 @@ export interface UpdateInput<T, H, K extends string> {
 export interface UpdateOutput<T> {
   readonly param: T;
   readonly slots: Slots<T>;
+  /**
+   * Scalars this parameter adds to its group's sums (Prodigy: `g · (p0 - p)` and `Σ |s|`),
+   * for {@link OptimizerMath.absorb}. Only with `absorb`.
+   */
+  readonly reduce?: Readonly<Record<string, T>>;
 }
 
 /** Host-side numbers an optimizer carries across steps (e.g. NAdam's momentum product). */
@@ -51,6 +56,13 @@ export interface OptimizerMath<H, K extends string = string, S extends string = 
   scalars(h: H, step: number, host: HostState, upcoming: () => H): { values: Record<K, number>; host: HostState };
   /** The elementwise update. */
   update<T>(input: UpdateInput<T, H, K>): UpdateOutput<T>;
+  /**
+   * The next host state from this step's sums over the group's parameters (each
+   * {@link UpdateOutput.reduce} added up, read back to the host): for optimizers that
+   * estimate their own step size from the data (Prodigy, D-Adaptation). `h` is this
+   * step's; `host` the state `scalars` returned.
+   */
+  absorb?(h: H, host: HostState, totals: Readonly<Record<string, number>>): HostState;
   /**
    * The parameters to evaluate at, when they differ from the ones gradients are taken at
    * (schedule-free's `x`, from `y` and the slots). Absent: evaluate at the parameters.

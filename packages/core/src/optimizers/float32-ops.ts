@@ -109,4 +109,5 @@ export const float32Ops: Ops<Float32Array> = {
     for (let i = 0; i < x.length; i += 1) if (!Number.isFinite(x[i] as number)) return i;
     return -1;
   },
+  readScalar: (x) => x[0] as number,
 };

@@ -84,4 +84,11 @@ export interface Ops<T> {
   nonFiniteProbe?(x: T): T;
   /** Index of the first NaN or infinite element, or -1 when all are finite (host check). */
   firstNonFinite(x: T): number;
+  /**
+   * Reads a one-element value back to the host. Optional: only optimizers whose host
+   * state follows their tensors (Prodigy, D-Adaptation: the next step's distance estimate
+   * from this step's sums) need it; a traced backend has none and reads those sums from
+   * its graph's outputs instead (`CompiledOptimizer.absorb`).
+   */
+  readScalar?(x: T): number;
 }

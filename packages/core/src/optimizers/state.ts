@@ -133,6 +133,8 @@ export const builtinSlotConstraints: Readonly<Record<string, Readonly<Record<str
   lars: { momentumBuffer: 'signed' },
   scheduleFreeAdamW: { z: 'signed', expAvgSq: 'nonNegative' },
   scheduleFreeSgd: { z: 'signed' },
+  prodigy: { expAvg: 'signed', expAvgSq: 'nonNegative', gradSum: 'signed', initialParam: 'signed' },
+  dAdaptAdamW: { expAvg: 'signed', expAvgSq: 'nonNegative', gradSum: 'signed' },
 };
 
 /** Options of {@link stateFromJSON}. */

@@ -75,6 +75,13 @@ export interface UpdateResult<T> {
   readonly params: Record<string, T>;
   readonly state: OptimizerState<T>;
   readonly report: StepReport;
+  /**
+   * From `execute`, for an optimizer with `absorb` (Prodigy, D-Adaptation): per group, the
+   * sums its host state follows (undefined for a group without parameters). `update`
+   * reads them back and absorbs them; a traced backend outputs them and calls
+   * {@link CompiledOptimizer.absorb}.
+   */
+  readonly reductions?: readonly (Readonly<Record<string, T>> | undefined)[];
 }
 
 /** What {@link CompiledOptimizer.execute} reads: the tensors, and the plan's scalars as tensors of the same backend. */
@@ -172,6 +179,12 @@ export interface CompiledOptimizer {
    * tensors; nothing is changed.
    */
   evaluationParams<T>(ops: Ops<T>, params: Readonly<Record<string, T>>, state: OptimizerState<T>): Record<string, T> | undefined;
+  /**
+   * The state after an executed plan with its reductions read back (per group, by name):
+   * the host state of each group follows them (`OptimizerMath.absorb`). The identity for
+   * optimizers without `absorb`.
+   */
+  absorb<T>(plan: StepPlan, state: OptimizerState<T>, totals: readonly (Readonly<Record<string, number>> | undefined)[]): OptimizerState<T>;
 }
 
 function scalarOf<T>(scalars: Readonly<Record<string, T>>, name: string): T {
@@ -398,7 +411,10 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
         }
       }
       const slotsOut: Record<string, Slots<Tensor>> = { ...state.params };
-      const kernel = (kernels as Record<string, ((args: unknown) => void) | undefined> | undefined)?.[type];
+      // An optimizer whose host state follows its tensors runs its generic math (its sums come from it).
+      const kernel =
+        math.absorb === undefined ? (kernels as Record<string, ((args: unknown) => void) | undefined> | undefined)?.[type] : undefined;
+      const reductions: (Record<string, Tensor> | undefined)[] = plan.groups.map(() => undefined);
       plan.groups.forEach((group, i) => {
         if (group === undefined) return;
         const s: Record<string, Tensor> = {};
@@ -411,11 +427,17 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
             continue;
           }
           const out = math.update({ ops, s, h: group.hyper, param, grad: gradients[name] as Tensor, slots });
+          if (out.reduce !== undefined) {
+            const sums = reductions[i] ?? {};
+            for (const [key, value] of Object.entries(out.reduce)) sums[key] = sums[key] === undefined ? value : ops.add(sums[key], value);
+            reductions[i] = sums;
+          }
           params[name] = ops.assign(param, out.param);
           const next: Slots<Tensor> = {};
           for (const [slot, value] of Object.entries(out.slots)) {
             const previous = slots[slot];
-            next[slot] = previous === undefined ? persist(ops, value) : ops.assign(previous, value);
+            // A slot the step leaves as it is (Prodigy's initial parameters) is not assigned to itself.
+            next[slot] = previous === undefined ? persist(ops, value) : value === previous ? previous : ops.assign(previous, value);
           }
           slotsOut[name] = next;
         }
@@ -432,7 +454,8 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
         );
         ema = next;
       }
-      return { params, state: { ...counters, params: slotsOut, accumulated: state.accumulated, ema }, report: plan.report };
+      const result = { params, state: { ...counters, params: slotsOut, accumulated: state.accumulated, ema }, report: plan.report };
+      return math.absorb === undefined ? result : { ...result, reductions };
     },
 
     probe(ops, gradients) {
@@ -483,7 +506,25 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       const plan = compiled.plan(state);
       const scalars: Record<string, (typeof params)[string]> = {};
       for (const [name, value] of Object.entries(plan.scalars)) scalars[name] = ops.scalar(value);
-      return compiled.execute(ops, plan, { ...args, scalars });
+      const result = compiled.execute(ops, plan, { ...args, scalars });
+      if (result.reductions === undefined) return result;
+      const read = ops.readScalar;
+      if (read === undefined) throw new Error(`${type} needs Ops.readScalar (its step size follows its tensors); ${ops.name} has none`);
+      const totals = result.reductions.map((sums) =>
+        sums === undefined ? undefined : Object.fromEntries(Object.entries(sums).map(([key, value]) => [key, read.call(ops, value)])),
+      );
+      return { params: result.params, state: compiled.absorb(plan, result.state, totals), report: result.report };
+    },
+
+    absorb(plan, state, totals) {
+      const absorb = math.absorb;
+      if (absorb === undefined) return state;
+      const groups = state.groups.map((host, i) => {
+        const group = plan.groups[i];
+        const sums = totals[i];
+        return group === undefined || sums === undefined ? host : absorb.call(math, group.hyper, host, sums);
+      });
+      return { ...state, groups };
     },
 
     checkState(ops, params, state, options = {}) {

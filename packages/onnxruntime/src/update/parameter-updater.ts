@@ -279,7 +279,14 @@ export class ParameterUpdater {
     });
     const { param: params, accumulated, ema } = next;
     this.params = params;
-    this.current = { ...plan.next, skipped: state.skipped, params: slots, accumulated, ema };
+    const executed = { ...plan.next, skipped: state.skipped, params: slots, accumulated, ema };
+    // The group sums an optimizer's host state follows (Prodigy, D-Adaptation), read from the graph.
+    const totals: Record<string, number>[] = [];
+    traced.reductions.forEach(({ group, name }, i) => {
+      const value = (results[`sum${i}`]?.data as Float32Array | undefined)?.[0] ?? Number.NaN;
+      totals[group] = { ...totals[group], [name]: value };
+    });
+    this.current = traced.reductions.length === 0 ? executed : this.compiled.absorb(plan, executed, totals);
     return plan.report;
   }
 

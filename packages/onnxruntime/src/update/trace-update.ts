@@ -19,6 +19,11 @@ export interface TracedUpdate {
   readonly scalarNames: readonly string[];
   /** Whether the graph has the output `probe` (not finite when some gradient element is not). */
   readonly probe: boolean;
+  /**
+   * The group sums the optimizer's host state follows (Prodigy, D-Adaptation): graph output
+   * `sum{i}` is the sum `name` of group `group`, read after the run for `CompiledOptimizer.absorb`.
+   */
+  readonly reductions: readonly { readonly group: number; readonly name: string }[];
 }
 
 /**
@@ -79,6 +84,13 @@ export function traceUpdate(args: {
     produce({ kind: 'ema', name }, own(result.state.ema, name));
   }
   if (probe !== undefined) graphOutputs.probe = probe;
+  const reductions: { group: number; name: string }[] = [];
+  result.reductions?.forEach((sums, group) => {
+    for (const [name, value] of Object.entries(sums ?? {})) {
+      graphOutputs[`sum${reductions.length}`] = value;
+      reductions.push({ group, name });
+    }
+  });
   const inputNames = Object.fromEntries([...keys.values()].map((key) => [key, key]));
   return {
     model: recordingToModel(tracer.recording(), inputNames, graphOutputs),
@@ -86,5 +98,6 @@ export function traceUpdate(args: {
     outputs,
     scalarNames,
     probe: probe !== undefined,
+    reductions,
   };
 }

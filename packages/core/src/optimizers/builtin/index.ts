@@ -4,12 +4,14 @@ import { adadeltaDefinition } from './adadelta.js';
 import { adagradDefinition } from './adagrad.js';
 import { adamDefinition, adamWDefinition } from './adam.js';
 import { adamaxDefinition } from './adamax.js';
+import { dadaptAdamWDefinition } from './dadapt-adamw.js';
 import { ademamixDefinition } from './ademamix.js';
 import { adoptDefinition } from './adopt.js';
 import { lambDefinition } from './lamb.js';
 import { larsDefinition } from './lars.js';
 import { lionDefinition } from './lion.js';
 import { nadamDefinition } from './nadam.js';
+import { prodigyDefinition } from './prodigy.js';
 import { radamDefinition } from './radam.js';
 import { rmspropDefinition } from './rmsprop.js';
 import { rpropDefinition } from './rprop.js';
@@ -21,12 +23,14 @@ export * from './adadelta.js';
 export * from './adagrad.js';
 export * from './adam.js';
 export * from './adamax.js';
+export * from './dadapt-adamw.js';
 export * from './ademamix.js';
 export * from './adopt.js';
 export * from './lamb.js';
 export * from './lars.js';
 export * from './lion.js';
 export * from './nadam.js';
+export * from './prodigy.js';
 export * from './radam.js';
 export * from './rmsprop.js';
 export * from './rprop.js';
@@ -53,4 +57,6 @@ export const optimizerDefinitions: readonly OptimizerDefinition[] = [
   larsDefinition,
   scheduleFreeAdamWDefinition,
   scheduleFreeSgdDefinition,
+  prodigyDefinition,
+  dadaptAdamWDefinition,
 ] as OptimizerDefinition[];

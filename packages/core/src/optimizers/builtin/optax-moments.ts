@@ -23,3 +23,17 @@ export function optaxBiasCorrection(decay: number, count: number): number {
   const float32 = Math.fround(1 - Math.fround(Math.fround(decay) ** count));
   return float32 > 0 ? float32 : 1 - decay ** count;
 }
+
+/**
+ * The learning-rate-free step size's bias correction `√(1 - b2^t) / (1 - b1^t)` as optax
+ * computes it in float32 (Prodigy, D-Adaptation), with {@link optaxBiasCorrection}'s guard.
+ */
+export function optaxRateCorrection(beta1: number, beta2: number, count: number): number {
+  return Math.fround(Math.fround(Math.sqrt(optaxBiasCorrection(beta2, count))) / optaxBiasCorrection(beta1, count));
+}
+
+/**
+ * The smallest initial estimate `d0` the learning-rate-free optimizers take: below it,
+ * `d0 · eps` and `d0 · g` underflow float32 and a zero gradient gives 0 / 0.
+ */
+export const MIN_INITIAL_ESTIMATE = 1e-30;

@@ -45,4 +45,5 @@ export const arrayOps: Ops<V> = {
   },
   size: (x) => x.length,
   firstNonFinite: (x) => x.findIndex((v) => !Number.isFinite(v)),
+  readScalar: (x) => x[0] as number,
 };
