@@ -17,3 +17,4 @@ export {
   type FastKernels,
   type FastKernelOptions,
 } from './wasm/fast-kernels.js';
+export { optimizerMemoryBytes } from './wasm/optimizer-memory.js';

@@ -16,3 +16,4 @@ export {
   type FastKernels,
   type FastKernelOptions,
 } from './wasm/fast-kernels.js';
+export { optimizerMemoryBytes } from './wasm/optimizer-memory.js';

@@ -8,27 +8,17 @@ import {
 } from '@stepsize/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsOps } from './ops.js';
+import { type NamedTensor, readStateWeights, stateWeights } from './tfjs/optimizer-weights.js';
 import { TfjsOptimizerState } from './training-state.js';
 
-const HOST_PREFIX = '__stepsize_host__';
 const BRAND = Symbol.for('stepsize.StepsizeOptimizer');
 const KEYED = 'give gradients keyed by variable name';
-
-/** A number as the two int32 halves of its float64 bits: host numbers survive getWeights exactly (float32 would round them). */
-const exactNumber = (value: number): tf.Tensor => tf.tensor1d(new Int32Array(Float64Array.of(value).buffer), 'int32');
-
-/** A number saved by {@link exactNumber}, or a float32 scalar as older versions saved host numbers. */
-const readNumber = (dtype: string, values: readonly number[]): number =>
-  dtype === 'int32' && values.length === 2 ? (new Float64Array(Int32Array.from(values).buffer)[0] as number) : (values[0] as number);
 
 function checkOptimizer(optimizer: Optimizer, where: string): void {
   if (!optimizer || typeof optimizer.toJSON !== 'function' || !optimizer.definition) {
     throw new StepsizeError(where, 'must be a stepsize optimizer, e.g. adam({ learningRate: 1e-3 })', optimizer);
   }
 }
-
-/** A tensor with a name, as tfjs optimizers exchange weights. */
-type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /**
  * A real `tf.Optimizer` running any stepsize optimizer (and its schedules):
@@ -209,21 +199,8 @@ export class StepsizeOptimizer extends tf.Optimizer {
    * marker per parameter and the `counter/` step, skipped and microStep).
    */
   override async getWeights(): Promise<NamedTensor[]> {
-    const weights: NamedTensor[] = [await this.saveIterations()];
     const state = this.holder.state;
-    if (!state) return weights;
-    for (const [name, slots] of Object.entries(state.params)) {
-      for (const [slot, tensor] of Object.entries(slots)) weights.push({ name: `${name}/${slot}`, tensor });
-    }
-    const host = (key: string, tensor: tf.Tensor): void => void weights.push({ name: `${HOST_PREFIX}/${key}`, tensor });
-    state.groups.forEach((values, i) => {
-      for (const [key, value] of Object.entries(values)) host(`${i}/${key}`, exactNumber(value));
-    });
-    for (const [name, tensor] of Object.entries(state.accumulated)) host(`accumulated/${name}`, tensor);
-    for (const [name, tensor] of Object.entries(state.ema)) host(`ema/${name}`, tensor);
-    for (const name of Object.keys(state.params)) host(`param/${name}`, exactNumber(0));
-    for (const key of ['step', 'skipped', 'microStep'] as const) host(`counter/${key}`, exactNumber(state[key]));
-    return weights;
+    return [await this.saveIterations(), ...(state ? stateWeights(state) : [])];
   }
 
   /**
@@ -241,38 +218,12 @@ export class StepsizeOptimizer extends tf.Optimizer {
     }
     // tfjs's extractIterations would set the count before the rest is checked: read it here, set it on success.
     const iterations = (await (weightValues[0] as NamedTensor).tensor.data())[0] as number;
-    const rest = weightValues.slice(1);
-    const values = await Promise.all(rest.map(async ({ tensor }) => Array.from(await tensor.data())));
-    const params: Record<string, Record<string, number[]>> = {};
-    const accumulated: Record<string, number[]> = {};
-    const ema: Record<string, number[]> = {};
-    const counters: Record<string, number> = { step: iterations, skipped: 0, microStep: 0 };
-    const groups: Record<string, number>[] = this.optimizer.groups.map(() => ({}));
-    rest.forEach(({ name, tensor }, i) => {
-      const value = values[i] as number[];
-      const number = readNumber(tensor.dtype, value);
-      const [kind, key, ...more] = name.startsWith(`${HOST_PREFIX}/`) ? name.slice(HOST_PREFIX.length + 1).split('/') : [];
-      const bad = (): never => {
-        throw new StepsizeError(`setWeights: "${name}"`, 'is not a weight of a StepsizeOptimizer of this optimizer', name);
-      };
-      if (kind === undefined) {
-        const cut = name.lastIndexOf('/');
-        if (cut < 1) bad();
-        params[name.slice(0, cut)] = { ...params[name.slice(0, cut)], [name.slice(cut + 1)]: value };
-      } else if (key === undefined || more.length > 0) bad();
-      else if (kind === 'accumulated') accumulated[key] = value;
-      else if (kind === 'ema') ema[key] = value;
-      else if (kind === 'param') params[key] = { ...params[key] };
-      else if (kind === 'counter' && key in counters) counters[key] = number;
-      else if (/^\d+$/.test(kind) && groups[Number(kind)] !== undefined) (groups[Number(kind)] as Record<string, number>)[key] = number;
-      else bad();
-    });
-    if (Object.keys(params).length === 0) {
+    const json = await readStateWeights(weightValues.slice(1), iterations, this.optimizer.groups.length);
+    if (json === undefined) {
       this.iterations_ = iterations;
       return;
     }
-    const json: OptimizerStateJSON = { step: 0, skipped: 0, microStep: 0, ...counters, groups, params, accumulated, ema };
-    this.holder.load(json, this.variablesOf(Object.keys(params), 'setWeights:', 'build the model before restoring its optimizer'));
+    this.holder.load(json, this.variablesOf(Object.keys(json.params), 'setWeights:', 'build the model before restoring its optimizer'));
     this.iterations_ = iterations;
   }
 

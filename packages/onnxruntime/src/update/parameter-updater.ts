@@ -12,12 +12,13 @@ import {
   type StepPlan,
   type StepReport,
 } from '@stepsize/core';
-import { createFastKernels, fastMemoryBytes, float32Ops, type FastKernels } from '@stepsize/engine';
-import * as ort from 'onnxruntime-node';
+import { createFastKernels, type FastKernels, float32Ops, optimizerMemoryBytes } from '@stepsize/engine';
+import type * as ort from 'onnxruntime-node';
 import { byName, own, type ParameterData, readParameterData } from '../parameters.js';
 import { createSession } from '../onnx/session.js';
 import { SessionCache } from '../onnx/session-cache.js';
-import { type TracedUpdate, traceUpdate, type UpdateTensor } from './trace-update.js';
+import { runUpdateGraph } from '../onnx/update-graph-run.js';
+import { type TracedUpdate, traceUpdate } from './trace-update.js';
 
 /**
  * Where the optimizer update runs: `'onnx'` (default) traces core's optimizer
@@ -45,9 +46,6 @@ interface UpdateGraph {
   readonly traced: TracedUpdate;
   readonly session: ort.InferenceSession;
 }
-
-/** The largest fixed WebAssembly memory for the kernels (4 GiB less their 128 KiB of control and scratch). */
-const MAX_FIXED_BYTES = 4 * 1024 ** 3 - 128 * 1024;
 
 /** A copy of `values` in the kernels' memory, or an ordinary copy once that memory is full. */
 function residentCopy(fast: FastKernels, values: Float32Array): Float32Array {
@@ -139,23 +137,12 @@ export class ParameterUpdater {
     // Checked before anything uses the names or sizes (the constructor reads them again).
     const params = readParameterData(options.params, PARAMS);
     if (path === 'onnx') return new ParameterUpdater(options, undefined);
-    // The arrays one parameter needs: itself, its gradient, the optimizer's slots and weight
-    // average; arrays beyond the memory fall back to ordinary ones.
-    const names = Object.keys(params);
-    const compiled = compileOptimizer(options.optimizer);
-    const slots = names.length === 0 ? 0 : Math.max(...names.map((name) => compiled.slotNames(names, name).length));
-    const perParameter = 2 + slots + (options.optimizer.emaDecay === undefined ? 0 : 1);
-    const sizes = Object.values(params).map((param) => param.values.length);
-    let fast: FastKernels;
-    try {
-      fast = await createFastKernels({
-        fixedMemoryBytes: Math.min(fastMemoryBytes(sizes.flatMap((size) => Array<number>(perParameter).fill(size))), MAX_FIXED_BYTES),
-      });
-    } catch {
-      // The memory could not be reserved: the same kernels on ordinary arrays (copied through
-      // their scratch area), with equal results.
-      fast = await createFastKernels({ threads: 1, fixedMemoryBytes: 0 });
-    }
+    const sizes = Object.fromEntries(Object.entries(params).map(([name, param]) => [name, param.values.length]));
+    // Parameters, gradients and optimizer state resident; when that memory cannot be reserved, the same
+    // kernels on ordinary arrays (copied through their scratch area), with equal results.
+    const fast = await createFastKernels({ fixedMemoryBytes: optimizerMemoryBytes({ optimizer: options.optimizer, sizes }) }).catch(() =>
+      createFastKernels({ threads: 1, fixedMemoryBytes: 0 }),
+    );
     try {
       return new ParameterUpdater(options, fast);
     } catch (error) {
@@ -245,35 +232,25 @@ export class ParameterUpdater {
     const plan = this.compiled.plan(state);
     const { traced, session } = await this.graph(plan);
     const named = { param: this.params, grad: gradients, accumulated: state.accumulated, ema: state.ema };
-    const tensorOf = (tensor: UpdateTensor): Float32Array | undefined =>
-      tensor.kind === 'slot' ? own(state.params, tensor.name)?.[tensor.slot] : own(named[tensor.kind], tensor.name);
-    const scalars = Float32Array.from(traced.scalarNames, (name) => plan.scalars[name] as number);
-    const feeds = byName<ort.Tensor>();
-    for (const key of session.inputNames) {
-      if (key === 'scalars') {
-        feeds[key] = new ort.Tensor('float32', scalars, [scalars.length]);
-        continue;
-      }
-      const tensor = traced.inputs[Number(key.slice(2))] as UpdateTensor;
-      const values = tensorOf(tensor);
-      if (values === undefined) throw new Error(`update graph input ${key} (${tensor.kind} ${tensor.name}) has no value`);
-      feeds[key] = new ort.Tensor('float32', values, this.shapes[tensor.name] as number[]);
-    }
-    const results = await session.run(feeds);
-    if (traced.probe) {
-      // The non-finite policy is core's: the probe is data read after the run.
-      const finite = Number.isFinite((results.probe?.data as Float32Array | undefined)?.[0] ?? Number.NaN);
-      if (this.compiled.verdict(finite, float32Ops, gradients) === 'skip') {
-        const skipped = this.compiled.skip(state);
-        this.current = skipped.state;
-        return skipped.report;
-      }
+    const run = await runUpdateGraph({
+      session,
+      traced,
+      shapes: this.shapes,
+      scalars: plan.scalars,
+      tensorValues: (tensor) =>
+        tensor.kind === 'slot' ? own(state.params, tensor.name)?.[tensor.slot] : own(named[tensor.kind], tensor.name),
+    });
+    // The non-finite policy is core's: the probe is data read after the run.
+    if (traced.probe && this.compiled.verdict(Number.isFinite(run.probe), float32Ops, gradients) === 'skip') {
+      const skipped = this.compiled.skip(state);
+      this.current = skipped.state;
+      return skipped.report;
     }
     const copy = <T>(record: Readonly<Record<string, T>>): Record<string, T> => byName(Object.entries(record));
     const slots = byName(Object.entries(state.params).map(([name, slotsOf]) => [name, { ...slotsOf }] as const));
     const next = { param: copy(this.params), accumulated: copy(state.accumulated), ema: copy(state.ema) };
     traced.outputs.forEach((tensor, i) => {
-      const values = results[`out${i}`]?.data as Float32Array;
+      const values = run.outputs[i] as Float32Array;
       if (tensor.kind === 'slot') (slots[tensor.name] as Record<string, Float32Array>)[tensor.slot] = values;
       else if (tensor.kind !== 'grad') next[tensor.kind][tensor.name] = values;
     });
@@ -283,8 +260,7 @@ export class ParameterUpdater {
     // The group sums an optimizer's host state follows (Prodigy, D-Adaptation), read from the graph.
     const totals: Record<string, number>[] = [];
     traced.reductions.forEach(({ group, name }, i) => {
-      const value = (results[`sum${i}`]?.data as Float32Array | undefined)?.[0] ?? Number.NaN;
-      totals[group] = { ...totals[group], [name]: value };
+      totals[group] = { ...totals[group], [name]: run.sums[i] as number };
     });
     this.current = traced.reductions.length === 0 ? executed : this.compiled.absorb(plan, executed, totals);
     return plan.report;
