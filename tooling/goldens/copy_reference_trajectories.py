@@ -27,6 +27,7 @@ CASES = [
     "lamb",
     "prodigy",
     "dadapt_adamw",
+    "dog",
 ]
 
 

@@ -22,6 +22,7 @@ describe('the torch 2.13 / optax 0.2.8 reference cases', () => {
       'lamb',
       'prodigy',
       'dAdaptAdamW',
+      'dog',
     ]);
     const free = file.cases[0];
     expect(free?.evalTrajectory?.length).toBe(free?.gradients.length);

@@ -52,13 +52,15 @@ const optaxTypes: Record<string, string> = {
   'optax.lamb': 'lamb',
   'optax.contrib.prodigy': 'prodigy',
   'optax.contrib.dadapt_adamw': 'dAdaptAdamW',
+  'optax.contrib.dog': 'dog',
 };
 
 /**
  * optax keyword arguments as a stepsize optimizer spec: names mapped one to one;
  * `warmup_steps=W` (schedule-free) is optax's `warmup_constant_schedule(0, rate, W)`, that
  * is stepsize's `linear({ initialValue: 0, endValue: rate, steps: W })`; `use_clipping` is `clipping`;
- * `betas` are `beta1` and `beta2`; `estim_lr0` is `initialEstimate`.
+ * `betas` are `beta1` and `beta2`; `estim_lr0` is `initialEstimate`; DoG's `init_step: (kind, value)` is
+ * `initialStep` and `initialStepValue`.
  */
 export function optaxOptimizerSpec(reference: string, options: Record<string, unknown>): Record<string, unknown> {
   const type = optaxTypes[reference];
@@ -67,7 +69,11 @@ export function optaxOptimizerSpec(reference: string, options: Record<string, un
   for (const [key, value] of Object.entries(options)) {
     if (key === 'warmup_steps' || key === 'note') continue;
     if (key === 'use_clipping') spec.clipping = value;
-    else if (key === 'betas') {
+    else if (key === 'init_step') {
+      const [kind, size] = value as [string, number];
+      spec.initialStep = kind === 'learning_rate' ? 'learningRate' : kind;
+      spec.initialStepValue = size;
+    } else if (key === 'betas') {
       const [beta1, beta2] = value as [number, number];
       spec.beta1 = beta1;
       spec.beta2 = beta2;

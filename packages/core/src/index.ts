@@ -130,6 +130,7 @@ export {
   scheduleFreeSgd,
   prodigy,
   dAdaptAdamW,
+  dog,
   optimizerDefinitions,
   type SgdOptions,
   type AdamOptions,
@@ -150,6 +151,8 @@ export {
   type ScheduleFreeSgdOptions,
   type ProdigyOptions,
   type DadaptAdamWOptions,
+  type DogOptions,
+  type DogInitialStep,
   type SgdScalar,
   type SgdFlags,
   type SgdSlot,
@@ -222,6 +225,10 @@ export {
   type DadaptAdamWFlags,
   type DadaptAdamWSlot,
   type DadaptAdamWHyper,
+  type DogScalar,
+  type DogFlags,
+  type DogSlot,
+  type DogHyper,
 } from './optimizers/builtin/index.js';
 export { optimizerFromJSON, optimizerTypes } from './optimizers/spec.js';
 export type { MlpTrainingSetup } from './training/setup.js';

@@ -13,6 +13,8 @@ export interface UpdateInput<T, H, K extends string> {
   readonly param: T;
   readonly grad: T;
   readonly slots: Readonly<Slots<T>>;
+  /** The group's values of this step from {@link OptimizerMath.share} (DoG's step size); only with `share`. */
+  readonly shared?: Readonly<Record<string, T>>;
 }
 
 /** What an update step produces: the new parameter and the new slots. */
@@ -63,6 +65,23 @@ export interface OptimizerMath<H, K extends string = string, S extends string = 
    * step's; `host` the state `scalars` returned.
    */
   absorb?(h: H, host: HostState, totals: Readonly<Record<string, number>>): HostState;
+  /**
+   * A parameter's contributions to its group's sums before the update (DoG: `‖p0 - p‖²`,
+   * `‖g‖²`), for {@link OptimizerMath.share}. Only with `share`.
+   */
+  prepare?<T>(input: UpdateInput<T, H, K>): Readonly<Record<string, T>>;
+  /**
+   * The group's values of this step, on the backend, from the summed `prepare`
+   * contributions (DoG's step size from the distance travelled and the gradients so far):
+   * given to every parameter's `update` as `shared`, and read back with the `reduce` sums
+   * for `absorb`.
+   */
+  share?<T>(input: {
+    readonly ops: Ops<T>;
+    readonly s: Readonly<Record<K, T>>;
+    readonly h: H;
+    readonly totals: Readonly<Record<string, T>>;
+  }): Record<string, T>;
   /**
    * The parameters to evaluate at, when they differ from the ones gradients are taken at
    * (schedule-free's `x`, from `y` and the slots). Absent: evaluate at the parameters.

@@ -135,6 +135,7 @@ export const builtinSlotConstraints: Readonly<Record<string, Readonly<Record<str
   scheduleFreeSgd: { z: 'signed' },
   prodigy: { expAvg: 'signed', expAvgSq: 'nonNegative', gradSum: 'signed', initialParam: 'signed' },
   dAdaptAdamW: { expAvg: 'signed', expAvgSq: 'nonNegative', gradSum: 'signed' },
+  dog: { initialParam: 'signed' },
 };
 
 /** Options of {@link stateFromJSON}. */

@@ -413,12 +413,30 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       const slotsOut: Record<string, Slots<Tensor>> = { ...state.params };
       // An optimizer whose host state follows its tensors runs its generic math (its sums come from it).
       const kernel =
-        math.absorb === undefined ? (kernels as Record<string, ((args: unknown) => void) | undefined> | undefined)?.[type] : undefined;
+        math.absorb === undefined && math.share === undefined
+          ? (kernels as Record<string, ((args: unknown) => void) | undefined> | undefined)?.[type]
+          : undefined;
+      /** Adds each named scalar into `sums`. */
+      const accumulate = (sums: Record<string, Tensor>, values: Readonly<Record<string, Tensor>>): Record<string, Tensor> => {
+        for (const [key, value] of Object.entries(values)) sums[key] = sums[key] === undefined ? value : ops.add(sums[key], value);
+        return sums;
+      };
       const reductions: (Record<string, Tensor> | undefined)[] = plan.groups.map(() => undefined);
       plan.groups.forEach((group, i) => {
         if (group === undefined) return;
         const s: Record<string, Tensor> = {};
         if (kernel === undefined) for (const key of Object.keys(group.values)) s[key] = scalarOf(args.scalars, `group${i}.${key}`);
+        // A group value of this step from sums over its parameters before their updates (DoG).
+        let shared: Record<string, Tensor> | undefined;
+        if (math.share !== undefined && math.prepare !== undefined) {
+          const totals: Record<string, Tensor> = {};
+          for (const name of membership.members[i] ?? []) {
+            const input = { ops, s, h: group.hyper, param: params[name] as Tensor, grad: gradients[name] as Tensor };
+            accumulate(totals, math.prepare({ ...input, slots: state.params[name] as Slots<Tensor> }));
+          }
+          shared = math.share({ ops, s, h: group.hyper, totals });
+          reductions[i] = { ...shared };
+        }
         for (const name of membership.members[i] ?? []) {
           const param = params[name] as Tensor;
           const slots = state.params[name] as Slots<Tensor>;
@@ -426,12 +444,9 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
             kernel({ param, grad: gradients[name], slots, scalars: group.values, flags: group.hyper });
             continue;
           }
-          const out = math.update({ ops, s, h: group.hyper, param, grad: gradients[name] as Tensor, slots });
-          if (out.reduce !== undefined) {
-            const sums = reductions[i] ?? {};
-            for (const [key, value] of Object.entries(out.reduce)) sums[key] = sums[key] === undefined ? value : ops.add(sums[key], value);
-            reductions[i] = sums;
-          }
+          const grad = gradients[name] as Tensor;
+          const out = math.update({ ops, s, h: group.hyper, param, grad, slots, ...(shared && { shared }) });
+          if (out.reduce !== undefined) reductions[i] = accumulate(reductions[i] ?? {}, out.reduce);
           params[name] = ops.assign(param, out.param);
           const next: Slots<Tensor> = {};
           for (const [slot, value] of Object.entries(out.slots)) {

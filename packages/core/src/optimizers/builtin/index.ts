@@ -5,6 +5,7 @@ import { adagradDefinition } from './adagrad.js';
 import { adamDefinition, adamWDefinition } from './adam.js';
 import { adamaxDefinition } from './adamax.js';
 import { dadaptAdamWDefinition } from './dadapt-adamw.js';
+import { dogDefinition } from './dog.js';
 import { ademamixDefinition } from './ademamix.js';
 import { adoptDefinition } from './adopt.js';
 import { lambDefinition } from './lamb.js';
@@ -24,6 +25,7 @@ export * from './adagrad.js';
 export * from './adam.js';
 export * from './adamax.js';
 export * from './dadapt-adamw.js';
+export * from './dog.js';
 export * from './ademamix.js';
 export * from './adopt.js';
 export * from './lamb.js';
@@ -59,4 +61,5 @@ export const optimizerDefinitions: readonly OptimizerDefinition[] = [
   scheduleFreeSgdDefinition,
   prodigyDefinition,
   dadaptAdamWDefinition,
+  dogDefinition,
 ] as OptimizerDefinition[];
