@@ -1,6 +1,6 @@
 import type { OptimizerMath } from '../definition.js';
 import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
-import { optaxBiasCorrection, optaxMoment, optaxSquareMoment } from './optax-moments.js';
+import { optaxAdamScalars, optaxBiasCorrection, optaxMoment, optaxSquareMoment } from './optax-moments.js';
 import { beta, booleanValue, define, epsilon, flag, learningRate, numberValue, weightDecay } from './options.js';
 
 /** Resolved AdaBelief hyperparameters for one step. */
@@ -47,16 +47,11 @@ export const adabeliefMath: OptimizerMath<AdabeliefHyper, AdabeliefScalar, Adabe
   init: (ops, param) => ({ expAvg: ops.zerosLike(param), expAvgVar: ops.zerosLike(param) }),
   scalars: (h, step, host) => ({
     values: {
-      beta1: h.beta1,
-      oneMinusBeta1: 1 - h.beta1,
-      beta2: h.beta2,
-      oneMinusBeta2: 1 - h.beta2,
+      ...optaxAdamScalars(h, step),
       epsilon: h.epsilon,
       epsilonRoot: h.epsilonRoot,
       weightDecay: h.weightDecay,
-      biasCorrection1: optaxBiasCorrection(h.beta1, step),
       biasCorrection1Next: optaxBiasCorrection(h.beta1, step + 1),
-      biasCorrection2: optaxBiasCorrection(h.beta2, step),
       negativeLearningRate: -h.learningRate,
     },
     host,

@@ -1,6 +1,6 @@
 import type { OptimizerMath } from '../definition.js';
 import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
-import { optaxBiasCorrection, optaxMoment, optaxSquareMoment } from './optax-moments.js';
+import { optaxAdamScalars, optaxMoment, optaxSquareMoment } from './optax-moments.js';
 import { beta, define, epsilon, learningRate, numberValue, weightDecay } from './options.js';
 
 /** Resolved AdEMAMix hyperparameters for one step. */
@@ -49,18 +49,13 @@ export const ademamixMath: OptimizerMath<AdemamixHyper, AdemamixScalar, Ademamix
   init: (ops, param) => ({ expAvgFast: ops.zerosLike(param), expAvgSlow: ops.zerosLike(param), expAvgSq: ops.zerosLike(param) }),
   scalars: (h, step, host) => ({
     values: {
-      beta1: h.beta1,
-      oneMinusBeta1: 1 - h.beta1,
-      beta2: h.beta2,
-      oneMinusBeta2: 1 - h.beta2,
+      ...optaxAdamScalars(h, step),
       beta3: h.beta3,
       oneMinusBeta3: 1 - h.beta3,
       alpha: h.alpha,
       epsilon: h.epsilon,
       epsilonRoot: h.epsilonRoot,
       weightDecay: h.weightDecay,
-      biasCorrection1: optaxBiasCorrection(h.beta1, step),
-      biasCorrection2: optaxBiasCorrection(h.beta2, step),
       negativeLearningRate: -h.learningRate,
     },
     host,

@@ -37,3 +37,18 @@ export function optaxRateCorrection(beta1: number, beta2: number, count: number)
  * `d0 · eps` and `d0 · g` underflow float32 and a zero gradient gives 0 / 0.
  */
 export const MIN_INITIAL_ESTIMATE = 1e-30;
+
+/**
+ * The scalars of an optax Adam-style step shared by its optimizers: both decays and their
+ * complements, and the bias corrections `1 - b^t` of update `step`.
+ */
+export function optaxAdamScalars(h: { readonly beta1: number; readonly beta2: number }, step: number) {
+  return {
+    beta1: h.beta1,
+    oneMinusBeta1: 1 - h.beta1,
+    beta2: h.beta2,
+    oneMinusBeta2: 1 - h.beta2,
+    biasCorrection1: optaxBiasCorrection(h.beta1, step),
+    biasCorrection2: optaxBiasCorrection(h.beta2, step),
+  };
+}
