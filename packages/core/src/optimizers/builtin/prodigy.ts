@@ -1,4 +1,5 @@
 import type { OptimizerMath } from '../definition.js';
+import type { Ops } from '../ops.js';
 import { createOptimizer, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
 import { optaxRateCorrection, MIN_INITIAL_ESTIMATE } from './optax-moments.js';
 import { beta, booleanValue, define, epsilon, flag, learningRate, numberValue, weightDecay } from './options.js';
@@ -27,8 +28,12 @@ export type ProdigyScalar =
   | 'beta3'
   | 'sumScale'
   | 'initialEstimate'
-  | 'scaledEpsilon'
-  | 'decay';
+  | 'epsilon'
+  | 'previousNumerator'
+  | 'numeratorScale'
+  | 'estimateCoefficient'
+  | 'decay'
+  | 'zero';
 
 /** The structural flags of Prodigy (none: its options change numbers only). */
 export type ProdigyFlags = Record<never, never>;
@@ -39,13 +44,19 @@ export type ProdigySlot = 'expAvg' | 'expAvgSq' | 'gradSum' | 'initialParam';
 /** float32 arithmetic on the host, as optax keeps Prodigy's scalar state. */
 const f = Math.fround;
 
+/** `s = b3 s + dlr d g / d0` (`safeguardWarmup`: `d d g / d0`), the sum of scaled gradients. */
+function nextGradSum<T>(ops: Ops<T>, s: Readonly<Record<ProdigyScalar, T>>, grad: T, gradSum: T): T {
+  return ops.add(ops.mul(gradSum, s.beta3), ops.div(ops.mul(ops.mul(grad, s.estimate), s.sumScale), s.initialEstimate));
+}
+
 /**
  * Prodigy (Mishchenko and Defazio 2023) as optax `contrib.prodigy`, with the
  * distance estimate `d` (and its weighted numerator) as host state, per group (optax: all
  * parameters form one): `dlr = d lr √(1 - b2^t) / (1 - b1^t)`; per parameter
  * `m = b1 m + (1 - b1) d g`, `v = b2 v + (1 - b2) (d g)²`, `s = b3 s + dlr d g / d0`
- * (`safeguardWarmup`: `d d g / d0`), `p = p - dlr m / (√v + d eps) - wd dlr p`; after
- * the step `r = b3 r + (d / d0) dlr Σ g·(p0 - p)` and `d = max(d, coef r / Σ|s|)`.
+ * (`safeguardWarmup`: `d d g / d0`); `r = b3 r + (d / d0) dlr Σ g·(p0 - p)` and
+ * `d' = max(d, coef r / Σ|s|)` (on the backend, within the step, as optax takes `d'`
+ * into this update's epsilon term); `p = p - dlr m / (√v + d' eps) - wd dlr p`.
  */
 export const prodigyMath: OptimizerMath<ProdigyHyper, ProdigyScalar, ProdigySlot> = {
   slots: () => ['expAvg', 'expAvgSq', 'gradSum', 'initialParam'],
@@ -70,36 +81,43 @@ export const prodigyMath: OptimizerMath<ProdigyHyper, ProdigyScalar, ProdigySlot
         beta3: h.beta3,
         sumScale: h.safeguardWarmup ? estimate : stepSize,
         initialEstimate: h.initialEstimate,
-        scaledEpsilon: f(estimate * f(h.epsilon)),
+        epsilon: h.epsilon,
+        previousNumerator: host.numerator ?? 0,
+        numeratorScale: f(f(estimate / f(h.initialEstimate)) * stepSize),
+        estimateCoefficient: h.estimateCoefficient,
         decay: f(f(h.weightDecay) * stepSize),
+        zero: 0,
       },
       host: { ...host, estimate, stepSize },
     };
   },
-  update: ({ ops, s, param, grad, slots }) => {
+  prepare: ({ ops, s, param, grad, slots }) => ({
+    numerator: ops.sum(ops.mul(grad, ops.sub(slots.initialParam as typeof param, param))),
+    denominator: ops.sum(ops.abs(nextGradSum(ops, s, grad, slots.gradSum as typeof param))),
+  }),
+  // optax takes the new estimate into this update's epsilon term: computed here, on the backend.
+  share: ({ ops, s, totals }) => {
+    const { numerator: sum, denominator } = totals as Record<'numerator' | 'denominator', typeof s.zero>;
+    const numerator = ops.add(ops.mul(s.previousNumerator, s.beta3), ops.mul(s.numeratorScale, sum));
+    const proposed = ops.div(ops.mul(s.estimateCoefficient, numerator), denominator);
+    // optax divides as it is (0 / 0 is NaN there); with no gradient sum yet the estimate stays.
+    const estimate = ops.where(ops.greater(denominator, s.zero), ops.maximum(s.estimate, proposed), s.estimate);
+    return { estimate, numerator };
+  },
+  update: ({ ops, s, param, grad, slots, shared }) => {
     const dg = ops.mul(grad, s.estimate);
-    const numerator = ops.sum(ops.mul(grad, ops.sub(slots.initialParam as typeof param, param)));
     const expAvg = ops.add(ops.mul(slots.expAvg as typeof param, s.beta1), ops.mul(dg, s.oneMinusBeta1));
     const expAvgSq = ops.add(ops.mul(slots.expAvgSq as typeof param, s.beta2), ops.mul(ops.mul(dg, s.oneMinusBeta2), dg));
-    const gradSum = ops.add(ops.mul(slots.gradSum as typeof param, s.beta3), ops.div(ops.mul(dg, s.sumScale), s.initialEstimate));
-    const step = ops.div(ops.mul(expAvg, s.negativeStepSize), ops.add(ops.sqrt(expAvgSq), s.scaledEpsilon));
+    const gradSum = nextGradSum(ops, s, grad, slots.gradSum as typeof param);
+    const next = (shared as Record<'estimate', typeof param>).estimate;
+    const step = ops.div(ops.mul(expAvg, s.negativeStepSize), ops.add(ops.sqrt(expAvgSq), ops.mul(next, s.epsilon)));
     const update = ops.sub(step, ops.mul(param, s.decay));
     return {
       param: ops.add(param, update),
       slots: { expAvg, expAvgSq, gradSum, initialParam: slots.initialParam as typeof param },
-      reduce: { numerator, denominator: ops.sum(ops.abs(gradSum)) },
     };
   },
-  absorb: (h, host, totals) => {
-    const estimate = host.estimate as number;
-    const stepSize = host.stepSize as number;
-    const ratio = f(estimate / f(h.initialEstimate));
-    const numerator = f(f(f(h.beta3) * (host.numerator as number)) + f(f(ratio * stepSize) * f(totals.numerator as number)));
-    const denominator = f(totals.denominator as number);
-    // optax divides as it is (0 / 0 is NaN there); with no gradient sum yet the estimate stays.
-    const proposed = denominator > 0 ? f(f(f(h.estimateCoefficient) * numerator) / denominator) : estimate;
-    return { estimate: Math.max(estimate, proposed), numerator };
-  },
+  absorb: (_h, _host, totals) => ({ estimate: totals.estimate as number, numerator: totals.numerator as number }),
 };
 
 export const prodigyDefinition = define(
