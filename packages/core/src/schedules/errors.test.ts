@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  StepsizeError,
+  type StepsizeError,
   constant,
   cosineAnnealing,
   cosineRestarts,
@@ -26,24 +26,16 @@ import {
   warmupStableDecay,
   type Schedule,
 } from '../index.js';
+import { expectStepsizeError } from '../test-support/stepsize-error.js';
 
 /**
  * Runs `action`, expects a StepsizeError at exactly `path` whose message is
  * `${path} ...` and contains every fragment; returns it.
  */
 function expectError(action: () => unknown, path: string, ...fragments: string[]): StepsizeError {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected a StepsizeError at ${path}`).toBeInstanceOf(StepsizeError);
-  const error = caught as StepsizeError;
+  const error = expectStepsizeError(action, path);
   expect(error.name).toBe('StepsizeError');
   expect(error).toBeInstanceOf(Error);
-  expect(error.path).toBe(path);
-  expect(error.message.startsWith(`${path} `), error.message).toBe(true);
   for (const fragment of fragments) expect(error.message).toContain(fragment);
   return error;
 }

@@ -22,6 +22,7 @@ import type { Schedule } from './schedule.js';
 import { scheduleJSONSchema } from './json-schema.js';
 import { scheduleFromJSON, scheduleTypes } from './spec.js';
 import { warmupStableDecay } from './warmup-stable-decay.js';
+import { expectStepsizeError } from '../test-support/stepsize-error.js';
 
 interface Reference {
   readonly name: string;
@@ -492,17 +493,8 @@ describe("Hugging Face get_wsd_schedule decay_type '1-sqrt' is warmupStableDecay
 
 /** Expects a StepsizeError at exactly `path` for `value`, whose message starts with the path and shows the value. */
 function expectError(action: () => unknown, path: string, value: unknown): StepsizeError {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected a StepsizeError at ${path}`).toBeInstanceOf(StepsizeError);
-  const error = caught as StepsizeError;
-  expect(error.path).toBe(path);
+  const error = expectStepsizeError(action, path);
   expect(Object.is(error.value, value) || JSON.stringify(error.value) === JSON.stringify(value), `value ${String(error.value)}`).toBe(true);
-  expect(error.message.startsWith(`${path} `), error.message).toBe(true);
   expect(error.message).toContain(`got ${describeValue(value)}`);
   return error;
 }
