@@ -88,7 +88,7 @@ export const prodigyMath: OptimizerMath<ProdigyHyper, ProdigyScalar, ProdigySlot
         decay: f(f(h.weightDecay) * stepSize),
         zero: 0,
       },
-      host: { ...host, estimate, stepSize },
+      host: { ...host, estimate },
     };
   },
   prepare: ({ ops, s, param, grad, slots }) => ({
