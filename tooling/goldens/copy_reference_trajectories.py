@@ -28,6 +28,10 @@ CASES = [
     "prodigy",
     "dadapt_adamw",
     "dog",
+    "muon",
+    "torch_muon",
+    "torch_muon_match_rms",
+    "torch_adafactor",
 ]
 
 

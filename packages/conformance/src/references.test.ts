@@ -23,7 +23,16 @@ describe('the torch 2.13 / optax 0.2.8 reference cases', () => {
       'prodigy',
       'dAdaptAdamW',
       'dog',
+      'muon',
+      'muon',
+      'muon',
+      'adafactor',
     ]);
+    // PyTorch 2.x references map through their own names (torch.optim.Muon: the pytorch convention).
+    const torchMuon = file.cases.find((c) => c.name.includes('(torch_muon_match_rms)'));
+    expect(torchMuon?.optimizer).toMatchObject({ convention: 'pytorch', learningRateAdjustment: 'matchRmsAdamW', nesterov: false });
+    expect(torchMuon?.tolerance).toBe(0.1);
+    expect(file.cases.find((c) => c.optimizer.type === 'adafactor')?.optimizer).toMatchObject({ epsilon2: 1e-3, clipThreshold: 1 });
     const free = file.cases[0];
     expect(free?.evalTrajectory?.length).toBe(free?.gradients.length);
     // optax's warmup_steps=5 is a linear warmup from 0 (warmup_constant_schedule).

@@ -70,6 +70,8 @@ function opsStepper<T>(
     optimizer,
     ops: backend.ops,
     params: tensors,
+    // Backends with flat tensors (the engine) learn the shapes here (Muon, Adafactor read them).
+    shapes: Object.fromEntries(Object.entries(params).map(([name, tensor]) => [name, tensor.shape])),
     ...(backend.kernels && { kernels: backend.kernels }),
   });
   return {

@@ -76,7 +76,7 @@ export {
   type AdaGradNormState,
 } from './schedules/metric-driven.js';
 export { scheduleJSONSchema } from './schedules/json-schema.js';
-export type { Ops } from './optimizers/ops.js';
+export type { Ops, MatmulDims } from './optimizers/ops.js';
 export type { OptimizerMath, UpdateInput, UpdateOutput, Slots, HostState } from './optimizers/definition.js';
 export {
   createOptimizer,
@@ -105,10 +105,12 @@ export {
   type UpdateArgs,
   type UpdateResult,
   type ExecuteArgs,
+  type InitOptions,
 } from './optimizers/step.js';
 export { stateToJSON, stateFromJSON, mapState, stateTensors, type OptimizerState, type OptimizerStateJSON } from './optimizers/state.js';
 export type { FusedKernel, FusedKernelArgs, KernelTable } from './optimizers/kernels.js';
 export { float32Ops } from './optimizers/float32-ops.js';
+export { float32Matmul, float32SumAxis, float32Reshape, shapeSize } from './optimizers/float32-matrix.js';
 export {
   sgd,
   adam,
@@ -131,7 +133,21 @@ export {
   prodigy,
   dAdaptAdamW,
   dog,
+  muon,
+  adafactor,
   optimizerDefinitions,
+  type MuonOptions,
+  type MuonHyper,
+  type MuonScalar,
+  type MuonSlot,
+  type MuonConvention,
+  type MuonRoute,
+  type MuonLearningRateAdjustment,
+  type NewtonSchulzPrecision,
+  type AdafactorOptions,
+  type AdafactorHyper,
+  type AdafactorScalar,
+  type AdafactorSlot,
   type SgdOptions,
   type AdamOptions,
   type AdamaxOptions,

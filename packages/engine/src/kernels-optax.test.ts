@@ -145,9 +145,9 @@ function compareUpdate(type: string, flags: Record<string, boolean>, size: numbe
   const param = mode === 'zero parameter' ? signedZeros(next, size) : values(next, size, mode, false);
   const grad = mode === 'zero gradient' ? signedZeros(next, size) : values(next, size, mode, false);
   const slots: Slots<Float32Array> = {};
-  for (const name of math.slots(h)) slots[name] = values(next, size, mode, /Sq|Var/.test(name));
+  for (const name of math.slots(h, [size])) slots[name] = values(next, size, mode, /Sq|Var/.test(name));
   const s = Object.fromEntries(Object.entries(scalars).map(([name, value]) => [name, float32Ops.scalar(value)]));
-  const generic = math.update({ ops: float32Ops, s, h, param, grad, slots });
+  const generic = math.update({ ops: float32Ops, s, h, param, grad, slots, shape: [size] });
 
   const fusedParam = param.slice();
   const fusedSlots = Object.fromEntries(Object.entries(slots).map(([name, slot]) => [name, slot.slice()]));

@@ -52,6 +52,16 @@ export const tfjsOps: Ops<tf.Tensor> = {
   persist: (x) => tf.variable(x, false),
   size: (x) => x.size,
   readScalar: (x) => x.dataSync()[0] as number,
+  shape: (x) => x.shape,
+  reshape: (x, shape) => tf.reshape(x, [...shape]),
+  matmul: (a, b, dims) => {
+    const { rows, inner, columns, batch } = dims;
+    const lead = batch === undefined ? [] : [batch];
+    const left = tf.reshape(a, [...lead, ...(dims.transposeA ? [inner, rows] : [rows, inner])]);
+    const right = tf.reshape(b, [...lead, ...(dims.transposeB ? [columns, inner] : [inner, columns])]);
+    return tf.matMul(left, right, dims.transposeA ?? false, dims.transposeB ?? false);
+  },
+  sumAxis: (x, shape, axis) => tf.sum(tf.reshape(x, [...shape]), axis),
   firstNonFinite: (x) => {
     // A scalar (the runner first checks the sum of all gradients) needs one read-back; a
     // tensor is reduced on the device first and read only when something is not finite.

@@ -13,6 +13,11 @@ export interface UpdateInput<T, H, K extends string> {
   readonly param: T;
   readonly grad: T;
   readonly slots: Readonly<Slots<T>>;
+  /**
+   * The parameter's shape (row-major): the tensor's own, or the one given to `init` on
+   * backends with flat storage; `[size]` when neither is known and the math does not read it.
+   */
+  readonly shape: readonly number[];
   /** The group's values of this step from {@link OptimizerMath.share} (DoG's step size); only with `share`. */
   readonly shared?: Readonly<Record<string, T>>;
 }
@@ -44,10 +49,21 @@ export type HostState = Record<string, number>;
  * graph then serves every step (tested for every built-in optimizer).
  */
 export interface OptimizerMath<H, K extends string = string, S extends string = string> {
-  /** Slot names, in a fixed order. */
-  slots(h: H): readonly S[];
+  /** Slot names of a parameter of this shape, in a fixed order. */
+  slots(h: H, shape: readonly number[]): readonly S[];
   /** Fresh slots for a parameter. */
-  init<T>(ops: Ops<T>, param: T, h: H): Slots<T>;
+  init<T>(ops: Ops<T>, param: T, h: H, shape: readonly number[]): Slots<T>;
+  /**
+   * True when the math reads parameter shapes (Muon's matrices, Adafactor's factored
+   * moments): the state then records every parameter's shape, and backends with flat
+   * storage must be given them.
+   */
+  readonly shaped?: boolean;
+  /**
+   * The shape of each slot of a parameter of `shape`, when some differ from it (Adafactor's
+   * row and column factors). Absent: every slot has the parameter's shape.
+   */
+  slotShapes?(h: H, shape: readonly number[]): Readonly<Record<string, readonly number[]>>;
   /** Fresh host state. */
   initHost?(h: H): HostState;
   /**

@@ -1,3 +1,4 @@
+import { float32Matmul, float32Reshape, float32SumAxis } from './float32-matrix.js';
 import type { Ops } from './ops.js';
 
 /** A Float32Array of length 1 broadcasts as a scalar. */
@@ -110,4 +111,7 @@ export const float32Ops: Ops<Float32Array> = {
     return -1;
   },
   readScalar: (x) => x[0] as number,
+  reshape: float32Reshape,
+  matmul: float32Matmul,
+  sumAxis: float32SumAxis,
 };

@@ -19,6 +19,9 @@
  * ```
  */
 export interface Ops<T> {
+  // Shape-aware primitives (Muon's Newton-Schulz iteration, Adafactor's factored moments) are
+  // optional: only optimizers whose math reads a parameter's shape need them, and their
+  // arguments carry the shapes, since a backend's tensors may be flat (the engine's arrays).
   /** Backend name, for error messages and reports. */
   readonly name: string;
   /** A scalar holding `value` (rounded to the backend's float type). */
@@ -91,4 +94,50 @@ export interface Ops<T> {
    * its graph's outputs instead (`CompiledOptimizer.absorb`).
    */
   readScalar?(x: T): number;
+  /**
+   * The tensor's own shape, where the backend keeps one (tfjs, the ONNX tracer). Absent on
+   * backends with flat storage (the engine): the shape-aware optimizers then take the
+   * shapes from `init`'s options.
+   */
+  shape?(x: T): readonly number[];
+  /**
+   * `x` viewed as `shape` (same size, row-major order unchanged). Backends with flat
+   * storage return `x`.
+   */
+  reshape?(x: T, shape: readonly number[]): T;
+  /**
+   * The matrix product of row-major matrices, in float32 (each backend sums in its own
+   * order): see {@link MatmulDims}. The result has shape `[rows, columns]`, or
+   * `[batch, rows, columns]` when `batch` is given.
+   */
+  matmul?(a: T, b: T, dims: MatmulDims): T;
+  /**
+   * The sums over one axis of `x` viewed as `shape` (row-major): the result has `shape`
+   * without that axis (`[]`, a scalar, for a 1-D `shape`).
+   */
+  sumAxis?(x: T, shape: readonly number[], axis: number): T;
+}
+
+/**
+ * The dimensions of {@link Ops.matmul}: `c[b, i, j] = Σ_k A[b, i, k] · B[b, k, j]` for
+ * `b < batch`, `i < rows`, `j < columns`, `k < inner`, where `A` is `a` stored
+ * `[batch, rows, inner]` (or `[batch, inner, rows]` and read transposed, `transposeA`) and
+ * `B` is `b` stored `[batch, inner, columns]` (or `[batch, columns, inner]`, `transposeB`).
+ *
+ * @example
+ * ```ts
+ * // X Xᵀ of a 6 x 10 matrix X
+ * const gram = ops.matmul(x, x, { rows: 6, inner: 10, columns: 6, transposeB: true });
+ * ```
+ */
+export interface MatmulDims {
+  readonly rows: number;
+  readonly inner: number;
+  readonly columns: number;
+  /** `a` is stored `[inner, rows]` and read transposed. Default false. */
+  readonly transposeA?: boolean;
+  /** `b` is stored `[columns, inner]` and read transposed. Default false. */
+  readonly transposeB?: boolean;
+  /** Independent products stacked in front. Default: one, and a 2-D result. */
+  readonly batch?: number;
 }

@@ -108,15 +108,26 @@ describe('optimizer properties', () => {
         fc.assert(
           fc.property(
             spec,
-            fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+            fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 6, maxLength: 6 }),
             counted(([json, gradient]) => {
               const optimizer = optimizerFromJSON(json);
               const text = JSON.stringify(optimizer.toJSON());
               expect(JSON.stringify(optimizerFromJSON(JSON.parse(text)).toJSON())).toBe(text);
-              const runner = new OptimizerRunner({ optimizer, ops: arrayOps, params: { w: [0.5, -0.25, 1] } });
-              for (let step = 0; step < 3; step += 1) runner.step({ w: gradient.map((g) => g * (step + 1)) });
+              // A vector and a matrix: the shape-aware optimizers (Muon, Adafactor) take both paths.
+              const params = { w: [0.5, -0.25, 1], m: [0.3, -0.2, 0.1, 0.4, -0.5, 0.6] };
+              const shapes = { w: [3], m: [2, 3] };
+              if ((json as { route?: string }).route === 'muon') {
+                // Every parameter to Newton-Schulz: the vector is refused, naming the option.
+                expect(() => new OptimizerRunner({ optimizer, ops: arrayOps, params, shapes })).toThrow(/muon options\.route/);
+                return;
+              }
+              const runner = new OptimizerRunner({ optimizer, ops: arrayOps, params, shapes });
+              for (let step = 0; step < 3; step += 1) {
+                runner.step({ w: gradient.slice(0, 3).map((g) => g * (step + 1)), m: gradient.map((g) => g * (step + 1)) });
+              }
               expect(runner.state.step).toBe(3);
-              for (const value of runner.params.w as number[]) expect(Number.isFinite(value)).toBe(true);
+              for (const value of [...(runner.params.w as number[]), ...(runner.params.m as number[])])
+                expect(Number.isFinite(value)).toBe(true);
             }),
           ),
           { numRuns: 60 },

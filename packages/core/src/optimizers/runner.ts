@@ -12,6 +12,11 @@ export interface RunnerOptions<T> {
   readonly params: Readonly<Record<string, T>>;
   /** Fused kernels (optional): used instead of the generic math where the table has the optimizer's type. */
   readonly kernels?: KernelTable<T>;
+  /**
+   * Parameter shapes by name, for optimizers whose math reads them (Muon, Adafactor) on
+   * backends with flat tensors (the engine): `{ w: [784, 256], b: [256] }`.
+   */
+  readonly shapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 /**
@@ -44,7 +49,7 @@ export class OptimizerRunner<T> {
     this.compiled = compileOptimizer(optimizer);
     this.params = { ...params };
     this.names = Object.keys(params);
-    this.current = this.compiled.init(ops, this.params);
+    this.current = this.compiled.init(ops, this.params, { shapes: options.shapes });
   }
 
   /** The state (live tensors; serialize with {@link stateToJSON}). */

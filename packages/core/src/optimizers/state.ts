@@ -22,6 +22,11 @@ export interface OptimizerState<T> {
   readonly accumulated: Readonly<Record<string, T>>;
   /** Exponential moving average of the weights (`emaDecay`). */
   readonly ema: Readonly<Record<string, T>>;
+  /**
+   * Every parameter's shape (row-major), recorded by `init` for optimizers whose math reads
+   * shapes (Muon, Adafactor); absent for the others.
+   */
+  readonly shapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** JSON form of {@link OptimizerState}: tensors become arrays of numbers. */
@@ -33,6 +38,8 @@ export interface OptimizerStateJSON {
   readonly params: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
   readonly accumulated: Readonly<Record<string, readonly number[]>>;
   readonly ema: Readonly<Record<string, readonly number[]>>;
+  /** Parameter shapes (Muon, Adafactor). */
+  readonly shapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 /**
@@ -67,6 +74,7 @@ export function mapState<A, B>(state: OptimizerState<A>, f: (tensor: A) => B): O
     params: mapRecord(state.params, (slots) => mapRecord(slots, f)),
     accumulated: mapRecord(state.accumulated, f),
     ema: mapRecord(state.ema, f),
+    ...(state.shapes && { shapes: mapRecord(state.shapes, (shape) => [...shape]) }),
   };
 }
 
@@ -136,6 +144,8 @@ export const builtinSlotConstraints: Readonly<Record<string, Readonly<Record<str
   prodigy: { expAvg: 'signed', expAvgSq: 'nonNegative', gradSum: 'signed', initialParam: 'signed' },
   dAdaptAdamW: { expAvg: 'signed', expAvgSq: 'nonNegative', gradSum: 'signed' },
   dog: { initialParam: 'signed' },
+  muon: { momentumBuffer: 'signed', expAvg: 'signed', expAvgSq: 'nonNegative' },
+  adafactor: { rowVariance: 'nonNegative', columnVariance: 'nonNegative', variance: 'nonNegative' },
 };
 
 /** Options of {@link stateFromJSON}. */
@@ -144,6 +154,15 @@ export interface StateFromJSONOptions {
   readonly path?: string | undefined;
   /** The optimizer type whose `builtinSlotConstraints` apply (none when left out or not built in). */
   readonly optimizerType?: string | undefined;
+}
+
+function readShapes(value: unknown, path: string): Record<string, readonly number[]> {
+  if (!isPlainObject(value)) fail(path, 'must be an object of shapes by parameter name', value);
+  return mapRecord(value, (shape, name) => {
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`${path}.${name}`, 'must be an array of integers >= 0', shape);
+    return [...(shape as number[])];
+  });
 }
 
 function readCount(value: unknown, path: string): number {
@@ -229,6 +248,7 @@ export function stateFromJSON<T>(
     params: mapRecord(params, (slots, name) => readTensors(slots, `${path}.params.${name}`, constraints)),
     accumulated: readTensors(json.accumulated ?? {}, `${path}.accumulated`),
     ema: readTensors(json.ema ?? {}, `${path}.ema`),
+    ...(json.shapes !== undefined && { shapes: readShapes(json.shapes, `${path}.shapes`) }),
   };
   return mapState(checked, fromValues);
 }

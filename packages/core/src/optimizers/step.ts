@@ -130,8 +130,13 @@ export function isNonFiniteGradientError(error: unknown): boolean {
  */
 export interface CompiledOptimizer {
   readonly optimizer: Optimizer;
-  /** Fresh state for these parameters; checks that every group pattern matches one of them. */
-  init<T>(ops: Ops<T>, params: Readonly<Record<string, T>>): OptimizerState<T>;
+  /**
+   * Fresh state for these parameters; checks that every group pattern matches one of them.
+   * An optimizer whose math reads shapes (Muon, Adafactor) records each parameter's shape in
+   * the state: `options.shapes` (required on backends with flat storage, the engine), else
+   * the tensor's own ({@link Ops.shape}).
+   */
+  init<T>(ops: Ops<T>, params: Readonly<Record<string, T>>, options?: InitOptions): OptimizerState<T>;
   /** One step. Refuses a non-finite gradient (or skips it, per `nonFinite`) before anything changes. */
   update<T>(ops: Ops<T>, args: UpdateArgs<T>): UpdateResult<T>;
   /** The checks `update` starts with: every parameter of the state has a gradient of its size, and no other gradient is given. */
@@ -170,8 +175,13 @@ export interface CompiledOptimizer {
    * and "the learning rate", the first group's ({@link StepReport.learningRate}).
    */
   learningRatesAt(step: number): { readonly learningRate: number; readonly learningRates: readonly number[] };
-  /** Slot names of a parameter (its group's flags decide which slots exist). */
-  slotNames(names: readonly string[], name: string): readonly string[];
+  /**
+   * Slot names of a parameter (its group's flags decide which slots exist, and for Muon and
+   * Adafactor its shape: `[size]` when left out).
+   */
+  slotNames(names: readonly string[], name: string, shape?: readonly number[]): readonly string[];
+  /** The shape of each slot of a parameter of `shape` (the parameter's own unless the math factors it, as Adafactor). */
+  slotShapes(names: readonly string[], name: string, shape: readonly number[]): Readonly<Record<string, readonly number[]>>;
   /**
    * The parameters to evaluate, predict and save at, when the optimizer trains at other
    * ones (schedule-free: `x = (y - (1 - b1) z) / b1`, from the parameters `y` and the
@@ -185,6 +195,24 @@ export interface CompiledOptimizer {
    * optimizers without `absorb`.
    */
   absorb<T>(plan: StepPlan, state: OptimizerState<T>, totals: readonly (Readonly<Record<string, number>> | undefined)[]): OptimizerState<T>;
+}
+
+/** Options of {@link CompiledOptimizer.init}. */
+export interface InitOptions {
+  /**
+   * Parameter shapes by name (row-major), for optimizers whose math reads them (Muon,
+   * Adafactor) on backends whose tensors are flat (the engine's Float32Arrays). Each must
+   * hold the parameter's size (and equal the tensor's own shape where it has one).
+   */
+  readonly shapes?: Readonly<Record<string, readonly number[]>> | undefined;
+}
+
+function checkShape(value: unknown, size: number, where: string): readonly number[] {
+  if (!Array.isArray(value) || !value.every((d) => Number.isSafeInteger(d) && d >= 0))
+    fail(where, "must be an array of integers >= 0 (the parameter's shape)", value);
+  const product = (value as number[]).reduce((a, b) => a * b, 1);
+  if (product !== size) fail(where, `must hold the parameter's ${size} elements, holds ${product}`, value);
+  return [...(value as number[])];
 }
 
 function scalarOf<T>(scalars: Readonly<Record<string, T>>, name: string): T {
@@ -232,6 +260,9 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
     return evaluateHyperparameter(value as Hyperparameter, step, spec, `${type} options.learningRate`) * group.learningRateScale;
   };
   const persist = <T>(ops: Ops<T>, x: T): T => (ops.persist ? ops.persist(x) : x);
+  /** A parameter's shape in a step: the state's record, else the tensor's own, else flat. */
+  const shapeOf = <T>(ops: Ops<T>, state: OptimizerState<T>, name: string, param: T): readonly number[] =>
+    (state.shapes && ownValue(state.shapes, name)) ?? ops.shape?.(param) ?? [ops.size(param)];
   const checkNames = <T>(
     ops: Ops<T>,
     membership: Membership,
@@ -256,11 +287,44 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
   const compiled: CompiledOptimizer = {
     optimizer,
 
-    init(ops, params) {
+    init(ops, params, options = {}) {
       const membership = membershipOf(Object.keys(params), 'init(ops, params) params');
+      const given = options.shapes;
+      if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given)))
+        fail('init options.shapes', 'must be a record of shapes by parameter name', given);
+      for (const name of Object.keys(given ?? {})) {
+        if (!Object.hasOwn(membership.groupOf, name))
+          fail(`init options.shapes.${name}`, `is not a parameter (${membership.names.join(', ')})`, name);
+      }
+      const shapes: Record<string, readonly number[]> = Object.fromEntries(
+        membership.names.map((name) => {
+          const param = params[name] as (typeof params)[string];
+          const where = `init options.shapes.${name}`;
+          const own = ops.shape?.(param);
+          const value = given && ownValue(given, name);
+          if (value === undefined) {
+            if (own === undefined && math.shaped)
+              fail(
+                where,
+                `is missing: ${type} reads parameter shapes and ${ops.name} tensors are flat (give init or the runner shapes)`,
+                undefined,
+              );
+            return [name, own ?? [ops.size(param)]];
+          }
+          const shape = checkShape(value, ops.size(param), where);
+          if (own !== undefined && own.join(',') !== shape.join(','))
+            fail(where, `must equal the tensor's shape [${own.join(', ')}]`, value);
+          return [name, shape];
+        }),
+      );
       const slots: Record<string, Slots<never>> = Object.fromEntries(
         membership.names.map((name) => {
-          const fresh = math.init(ops, params[name] as (typeof params)[string], hyperAt(membership.groupOf[name] as number, 0));
+          const fresh = math.init(
+            ops,
+            params[name] as (typeof params)[string],
+            hyperAt(membership.groupOf[name] as number, 0),
+            shapes[name] as readonly number[],
+          );
           for (const key of Object.keys(fresh)) fresh[key] = persist(ops, fresh[key] as (typeof params)[string]);
           return [name, fresh as never];
         }),
@@ -278,6 +342,7 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
         params: slots,
         accumulated: {},
         ema,
+        ...(math.shaped ? { shapes } : {}),
       };
     },
 
@@ -372,7 +437,8 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
             configurable: true,
           });
         }
-        return { params, state: { ...counters, params: state.params, accumulated, ema: state.ema }, report: plan.report };
+        const next = { ...counters, params: state.params, accumulated, ema: state.ema, ...(state.shapes && { shapes: state.shapes }) };
+        return { params, state: next, report: plan.report };
       }
       if (plan.kind === 'updateAccumulated') {
         const inverse = ops.scalar(1 / accumulationSteps);
@@ -431,7 +497,8 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
         if (math.share !== undefined && math.prepare !== undefined) {
           const totals: Record<string, Tensor> = {};
           for (const name of membership.members[i] ?? []) {
-            const input = { ops, s, h: group.hyper, param: params[name] as Tensor, grad: gradients[name] as Tensor };
+            const param = params[name] as Tensor;
+            const input = { ops, s, h: group.hyper, param, grad: gradients[name] as Tensor, shape: shapeOf(ops, state, name, param) };
             accumulate(totals, math.prepare({ ...input, slots: state.params[name] as Slots<Tensor> }));
           }
           shared = math.share({ ops, s, h: group.hyper, totals });
@@ -445,7 +512,8 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
             continue;
           }
           const grad = gradients[name] as Tensor;
-          const out = math.update({ ops, s, h: group.hyper, param, grad, slots, ...(shared && { shared }) });
+          const shape = shapeOf(ops, state, name, param);
+          const out = math.update({ ops, s, h: group.hyper, param, grad, slots, shape, ...(shared && { shared }) });
           if (out.reduce !== undefined) reductions[i] = accumulate(reductions[i] ?? {}, out.reduce);
           params[name] = ops.assign(param, out.param);
           const next: Slots<Tensor> = {};
@@ -469,7 +537,8 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
         );
         ema = next;
       }
-      const result = { params, state: { ...counters, params: slotsOut, accumulated: state.accumulated, ema }, report: plan.report };
+      const next = { ...counters, params: slotsOut, accumulated: state.accumulated, ema, ...(state.shapes && { shapes: state.shapes }) };
+      const result = { params, state: next, report: plan.report };
       return math.absorb === undefined ? result : { ...result, reductions };
     },
 
@@ -562,16 +631,35 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
           if (!Object.hasOwn(membership.groupOf, name)) fail(`${path}.${label}.${name}`, `is not a parameter (${names.join(', ')})`, name);
         }
       }
+      if (math.shaped) {
+        if (state.shapes === undefined) fail(`${path}.shapes`, `is missing: ${type} records every parameter's shape`, undefined);
+        for (const name of Object.keys(state.shapes)) {
+          if (!Object.hasOwn(membership.groupOf, name)) fail(`${path}.shapes.${name}`, `is not a parameter (${names.join(', ')})`, name);
+        }
+      }
       for (const name of names) {
         const where = `${path}.params.${name}`;
         const slots = ownValue(state.params, name);
         if (slots === undefined) fail(where, 'is missing: the checkpoint does not fit these parameters', undefined);
-        const size = ops.size(params[name] as (typeof params)[string]);
-        const slotNames = compiled.slotNames(names, name);
+        const param = params[name] as (typeof params)[string];
+        const size = ops.size(param);
+        let shape: readonly number[] = ops.shape?.(param) ?? [size];
+        if (math.shaped) {
+          const recorded = state.shapes && ownValue(state.shapes, name);
+          if (recorded === undefined) fail(`${path}.shapes.${name}`, 'is missing', undefined);
+          shape = checkShape(recorded, size, `${path}.shapes.${name}`);
+          const own = ops.shape?.(param);
+          if (own !== undefined && own.join(',') !== shape.join(','))
+            fail(`${path}.shapes.${name}`, `must equal the parameter's shape [${own.join(', ')}]`, recorded);
+        }
+        const slotNames = compiled.slotNames(names, name, shape);
+        const slotShapes = compiled.slotShapes(names, name, shape);
         for (const slot of slotNames) {
           const value = ownValue(slots, slot);
           if (value === undefined) fail(`${where}.${slot}`, 'is missing', undefined);
-          if (ops.size(value) !== size) fail(`${where}.${slot}`, `must have ${size} elements like the parameter`, ops.size(value));
+          const expected = (slotShapes[slot] ?? shape).reduce((a, b) => a * b, 1);
+          if (ops.size(value) !== expected)
+            fail(`${where}.${slot}`, `must have ${expected} elements${expected === size ? ' like the parameter' : ''}`, ops.size(value));
         }
         for (const slot of Object.keys(slots)) {
           if (!slotNames.includes(slot))
@@ -602,11 +690,20 @@ export function compileOptimizer(optimizer: Optimizer): CompiledOptimizer {
       return { learningRate: learningRates[0] as number, learningRates };
     },
 
-    slotNames(names, name) {
+    slotNames(names, name, shape) {
       const membership = membershipOf(names, 'params');
       const group = membership.groupOf[name];
       if (group === undefined) fail(`params.${name}`, `is not a parameter (${names.join(', ')})`, name);
-      return math.slots(hyperAt(group, 0));
+      return math.slots(hyperAt(group, 0), shape ?? []);
+    },
+
+    slotShapes(names, name, shape) {
+      const membership = membershipOf(names, 'params');
+      const group = membership.groupOf[name];
+      if (group === undefined) fail(`params.${name}`, `is not a parameter (${names.join(', ')})`, name);
+      const hyper = hyperAt(group, 0);
+      const own = math.slotShapes?.(hyper, shape) ?? {};
+      return Object.fromEntries(math.slots(hyper, shape).map((slot) => [slot, own[slot] ?? shape]));
     },
 
     evaluationParams(ops, params, state) {

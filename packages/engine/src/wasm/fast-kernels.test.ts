@@ -62,7 +62,7 @@ function setup(make: () => Optimizer, n: number, seed: number, step: number) {
   const scalars = definition.math.scalars(hyper, step, {}, () => hyper).values as Record<string, number>;
   const next = random(seed);
   const specials = seed % 2 === 0;
-  const slotNames = definition.math.slots(hyper as never) as string[];
+  const slotNames = definition.math.slots(hyper as never, []) as string[];
   return {
     type: definition.type,
     hyper,

@@ -5,7 +5,7 @@ export type Origin =
   | { readonly kind: 'input'; readonly key: string }
   | { readonly kind: 'scalarInput'; readonly index: number }
   | { readonly kind: 'constant'; readonly value: number }
-  | { readonly kind: 'op'; readonly op: string; readonly inputs: readonly number[] };
+  | { readonly kind: 'op'; readonly op: string; readonly inputs: readonly number[]; readonly shapes?: readonly (readonly number[])[] };
 
 /** A traced computation: how every value came about, its shape, and the number of scalar inputs. */
 export interface Recording {
@@ -54,16 +54,52 @@ export function recordingToModel(
     } else if (origin.kind === 'constant') {
       names[id] = graph.scalar(origin.value);
     } else {
-      names[id] = emit(
-        graph,
-        origin.op,
-        origin.inputs.map((i) => names[i] as string),
-        attributes,
-      );
+      const args = origin.inputs.map((i) => names[i] as string);
+      names[id] =
+        origin.shapes === undefined ? emit(graph, origin.op, args, attributes) : emitShaped(graph, origin.op, args, origin.shapes, shape);
     }
   }
   for (const [name, value] of Object.entries(outputs)) graph.output(names[value.id] as string, name, 'float32', value.shape);
   return graph.toModel('stepsize optimizer update, traced from @stepsize/core');
+}
+
+/**
+ * The shape-aware primitives: `shapes` are the operands' shapes as the math views them
+ * (`Reshape`: the target; `MatMul`: each operand as stored, `[batch?, r, c]`, and whether
+ * it is read transposed, as a last entry `[transposeA, transposeB]`; `ReduceSumAxis`: the
+ * input's view and `[axis]`).
+ */
+function emitShaped(
+  graph: GraphBuilder,
+  op: string,
+  args: readonly string[],
+  shapes: readonly (readonly number[])[],
+  result: readonly number[],
+): string {
+  const view = (x: string, shape: readonly number[]): string => graph.op('Reshape', [x, graph.ints(shape, 'shape')]);
+  switch (op) {
+    case 'Reshape':
+      return view(args[0] as string, result);
+    case 'MatMul': {
+      const [left, right, flags] = shapes as [readonly number[], readonly number[], readonly number[]];
+      const operand = (x: string, shape: readonly number[], transposed: number): string => {
+        const viewed = view(x, shape);
+        if (!transposed) return viewed;
+        const perm = shape.length === 3 ? [0, 2, 1] : [1, 0];
+        return graph.op('Transpose', [viewed], { perm: { ints: perm } });
+      };
+      return graph.op('MatMul', [
+        operand(args[0] as string, left, flags[0] as number),
+        operand(args[1] as string, right, flags[1] as number),
+      ]);
+    }
+    case 'ReduceSumAxis': {
+      const [input, axis] = shapes as [readonly number[], readonly number[]];
+      return graph.op('ReduceSum', [view(args[0] as string, input), graph.ints(axis, 'axes')], { keepdims: { int: 0 } });
+    }
+    default:
+      throw new Error(`recordingToModel: no shaped operator ${op}`);
+  }
 }
 
 function emit(graph: GraphBuilder, op: string, args: string[], cast: (to: number) => Record<string, AttributeValue>): string {

@@ -12,16 +12,15 @@ export interface UpdateGraphRun {
 
 /**
  * Runs a traced update graph's session: feeds input `in{i}` from `tensorValues(traced.inputs[i])`
- * (shaped as its parameter) and the `scalars` input, and reads the outputs back.
+ * (shaped as the trace recorded it) and the `scalars` input, and reads the outputs back.
  */
 export async function runUpdateGraph(args: {
   readonly session: ort.InferenceSession;
   readonly traced: TracedUpdate;
-  readonly shapes: Readonly<Record<string, readonly number[]>>;
   readonly scalars: Readonly<Record<string, number>>;
   readonly tensorValues: (tensor: UpdateTensor) => Float32Array | undefined;
 }): Promise<UpdateGraphRun> {
-  const { session, traced, shapes, tensorValues } = args;
+  const { session, traced, tensorValues } = args;
   const scalars = Float32Array.from(traced.scalarNames, (name) => args.scalars[name] as number);
   const feeds = byName<ort.Tensor>();
   for (const key of session.inputNames) {
@@ -29,10 +28,11 @@ export async function runUpdateGraph(args: {
       feeds[key] = new ort.Tensor('float32', scalars, [scalars.length]);
       continue;
     }
-    const tensor = traced.inputs[Number(key.slice(2))] as UpdateTensor;
+    const index = Number(key.slice(2));
+    const tensor = traced.inputs[index] as UpdateTensor;
     const values = tensorValues(tensor);
     if (values === undefined) throw new Error(`update graph input ${key} (${tensor.kind} ${tensor.name}) has no value`);
-    feeds[key] = new ort.Tensor('float32', values, shapes[tensor.name] as number[]);
+    feeds[key] = new ort.Tensor('float32', values, traced.inputShapes[index] as number[]);
   }
   const results = await session.run(feeds);
   const first = (name: string): number => (results[name]?.data as Float32Array | undefined)?.[0] ?? Number.NaN;

@@ -117,7 +117,7 @@ export class ParameterUpdater {
       shapes[name] = [...param.shape];
     }
     this.params = copies;
-    this.current = this.compiled.init(this.ops, copies);
+    this.current = this.compiled.init(this.ops, copies, { shapes });
     if (fast)
       this.gradientBuffers = byName(
         Object.entries(copies).map(([name, values]) => [name, residentCopy(fast, new Float32Array(values.length))] as const),
@@ -138,10 +138,11 @@ export class ParameterUpdater {
     const params = readParameterData(options.params, PARAMS);
     if (path === 'onnx') return new ParameterUpdater(options, undefined);
     const sizes = Object.fromEntries(Object.entries(params).map(([name, param]) => [name, param.values.length]));
+    const shapes = Object.fromEntries(Object.entries(params).map(([name, param]) => [name, param.shape]));
     // Parameters, gradients and optimizer state resident; when that memory cannot be reserved, the same
     // kernels on ordinary arrays (copied through their scratch area), with equal results.
-    const fast = await createFastKernels({ fixedMemoryBytes: optimizerMemoryBytes({ optimizer: options.optimizer, sizes }) }).catch(() =>
-      createFastKernels({ threads: 1, fixedMemoryBytes: 0 }),
+    const fast = await createFastKernels({ fixedMemoryBytes: optimizerMemoryBytes({ optimizer: options.optimizer, sizes, shapes }) }).catch(
+      () => createFastKernels({ threads: 1, fixedMemoryBytes: 0 }),
     );
     try {
       return new ParameterUpdater(options, fast);
@@ -235,7 +236,6 @@ export class ParameterUpdater {
     const run = await runUpdateGraph({
       session,
       traced,
-      shapes: this.shapes,
       scalars: plan.scalars,
       tensorValues: (tensor) =>
         tensor.kind === 'slot' ? own(state.params, tensor.name)?.[tensor.slot] : own(named[tensor.kind], tensor.name),

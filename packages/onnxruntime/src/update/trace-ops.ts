@@ -64,10 +64,32 @@ export class OpsTracer {
       sum: (a) => op('ReduceSum', [a], []),
       assign: (_target, value) => value,
       size: (x) => x.shape.reduce((a, b) => a * b, 1),
+      shape: (x) => x.shape,
+      reshape: (x, shape) => this.shaped('Reshape', [x], [shape], shape),
+      matmul: (a, b, dims) => {
+        const { rows, inner, columns, batch } = dims;
+        const lead = batch === undefined ? [] : [batch];
+        const left = [...lead, ...(dims.transposeA ? [inner, rows] : [rows, inner])];
+        const right = [...lead, ...(dims.transposeB ? [columns, inner] : [inner, columns])];
+        const flags = [dims.transposeA ? 1 : 0, dims.transposeB ? 1 : 0];
+        return this.shaped('MatMul', [a, b], [left, right, flags], [...lead, rows, columns]);
+      },
+      sumAxis: (x, shape, axis) =>
+        this.shaped(
+          'ReduceSumAxis',
+          [x],
+          [shape, [axis]],
+          shape.filter((_, i) => i !== axis),
+        ),
       firstNonFinite: () => {
         throw new Error('OpsTracer: values cannot be read while tracing (compute a probe and read it after the run)');
       },
     };
+  }
+
+  /** A shape-aware operation (see `emitShaped`): `shapes` carry the views, `shape` is the result's. */
+  private shaped(op: string, inputs: readonly Traced[], shapes: readonly (readonly number[])[], shape: readonly number[]): Traced {
+    return this.add({ kind: 'op', op, inputs: inputs.map((x) => x.id), shapes }, shape);
   }
 
   private add(origin: Origin, shape: readonly number[]): Traced {

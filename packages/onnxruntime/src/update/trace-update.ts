@@ -13,6 +13,8 @@ export interface TracedUpdate {
   readonly model: Uint8Array;
   /** Graph input `in{i}` is fed from `inputs[i]`. */
   readonly inputs: readonly UpdateTensor[];
+  /** The shape of graph input `in{i}` (a slot's may differ from its parameter's: Adafactor's factors). */
+  readonly inputShapes: readonly (readonly number[])[];
   /** Graph output `out{i}` replaces `outputs[i]` (tensors the step leaves as they were are not outputs). */
   readonly outputs: readonly UpdateTensor[];
   /** Element `i` of the `scalars` input is `plan.scalars[scalarNames[i]]`. */
@@ -43,14 +45,19 @@ export function traceUpdate(args: {
   const { compiled, plan, shapes, state } = args;
   const tracer = new OpsTracer();
   const inputs: UpdateTensor[] = [];
+  const inputShapes: (readonly number[])[] = [];
   const keys = new Map<UpdateTensor, string>();
+  const names = Object.keys(shapes);
   const input = (tensor: UpdateTensor): Traced => {
     const key = `in${inputs.length}`;
     inputs.push(tensor);
     keys.set(tensor, key);
-    return tracer.input(key, shapes[tensor.name] as number[]);
+    const shape = shapes[tensor.name] as number[];
+    // Slots of other shapes than their parameter's (Adafactor's row and column factors).
+    const slotShape = tensor.kind === 'slot' ? compiled.slotShapes(names, tensor.name, shape)[tensor.slot] : undefined;
+    inputShapes.push(slotShape ?? shape);
+    return tracer.input(key, slotShape ?? shape);
   };
-  const names = Object.keys(shapes);
   // Keyed by parameter names: records with no prototype, so that every name is data.
   const params = byName<Traced>();
   const gradients = byName<Traced>();
@@ -95,6 +102,7 @@ export function traceUpdate(args: {
   return {
     model: recordingToModel(tracer.recording(), inputNames, graphOutputs),
     inputs,
+    inputShapes,
     outputs,
     scalarNames,
     probe: probe !== undefined,

@@ -1,5 +1,6 @@
 import type { OptimizerDefinition } from '../optimizer.js';
 import { adabeliefDefinition } from './adabelief.js';
+import { adafactorDefinition } from './adafactor.js';
 import { adadeltaDefinition } from './adadelta.js';
 import { adagradDefinition } from './adagrad.js';
 import { adamDefinition, adamWDefinition } from './adam.js';
@@ -11,6 +12,7 @@ import { adoptDefinition } from './adopt.js';
 import { lambDefinition } from './lamb.js';
 import { larsDefinition } from './lars.js';
 import { lionDefinition } from './lion.js';
+import { muonDefinition } from './muon.js';
 import { nadamDefinition } from './nadam.js';
 import { prodigyDefinition } from './prodigy.js';
 import { radamDefinition } from './radam.js';
@@ -20,6 +22,7 @@ import { scheduleFreeAdamWDefinition, scheduleFreeSgdDefinition } from './schedu
 import { sgdDefinition } from './sgd.js';
 
 export * from './adabelief.js';
+export * from './adafactor.js';
 export * from './adadelta.js';
 export * from './adagrad.js';
 export * from './adam.js';
@@ -31,6 +34,8 @@ export * from './adopt.js';
 export * from './lamb.js';
 export * from './lars.js';
 export * from './lion.js';
+export * from './muon.js';
+export * from './newton-schulz.js';
 export * from './nadam.js';
 export * from './prodigy.js';
 export * from './radam.js';
@@ -62,4 +67,6 @@ export const optimizerDefinitions: readonly OptimizerDefinition[] = [
   prodigyDefinition,
   dadaptAdamWDefinition,
   dogDefinition,
+  muonDefinition,
+  adafactorDefinition,
 ] as OptimizerDefinition[];

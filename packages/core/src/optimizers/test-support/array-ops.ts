@@ -46,4 +46,34 @@ export const arrayOps: Ops<V> = {
   size: (x) => x.length,
   firstNonFinite: (x) => x.findIndex((v) => !Number.isFinite(v)),
   readScalar: (x) => x[0] as number,
+  reshape: (x) => x,
+  matmul: (a, b, dims) => {
+    const { rows, inner, columns, batch = 1 } = dims;
+    const at = (p: number, i: number, k: number): number =>
+      a[p * rows * inner + (dims.transposeA ? k * rows + i : i * inner + k)] as number;
+    const bt = (p: number, k: number, j: number): number =>
+      b[p * inner * columns + (dims.transposeB ? j * inner + k : k * columns + j)] as number;
+    const out: V = [];
+    for (let p = 0; p < batch; p += 1)
+      for (let i = 0; i < rows; i += 1)
+        for (let j = 0; j < columns; j += 1) {
+          let total = 0;
+          for (let k = 0; k < inner; k += 1) total += at(p, i, k) * bt(p, k, j);
+          out.push(total);
+        }
+    return out;
+  },
+  sumAxis: (x, shape, axis) => {
+    const outer = shape.slice(0, axis).reduce((p, q) => p * q, 1);
+    const length = shape[axis] as number;
+    const inner = shape.slice(axis + 1).reduce((p, q) => p * q, 1);
+    const out: V = [];
+    for (let o = 0; o < outer; o += 1)
+      for (let i = 0; i < inner; i += 1) {
+        let total = 0;
+        for (let k = 0; k < length; k += 1) total += x[(o * length + k) * inner + i] as number;
+        out.push(total);
+      }
+    return out;
+  },
 };

@@ -1,0 +1,72 @@
+import { fail } from '../../schedules/options.js';
+import type { MatmulDims, Ops } from '../ops.js';
+
+/** The precision of the Newton-Schulz iteration: float32 (optax) or bfloat16 (PyTorch's `torch.optim.Muon`). */
+export type NewtonSchulzPrecision = 'float32' | 'bfloat16';
+
+/** The shape-aware primitives the matrix optimizers need, or an error naming the backend. */
+export function matrixOps<T>(ops: Ops<T>, type: string): Required<Pick<Ops<T>, 'matmul' | 'sumAxis' | 'reshape'>> {
+  const { matmul, sumAxis, reshape } = ops;
+  if (matmul === undefined || sumAxis === undefined || reshape === undefined)
+    fail(`${type} ops`, `must have matmul, sumAxis and reshape (${type} multiplies and reduces matrices); ${ops.name} has not`, ops.name);
+  return { matmul: matmul.bind(ops), sumAxis: sumAxis.bind(ops), reshape: reshape.bind(ops) };
+}
+
+/**
+ * `x` rounded to the nearest bfloat16 (8 significant bits), kept in float32: Veltkamp's
+ * split `γ = 65537 x`, `x_hi = γ + (x - γ)` in float32 arithmetic, which rounds to nearest
+ * with ties to even as PyTorch's `Tensor.bfloat16()` does (checked against torch on a million
+ * values and every tie), so every backend rounds alike. Float32 subnormals (below 1.2e-38)
+ * are kept as they are, and |x| above 2.6e33 overflows.
+ */
+export function roundToBfloat16<T>(ops: Ops<T>, x: T): T {
+  const scaled = ops.mul(x, ops.scalar(65537));
+  return ops.add(scaled, ops.sub(x, scaled));
+}
+
+/** What one Newton-Schulz run reads: the matrix `x` (`rows` x `columns`, row-major) and the scalars. */
+export interface NewtonSchulzInput<T> {
+  readonly ops: Ops<T>;
+  readonly type: string;
+  readonly x: T;
+  readonly rows: number;
+  readonly columns: number;
+  /** The polynomial's coefficients `a`, `b`, `c` as scalars. */
+  readonly coefficients: readonly [T, T, T];
+  readonly steps: number;
+  readonly precision: NewtonSchulzPrecision;
+}
+
+/**
+ * The Newton-Schulz iteration of Muon (Jordan et al. 2024), on an already normalized matrix:
+ * `steps` times `A = X Xᵀ`, `B = b A + (c A) A`, `X = a X + B X` (Python's `c * A @ A` scales
+ * first: `*` and `@` bind alike, left to right), on the wide orientation
+ * (`Xᵀ` when `rows > columns`, as optax and PyTorch transpose; here the products are written
+ * on `X` with transposed operands, which computes the same sums). With `'bfloat16'` every
+ * result is rounded to bfloat16 as PyTorch's bfloat16 tensors are (products summed in
+ * float32, then rounded).
+ */
+export function newtonSchulz<T>(input: NewtonSchulzInput<T>): T {
+  const { ops, rows, columns, coefficients, steps, precision } = input;
+  const { matmul } = matrixOps(ops, input.type);
+  const round = precision === 'bfloat16' ? (v: T) => roundToBfloat16(ops, v) : (v: T) => v;
+  const [a, b, c] = coefficients;
+  const wide = rows <= columns;
+  const small = wide ? rows : columns;
+  const product = (p: T, q: T, dims: MatmulDims): T => round(matmul(p, q, dims));
+  let x = input.x;
+  for (let i = 0; i < steps; i += 1) {
+    // wide: A = X Xᵀ; tall: A = (Xᵀ)(Xᵀ)ᵀ = Xᵀ X. Either is small x small.
+    const gram = wide
+      ? product(x, x, { rows, inner: columns, columns: rows, transposeB: true })
+      : product(x, x, { rows: columns, inner: rows, columns, transposeA: true });
+    const square = product(round(ops.mul(gram, c)), gram, { rows: small, inner: small, columns: small });
+    const update = round(ops.add(round(ops.mul(gram, b)), square));
+    // wide: B X; tall: (B Xᵀ)ᵀ = X Bᵀ.
+    const moved = wide
+      ? product(update, x, { rows, inner: rows, columns })
+      : product(x, update, { rows, inner: columns, columns, transposeB: true });
+    x = round(ops.add(round(ops.mul(x, a)), moved));
+  }
+  return x;
+}
