@@ -118,7 +118,7 @@ export async function engineTrainingBackend(
     exampleWidths: scoring?.exampleWidths,
     accuracy: scoring?.accuracy,
     setOptimizer: (optimizer: Optimizer) => {
-      runner = new OptimizerRunner({ optimizer, ops: float32Ops, params: model.params, ...(kernels && { kernels }) });
+      runner = new OptimizerRunner({ optimizer, ops: float32Ops, params: model.params, shapes, ...(kernels && { kernels }) });
     },
     lossAndGradients: (batch) => {
       const { loss: value, gradients } = model.lossAndGradients(batch);

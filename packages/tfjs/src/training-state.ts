@@ -77,22 +77,35 @@ export class TfjsOptimizerState {
     const created: tf.Variable[] = [];
     /** New variables that go into a current one of the same size once the state is accepted. */
     const into = new Map<tf.Tensor, tf.Variable>();
-    const make = (values: number[], name: string, existing: tf.Tensor | undefined): tf.Tensor => {
-      const shape = params[name]?.shape;
+    const names = Object.keys(params);
+    const make = (values: number[], name: string, existing: tf.Tensor | undefined, slot?: string): tf.Tensor => {
+      const own = params[name]?.shape;
+      // A slot's own shape (Adafactor's row and column factors differ from their parameter's).
+      const shape = own !== undefined && slot !== undefined ? this.compiled.slotShapes(names, name, own)[slot] : own;
       const fits = shape !== undefined && shape.reduce((a, b) => a * b, 1) === values.length;
-      const variable = tf.tidy(() => tf.variable(tf.tensor(values, fits ? shape : [values.length], 'float32'), false));
+      const variable = tf.tidy(() => tf.variable(tf.tensor(values, fits ? [...shape] : [values.length], 'float32'), false));
       created.push(variable);
       if (existing instanceof tf.Variable && existing.size === values.length) into.set(variable, existing);
       return variable;
     };
     // `param` names the parameter whose shape the tensors take (a slot record is keyed by slot).
     const named = (record: Readonly<Record<string, number[]>>, existing: Readonly<Record<string, tf.Tensor>> | undefined, param?: string) =>
-      Object.fromEntries(Object.entries(record).map(([key, values]) => [key, make(values, param ?? key, existing?.[key])]));
+      Object.fromEntries(
+        Object.entries(record).map(([key, values]) => [
+          key,
+          make(values, param ?? key, existing?.[key], param === undefined ? undefined : key),
+        ]),
+      );
     const loaded: OptimizerState<tf.Tensor> = {
       ...parsed,
       params: Object.fromEntries(Object.entries(parsed.params).map(([name, slots]) => [name, named(slots, current?.params[name], name)])),
       accumulated: named(parsed.accumulated, current?.accumulated),
       ema: named(parsed.ema, current?.ema),
+      // tfjs weights carry no shapes record (getWeights): the variables' shapes are the truth.
+      ...(parsed.shapes === undefined &&
+        this.compiled.optimizer.definition.math.shaped && {
+          shapes: Object.fromEntries(Object.entries(params).map(([name, variable]) => [name, variable.shape])),
+        }),
     };
     try {
       this.compiled.checkState(tfjsOps, params, loaded);

@@ -256,7 +256,14 @@ export class ParameterUpdater {
     });
     const { param: params, accumulated, ema } = next;
     this.params = params;
-    const executed = { ...plan.next, skipped: state.skipped, params: slots, accumulated, ema };
+    const executed = {
+      ...plan.next,
+      skipped: state.skipped,
+      params: slots,
+      accumulated,
+      ema,
+      ...(state.shapes && { shapes: state.shapes }),
+    };
     // The group sums an optimizer's host state follows (Prodigy, D-Adaptation), read from the graph.
     const totals: Record<string, number>[] = [];
     traced.reductions.forEach(({ group, name }, i) => {
