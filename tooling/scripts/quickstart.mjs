@@ -4,11 +4,13 @@
 // suitable pnpm is on PATH, installs the workspace, builds it with turbo, then runs
 // the task. `test` checks format and lint (Biome), typechecks, runs every package's tests and
 // prints a final "N passed, N failed, N skipped" line summed over every package's vitest JSON
-// report; it exits non-zero if anything failed.
+// report; it exits non-zero if anything failed. The tests run on the Node.js that runs this script and
+// again on each of EXTRA_NODE_VERSIONS (Node 22 and 24 from the npm registry); the line sums them all.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXTRA_NODE_VERSIONS, nodeBinDirectory } from './runtimes.mjs';
 
 const PNPM_VERSION = '12.21.0';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -64,25 +66,60 @@ if (task === 'bench') {
   process.exit(run('pnpm', ['exec', 'turbo', 'run', 'bench', '--concurrency=1', ...extra]));
 }
 
-// test: lint and format check, typecheck, then every package's tests, then one summary line.
+// test: lint and format check, typecheck, then every package's tests on every runtime, then one summary line.
 const results = join(root, '.test-results');
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 // Biome: the formatter's check and the linter (type-aware rules included); a warning fails too.
 const lint = run('pnpm', ['exec', 'biome', 'ci', '--error-on-warnings', '.']);
 const typecheck = run('pnpm', ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only']);
-const tests = run('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...extra]);
+
+/** Every package's tests on the node in `binDirectory` (default: this one); reports go to `.test-results/<label>/`. */
+function testOn(label, binDirectory) {
+  const directory = join(results, label);
+  mkdirSync(directory, { recursive: true });
+  const path = binDirectory === undefined ? env.PATH : `${binDirectory}:${env.PATH}`;
+  console.log(`quickstart: the tests on ${label}`);
+  return run('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...extra], {
+    env: { ...env, PATH: path, STEPSIZE_TEST_RESULTS: directory },
+  });
+}
+
+const runtimes = [{ label: `node ${process.version}`, status: testOn(`node ${process.version}`) }];
+for (const version of EXTRA_NODE_VERSIONS) {
+  const bin = nodeBinDirectory(root, version, env);
+  runtimes.push({ label: `node v${version}`, status: bin === undefined ? 1 : testOn(`node v${version}`, bin), missing: bin === undefined });
+}
+const tests = runtimes.every((r) => r.status === 0) ? 0 : 1;
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const reports = existsSync(results) ? readdirSync(results).filter((f) => f.endsWith('.json')) : [];
-for (const file of reports) {
-  const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
-  passed += report.numPassedTests ?? 0;
-  failed += report.numFailedTests ?? 0;
-  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  if (report.success === false && (report.numFailedTests ?? 0) === 0) failed += 1; // a suite that failed to load
+let reportCount = 0;
+for (const runtime of runtimes) {
+  const directory = join(results, runtime.label);
+  const reports = existsSync(directory) ? readdirSync(directory).filter((f) => f.endsWith('.json')) : [];
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const file of reports) {
+    const report = JSON.parse(readFileSync(join(directory, file), 'utf8'));
+    counts.passed += report.numPassedTests ?? 0;
+    counts.failed += report.numFailedTests ?? 0;
+    counts.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    if (report.success === false && (report.numFailedTests ?? 0) === 0) counts.failed += 1; // a suite that failed to load
+  }
+  if (runtime.missing) counts.failed += 1;
+  else if (reports.length === 0) {
+    console.error(`quickstart: no test report was written on ${runtime.label}`);
+    counts.failed += 1;
+  } else if (runtime.status !== 0 && counts.failed === 0) {
+    console.error(`quickstart: a test task failed without a report on ${runtime.label}`);
+    counts.failed += 1;
+  }
+  console.log(`${runtime.label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  passed += counts.passed;
+  failed += counts.failed;
+  skipped += counts.skipped;
+  reportCount += reports.length;
 }
 if (lint !== 0) {
   console.error('quickstart: lint or format check failed (pnpm exec biome check --write . fixes the format)');
@@ -92,11 +129,7 @@ if (typecheck !== 0) {
   console.error('quickstart: typecheck failed');
   failed += 1;
 }
-if (tests !== 0 && failed === 0) {
-  console.error('quickstart: a test task failed without a report');
-  failed += 1;
-}
-if (reports.length === 0) {
+if (reportCount === 0) {
   console.error('quickstart: no test report was written');
   failed += 1;
 }
