@@ -18,7 +18,8 @@ Options (run):
   --optimizer <spec.json>     optimizer spec (default: {"type": "adamW", "weightDecay": 0.01}); its
                               learning rate is the schedule. Or a name: schedule-free (AdamW,
                               evaluated at its average, with a warmup to a constant rate) or
-                              prodigy (estimates its own rate; the schedule scales it)
+                              prodigy (estimates its own rate; the schedule scales it) or muon
+                              (Newton-Schulz on the weight matrices, AdamW on the biases)
   --backends <list>           comma-separated: engine,tfjs,onnxruntime (default: all three)
   --steps <n>                 training steps (default 300)
   --batch-size <n>            examples per batch (default: iris 12, mnist 32)

@@ -64,6 +64,7 @@ describe('stepsize-demo', () => {
   for (const [preset, type] of [
     ['schedule-free', 'scheduleFreeAdamW'],
     ['prodigy', 'prodigy'],
+    ['muon', 'muon'],
   ] as const) {
     it(`--optimizer ${preset} trains ${type} on every backend, which agree`, async () => {
       const dir = folder();

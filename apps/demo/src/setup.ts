@@ -24,13 +24,19 @@ export interface OptimizerPreset {
  * `--optimizer <name>`: Prodigy (optax `contrib.prodigy`) estimates its own rate, so its
  * schedule is a factor on that estimate (a warmup, then cosine from 1, with
  * `safeguardWarmup`); schedule-free AdamW (optax `schedule_free_adamw`, evaluated at its
- * averaged point `x`) needs no decay, only a warmup to a constant rate.
+ * averaged point `x`) needs no decay, only a warmup to a constant rate; Muon (optax
+ * `contrib.muon`) orthogonalizes the hidden weight matrices and updates the biases with its
+ * AdamW, on the default warmup and cosine.
  */
 export const OPTIMIZER_PRESETS: Readonly<Record<string, OptimizerPreset>> = {
   // Prodigy estimates the rate itself: the schedule is a factor on it (warmup, then cosine from 1).
   prodigy: {
     optimizer: { type: 'prodigy', weightDecay: 0.01, safeguardWarmup: true },
     schedule: (_peak, steps) => defaultSchedule(1, steps),
+  },
+  muon: {
+    optimizer: { type: 'muon', weightDecay: 0.01 },
+    schedule: (peak, steps) => defaultSchedule(peak, steps),
   },
   'schedule-free': {
     optimizer: { type: 'scheduleFreeAdamW', weightDecay: 0.01 },
