@@ -3,6 +3,7 @@ import type { Ops } from '../ops.js';
 import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
 import { matrixOps } from './newton-schulz.js';
 import { booleanValue, define, flag, learningRate, numberValue, weightDecay } from './options.js';
+import { torchLerp, torchLerpScalars } from './torch-lerp.js';
 
 /** Resolved Adafactor hyperparameters for one step. */
 export interface AdafactorHyper {
@@ -41,11 +42,6 @@ function factoredDims(shape: readonly number[]): readonly [number, number, numbe
   return [batch, shape[shape.length - 2] as number, shape[shape.length - 1] as number];
 }
 
-/** torch's CPU `lerp(start, end, w)`: `fma(w, end - start, start)` for `|w| < 0.5`, else `fma(w - 1, end - start, end)`. */
-function torchLerp<T>(ops: Ops<T>, start: T, end: T, s: Readonly<Record<AdafactorScalar, T>>): T {
-  return ops.addScaled(ops.where(s.lerpSmall, start, end), ops.sub(end, start), s.lerpCoefficient);
-}
-
 /** The mean of squares over one axis as PyTorch computes it: `‖g‖²` (a 2-norm, squared) over the axis' length. */
 function meanSquare<T>(ops: Ops<T>, g: T, shape: readonly number[], axis: number): T {
   const { sumAxis } = matrixOps(ops, 'adafactor');
@@ -80,11 +76,11 @@ export const adafactorMath: OptimizerMath<AdafactorHyper, AdafactorScalar, Adafa
     };
   },
   scalars: (h, step, host) => {
-    const weight = Math.fround(step ** h.beta2Decay);
+    const lerp = torchLerpScalars(step ** h.beta2Decay);
     return {
       values: {
-        lerpSmall: weight < 0.5 ? 1 : 0,
-        lerpCoefficient: weight < 0.5 ? weight : Math.fround(weight - 1),
+        lerpSmall: lerp.small,
+        lerpCoefficient: lerp.coefficient,
         relativeStep: Math.min(h.learningRate, 1 / step ** 0.5),
         epsilon1: h.epsilon1,
         epsilon1Squared: h.epsilon1 * h.epsilon1,
@@ -112,8 +108,20 @@ export const adafactorMath: OptimizerMath<AdafactorHyper, AdafactorScalar, Adafa
       const [batch, rows, columns] = dims;
       const rowShape = shape.slice(0, -1);
       const columnShape = [...shape.slice(0, -2), columns];
-      const rowVariance = torchLerp(ops, slots.rowVariance as typeof param, reshape(meanSquare(ops, g, dims, 2), rowShape), s);
-      const columnVariance = torchLerp(ops, slots.columnVariance as typeof param, reshape(meanSquare(ops, g, dims, 1), columnShape), s);
+      const rowVariance = torchLerp(
+        ops,
+        slots.rowVariance as typeof param,
+        reshape(meanSquare(ops, g, dims, 2), rowShape),
+        s.lerpSmall,
+        s.lerpCoefficient,
+      );
+      const columnVariance = torchLerp(
+        ops,
+        slots.columnVariance as typeof param,
+        reshape(meanSquare(ops, g, dims, 1), columnShape),
+        s.lerpSmall,
+        s.lerpCoefficient,
+      );
       // mean over the rows of R, at least eps1: one number per matrix of the batch.
       const rowMean = ops.maximum(ops.div(sumAxis(rowVariance, [batch, rows], 1), ops.scalar(rows)), s.epsilon1);
       if (batch === 1) {
@@ -128,7 +136,7 @@ export const adafactorMath: OptimizerMath<AdafactorHyper, AdafactorScalar, Adafa
       estimate = reshape(estimate, shape);
       next = { rowVariance, columnVariance };
     } else {
-      const variance = torchLerp(ops, slots.variance as typeof param, ops.mul(g, g), s);
+      const variance = torchLerp(ops, slots.variance as typeof param, ops.mul(g, g), s.lerpSmall, s.lerpCoefficient);
       estimate = variance;
       next = { variance };
     }

@@ -5,6 +5,7 @@ import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparam
 import { matrixOps, newtonSchulz, type NewtonSchulzPrecision, roundToBfloat16 } from './newton-schulz.js';
 import { optaxBiasCorrection, optaxMoment, optaxSquareMoment } from './optax-moments.js';
 import { beta, booleanValue, define, learningRate, numberValue } from './options.js';
+import { torchLerp, torchLerpScalars } from './torch-lerp.js';
 
 /** Whose Muon: optax `contrib.muon` or PyTorch's `torch.optim.Muon` (2.9+). */
 export type MuonConvention = 'optax' | 'pytorch';
@@ -82,14 +83,6 @@ export function muonTakes(h: Pick<MuonHyper, 'route'>, shape: readonly number[])
   return matrix;
 }
 
-/**
- * torch's `lerp(start, end, w)` on the CPU: `fma(w, end - start, start)` when `|w| < 0.5`, else
- * `fma(w - 1, end - start, end)`; `small` and `coefficient` are those choices as scalars.
- */
-function torchLerp<T>(ops: Ops<T>, start: T, end: T, small: T, coefficient: T): T {
-  return ops.addScaled(ops.where(small, start, end), ops.sub(end, start), coefficient);
-}
-
 /** The orthogonalized, shape-scaled direction of a matrix `u` (rows x columns). */
 function orthogonalize<T>(ops: Ops<T>, s: Readonly<Record<MuonScalar, T>>, h: MuonHyper, u: T, rows: number, columns: number): T {
   const bfloat16 = h.newtonSchulzPrecision === 'bfloat16';
@@ -149,19 +142,18 @@ export const muonMath: OptimizerMath<MuonHyper, MuonScalar, MuonSlot> = {
   init: (ops, param, h, shape) =>
     muonTakes(h, shape) ? { momentumBuffer: ops.zerosLike(param) } : { expAvg: ops.zerosLike(param), expAvgSq: ops.zerosLike(param) },
   scalars: (h, step, host) => {
-    const f = Math.fround;
-    const bufferWeight = f(1 - h.momentum);
-    const nesterovWeight = f(h.momentum);
+    const buffer = torchLerpScalars(1 - h.momentum);
+    const nesterov = torchLerpScalars(h.momentum);
     return {
       values: {
         momentum: h.momentum,
         oneMinusMomentum: 1 - h.momentum,
         biasCorrection: optaxBiasCorrection(h.momentum, step),
         nextBiasCorrection: optaxBiasCorrection(h.momentum, step + 1),
-        bufferLerpSmall: bufferWeight < 0.5 ? 1 : 0,
-        bufferLerpCoefficient: bufferWeight < 0.5 ? bufferWeight : f(bufferWeight - 1),
-        nesterovLerpSmall: nesterovWeight < 0.5 ? 1 : 0,
-        nesterovLerpCoefficient: nesterovWeight < 0.5 ? nesterovWeight : f(nesterovWeight - 1),
+        bufferLerpSmall: buffer.small,
+        bufferLerpCoefficient: buffer.coefficient,
+        nesterovLerpSmall: nesterov.small,
+        nesterovLerpCoefficient: nesterov.coefficient,
         decayFactor: 1 - h.learningRate * h.weightDecay,
         weightDecay: h.weightDecay,
         epsilon: h.epsilon,
