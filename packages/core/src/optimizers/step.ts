@@ -177,7 +177,7 @@ export interface CompiledOptimizer {
   learningRatesAt(step: number): { readonly learningRate: number; readonly learningRates: readonly number[] };
   /**
    * Slot names of a parameter (its group's flags decide which slots exist, and for Muon and
-   * Adafactor its shape: `[size]` when left out).
+   * Adafactor its shape; left out, `[]`: a parameter that is not a matrix).
    */
   slotNames(names: readonly string[], name: string, shape?: readonly number[]): readonly string[];
   /** The shape of each slot of a parameter of `shape` (the parameter's own unless the math factors it, as Adafactor). */
