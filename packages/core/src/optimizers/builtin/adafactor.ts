@@ -108,20 +108,11 @@ export const adafactorMath: OptimizerMath<AdafactorHyper, AdafactorScalar, Adafa
       const [batch, rows, columns] = dims;
       const rowShape = shape.slice(0, -1);
       const columnShape = [...shape.slice(0, -2), columns];
-      const rowVariance = torchLerp(
-        ops,
-        slots.rowVariance as typeof param,
-        reshape(meanSquare(ops, g, dims, 2), rowShape),
-        s.lerpSmall,
-        s.lerpCoefficient,
-      );
-      const columnVariance = torchLerp(
-        ops,
-        slots.columnVariance as typeof param,
-        reshape(meanSquare(ops, g, dims, 1), columnShape),
-        s.lerpSmall,
-        s.lerpCoefficient,
-      );
+      // R and C follow the means of g² over the columns (axis 2) and over the rows (axis 1).
+      const follow = (slot: AdafactorSlot, axis: number, slotShape: readonly number[]) =>
+        torchLerp(ops, slots[slot] as typeof param, reshape(meanSquare(ops, g, dims, axis), slotShape), s.lerpSmall, s.lerpCoefficient);
+      const rowVariance = follow('rowVariance', 2, rowShape);
+      const columnVariance = follow('columnVariance', 1, columnShape);
       // mean over the rows of R, at least eps1: one number per matrix of the batch.
       const rowMean = ops.maximum(ops.div(sumAxis(rowVariance, [batch, rows], 1), ops.scalar(rows)), s.epsilon1);
       if (batch === 1) {
