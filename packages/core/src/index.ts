@@ -110,6 +110,7 @@ export {
 export { stateToJSON, stateFromJSON, mapState, stateTensors, type OptimizerState, type OptimizerStateJSON } from './optimizers/state.js';
 export type { FusedKernel, FusedKernelArgs, KernelTable } from './optimizers/kernels.js';
 export { float32Ops } from './optimizers/float32-ops.js';
+export { fmaFloat32 } from './optimizers/fma-float32.js';
 export { float32Matmul, float32SumAxis, float32Reshape, shapeSize } from './optimizers/float32-matrix.js';
 export {
   sgd,

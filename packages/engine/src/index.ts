@@ -13,6 +13,7 @@ export {
   fastKernels,
   fastMemoryBytes,
   fastKernelsSupported,
+  fusedMultiplyAddSupported,
   type FastKernels,
   type FastKernelOptions,
 } from './wasm/fast-kernels.js';

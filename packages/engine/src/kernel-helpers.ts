@@ -4,6 +4,9 @@
  * kernels stay bit for bit equal to the generic math.
  */
 
+/** `Ops.addScaled` on one element: `a + b·c` rounded once to float32 (a true fused multiply-add). */
+export { fmaFloat32 as fma32 } from '@stepsize/core';
+
 /** Rounds to float32, as storing into a Float32Array does (one rounding per operation). */
 export const r = Math.fround;
 

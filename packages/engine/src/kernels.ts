@@ -35,7 +35,7 @@ import type {
   LambScalar,
   LambSlot,
 } from '@stepsize/core';
-import { max32, min32, r, sign } from './kernel-helpers.js';
+import { fma32, max32, min32, r, sign } from './kernel-helpers.js';
 import { adabelief, ademamix, adopt, lars, scheduleFree } from './kernels-optax.js';
 
 /**
@@ -61,14 +61,14 @@ const sgd: FusedKernel<SgdScalar, SgdFlags, SgdSlot> = ({ param: p, grad: g, slo
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let d = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) d = r(d + pi * wd);
+    if (useWeightDecay) d = fma32(d, pi, wd);
     if (buffer) {
       const decayed = r((buffer[i] as number) * decay);
-      const b = useDampening ? r(decayed + d * weight) : r(decayed + d);
+      const b = useDampening ? fma32(decayed, d, weight) : r(decayed + d);
       buffer[i] = b;
-      d = nesterov ? r(d + b * momentum) : b;
+      d = nesterov ? fma32(d, b, momentum) : b;
     }
-    p[i] = r(pi + d * lr);
+    p[i] = fma32(pi, d, lr);
   }
 };
 
@@ -92,10 +92,10 @@ const adam: FusedKernel<AdamScalar, AdamFlags, AdamSlot> = ({ param: p, grad: g,
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
     if (useWeightDecay) {
       if (decoupled) pi = r(pi * decay);
-      else gi = r(gi + pi * wd);
+      else gi = fma32(gi, pi, wd);
     }
-    const mi = r(r((m[i] as number) * b1) + gi * c1);
-    const vi = r(r((v[i] as number) * b2) + r(gi * c2) * gi);
+    const mi = fma32(r((m[i] as number) * b1), gi, c1);
+    const vi = fma32(r((v[i] as number) * b2), r(gi * c2), gi);
     m[i] = mi;
     v[i] = vi;
     let second = vi;
@@ -122,8 +122,8 @@ const adamax: FusedKernel<AdamaxScalar, AdamaxFlags, AdamaxSlot> = ({ param: p, 
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) gi = r(gi + pi * wd);
-    const mi = r(r((m[i] as number) * b1) + gi * c1);
+    if (useWeightDecay) gi = fma32(gi, pi, wd);
+    const mi = fma32(r((m[i] as number) * b1), gi, c1);
     const ui = max32(r((u[i] as number) * b2), r(Math.abs(gi) + eps));
     m[i] = mi;
     u[i] = ui;
@@ -147,9 +147,9 @@ const nadam: FusedKernel<NadamScalar, NadamFlags, NadamSlot> = ({ param: p, grad
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = g[i] as number;
-    if (useWeightDecay) gi = r(gi + pi * wd);
-    const mi = r(r((m[i] as number) * b1) + gi * c1);
-    const vi = r(r((v[i] as number) * b2) + r(gi * c2) * gi);
+    if (useWeightDecay) gi = fma32(gi, pi, wd);
+    const mi = fma32(r((m[i] as number) * b1), gi, c1);
+    const vi = fma32(r((v[i] as number) * b2), r(gi * c2), gi);
     m[i] = mi;
     v[i] = vi;
     const denominator = r(r(Math.sqrt(r(vi / bc2))) + eps);
@@ -176,9 +176,9 @@ const radam: FusedKernel<RadamScalar, RadamFlags, RadamSlot> = ({ param: p, grad
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = g[i] as number;
-    if (useWeightDecay) gi = r(gi + pi * wd);
-    const mi = r(r((m[i] as number) * b1) + gi * c1);
-    const vi = r(r((v[i] as number) * b2) + r(gi * c2) * gi);
+    if (useWeightDecay) gi = fma32(gi, pi, wd);
+    const mi = fma32(r((m[i] as number) * b1), gi, c1);
+    const vi = fma32(r((v[i] as number) * b2), r(gi * c2), gi);
     m[i] = mi;
     v[i] = vi;
     const scaled = r(r(mi / bc1) * lr);
@@ -199,8 +199,8 @@ const adagrad: FusedKernel<AdagradScalar, AdagradFlags, AdagradSlot> = ({ param:
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) gi = r(gi + pi * wd);
-    const si = r((sum[i] as number) + gi * gi);
+    if (useWeightDecay) gi = fma32(gi, pi, wd);
+    const si = fma32(sum[i] as number, gi, gi);
     sum[i] = si;
     const std = r(r(Math.sqrt(si)) + eps);
     p[i] = r(pi + r(r(gi * step) / std));
@@ -220,14 +220,14 @@ const adadelta: FusedKernel<AdadeltaScalar, AdadeltaFlags, AdadeltaSlot> = ({ pa
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) gi = r(gi + pi * wd);
-    const vi = r(r((v[i] as number) * rho) + r(gi * c) * gi);
+    if (useWeightDecay) gi = fma32(gi, pi, wd);
+    const vi = fma32(r((v[i] as number) * rho), r(gi * c), gi);
     const std = r(Math.sqrt(r(vi + eps)));
     const ui = u[i] as number;
     const delta = r(r(r(Math.sqrt(r(ui + eps))) / std) * gi);
     v[i] = vi;
-    u[i] = r(r(ui * rho) + r(delta * c) * delta);
-    p[i] = r(pi + delta * lr);
+    u[i] = fma32(r(ui * rho), r(delta * c), delta);
+    p[i] = fma32(pi, delta, lr);
   }
 };
 
@@ -245,20 +245,20 @@ const rmsprop: FusedKernel<RmspropScalar, RmspropFlags, RmspropSlot> = ({ param:
   for (let i = 0; i < p.length; i += 1) {
     const pi = p[i] as number;
     let gi = maximize ? -(g[i] as number) : (g[i] as number);
-    if (useWeightDecay) gi = r(gi + pi * wd);
-    const vi = r(r((v[i] as number) * a) + r(gi * c) * gi);
+    if (useWeightDecay) gi = fma32(gi, pi, wd);
+    const vi = fma32(r((v[i] as number) * a), r(gi * c), gi);
     v[i] = vi;
     let variance = vi;
     if (gradAvg) {
-      const mean = r(r((gradAvg[i] as number) * a) + gi * c);
+      const mean = fma32(r((gradAvg[i] as number) * a), gi, c);
       gradAvg[i] = mean;
-      variance = Math.max(r(vi - mean * mean), 0);
+      variance = Math.max(fma32(vi, -mean, mean), 0);
     }
     const avg = r(r(Math.sqrt(variance)) + eps);
     if (buffer) {
       const b = r(r((buffer[i] as number) * momentum) + r(gi / avg));
       buffer[i] = b;
-      p[i] = r(pi + b * lr);
+      p[i] = fma32(pi, b, lr);
     } else {
       p[i] = r(pi + r(r(gi * lr) / avg));
     }
@@ -330,8 +330,8 @@ const lamb: FusedKernel<LambScalar, LambFlags, LambSlot> = ({ param: p, grad: g,
   let updateSquares = 0;
   for (let i = 0; i < p.length; i += 1) {
     const gi = maximize ? -(g[i] as number) : (g[i] as number);
-    m[i] = r(r((m[i] as number) * b1) + gi * c1);
-    v[i] = r(r((v[i] as number) * b2) + r(gi * c2) * gi);
+    m[i] = fma32(r((m[i] as number) * b1), gi, c1);
+    v[i] = fma32(r((v[i] as number) * b2), r(gi * c2), gi);
     const pi = p[i] as number;
     weightSquares += r(pi * pi);
     const ri = direction(i);

@@ -1,4 +1,5 @@
 import { float32Matmul, float32Reshape, float32SumAxis } from './float32-matrix.js';
+import { fmaFloat32 } from './fma-float32.js';
 import type { Ops } from './ops.js';
 
 /** A Float32Array of length 1 broadcasts as a scalar. */
@@ -62,16 +63,15 @@ export const float32Ops: Ops<Float32Array> = {
   sub: (a, b) => binary(a, b, (x, y) => x - y),
   mul: (a, b) => binary(a, b, (x, y) => x * y),
   div: (a, b) => binary(a, b, (x, y) => x / y),
-  // x + y·z in float64 (the product of two float32 values is exact there), rounded once:
-  // a fused multiply-add up to the rare double rounding.
+  // x + y·z rounded once (fmaFloat32: a true fused multiply-add, ties included, as PyTorch's CPU kernels).
   addScaled: (a, b, c) => {
     if (c.length !== 1 && c.length !== b.length) throw new RangeError(`float32 ops: addScaled lengths ${b.length} and ${c.length}`);
     const n = Math.max(a.length, b.length);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i += 1) {
-      const y =
-        c.length === 1 ? (b.length === 1 ? (b[0] as number) : (b[i] as number)) * (c[0] as number) : (b[i] as number) * (c[i] as number);
-      out[i] = (a.length === 1 ? (a[0] as number) : (a[i] as number)) + y;
+      const x = a.length === 1 ? (a[0] as number) : (a[i] as number);
+      const y = b.length === 1 ? (b[0] as number) : (b[i] as number);
+      out[i] = fmaFloat32(x, y, c.length === 1 ? (c[0] as number) : (c[i] as number));
     }
     return out;
   },

@@ -7,7 +7,7 @@ import { fusedKernels } from '../kernels.js';
 import { referenceMatmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
 import { createFastKernels } from './create-fast-kernels.node.js';
-import { fastKernels, fastKernelsSupported, fastMemoryBytes, type FastKernels } from './fast-kernels.js';
+import { fastKernels, fastKernelsSupported, fastMemoryBytes, fusedMultiplyAddSupported, type FastKernels } from './fast-kernels.js';
 
 import { seededRandom as random } from '@stepsize/core';
 
@@ -102,8 +102,11 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
   let fast: FastKernels;
   let single: FastKernels;
   let fixed: FastKernels;
+  let emulated: FastKernels;
   beforeAll(async () => {
     single = await createFastKernels({ threads: 1, minResidentLength: 1 });
+    // The float64 emulation of the multiply-adds, also where the hardware FMA (relaxed SIMD) runs.
+    emulated = await createFastKernels({ threads: 1, minResidentLength: 1, fusedMultiplyAdd: false });
     fixed = await createFastKernels({ fixedMemoryBytes: 4 << 20, minResidentLength: 1 });
     // Two threads, a tiny parallel threshold and chunks, so that the worker path runs on small sizes too.
     fast = await createFastKernels({ threads: 2, minParallelLength: 8, parallelChunkLength: 16, minResidentLength: 1 });
@@ -112,6 +115,7 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     await fast.close();
     await single.close();
     await fixed.close();
+    await emulated.close();
   });
 
   it('ships the bytes assembled from kernels.wat', async () => {
@@ -131,6 +135,7 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
             'resident, threads': () => runWith(s, fast.kernels, (a) => fast.from(a)),
             'resident, one thread': () => runWith(s, single.kernels, (a) => single.from(a)),
             'resident, fixed ordinary memory': () => runWith(s, fixed.kernels, (a) => fixed.from(a)),
+            'resident, emulated multiply-add': () => runWith(s, emulated.kernels, (a) => emulated.from(a)),
             'not resident (scratch chunks)': () => runWith(s, fastKernels, (a) => a.slice()),
             'mixed residency': () => {
               let k = 0;
@@ -143,7 +148,7 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
             sameBits(actual.param, expected.param, `${label} param`);
             for (const key of Object.keys(expected.slots))
               sameBits(actual.slots[key] as Float32Array, expected.slots[key] as Float32Array, `${label} ${key}`);
-            for (const owner of [fast, single, fixed]) {
+            for (const owner of [fast, single, fixed, emulated]) {
               owner.release(actual.param);
               for (const a of Object.values(actual.slots)) owner.release(a);
             }
@@ -174,6 +179,51 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
       for (const key of Object.keys(reference.slots))
         sameBits(actual.slots[key] as Float32Array, reference.slots[key] as Float32Array, `${name} ${key}`);
     }
+  });
+
+  it("rounds multiply-adds once, as PyTorch's CPU add(alpha=) does on float32 ties (torch_fma_ties.py)", () => {
+    const fixture = JSON.parse(readFileSync(new URL('../../../core/fixtures/torch-fma-ties.json', import.meta.url), 'utf8')) as {
+      cases: { a: string; b: string; c: string; single: string; double: string; add: string }[];
+    };
+    const bits = new DataView(new ArrayBuffer(4));
+    const float = (hex: string): number => {
+      bits.setUint32(0, Number.parseInt(hex, 16));
+      return bits.getFloat32(0);
+    };
+    const ties = fixture.cases.filter((row) => row.single !== row.double);
+    expect(ties.length).toBeGreaterThan(30);
+    for (const owner of [fast, single, fixed, emulated]) {
+      for (const row of fixture.cases) {
+        const expected = new Float32Array(8).fill(float(row.add));
+        const scalars = { negativeLearningRate: float(row.c), weightDecay: 0, bufferDecay: 1, gradientWeight: 1, momentum: 0 };
+        // p = r(p + g·lr) (plain SGD) and, with a zero buffer, b = g then p = r(p + b·lr) (momentum).
+        for (const momentum of [false, true]) {
+          const param = owner.from(new Float32Array(8).fill(float(row.a)));
+          const grad = owner.from(new Float32Array(8).fill(float(row.b)));
+          const slots = momentum ? { momentumBuffer: owner.from(new Float32Array(8)) } : {};
+          (owner.kernels.sgd as FusedKernel<string, unknown>)({ param, grad, slots, scalars, flags: {} });
+          sameBits(param, expected, `fma tie ${row.a} ${row.b} ${row.c} momentum=${momentum} fused=${owner.fusedMultiplyAdd}`);
+          for (const array of [param, grad, ...Object.values(slots)]) owner.release(array);
+        }
+      }
+    }
+  });
+
+  it('uses the hardware multiply-add only where the self-check passes, and says which runs', async () => {
+    expect(emulated.fusedMultiplyAdd).toBe(false);
+    expect(single.fusedMultiplyAdd).toBe(fusedMultiplyAddSupported());
+    // Node 20's V8 does not validate relaxed SIMD.
+    if (Number(process.versions.node.split('.')[0]) === 20) expect(fusedMultiplyAddSupported()).toBe(false);
+    if (fusedMultiplyAddSupported()) {
+      const required = await createFastKernels({ threads: 1, fusedMultiplyAdd: true });
+      expect(required.fusedMultiplyAdd).toBe(true);
+      await required.close();
+    } else {
+      await expect(createFastKernels({ threads: 1, fusedMultiplyAdd: true })).rejects.toThrow(/options\.fusedMultiplyAdd is true/);
+    }
+    await expect(createFastKernels({ fusedMultiplyAdd: 'yes' as never })).rejects.toThrow(
+      /options\.fusedMultiplyAdd must be true, false or undefined, got yes/,
+    );
   });
 
   it('falls back to the reference kernels for the other optimizers', () => {

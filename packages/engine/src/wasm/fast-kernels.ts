@@ -14,7 +14,12 @@ import { fusedKernels } from '../kernels.js';
 import { floatArguments } from './signatures.js';
 import { checkMatmulArgs, referenceMatmul, type Matmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
-import { kernelsPrivateMemoryWasmBase64, kernelsWasmBase64 } from './kernels-wasm.js';
+import {
+  kernelsFusedPrivateMemoryWasmBase64,
+  kernelsFusedWasmBase64,
+  kernelsPrivateMemoryWasmBase64,
+  kernelsWasmBase64,
+} from './kernels-wasm.js';
 
 /**
  * WebAssembly SIMD kernels for SGD (with or without momentum), Adam and AdamW,
@@ -107,44 +112,79 @@ function decode(base64: string): Uint8Array {
   return bytes;
 }
 
-let compiled: WasmModule | null | undefined;
-let compiledPrivate: WasmModule | null | undefined;
+/** The four builds of kernels.wat: memory shared or private, FMA32 fused (relaxed SIMD) or emulated. */
+const SOURCES = {
+  plainShared: kernelsWasmBase64,
+  plainPrivate: kernelsPrivateMemoryWasmBase64,
+  fusedShared: kernelsFusedWasmBase64,
+  fusedPrivate: kernelsFusedPrivateMemoryWasmBase64,
+} as const;
+type Build = keyof typeof SOURCES;
+const compiledBuilds = new Map<Build, WasmModule | null>();
 
-/** The compiled module, or null where WebAssembly SIMD or shared memory is unavailable. */
-function compile(): WasmModule | null {
-  if (compiled !== undefined) return compiled;
+/** One build compiled (once), or null where this runtime does not validate it. */
+function compileBuild(build: Build): WasmModule | null {
+  const cached = compiledBuilds.get(build);
+  if (cached !== undefined) return cached;
+  let module: WasmModule | null = null;
   try {
-    const bytes = decode(kernelsWasmBase64);
+    const bytes = decode(SOURCES[build]);
+    const shared = build.endsWith('Shared');
     const ok =
       typeof WebAssembly === 'object' &&
-      typeof SharedArrayBuffer === 'function' &&
       WebAssembly.validate(bytes) &&
-      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
-    compiled = ok ? new WebAssembly.Module(bytes) : null;
+      (!shared ||
+        (typeof SharedArrayBuffer === 'function' &&
+          new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer));
+    module = ok ? new WebAssembly.Module(bytes) : null;
   } catch {
-    compiled = null;
+    module = null;
   }
-  return compiled;
+  compiledBuilds.set(build, module);
+  return module;
+}
+
+let fusedVerdict: boolean | undefined;
+
+/**
+ * Whether relaxed SIMD's `f32x4.relaxed_madd` validates here and rounds once (the start-up
+ * self-check: the module's `fmaProbe` computes (1 + 2^-12)(1 - 2^-12) - 1, which is -2^-24 fused
+ * and 0 unfused). Node 22 and later validate it; Node 20 does not. Checked once per process.
+ */
+export function fusedMultiplyAddSupported(): boolean {
+  if (fusedVerdict !== undefined) return fusedVerdict;
+  fusedVerdict = false;
+  const module = compileBuild('fusedPrivate');
+  if (module) {
+    try {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: false });
+      const probe = new WebAssembly.Instance(module, { env: { memory } }).exports as { fmaProbe(): number };
+      fusedVerdict = probe.fmaProbe() === 1;
+    } catch {
+      fusedVerdict = false;
+    }
+  }
+  return fusedVerdict;
+}
+
+/** The build to run: fused where `fused` is asked (or, by default, where the self-check passes). */
+function compile(shared: boolean, fused: boolean = fusedMultiplyAddSupported()): WasmModule | null {
+  const memory = shared ? 'Shared' : 'Private';
+  return fused ? compileBuild(`fused${memory}`) : compileBuild(`plain${memory}`);
 }
 
 /**
- * The module importing an ordinary memory, or null where WebAssembly SIMD is unavailable.
+ * The module importing an ordinary memory (the fused build where the self-check passes), or
+ * null where WebAssembly SIMD is unavailable.
  * @internal
  */
 export function compilePrivate(): WasmModule | null {
-  if (compiledPrivate !== undefined) return compiledPrivate;
-  try {
-    const bytes = decode(kernelsPrivateMemoryWasmBase64);
-    compiledPrivate = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  } catch {
-    compiledPrivate = null;
-  }
-  return compiledPrivate;
+  return compile(false);
 }
 
 /** Whether this runtime can run the WebAssembly SIMD kernels (otherwise the reference kernels run). */
 export function fastKernelsSupported(): boolean {
-  return compile() !== null;
+  return compile(true, false) !== null;
 }
 
 /**
@@ -247,6 +287,15 @@ export interface FastKernelOptions {
    * the kernels' control and scratch areas; at most 4 GiB.
    */
   readonly fixedMemoryBytes?: number;
+  /**
+   * How the kernels round their multiply-adds (`a + b·c`, once, as PyTorch's CPU kernels):
+   * `true` uses relaxed SIMD's `f32x4.relaxed_madd`, a hardware fused multiply-add, and throws
+   * where it is missing or not fused; `false` uses the float64 emulation, which gives the same
+   * bits more slowly. Default: the hardware FMA where the start-up self-check
+   * ({@link fusedMultiplyAddSupported}) passes (Node 22 and later on CPUs with FMA), else the
+   * emulation. The results are identical either way.
+   */
+  readonly fusedMultiplyAdd?: boolean;
 }
 
 /** SIMD kernels with their own shared WebAssembly memory and worker threads. */
@@ -267,6 +316,8 @@ export interface FastKernels {
   readonly threads: number;
   /** Whether WebAssembly SIMD runs (false: every kernel is the reference kernel). */
   readonly simd: boolean;
+  /** Whether the SIMD kernels use the hardware fused multiply-add (relaxed SIMD); false: its float64 emulation. */
+  readonly fusedMultiplyAdd: boolean;
   /** Whether the memory is the fixed, ordinary one of `fixedMemoryBytes` (else shared and growing). */
   readonly fixedMemory: boolean;
   /** A zero-filled Float32Array in the shared memory (a parameter or gradient to update in place). */
@@ -739,7 +790,18 @@ export async function createFastKernelsOn(platform: ThreadPlatform, options: Fas
     }
     fixedPages = (HEAP + Math.ceil(fixedMemoryBytes / PAGE) * PAGE) / PAGE;
   }
-  const module = fixedPages === undefined ? compile() : compilePrivate();
+  const { fusedMultiplyAdd } = options;
+  if (fusedMultiplyAdd !== undefined && typeof fusedMultiplyAdd !== 'boolean') {
+    throw new TypeError(`createFastKernels options.fusedMultiplyAdd must be true, false or undefined, got ${String(fusedMultiplyAdd)}`);
+  }
+  if (fusedMultiplyAdd === true && !fusedMultiplyAddSupported()) {
+    throw new RangeError(
+      'createFastKernels options.fusedMultiplyAdd is true, but this runtime has no fused relaxed-SIMD multiply-add ' +
+        '(f32x4.relaxed_madd does not validate, as on Node 20, or the self-check found it unfused); leave it undefined to use the emulation',
+    );
+  }
+  const fused = fusedMultiplyAdd ?? fusedMultiplyAddSupported();
+  const module = compile(fixedPages === undefined, fused);
   if (!module) {
     return {
       kernels: fusedKernels,
@@ -747,6 +809,7 @@ export async function createFastKernelsOn(platform: ThreadPlatform, options: Fas
       matmul: referenceMatmul,
       threads: 1,
       simd: false,
+      fusedMultiplyAdd: false,
       fixedMemory: fixedPages !== undefined,
       allocate: (length) => new Float32Array(length),
       from: (values) => Float32Array.from(values),
@@ -776,6 +839,7 @@ export async function createFastKernelsOn(platform: ThreadPlatform, options: Fas
     ops: residentOps(engine, allocate, options.minResidentLength ?? 256, fixedPages !== undefined),
     threads,
     simd: true,
+    fusedMultiplyAdd: fused,
     fixedMemory: fixedPages !== undefined,
     allocate,
     from: (values) => {

@@ -3,16 +3,63 @@
 ;; Every kernel mirrors its reference in ../kernels.ts operation for operation:
 ;; an operation the reference rounds once to float32 (Math.fround of a float32
 ;; product, quotient, sum or square root, all correctly rounded) is the matching
-;; f32x4 instruction; a multiply-add the reference computes in float64 and then
-;; rounds (r(a + b * c)) is computed here in f64x2 lanes (promote, mul, add,
-;; demote), which is the same single rounding. Pointers are byte offsets into
-;; the shared memory; n is a multiple of 4 (the caller does the tail).
+;; f32x4 instruction; a multiply-add the reference rounds once (fma32(a, b, c) =
+;; r(a + b * c), a true fused multiply-add as PyTorch's CPU kernels) is written
+;; (FMA32 a b c). assemble.mjs builds the module twice from this text: with
+;; FMA32 as f32x4.relaxed_madd (used only where relaxed SIMD validates and the
+;; start-up probe `fmaProbe` shows it fused), and with FMA32 as a call to
+;; $fma32x4, which rounds exactly once without a hardware FMA (float64 lanes,
+;; TwoSum and rounding to odd). Pointers are byte offsets into the shared
+;; memory; n is a multiple of 4 (the caller does the tail).
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; Helpers below are written out inline in the loops (Node 20's V8 does not inline wasm
   ;; calls). HI(x) moves lanes 2-3 to lanes 0-1: (i8x16.shuffle 8..15 8..15 x x); JOIN(lo, hi)
   ;; packs two demoted halves: (i8x16.shuffle 0..7 16..23 lo hi).
+
+;; a + b c rounded once to float32, per lane, without a hardware FMA: in float64 the product is
+  ;; exact; the sum s and its exact error e (TwoSum) give s rounded to odd (moved one float64 unit
+  ;; toward e when inexact and even), and rounding to odd then to float32 is one rounding
+  ;; (Boldo and Melquiond 2008). The same method as fmaFloat32 in @stepsize/core.
+  (func $fma64x2 (param $a v128) (param $b v128) (param $c v128) (result v128)
+    (local $p v128) (local $s v128) (local $back v128) (local $e v128)
+    (local.set $p (f64x2.mul (local.get $b) (local.get $c)))
+    (local.set $s (f64x2.add (local.get $a) (local.get $p)))
+    (local.set $back (f64x2.sub (local.get $s) (local.get $a)))
+    (local.set $e
+      (f64x2.add
+        (f64x2.sub (local.get $a) (f64x2.sub (local.get $s) (local.get $back)))
+        (f64x2.sub (local.get $p) (local.get $back))))
+    (f32x4.demote_f64x2_zero
+      (i64x2.add (local.get $s)
+        (v128.and
+          ;; +1 when s and e have the same sign (away from zero), else -1
+          (v128.or (i64x2.shr_s (v128.xor (local.get $s) (local.get $e)) (i32.const 63)) (v128.const i64x2 1 1))
+          ;; only when e is a nonzero number and the last bit of s is 0
+          (v128.and
+            (v128.and (f64x2.ne (local.get $e) (v128.const f64x2 0 0)) (f64x2.eq (local.get $e) (local.get $e)))
+            (i64x2.eq (v128.and (local.get $s) (v128.const i64x2 1 1)) (v128.const i64x2 0 0)))))))
+
+  ;; FMA32 without a hardware FMA: both halves through $fma64x2, joined.
+  (func $fma32x4 (param $a v128) (param $b v128) (param $c v128) (result v128)
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (call $fma64x2
+        (f64x2.promote_low_f32x4 (local.get $a))
+        (f64x2.promote_low_f32x4 (local.get $b))
+        (f64x2.promote_low_f32x4 (local.get $c)))
+      (call $fma64x2
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $b) (local.get $b)))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $c) (local.get $c))))))
+
+  ;; 1 when FMA32 rounds once here: (1 + 2^-12)(1 - 2^-12) - 1 is -2^-24 fused, 0 unfused.
+  (func (export "fmaProbe") (result i32)
+    (f32.eq
+      (f32x4.extract_lane 0
+        (FMA32 (v128.const f32x4 -1 -1 -1 -1) (v128.const f32x4 0x1.001p+0 0x1.001p+0 0x1.001p+0 0x1.001p+0)
+          (v128.const f32x4 0x1.ffep-1 0x1.ffep-1 0x1.ffep-1 0x1.ffep-1)))
+      (f32.const -0x1p-24)))
 
   ;; Adam and AdamW. flags: 1 maximize, 2 weight decay, 4 decoupled (AdamW), 8 amsgrad (vmax).
   (func (export "adam")
@@ -22,15 +69,15 @@
     (local $o i32) (local $end i32)
     (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $EPS v128)
     (local $WD v128) (local $DECAY v128) (local $STEP v128) (local $BC2 v128)
-    (local $pv v128) (local $gv v128) (local $gl v128) (local $gh v128) (local $t v128) (local $a v128)
+    (local $pv v128) (local $gv v128) (local $t v128) (local $a v128)
     (local $mi v128) (local $vi v128) (local $x v128)
     (local $maximize i32) (local $l2 i32) (local $decoupled i32) (local $amsgrad i32)
     (local.set $B1 (f32x4.splat (local.get $beta1)))
-    (local.set $C1 (f64x2.splat (f64.promote_f32 (local.get $oneMinusBeta1))))
+    (local.set $C1 (f32x4.splat (local.get $oneMinusBeta1)))
     (local.set $B2 (f32x4.splat (local.get $beta2)))
     (local.set $C2 (f32x4.splat (local.get $oneMinusBeta2)))
     (local.set $EPS (f32x4.splat (local.get $epsilon)))
-    (local.set $WD (f64x2.splat (f64.promote_f32 (local.get $weightDecay))))
+    (local.set $WD (f32x4.splat (local.get $weightDecay)))
     (local.set $DECAY (f32x4.splat (local.get $decayFactor)))
     (local.set $STEP (f32x4.splat (local.get $negativeStepSize)))
     (local.set $BC2 (f32x4.splat (local.get $biasCorrection2Sqrt)))
@@ -51,42 +98,16 @@
           (then
             ;; g = r(g + p * wd)
             (local.set $gv
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                (f32x4.demote_f64x2_zero
-                  (f64x2.add (f64x2.promote_low_f32x4 (local.get $gv))
-                    (f64x2.mul (f64x2.promote_low_f32x4 (local.get $pv)) (local.get $WD))))
-                (f32x4.demote_f64x2_zero
-                  (f64x2.add
-                    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $gv) (local.get $gv)))
-                    (f64x2.mul
-                      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pv) (local.get $pv)))
-                      (local.get $WD))))))))
-        (local.set $gl (f64x2.promote_low_f32x4 (local.get $gv)))
-        (local.set $gh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $gv) (local.get $gv))))
+              (FMA32 (local.get $gv) (local.get $pv) (local.get $WD)))))
         ;; mi = r(r(m * b1) + g * c1)
         (local.set $a (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
         (local.set $mi
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero
-              (f64x2.add (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.mul (local.get $gl) (local.get $C1))))
-            (f32x4.demote_f64x2_zero
-              (f64x2.add
-                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
-                (f64x2.mul (local.get $gh) (local.get $C1))))))
+          (FMA32 (local.get $a) (local.get $gv) (local.get $C1)))
         ;; vi = r(r(v * b2) + r(g * c2) * g)
         (local.set $a (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
         (local.set $t (f32x4.mul (local.get $gv) (local.get $C2)))
         (local.set $vi
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero
-              (f64x2.add (f64x2.promote_low_f32x4 (local.get $a))
-                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $t)) (local.get $gl))))
-            (f32x4.demote_f64x2_zero
-              (f64x2.add
-                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
-                (f64x2.mul
-                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t)))
-                  (local.get $gh))))))
+          (FMA32 (local.get $a) (local.get $t) (local.get $gv)))
         (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
         (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
         (if (local.get $amsgrad)
@@ -117,10 +138,10 @@
     (local $o i32) (local $end i32)
     (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $EPS v128)
     (local $DECAY v128) (local $STEP v128) (local $BC2 v128)
-    (local $gv v128) (local $gl v128) (local $gh v128) (local $t v128) (local $a v128)
+    (local $gv v128) (local $t v128) (local $a v128)
     (local $mi v128) (local $vi v128)
     (local.set $B1 (f32x4.splat (local.get $beta1)))
-    (local.set $C1 (f64x2.splat (f64.promote_f32 (local.get $oneMinusBeta1))))
+    (local.set $C1 (f32x4.splat (local.get $oneMinusBeta1)))
     (local.set $B2 (f32x4.splat (local.get $beta2)))
     (local.set $C2 (f32x4.splat (local.get $oneMinusBeta2)))
     (local.set $EPS (f32x4.splat (local.get $epsilon)))
@@ -133,33 +154,16 @@
       (loop $next
         (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
         (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
-        (local.set $gl (f64x2.promote_low_f32x4 (local.get $gv)))
-        (local.set $gh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $gv) (local.get $gv))))
         ;; mi = r(r(m * b1) + g * c1)
         (local.set $a (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
         (local.set $mi
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero
-              (f64x2.add (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.mul (local.get $gl) (local.get $C1))))
-            (f32x4.demote_f64x2_zero
-              (f64x2.add
-                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
-                (f64x2.mul (local.get $gh) (local.get $C1))))))
+          (FMA32 (local.get $a) (local.get $gv) (local.get $C1)))
         (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
         ;; vi = r(r(v * b2) + r(g * c2) * g)
         (local.set $a (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
         (local.set $t (f32x4.mul (local.get $gv) (local.get $C2)))
         (local.set $vi
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero
-              (f64x2.add (f64x2.promote_low_f32x4 (local.get $a))
-                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $t)) (local.get $gl))))
-            (f32x4.demote_f64x2_zero
-              (f64x2.add
-                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $a) (local.get $a)))
-                (f64x2.mul
-                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t) (local.get $t)))
-                  (local.get $gh))))))
+          (FMA32 (local.get $a) (local.get $t) (local.get $gv)))
         (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
         ;; p = r(r(p * decay) + r(r(mi * step) / r(r(r(sqrt(vi)) / bc2) + eps)))
         (v128.store (i32.add (local.get $p) (local.get $o))
@@ -176,7 +180,7 @@
   (func (export "sgdMomentum")
     (param $p i32) (param $g i32) (param $buf i32) (param $n i32) (param $negativeLearningRate f32) (param $bufferDecay f32)
     (local $o i32) (local $end i32) (local $LR v128) (local $DECAY v128) (local $pv v128) (local $b v128)
-    (local.set $LR (f64x2.splat (f64.promote_f32 (local.get $negativeLearningRate))))
+    (local.set $LR (f32x4.splat (local.get $negativeLearningRate)))
     (local.set $DECAY (f32x4.splat (local.get $bufferDecay)))
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $o (i32.const 0))
@@ -190,16 +194,7 @@
             (v128.load (i32.add (local.get $g) (local.get $o)))))
         (v128.store (i32.add (local.get $buf) (local.get $o)) (local.get $b))
         (v128.store (i32.add (local.get $p) (local.get $o))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero
-              (f64x2.add (f64x2.promote_low_f32x4 (local.get $pv))
-                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $b)) (local.get $LR))))
-            (f32x4.demote_f64x2_zero
-              (f64x2.add
-                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pv) (local.get $pv)))
-                (f64x2.mul
-                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $b) (local.get $b)))
-                  (local.get $LR))))))
+          (FMA32 (local.get $pv) (local.get $b) (local.get $LR)))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $next))))
 
@@ -211,11 +206,11 @@
     (local $LR v128) (local $WD v128) (local $DECAY v128) (local $WEIGHT v128) (local $MOMENTUM v128)
     (local $pv v128) (local $d v128) (local $b v128)
     (local $maximize i32) (local $l2 i32) (local $nesterov i32) (local $dampening i32) (local $buffer i32)
-    (local.set $LR (f64x2.splat (f64.promote_f32 (local.get $negativeLearningRate))))
-    (local.set $WD (f64x2.splat (f64.promote_f32 (local.get $weightDecay))))
+    (local.set $LR (f32x4.splat (local.get $negativeLearningRate)))
+    (local.set $WD (f32x4.splat (local.get $weightDecay)))
     (local.set $DECAY (f32x4.splat (local.get $bufferDecay)))
-    (local.set $WEIGHT (f64x2.splat (f64.promote_f32 (local.get $gradientWeight))))
-    (local.set $MOMENTUM (f64x2.splat (f64.promote_f32 (local.get $momentum))))
+    (local.set $WEIGHT (f32x4.splat (local.get $gradientWeight)))
+    (local.set $MOMENTUM (f32x4.splat (local.get $momentum)))
     (local.set $maximize (i32.and (local.get $flags) (i32.const 1)))
     (local.set $l2 (i32.and (local.get $flags) (i32.const 2)))
     (local.set $nesterov (i32.and (local.get $flags) (i32.const 4)))
@@ -233,16 +228,7 @@
           (then
             ;; d = r(d + p * wd)
             (local.set $d
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                (f32x4.demote_f64x2_zero
-                  (f64x2.add (f64x2.promote_low_f32x4 (local.get $d))
-                    (f64x2.mul (f64x2.promote_low_f32x4 (local.get $pv)) (local.get $WD))))
-                (f32x4.demote_f64x2_zero
-                  (f64x2.add
-                    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))
-                    (f64x2.mul
-                      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pv) (local.get $pv)))
-                      (local.get $WD))))))))
+              (FMA32 (local.get $d) (local.get $pv) (local.get $WD)))))
         (if (local.get $buffer)
           (then
             (local.set $b (f32x4.mul (v128.load (i32.add (local.get $buf) (local.get $o))) (local.get $DECAY)))
@@ -250,45 +236,18 @@
               (then
                 ;; b = r(r(b * decay) + d * weight)
                 (local.set $b
-                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                    (f32x4.demote_f64x2_zero
-                      (f64x2.add (f64x2.promote_low_f32x4 (local.get $b))
-                        (f64x2.mul (f64x2.promote_low_f32x4 (local.get $d)) (local.get $WEIGHT))))
-                    (f32x4.demote_f64x2_zero
-                      (f64x2.add
-                        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $b) (local.get $b)))
-                        (f64x2.mul
-                          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))
-                          (local.get $WEIGHT)))))))
+                  (FMA32 (local.get $b) (local.get $d) (local.get $WEIGHT))))
               (else (local.set $b (f32x4.add (local.get $b) (local.get $d)))))
             (v128.store (i32.add (local.get $buf) (local.get $o)) (local.get $b))
             (if (local.get $nesterov)
               (then
                 ;; d = r(d + b * momentum)
                 (local.set $d
-                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                    (f32x4.demote_f64x2_zero
-                      (f64x2.add (f64x2.promote_low_f32x4 (local.get $d))
-                        (f64x2.mul (f64x2.promote_low_f32x4 (local.get $b)) (local.get $MOMENTUM))))
-                    (f32x4.demote_f64x2_zero
-                      (f64x2.add
-                        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))
-                        (f64x2.mul
-                          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $b) (local.get $b)))
-                          (local.get $MOMENTUM)))))))
+                  (FMA32 (local.get $d) (local.get $b) (local.get $MOMENTUM))))
               (else (local.set $d (local.get $b))))))
         ;; p = r(p + d * lr)
         (v128.store (i32.add (local.get $p) (local.get $o))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero
-              (f64x2.add (f64x2.promote_low_f32x4 (local.get $pv))
-                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $d)) (local.get $LR))))
-            (f32x4.demote_f64x2_zero
-              (f64x2.add
-                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pv) (local.get $pv)))
-                (f64x2.mul
-                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $d) (local.get $d)))
-                  (local.get $LR))))))
+          (FMA32 (local.get $pv) (local.get $d) (local.get $LR)))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $next))))
 
