@@ -3,7 +3,7 @@
 export { float32Ops } from './ops.js';
 export { fusedKernels } from './kernels.js';
 export { Mlp, type MlpOptions, type Activation, type LossAndGradients } from './model/mlp.js';
-export { referenceMatmul, type Matmul, type MatmulArgs } from './model/matmul.js';
+export { fusedReferenceMatmul, referenceMatmul, type Matmul, type MatmulArgs } from './model/matmul.js';
 export { fastMatmul } from './wasm/fast-matmul.js';
 export { lossAndGradient, type LossName } from './model/losses.js';
 export { conformanceBackend } from './conformance-backend.js';

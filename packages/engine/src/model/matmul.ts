@@ -1,3 +1,4 @@
+import { fmaFloat32 } from '@stepsize/core';
 /**
  * What a dense-layer product computes: for every row `i < rows` and column `j < columns`,
  *
@@ -65,6 +66,21 @@ export function checkMatmulArgs(args: MatmulArgs): void {
 
 const r = Math.fround;
 
+/** The loops both references share; `term(c, x, b)` is one accumulation. */
+function accumulate(args: MatmulArgs, term: (c: number, x: number, b: number) => number): void {
+  checkMatmulArgs(args);
+  const { c, a, b, rows, depth, columns, aRowStride, aDepthStride } = args;
+  for (let i = 0; i < rows; i += 1) {
+    const row = i * columns;
+    for (let k = 0; k < depth; k += 1) {
+      const x = a[i * aRowStride + k * aDepthStride] as number;
+      if (x === 0) continue;
+      const bRow = k * columns;
+      for (let j = 0; j < columns; j += 1) c[row + j] = term(c[row + j] as number, x, b[bRow + j] as number);
+    }
+  }
+}
+
 /**
  * The reference dense-layer product: plain loops in the order {@link MatmulArgs} defines,
  * every product and sum rounded to float32 (as float32 hardware without fused multiply-add
@@ -76,16 +92,18 @@ const r = Math.fround;
  * referenceMatmul({ c, a, b, rows: 2, depth: 4, columns: 3, aRowStride: 4, aDepthStride: 1 });
  * ```
  */
-export const referenceMatmul: Matmul = (args) => {
-  checkMatmulArgs(args);
-  const { c, a, b, rows, depth, columns, aRowStride, aDepthStride } = args;
-  for (let i = 0; i < rows; i += 1) {
-    const row = i * columns;
-    for (let k = 0; k < depth; k += 1) {
-      const x = a[i * aRowStride + k * aDepthStride] as number;
-      if (x === 0) continue;
-      const bRow = k * columns;
-      for (let j = 0; j < columns; j += 1) c[row + j] = r((c[row + j] as number) + r(x * (b[bRow + j] as number)));
-    }
-  }
-};
+export const referenceMatmul: Matmul = (args) => accumulate(args, (c, x, b) => r(c + r(x * b)));
+
+/**
+ * The reference dense-layer product with fused multiply-adds: the same loops and order as
+ * {@link referenceMatmul}, each term `c = r(c + A(i, k) · b[k·columns + j])` rounded once
+ * (`fmaFloat32`). `fast.matmul` of `createFastKernels` computes this where it runs on the hardware
+ * FMA (`fast.fusedMultiplyAdd`), and {@link referenceMatmul} elsewhere; the two differ in the last
+ * bits.
+ *
+ * @example
+ * ```ts
+ * const reference = fast.fusedMultiplyAdd ? fusedReferenceMatmul : referenceMatmul;
+ * ```
+ */
+export const fusedReferenceMatmul: Matmul = (args) => accumulate(args, fmaFloat32);

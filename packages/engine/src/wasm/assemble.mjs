@@ -18,10 +18,24 @@ const PRIVATE_IMPORT = '(import "env" "memory" (memory 1 65536))';
  * `$fma32x4` (float64 lanes rounded to odd: the same single rounding on any runtime).
  */
 export function expandFma(source, fused) {
+  return expandMacro(
+    expandMacro(source, 'FMA32', (a, b, c) => (fused ? `(f32x4.relaxed_madd ${b} ${c} ${a})` : `(call $fma32x4 ${a} ${b} ${c})`)),
+    'MADD32',
+    (a, b, c) => (fused ? `(f32x4.relaxed_madd ${b} ${c} ${a})` : `(f32x4.add ${a} (f32x4.mul ${b} ${c}))`),
+  );
+}
+
+/**
+ * Every `(NAME a b c)` outside comments replaced by `expand(a, b, c)` (operands expanded first).
+ * `MADD32` is the matmul's term: fused in the relaxed-SIMD build, a float32 product then sum
+ * (two roundings, as referenceMatmul) in the plain one.
+ */
+function expandMacro(source, name, expand) {
+  const open = `(${name} `;
   let out = '';
   let from = 0;
   for (;;) {
-    const at = source.indexOf('(FMA32 ', from);
+    const at = source.indexOf(open, from);
     if (at < 0) return out + source.slice(from);
     if (source.slice(source.lastIndexOf('\n', at) + 1, at).includes(';;')) {
       out += source.slice(from, at + 1);
@@ -29,10 +43,10 @@ export function expandFma(source, fused) {
       continue;
     }
     const operands = [];
-    let index = at + '(FMA32 '.length;
+    let index = at + open.length;
     while (operands.length < 3) {
       while (/\s/.test(source[index])) index += 1;
-      if (source[index] !== '(') throw new Error(`kernels.wat: FMA32 at ${at} needs three parenthesized operands`);
+      if (source[index] !== '(') throw new Error(`kernels.wat: ${name} at ${at} needs three parenthesized operands`);
       let depth = 0;
       const start = index;
       do {
@@ -40,12 +54,12 @@ export function expandFma(source, fused) {
         else if (source[index] === ')') depth -= 1;
         index += 1;
       } while (depth > 0);
-      operands.push(expandFma(source.slice(start, index), fused));
+      operands.push(expandMacro(source.slice(start, index), name, expand));
     }
     while (/\s/.test(source[index])) index += 1;
-    if (source[index] !== ')') throw new Error(`kernels.wat: FMA32 at ${at} takes exactly three operands`);
+    if (source[index] !== ')') throw new Error(`kernels.wat: ${name} at ${at} takes exactly three operands`);
     const [a, b, c] = operands;
-    out += source.slice(from, at) + (fused ? `(f32x4.relaxed_madd ${b} ${c} ${a})` : `(call $fma32x4 ${a} ${b} ${c})`);
+    out += source.slice(from, at) + expand(a, b, c);
     from = index + 1;
   }
 }

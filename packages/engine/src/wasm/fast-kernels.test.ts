@@ -4,7 +4,7 @@ import { formatResults, pytorchOptimizerCases, runSuite, type ConformanceBackend
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceBackend } from '../conformance-backend.js';
 import { fusedKernels } from '../kernels.js';
-import { referenceMatmul } from '../model/matmul.js';
+import { fusedReferenceMatmul, referenceMatmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
 import { createFastKernels } from './create-fast-kernels.node.js';
 import { fastKernels, fastKernelsSupported, fastMemoryBytes, fusedMultiplyAddSupported, type FastKernels } from './fast-kernels.js';
@@ -241,6 +241,9 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
           if (next() < 0.5) plain[Math.min(n - 1, at + 1 + Math.floor(next() * 9))] = NaN;
           const resident = fast.from(plain);
           expect(fast.ops.firstNonFinite(resident), `n=${n} at=${at} ${special}`).toBe(float32Ops.firstNonFinite(plain));
+          // The runner's probe: a scan split across the threads (chunks of 16 here), NaN iff any element is not finite.
+          const probe = (fast.ops.nonFiniteProbe as (x: Float32Array) => Float32Array)(resident);
+          expect(Number.isNaN(probe[0]), `probe n=${n} at=${at} ${special}`).toBe(float32Ops.firstNonFinite(plain) >= 0);
           fast.release(resident);
         }
       }
@@ -289,7 +292,7 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
     fast.release(c);
   });
 
-  it('computes dense-layer products equal to referenceMatmul, split across threads', () => {
+  it('computes dense-layer products equal to referenceMatmul (fusedReferenceMatmul on the hardware FMA), split across threads', () => {
     const next = random(31);
     const array = (n: number, zeros: number): Float32Array =>
       Float32Array.from({ length: n }, () => (next() < zeros ? 0 : (next() - 0.5) * 10 ** (next() * 4 - 2)));
@@ -304,13 +307,19 @@ describe.skipIf(!fastKernelsSupported())('fast (WebAssembly SIMD) kernels equal 
         const b = array(depth * columns, 0);
         const c = array(rows * columns, 0);
         const args = { a, b, rows, depth, columns, aRowStride: transposed ? 1 : depth, aDepthStride: transposed ? rows : 1 };
-        const expected = Float32Array.from(c);
-        referenceMatmul({ ...args, c: expected });
+        const separate = Float32Array.from(c);
+        referenceMatmul({ ...args, c: separate });
+        const fused = Float32Array.from(c);
+        fusedReferenceMatmul({ ...args, c: fused });
+        // The two roundings differ somewhere on products this size (else the choice below proves nothing).
+        if (rows * depth * columns > 10_000) expect(Array.from(fused)).not.toEqual(Array.from(separate));
         for (const [label, owner] of [
           ['threads', fast],
           ['one thread', single],
           ['fixed memory', fixed],
+          ['emulated multiply-add', emulated],
         ] as const) {
+          const expected = owner.fusedMultiplyAdd ? fused : separate;
           const actual = Float32Array.from(c);
           owner.matmul({ ...args, c: actual });
           sameBits(actual, expected, `${rows}x${depth}x${columns} transposed=${transposed} ${label}`);

@@ -12,7 +12,7 @@ import type {
 } from '@stepsize/core';
 import { fusedKernels } from '../kernels.js';
 import { floatArguments } from './signatures.js';
-import { checkMatmulArgs, referenceMatmul, type Matmul } from '../model/matmul.js';
+import { checkMatmulArgs, fusedReferenceMatmul, referenceMatmul, type Matmul } from '../model/matmul.js';
 import { float32Ops } from '../ops.js';
 import {
   kernelsFusedPrivateMemoryWasmBase64,
@@ -75,14 +75,17 @@ const CONTROL = 0; // 32 int32 slots per worker
 const CONTROL_SLOTS = 64;
 const INTS = 16;
 const FLOATS = 32;
+/** How long an idle worker spins for the next job before it sleeps (Atomics.wait). */
+const SPIN_MILLISECONDS = 2;
 const COUNTER = 1000; // int32 index of the chunk counter of the running job
+const NON_FINITE_FLAG = 1001; // int32 index that anyNonFinite sets to 1
 const MAX_WORKERS = 15; // 64 int32 slots each below COUNTER
 const CHUNK = 4096; // floats per scratch array: 5 arrays of 16 KiB stay in L2
 const SCRATCH = 4096;
 const HEAP = 2 * PAGE;
 const MAX_PAGES = 65536;
 /** Worker jobs: the export that an op number runs (0 stops the worker). */
-const OPS = ['', 'adam', 'adamPlain', 'sgd', 'sgdMomentum', 'stream', 'matmulRows'] as const;
+const OPS = ['', 'adam', 'adamPlain', 'sgd', 'sgdMomentum', 'stream', 'matmulRows', 'anyNonFinite'] as const;
 const OP_EXIT = 0;
 
 interface Exports {
@@ -90,6 +93,7 @@ interface Exports {
   adamPlain(...args: number[]): void;
   sgdMomentum(...args: number[]): void;
   firstNonFinite(x: number, n: number): number;
+  anyNonFinite(x: number, n: number, flag: number): void;
   sgd(...args: number[]): void;
   stream(p: number, g: number, m: number, v: number, n: number): void;
   matmulAccumulate(
@@ -182,6 +186,15 @@ export function compilePrivate(): WasmModule | null {
   return compile(false);
 }
 
+/**
+ * The module importing an ordinary memory with the matmul's two roundings (referenceMatmul's
+ * bits on every runtime), or null where WebAssembly SIMD is unavailable.
+ * @internal
+ */
+export function compilePlainPrivate(): WasmModule | null {
+  return compile(false, false);
+}
+
 /** Whether this runtime can run the WebAssembly SIMD kernels (otherwise the reference kernels run). */
 export function fastKernelsSupported(): boolean {
   return compile(true, false) !== null;
@@ -204,8 +217,17 @@ const NAMES = ${JSON.stringify(OPS)};
 let seen = 0;
 parentPort.postMessage('ready');
 for (;;) {
+  // Spin for up to ${SPIN_MILLISECONDS} ms after a job before sleeping: a training step's products follow
+  // one another closely, and waking a sleeping thread costs more than the product itself.
   let spins = 0;
-  while (Atomics.load(i32, b) === seen && spins < 20000) spins += 1;
+  let deadline = 0;
+  while (Atomics.load(i32, b) === seen) {
+    spins += 1;
+    if ((spins & 1023) !== 0) continue;
+    const now = performance.now();
+    if (deadline === 0) deadline = now + ${SPIN_MILLISECONDS};
+    else if (now > deadline) break;
+  }
   if (Atomics.load(i32, b) === seen) { Atomics.wait(i32, b, seen, 1000); continue; }
   const seq = Atomics.load(i32, b);
   seen = seq;
@@ -308,8 +330,9 @@ export interface FastKernels {
    */
   readonly ops: Ops<Float32Array>;
   /**
-   * The dense-layer product ({@link Matmul}, bit-for-bit `referenceMatmul`) in this memory,
-   * rows split across the threads: pass it as `new Mlp({ matmul: fast.matmul })`.
+   * The dense-layer product ({@link Matmul}) in this memory, rows split across the threads: pass
+   * it as `new Mlp({ matmul: fast.matmul })`. Bit for bit `fusedReferenceMatmul` where
+   * `fusedMultiplyAdd` is true (one rounding per term, on the hardware FMA), else `referenceMatmul`.
    */
   readonly matmul: Matmul;
   /** Threads in use (1 means this thread only). */
@@ -447,6 +470,8 @@ class Engine {
   constructor(
     readonly module: WasmModule,
     fixedPages?: number,
+    /** Whether the module is the relaxed-SIMD build (its matmul rounds each term once). */
+    readonly fused = false,
   ) {
     this.memory =
       fixedPages === undefined
@@ -521,10 +546,16 @@ class Engine {
     }
     let failed = false;
     for (const b of active) {
+      // Spin (a worker finishes within microseconds of this thread, and a sleeping thread takes
+      // far longer to wake), then sleep in short waits if a worker is slow.
       let spins = 0;
+      let deadline = 0;
       while (Atomics.load(this.i32, b + 1) !== sequence) {
         spins += 1;
-        if (spins > 1000) Atomics.wait(this.i32, b + 1, Atomics.load(this.i32, b + 1), 10);
+        if ((spins & 1023) !== 0) continue;
+        const now = performance.now();
+        if (deadline === 0) deadline = now + SPIN_MILLISECONDS;
+        else if (now > deadline) Atomics.wait(this.i32, b + 1, Atomics.load(this.i32, b + 1), 10);
       }
       if (this.i32[b + 10] !== 0) failed = true;
     }
@@ -652,6 +683,16 @@ class Engine {
     return -1;
   }
 
+  /** Whether a resident array holds a NaN or an infinity (a SIMD scan split across the threads). */
+  anyNonFinite(x: Float32Array): boolean {
+    const n4 = x.length - (x.length % 4);
+    Atomics.store(this.i32, NON_FINITE_FLAG, 0);
+    this.parallel('anyNonFinite', n4, [x.byteOffset], [CONTROL + NON_FINITE_FLAG * 4], []);
+    if (Atomics.load(this.i32, NON_FINITE_FLAG) !== 0) return true;
+    for (let i = n4; i < x.length; i += 1) if (!Number.isFinite(x[i] as number)) return true;
+    return false;
+  }
+
   stream(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array): void {
     if (!this.allResident([p, g, m, v])) throw new Error('fast kernels: stream needs resident arrays');
     this.dispatch('stream', [p, g, m, v], [true, false, true, true], p.length - (p.length % 4), [], []);
@@ -671,7 +712,8 @@ class Engine {
   }
 
   /**
-   * The dense-layer product (bit-for-bit `referenceMatmul`): operands in this memory used in
+   * The dense-layer product (bit-for-bit `fusedReferenceMatmul` in the relaxed-SIMD build, else
+   * `referenceMatmul`): operands in this memory used in
    * place, others copied in (and c back out), rows split across the threads (in pairs, each thread with whole rows, so every
    * element is summed in the same order), the result copied back.
    */
@@ -698,9 +740,9 @@ class Engine {
       if (!aInPlace) aBlock = this.operand(1, aLength);
       if (!bInPlace) bBlock = this.operand(2, bLength + 4);
     } catch (error) {
-      // A full fixed memory (fixedMemoryBytes): the reference gives the same result.
+      // A full fixed memory (fixedMemoryBytes): the matching reference gives the same result.
       if (this.heap.fixed) {
-        referenceMatmul(args);
+        (this.fused ? fusedReferenceMatmul : referenceMatmul)(args);
         return;
       }
       throw error;
@@ -756,9 +798,9 @@ function residentOps(engine: Engine, allocate: (length: number) => Float32Array,
     ...float32Ops,
     firstNonFinite: (x) => (x.length >= 1024 && engine.heap.isResident(x) ? engine.firstNonFinite(x) : float32Ops.firstNonFinite(x)),
     // The runner's per-step gradient check: NaN when some element is not finite, else 0 (a SIMD
-    // scan instead of a float64 sum for resident gradients).
+    // scan on every thread instead of a float64 sum for resident gradients).
     nonFiniteProbe: (x) =>
-      x.length >= 1024 && engine.heap.isResident(x) ? Float32Array.of(engine.firstNonFinite(x) < 0 ? 0 : NaN) : float32Ops.sum(x),
+      x.length >= 1024 && engine.heap.isResident(x) ? Float32Array.of(engine.anyNonFinite(x) ? NaN : 0) : float32Ops.sum(x),
     zerosLike: (x) => place(x.length),
     fullLike: (x, value) => place(x.length).fill(value[0] as number),
   };
@@ -826,7 +868,7 @@ export async function createFastKernelsOn(platform: ThreadPlatform, options: Fas
       },
     };
   }
-  const engine = new Engine(module, fixedPages);
+  const engine = new Engine(module, fixedPages, fused);
   if (options.minParallelLength !== undefined) engine.minParallelLength = options.minParallelLength;
   if (options.parallelChunkLength !== undefined) engine.minChunk = Math.max(16, Math.ceil(options.parallelChunkLength / 16) * 16);
   let threads = fixedPages === undefined ? (options.threads ?? platform.defaultThreads()) : 1;
@@ -861,7 +903,7 @@ function sharedTable(): KernelTable {
   if (!shared) {
     // Only the scratch area is used, so an ordinary memory (no SharedArrayBuffer needed) will do.
     const module = compilePrivate();
-    shared = module ? new Engine(module, HEAP / PAGE).table() : fusedKernels;
+    shared = module ? new Engine(module, HEAP / PAGE, fusedMultiplyAddSupported()).table() : fusedKernels;
   }
   return shared;
 }

@@ -1,5 +1,5 @@
 import { checkMatmulArgs, referenceMatmul, type Matmul } from '../model/matmul.js';
-import { compilePrivate, type WasmModule } from './fast-kernels.js';
+import { compilePlainPrivate, type WasmModule } from './fast-kernels.js';
 
 /** The slice of the WebAssembly JS API used here (the project's libs declare none; module-scoped). */
 interface WasmMemory {
@@ -32,7 +32,7 @@ let instance: Instance | null | undefined;
 
 function load(): Instance | null {
   if (instance !== undefined) return instance;
-  const module = compilePrivate();
+  const module = compilePlainPrivate();
   if (!module) {
     instance = null;
     return instance;

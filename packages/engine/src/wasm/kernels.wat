@@ -252,9 +252,11 @@
         (br $next))))
 
   ;; Dense-layer products. For each row i in [0, m) and each column j in [0, n):
-  ;;   C[i][j] = r(C[i][j] + r(A(i, k) * B[k][j]))  for k = 0 .. kk-1 in order, skipping A(i, k) = ±0,
+  ;;   C[i][j] = MADD32(C[i][j], A(i, k), B[k][j])  for k = 0 .. kk-1 in order, skipping A(i, k) = ±0,
+  ;; where MADD32 is r(c + r(a b)) in the plain build (referenceMatmul) and the fused r(c + a b) in
+  ;; the relaxed-SIMD build (fusedReferenceMatmul),
   ;; with A(i, k) at a + 4 (i ai + k ak) (so A can be read transposed), B and C row-major with n
-  ;; columns. Every product and sum is rounded to float32, as the reference (../model/matmul.ts).
+  ;; columns, rounded as the matching reference (../model/matmul.ts).
   ;; Two rows by 16 columns at a time (eight accumulators kept in registers over the whole k loop,
   ;; each B vector loaded once for both rows); the remaining columns and rows go through
   ;; $rowsFrom, 4 columns at a time. Rows of B and C may be read up to 12 bytes past their end:
@@ -289,7 +291,7 @@
                 (local.set $acc0
                   (v128.bitselect
                     (local.get $acc0)
-                    (f32x4.add (local.get $acc0) (f32x4.mul (local.get $xs) (v128.load (local.get $bp))))
+                    (MADD32 (local.get $acc0) (local.get $xs) (v128.load (local.get $bp)))
                     (f32x4.eq (local.get $xs) (v128.const f32x4 0 0 0 0))))
                 (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
                 (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
@@ -316,7 +318,7 @@
                 (local.set $acc0
                   (v128.bitselect
                     (local.get $acc0)
-                    (f32x4.add (local.get $acc0) (f32x4.mul (local.get $xs) (v128.load (local.get $bp))))
+                    (MADD32 (local.get $acc0) (local.get $xs) (v128.load (local.get $bp)))
                     (f32x4.eq (local.get $xs) (v128.const f32x4 0 0 0 0))))
                 (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
                 (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
@@ -395,18 +397,18 @@
           (local.set $x0 (f32.load (i32.add (local.get $ap) (i32.mul (i32.const 0) (local.get $aiBytes)))))
           (if (f32.ne (local.get $x0) (f32.const 0)) (then
             (local.set $s0 (f32x4.splat (local.get $x0)))
-            (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s0) (local.get $b0))))
-            (local.set $acc0_1 (f32x4.add (local.get $acc0_1) (f32x4.mul (local.get $s0) (local.get $b1))))
-            (local.set $acc0_2 (f32x4.add (local.get $acc0_2) (f32x4.mul (local.get $s0) (local.get $b2))))
-            (local.set $acc0_3 (f32x4.add (local.get $acc0_3) (f32x4.mul (local.get $s0) (local.get $b3))))
+            (local.set $acc0_0 (MADD32 (local.get $acc0_0) (local.get $s0) (local.get $b0)))
+            (local.set $acc0_1 (MADD32 (local.get $acc0_1) (local.get $s0) (local.get $b1)))
+            (local.set $acc0_2 (MADD32 (local.get $acc0_2) (local.get $s0) (local.get $b2)))
+            (local.set $acc0_3 (MADD32 (local.get $acc0_3) (local.get $s0) (local.get $b3)))
           ))
           (local.set $x1 (f32.load (i32.add (local.get $ap) (i32.mul (i32.const 1) (local.get $aiBytes)))))
           (if (f32.ne (local.get $x1) (f32.const 0)) (then
             (local.set $s1 (f32x4.splat (local.get $x1)))
-            (local.set $acc1_0 (f32x4.add (local.get $acc1_0) (f32x4.mul (local.get $s1) (local.get $b0))))
-            (local.set $acc1_1 (f32x4.add (local.get $acc1_1) (f32x4.mul (local.get $s1) (local.get $b1))))
-            (local.set $acc1_2 (f32x4.add (local.get $acc1_2) (f32x4.mul (local.get $s1) (local.get $b2))))
-            (local.set $acc1_3 (f32x4.add (local.get $acc1_3) (f32x4.mul (local.get $s1) (local.get $b3))))
+            (local.set $acc1_0 (MADD32 (local.get $acc1_0) (local.get $s1) (local.get $b0)))
+            (local.set $acc1_1 (MADD32 (local.get $acc1_1) (local.get $s1) (local.get $b1)))
+            (local.set $acc1_2 (MADD32 (local.get $acc1_2) (local.get $s1) (local.get $b2)))
+            (local.set $acc1_3 (MADD32 (local.get $acc1_3) (local.get $s1) (local.get $b3)))
           ))
           (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
           (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
@@ -443,6 +445,38 @@
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $next)))
     (i32.const -1))
+
+;; Stores 1 at byte offset $flag when some element of x[0, n) is NaN or infinite (n a multiple of
+  ;; 4), leaving it alone otherwise: the runner's gradient check, split across threads (each
+  ;; chunk may store the same 1). Four vectors per iteration, their masks or-ed, one branch.
+  (func (export "anyNonFinite") (param $x i32) (param $n i32) (param $flag i32)
+    (local $o i32) (local $end i32) (local $end16 i32) (local $inf v128) (local $bad v128)
+    (local.set $inf (v128.const f32x4 inf inf inf inf))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end16 (i32.and (local.get $end) (i32.const -64)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end16)))
+        (local.set $bad
+          (v128.or
+            (v128.or
+              (v128.not (f32x4.lt (f32x4.abs (v128.load (i32.add (local.get $x) (local.get $o)))) (local.get $inf)))
+              (v128.not (f32x4.lt (f32x4.abs (v128.load offset=16 (i32.add (local.get $x) (local.get $o)))) (local.get $inf))))
+            (v128.or
+              (v128.not (f32x4.lt (f32x4.abs (v128.load offset=32 (i32.add (local.get $x) (local.get $o)))) (local.get $inf)))
+              (v128.not (f32x4.lt (f32x4.abs (v128.load offset=48 (i32.add (local.get $x) (local.get $o)))) (local.get $inf))))))
+        (if (v128.any_true (local.get $bad))
+          (then (i32.store (local.get $flag) (i32.const 1)) (return)))
+        (local.set $o (i32.add (local.get $o) (i32.const 64)))
+        (br $next)))
+    (block $rest
+      (loop $next
+        (br_if $rest (i32.ge_u (local.get $o) (local.get $end)))
+        (if (v128.any_true (v128.not (f32x4.lt (f32x4.abs (v128.load (i32.add (local.get $x) (local.get $o)))) (local.get $inf))))
+          (then (i32.store (local.get $flag) (i32.const 1)) (return)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next))))
 
   ;; Adam's memory traffic with the cheapest arithmetic (m += g, v += g, p -= g), for the
   ;; benchmark's streaming limit.
