@@ -84,6 +84,9 @@ export class Mlp {
   readonly shapes: Record<string, readonly number[]> = {};
   private readonly gradients: Record<string, Float32Array> = {};
   private buffers: { batch: number; pre: Float32Array[]; post: Float32Array[]; delta: Float32Array[]; sums: Float32Array[] } | undefined;
+  /** Working arrays from `allocate` (in the kernels' memory with `fast.allocate`), grown only to a larger batch. */
+  private workspace: { capacity: number; arrays: Float32Array[] } | undefined;
+  private readonly allocateZeros: (length: number) => Float32Array;
   private readonly matmul: Matmul;
   /** Transposed weights (layers after the first), rebuilt for each backward pass. */
   private readonly transposed: Float32Array[];
@@ -106,6 +109,7 @@ export class Mlp {
       }
       return array.fill(0);
     };
+    this.allocateZeros = zeros;
     if (typeof matmul !== 'function')
       throw new StepsizeError(
         'Mlp options.matmul',
@@ -161,16 +165,32 @@ export class Mlp {
 
   private buffersFor(batch: number): { pre: Float32Array[]; post: Float32Array[]; delta: Float32Array[]; sums: Float32Array[] } {
     if (this.buffers?.batch !== batch) {
+      // One array per buffer and layer (pre, post, delta, sums) plus the staged inputs, from
+      // `allocate`, so that fast.matmul uses them in place; views of the first `batch` rows. A
+      // larger batch allocates anew, at least twice the previous capacity, so that arrays the
+      // allocator cannot take back stay under the final size.
+      const widths = [...this.layers, ...this.layers, ...this.layers, ...this.layers, this.inputSize];
+      if (this.workspace === undefined || this.workspace.capacity < batch) {
+        const capacity = Math.max(batch, 2 * (this.workspace?.capacity ?? 0));
+        this.workspace = { capacity, arrays: widths.map((w) => this.allocateZeros(capacity * w)) };
+      }
+      const { arrays } = this.workspace;
+      const views = widths.map((w, i) => (arrays[i] as Float32Array).subarray(0, batch * w));
+      const count = this.layers.length;
       this.buffers = {
         batch,
-        pre: this.layers.map((w) => new Float32Array(batch * w)),
-        post: this.layers.map((w) => new Float32Array(batch * w)),
-        delta: this.layers.map((w) => new Float32Array(batch * w)),
-        sums: this.layers.map((w) => new Float32Array(batch * w)),
+        pre: views.slice(0, count),
+        post: views.slice(count, 2 * count),
+        delta: views.slice(2 * count, 3 * count),
+        sums: views.slice(3 * count, 4 * count),
       };
+      this.staged = views[4 * count] as Float32Array;
     }
     return this.buffers;
   }
+
+  /** The inputs copied into the workspace (read by two products per step, in place there). */
+  private staged: Float32Array | undefined;
 
   /** Forward pass: logits for `batch` examples of `inputs` (row-major batch × inputSize). */
   predict(inputs: Float32Array, batch: number): Float32Array {
@@ -182,7 +202,9 @@ export class Mlp {
       );
     }
     const { pre, post } = this.buffersFor(batch);
-    let input = inputs;
+    const staged = this.staged as Float32Array;
+    if (inputs !== staged) staged.set(inputs);
+    let input = staged;
     let fanIn = this.inputSize;
     const last = this.layers.length - 1;
     this.layers.forEach((fanOut, layer) => {
@@ -216,7 +238,7 @@ export class Mlp {
     for (let layer = last; layer >= 0; layer -= 1) {
       const fanOut = this.layers[layer] as number;
       const fanIn = layer === 0 ? this.inputSize : (this.layers[layer - 1] as number);
-      const input = layer === 0 ? inputs : (post[layer - 1] as Float32Array);
+      const input = layer === 0 ? (this.staged as Float32Array) : (post[layer - 1] as Float32Array);
       const d = delta[layer] as Float32Array;
       const gradWeight = this.gradients[`dense${layer}.weight`] as Float32Array;
       const gradBias = this.gradients[`dense${layer}.bias`] as Float32Array;

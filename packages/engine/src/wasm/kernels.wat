@@ -258,8 +258,8 @@
   ;; with A(i, k) at a + 4 (i ai + k ak) (so A can be read transposed), B and C row-major with n
   ;; columns, rounded as the matching reference (../model/matmul.ts).
   ;; Two rows by 16 columns at a time (eight accumulators kept in registers over the whole k loop,
-  ;; each B vector loaded once for both rows); the remaining columns and rows go through
-  ;; $rowsFrom, 4 columns at a time. Rows of B and C may be read up to 12 bytes past their end:
+  ;; each B vector loaded once for both rows); the remaining columns go through $rowsBy4 (four
+  ;; rows by 4 columns) and $rowsFrom (one row), the last row of an odd m through $rowsFrom. Rows of B and C may be read up to 12 bytes past their end:
   ;; callers leave 16 bytes after both.
   (func $rowsFrom
     (param $c i32) (param $a i32) (param $b i32) (param $i i32) (param $iEnd i32) (param $kk i32) (param $n i32)
@@ -334,6 +334,121 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
+  ;; Rows [i, i + 4 q) of the product from column j0 on, four rows at a time, 4 columns per
+  ;; vector (the last n mod 4 as one masked vector, as in $rowsFrom): four independent
+  ;; accumulators, so that consecutive multiply-adds do not wait for one another (a narrow
+  ;; product, such as a 10-class output layer, has no 16-column blocks). Returns the first row it
+  ;; did not do. Each element is summed in the same order as in $rowsFrom.
+  (func $rowsBy4
+    (param $c i32) (param $a i32) (param $b i32) (param $i i32) (param $iEnd i32) (param $kk i32) (param $n i32)
+    (param $ai i32) (param $ak i32) (param $j0 i32) (result i32)
+    (local $j i32) (local $k i32) (local $crow i32) (local $arow i32) (local $ap i32) (local $bp i32) (local $cp i32)
+    (local $bv v128) (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $xs0 v128) (local $xs1 v128) (local $xs2 v128) (local $xs3 v128)
+    (local $rowBytes i32) (local $aiBytes i32) (local $akBytes i32)
+    (local $off0 i32) (local $off1 i32) (local $off2 i32) (local $off3 i32)
+    (local $coff0 i32) (local $coff1 i32) (local $coff2 i32) (local $coff3 i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $aiBytes (i32.shl (local.get $ai) (i32.const 2)))
+    (local.set $akBytes (i32.shl (local.get $ak) (i32.const 2)))
+    (local.set $off0 (i32.const 0))
+    (local.set $off1 (local.get $aiBytes))
+    (local.set $off2 (i32.shl (local.get $aiBytes) (i32.const 1)))
+    (local.set $off3 (i32.mul (local.get $aiBytes) (i32.const 3)))
+    (local.set $coff0 (i32.const 0))
+    (local.set $coff1 (local.get $rowBytes))
+    (local.set $coff2 (i32.shl (local.get $rowBytes) (i32.const 1)))
+    (local.set $coff3 (i32.mul (local.get $rowBytes) (i32.const 3)))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $iEnd)))
+        (local.set $crow (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $arow (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aiBytes))))
+        (local.set $j (local.get $j0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $acc0 (v128.load (i32.add (i32.add (local.get $crow) (local.get $coff0)) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $acc1 (v128.load (i32.add (i32.add (local.get $crow) (local.get $coff1)) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $acc2 (v128.load (i32.add (i32.add (local.get $crow) (local.get $coff2)) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $acc3 (v128.load (i32.add (i32.add (local.get $crow) (local.get $coff3)) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $ap (local.get $arow))
+            (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $ks
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $kk)))
+                (local.set $bv (v128.load (local.get $bp)))
+                ;; Branch-free: lanes keep acc where A(i, k) = ±0, as if the term were skipped.
+                (local.set $xs0 (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $off0)))))
+                (local.set $acc0
+                  (v128.bitselect
+                    (local.get $acc0)
+                    (MADD32 (local.get $acc0) (local.get $xs0) (local.get $bv))
+                    (f32x4.eq (local.get $xs0) (v128.const f32x4 0 0 0 0))))
+                (local.set $xs1 (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $off1)))))
+                (local.set $acc1
+                  (v128.bitselect
+                    (local.get $acc1)
+                    (MADD32 (local.get $acc1) (local.get $xs1) (local.get $bv))
+                    (f32x4.eq (local.get $xs1) (v128.const f32x4 0 0 0 0))))
+                (local.set $xs2 (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $off2)))))
+                (local.set $acc2
+                  (v128.bitselect
+                    (local.get $acc2)
+                    (MADD32 (local.get $acc2) (local.get $xs2) (local.get $bv))
+                    (f32x4.eq (local.get $xs2) (v128.const f32x4 0 0 0 0))))
+                (local.set $xs3 (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $off3)))))
+                (local.set $acc3
+                  (v128.bitselect
+                    (local.get $acc3)
+                    (MADD32 (local.get $acc3) (local.get $xs3) (local.get $bv))
+                    (f32x4.eq (local.get $xs3) (v128.const f32x4 0 0 0 0))))
+                (local.set $ap (i32.add (local.get $ap) (local.get $akBytes)))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $ks)))
+            (if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $n))
+              (then
+              (v128.store (i32.add (i32.add (local.get $crow) (local.get $coff0)) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc0))
+              (v128.store (i32.add (i32.add (local.get $crow) (local.get $coff1)) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc1))
+              (v128.store (i32.add (i32.add (local.get $crow) (local.get $coff2)) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc2))
+              (v128.store (i32.add (i32.add (local.get $crow) (local.get $coff3)) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc3)))
+              (else
+                (local.set $cp (i32.add (i32.add (local.get $crow) (local.get $coff0)) (i32.shl (local.get $j) (i32.const 2))))
+                (if (i32.ge_u (i32.sub (local.get $n) (local.get $j)) (i32.const 2))
+                  (then
+                    (v128.store64_lane 0 (local.get $cp) (local.get $acc0))
+                    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 3))
+                      (then (v128.store32_lane offset=8 2 (local.get $cp) (local.get $acc0)))))
+                  (else (v128.store32_lane 0 (local.get $cp) (local.get $acc0))))
+                (local.set $cp (i32.add (i32.add (local.get $crow) (local.get $coff1)) (i32.shl (local.get $j) (i32.const 2))))
+                (if (i32.ge_u (i32.sub (local.get $n) (local.get $j)) (i32.const 2))
+                  (then
+                    (v128.store64_lane 0 (local.get $cp) (local.get $acc1))
+                    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 3))
+                      (then (v128.store32_lane offset=8 2 (local.get $cp) (local.get $acc1)))))
+                  (else (v128.store32_lane 0 (local.get $cp) (local.get $acc1))))
+                (local.set $cp (i32.add (i32.add (local.get $crow) (local.get $coff2)) (i32.shl (local.get $j) (i32.const 2))))
+                (if (i32.ge_u (i32.sub (local.get $n) (local.get $j)) (i32.const 2))
+                  (then
+                    (v128.store64_lane 0 (local.get $cp) (local.get $acc2))
+                    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 3))
+                      (then (v128.store32_lane offset=8 2 (local.get $cp) (local.get $acc2)))))
+                  (else (v128.store32_lane 0 (local.get $cp) (local.get $acc2))))
+                (local.set $cp (i32.add (i32.add (local.get $crow) (local.get $coff3)) (i32.shl (local.get $j) (i32.const 2))))
+                (if (i32.ge_u (i32.sub (local.get $n) (local.get $j)) (i32.const 2))
+                  (then
+                    (v128.store64_lane 0 (local.get $cp) (local.get $acc3))
+                    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 3))
+                      (then (v128.store32_lane offset=8 2 (local.get $cp) (local.get $acc3)))))
+                  (else (v128.store32_lane 0 (local.get $cp) (local.get $acc3))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $cols)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows)))
+    (local.get $i))
+
   ;; Rows [start, start + count) of the product (start = startBytes / 4): the worker threads'
   ;; share of a product, which they call like the elementwise kernels (first argument offset by
   ;; 4 bytes per unit of work).
@@ -351,7 +466,7 @@
     (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $kk i32) (param $n i32)
     (param $ai i32) (param $ak i32)
     (local $i i32) (local $j i32) (local $k i32) (local $rowBytes i32) (local $aiBytes i32) (local $akBytes i32)
-    (local $ap i32) (local $bp i32) (local $cp i32) (local $wideEnd i32)
+    (local $ap i32) (local $bp i32) (local $cp i32) (local $wideEnd i32) (local $rest i32)
     (local $x0 f32) (local $s0 v128)
     (local $acc0_0 v128)
     (local $acc0_1 v128)
@@ -424,10 +539,13 @@
         (v128.store offset=48 (i32.add (local.get $cp) (i32.mul (i32.const 1) (local.get $rowBytes))) (local.get $acc1_3))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $cols)))
-      ;; the remaining columns of these rows
-      (call $rowsFrom (local.get $c) (local.get $a) (local.get $b) (local.get $i) (i32.add (local.get $i) (i32.const 2)) (local.get $kk) (local.get $n) (local.get $ai) (local.get $ak) (local.get $wideEnd))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $blocks)))
+    ;; The remaining columns of those rows, four rows at a time, then one at a time; then the
+    ;; last row (when m is odd), every column.
+    (local.set $rest
+      (call $rowsBy4 (local.get $c) (local.get $a) (local.get $b) (i32.const 0) (local.get $i) (local.get $kk) (local.get $n) (local.get $ai) (local.get $ak) (local.get $wideEnd)))
+    (call $rowsFrom (local.get $c) (local.get $a) (local.get $b) (local.get $rest) (local.get $i) (local.get $kk) (local.get $n) (local.get $ai) (local.get $ak) (local.get $wideEnd))
     (call $rowsFrom (local.get $c) (local.get $a) (local.get $b) (local.get $i) (local.get $m) (local.get $kk) (local.get $n) (local.get $ai) (local.get $ak) (i32.const 0)))
 
   ;; The element index of the first 4-lane block of x[0, n) holding a NaN or an infinity, or -1
