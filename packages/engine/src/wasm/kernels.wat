@@ -140,6 +140,7 @@
     (local $DECAY v128) (local $STEP v128) (local $BC2 v128)
     (local $gv v128) (local $t v128) (local $a v128)
     (local $mi v128) (local $vi v128)
+    (local $end2 i32) (local $gv2 v128) (local $t2 v128) (local $a2 v128) (local $mi2 v128) (local $vi2 v128)
     (local.set $B1 (f32x4.splat (local.get $beta1)))
     (local.set $C1 (f32x4.splat (local.get $oneMinusBeta1)))
     (local.set $B2 (f32x4.splat (local.get $beta2)))
@@ -150,6 +151,49 @@
     (local.set $BC2 (f32x4.splat (local.get $biasCorrection2Sqrt)))
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $o (i32.const 0))
+    ;; Two vectors per iteration (independent work for the out-of-order core while loads are in
+    ;; flight), then the last one when n / 4 is odd.
+    (local.set $end2 (i32.and (local.get $end) (i32.const -32)))
+    (block $pairsDone
+      (loop $pairs
+        (br_if $pairsDone (i32.ge_u (local.get $o) (local.get $end2)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+        ;; mi = r(r(m * b1) + g * c1)
+        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
+        (local.set $mi
+          (FMA32 (local.get $a) (local.get $gv) (local.get $C1)))
+        (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
+        ;; vi = r(r(v * b2) + r(g * c2) * g)
+        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
+        (local.set $t (f32x4.mul (local.get $gv) (local.get $C2)))
+        (local.set $vi
+          (FMA32 (local.get $a) (local.get $t) (local.get $gv)))
+        (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
+        ;; p = r(r(p * decay) + r(r(mi * step) / r(r(r(sqrt(vi)) / bc2) + eps)))
+        (v128.store (i32.add (local.get $p) (local.get $o))
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $DECAY))
+            (f32x4.div
+              (f32x4.mul (local.get $mi) (local.get $STEP))
+              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $BC2)) (local.get $EPS)))))
+        (local.set $gv2 (v128.load offset=16 (i32.add (local.get $g) (local.get $o))))
+                (local.set $a2 (f32x4.mul (v128.load offset=16 (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
+        (local.set $mi2
+          (FMA32 (local.get $a2) (local.get $gv2) (local.get $C1)))
+        (v128.store offset=16 (i32.add (local.get $m) (local.get $o)) (local.get $mi2))
+                (local.set $a2 (f32x4.mul (v128.load offset=16 (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
+        (local.set $t2 (f32x4.mul (local.get $gv2) (local.get $C2)))
+        (local.set $vi2
+          (FMA32 (local.get $a2) (local.get $t2) (local.get $gv2)))
+        (v128.store offset=16 (i32.add (local.get $v) (local.get $o)) (local.get $vi2))
+                (v128.store offset=16 (i32.add (local.get $p) (local.get $o))
+          (f32x4.add
+            (f32x4.mul (v128.load offset=16 (i32.add (local.get $p) (local.get $o))) (local.get $DECAY))
+            (f32x4.div
+              (f32x4.mul (local.get $mi2) (local.get $STEP))
+              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi2)) (local.get $BC2)) (local.get $EPS)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 32)))
+        (br $pairs)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
