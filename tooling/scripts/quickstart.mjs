@@ -63,7 +63,29 @@ if (task === 'demo') {
 }
 
 if (task === 'bench') {
-  process.exit(run('pnpm', ['exec', 'turbo', 'run', 'bench', '--concurrency=1', ...extra]));
+  // Every package's bench on this Node (20 on the README's machine), then on the newest of
+  // EXTRA_NODE_VERSIONS (24), one after the other (never two at once), then the targets of both
+  // side by side (tooling/scripts/bench-report.mjs).
+  const folder = join(root, 'bench-results');
+  rmSync(folder, { recursive: true, force: true });
+  const newest = EXTRA_NODE_VERSIONS[EXTRA_NODE_VERSIONS.length - 1];
+  const runs = [{ label: `node ${process.version}`, bin: undefined }];
+  const bin = nodeBinDirectory(root, newest, env);
+  if (bin === undefined) console.error(`quickstart: Node.js ${newest} could not be installed; the bench runs on ${process.version} only`);
+  else runs.push({ label: `node v${newest}`, bin });
+  let status = 0;
+  for (const { label, bin: directory } of runs) {
+    console.log(`quickstart: the benches on ${label}`);
+    const path = directory === undefined ? env.PATH : `${directory}:${env.PATH}`;
+    const results = join(folder, label.replace(/\s+/g, '-'));
+    mkdirSync(results, { recursive: true });
+    status ||= run('pnpm', ['exec', 'turbo', 'run', 'bench', '--concurrency=1', ...extra], {
+      env: { ...env, PATH: path, STEPSIZE_BENCH_RESULTS: results },
+    });
+  }
+  const pairs = runs.map(({ label }) => `${label}=${label.replace(/\s+/g, '-')}`);
+  status ||= run('node', [join(root, 'tooling', 'scripts', 'bench-report.mjs'), folder, ...pairs]);
+  process.exit(status);
 }
 
 // test: lint and format check, typecheck, then every package's tests on every runtime, then one summary line.

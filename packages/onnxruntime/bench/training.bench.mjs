@@ -3,6 +3,8 @@
 // paths), on the engine and on tfjs (wasm), side by side in one run; and the share of an ONNX
 // Runtime step spent in the update. Target: the update adds at most 20% to forward + backward.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { adam } from '@stepsize/core';
@@ -161,9 +163,29 @@ if (engineRatio !== undefined)
   console.log(
     `engine step / fastest ONNX Runtime step: ${engineRatio.toFixed(2)}x (aim: within 1.5x) ${engineRatio <= 1.5 ? 'met' : 'NOT met'}`,
   );
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+const resultsDirectory = process.env.STEPSIZE_BENCH_RESULTS ?? fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(resultsDirectory, { recursive: true });
+const onnxEngine = rows.find((r) => r.backend === 'onnxruntime (engine kernels)');
+const benchTargets = [
+  {
+    id: 'mlpStepVsOnnxRuntime',
+    measure: 'MLP 784-256-10 batch 128 full step: engine / fastest ONNX Runtime',
+    value: engineRatio,
+    comparison: '<=',
+    target: 1.5,
+    unit: 'x',
+  },
+  {
+    id: 'onnxEngineUpdateShare',
+    measure: 'ONNX Runtime engine-path update / forward+backward',
+    value: onnxEngine?.updateShare,
+    comparison: '<=',
+    target: TARGET,
+    unit: '%',
+  },
+].map((row) => ({ ...row, met: row.value === undefined ? undefined : row.value <= row.target }));
 writeFileSync(
-  new URL('./results/training.json', import.meta.url),
-  `${JSON.stringify({ bench: 'onnxruntime-training', date: new Date().toISOString(), rounds: ROUNDS, target: TARGET, rows, engineToOnnxRuntime: engineRatio }, null, 2)}\n`,
+  join(resultsDirectory, 'training.json'),
+  `${JSON.stringify({ bench: 'onnxruntime-training', node: process.version, date: new Date().toISOString(), rounds: ROUNDS, block: BLOCK, warm: WARM, target: TARGET, rows, engineToOnnxRuntime: engineRatio, targets: benchTargets }, null, 2)}\n`,
 );
-console.log('results: bench/results/training.json');
+console.log(`results: ${join(resultsDirectory, 'training.json')}`);

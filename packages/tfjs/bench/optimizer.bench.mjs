@@ -3,6 +3,9 @@
 // Target: no more than 1.1x the built-in's time. Medians of alternating steps; compare ratios.
 // Two stepsize rows per optimizer: `nonFinite: 'propagate'` does what the built-ins do (no check of
 // the gradients), the default `'throw'` adds one reduction over the gradients and a scalar read-back.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -76,4 +79,23 @@ for (const r of rows) {
     `${r.backend.padEnd(8)} ${r.name.padEnd(10)} ${r.variant.padEnd(9)} ${r.builtInMs.toFixed(2).padStart(12)} ${r.stepsizeMs.toFixed(2).padStart(12)} ${`${r.ratio.toFixed(2)}x`.padStart(7)}`,
   );
 }
-console.log(JSON.stringify({ bench: 'tfjs-optimizer', rows }));
+// The adapter's target: the default (checked) step within 1.1x of the built-in, worst case over backends and optimizers.
+const worst = rows.filter((r) => r.variant === 'checked').reduce((a, b) => (b.ratio > a.ratio ? b : a));
+const targets = [
+  {
+    id: 'tfjsAdapterVsBuiltIn',
+    measure: 'tfjs adapter step / tfjs built-in, default check (worst)',
+    value: worst.ratio,
+    comparison: '<=',
+    target: 1.1,
+    unit: 'x',
+    note: `${worst.backend} ${worst.name}`,
+  },
+].map((row) => ({ ...row, met: row.value <= row.target }));
+const resultsDirectory = process.env.STEPSIZE_BENCH_RESULTS ?? fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(resultsDirectory, { recursive: true });
+writeFileSync(
+  join(resultsDirectory, 'tfjs-optimizer.json'),
+  `${JSON.stringify({ bench: 'tfjs-optimizer', node: process.version, rows, targets }, null, 2)}\n`,
+);
+console.log(`results: ${join(resultsDirectory, 'tfjs-optimizer.json')}`);

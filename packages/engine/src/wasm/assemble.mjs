@@ -18,11 +18,65 @@ const PRIVATE_IMPORT = '(import "env" "memory" (memory 1 65536))';
  * `$fma32x4` (float64 lanes rounded to odd: the same single rounding on any runtime).
  */
 export function expandFma(source, fused) {
-  return expandMacro(
-    expandMacro(source, 'FMA32', (a, b, c) => (fused ? `(f32x4.relaxed_madd ${b} ${c} ${a})` : `(call $fma32x4 ${a} ${b} ${c})`)),
-    'MADD32',
-    (a, b, c) => (fused ? `(f32x4.relaxed_madd ${b} ${c} ${a})` : `(f32x4.add ${a} (f32x4.mul ${b} ${c}))`),
+  const madd = expandMacro(source, 'MADD32', (a, b, c) =>
+    fused ? `(f32x4.relaxed_madd ${b} ${c} ${a})` : `(f32x4.add ${a} (f32x4.mul ${b} ${c}))`,
   );
+  if (fused) return expandMacro(madd, 'FMA32', (a, b, c) => `(f32x4.relaxed_madd ${b} ${c} ${a})`);
+  return withFmaLocals(expandMacro(madd, 'FMA32', emulatedFma));
+}
+
+/** Half of a float32 vector (lanes 0-1, or 2-3 when `high`) promoted to float64. */
+const promote = (vector, high) =>
+  high
+    ? `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${vector} ${vector}))`
+    : `(f64x2.promote_low_f32x4 ${vector})`;
+
+/**
+ * Lanes of a float64 sum s that rounding to float32 could round twice wrongly: s exactly halfway
+ * between two float32 values (its low 29 bits 1 then zeros, for normal float32 results) or a
+ * nonzero s in the float32 subnormal range, where the halfway points lie elsewhere. Everywhere
+ * else, rounding s (the float64 nearest the exact a + b·c) to float32 gives the float32 nearest
+ * the exact value: a halfway point between them would be a float64 nearer than s.
+ */
+const suspect = (sum) =>
+  `(v128.or (i64x2.eq (v128.and ${sum} (v128.const i64x2 0x1fffffff 0x1fffffff)) (v128.const i64x2 0x10000000 0x10000000))` +
+  ` (v128.and (f64x2.lt (f64x2.abs ${sum}) (v128.const f64x2 0x1p-125 0x1p-125)) (f64x2.ne ${sum} (v128.const f64x2 0 0))))`;
+
+/**
+ * FMA32 without a hardware FMA, inline: the float64 sums of both halves rounded to float32, and
+ * the exact $fma32x4 (TwoSum, rounding to odd) only for a vector with a suspect lane (about one
+ * in 2^28). The operands go through the function's $fmaA/$fmaB/$fmaC locals (added by
+ * withFmaLocals), so they are evaluated once, in order.
+ */
+function emulatedFma(a, b, c) {
+  if (/\$fma(A|B|C|Lo|Hi)\b/.test(a + b + c)) throw new Error('kernels.wat: FMA32 operands must not contain another FMA32');
+  const [A, B, C] = ['(local.get $fmaA)', '(local.get $fmaB)', '(local.get $fmaC)'];
+  const sum = (high) => `(f64x2.add ${promote(A, high)} (f64x2.mul ${promote(B, high)} ${promote(C, high)}))`;
+  return [
+    '(block (result v128)',
+    `(local.set $fmaA ${a}) (local.set $fmaB ${b}) (local.set $fmaC ${c})`,
+    `(local.set $fmaLo ${sum(false)}) (local.set $fmaHi ${sum(true)})`,
+    `(if (result v128) (v128.any_true (v128.or ${suspect('(local.get $fmaLo)')} ${suspect('(local.get $fmaHi)')}))`,
+    `(then (call $fma32x4 ${A} ${B} ${C}))`,
+    '(else (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $fmaLo)) (f32x4.demote_f64x2_zero (local.get $fmaHi))))))',
+  ].join(' ');
+}
+
+/** Declares the scratch locals of emulatedFma in every function that uses them, after its signature. */
+function withFmaLocals(source) {
+  const locals = '(local $fmaA v128) (local $fmaB v128) (local $fmaC v128) (local $fmaLo v128) (local $fmaHi v128)';
+  return source
+    .split(/(?=\n {2}\(func )/)
+    .map((part) => {
+      if (!part.includes('(local.set $fmaLo')) return part;
+      const lines = part.split('\n');
+      // The signature: the (func ...) line and the (param ...)/(result ...) lines after it.
+      let at = lines.findIndex((line) => line.startsWith('  (func '));
+      while (/^ {4}\((param|result) /.test(lines[at + 1] ?? '')) at += 1;
+      lines.splice(at + 1, 0, `    ${locals}`);
+      return lines.join('\n');
+    })
+    .join('');
 }
 
 /**
