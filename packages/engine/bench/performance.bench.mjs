@@ -125,8 +125,8 @@ for (let round = 0; round < ROUNDS; round += 1) {
   for (const name of Object.keys(optimizers)) {
     const e = engine[name];
     e.fast = Math.max(e.fast, n / best(3, setups[name].fast.call));
-    e.fastRunner = Math.max(e.fastRunner, n / best(2, setups[name].fast.step));
-    e.fastRunnerUnchecked = Math.max(e.fastRunnerUnchecked, n / best(2, setups[name].unchecked.step));
+    e.fastRunner = Math.max(e.fastRunner, n / best(3, setups[name].fast.step));
+    e.fastRunnerUnchecked = Math.max(e.fastRunnerUnchecked, n / best(3, setups[name].unchecked.step));
     if (round % 4 === 0) e.reference = Math.max(e.reference, n / best(2, setups[name].reference.call));
   }
 }

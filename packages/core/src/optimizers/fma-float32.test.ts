@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fmaFloat32 } from './fma-float32.js';
@@ -68,7 +70,15 @@ const fixture = JSON.parse(readFileSync(new URL('../../fixtures/torch-fma-ties.j
   cases: TieCase[];
 };
 
+const repository = fileURLToPath(new URL('../../../../', import.meta.url));
+const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
+
 describe('fmaFloat32', () => {
+  it.runIf(torchAvailable)('has a fixture that is exactly what tooling/goldens/torch_fma_ties.py computes with this PyTorch', () => {
+    const result = spawnSync('/usr/bin/python3', ['tooling/goldens/torch_fma_ties.py', '--check'], { cwd: repository, encoding: 'utf8' });
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+  });
+
   it("returns what PyTorch's CPU add(alpha=) and addcmul return, ties included (torch_fma_ties.py)", () => {
     const ties = fixture.cases.filter((row) => row.single !== row.double);
     expect(ties.length).toBeGreaterThan(30);

@@ -19,13 +19,17 @@ export interface MlpOptions {
   /**
    * The dense-layer product. Default {@link fastMatmul} (WebAssembly SIMD, falling back to
    * the reference where SIMD is missing); {@link referenceMatmul} gives bit-for-bit the same
-   * results with plain loops.
+   * results with plain loops. `fast.matmul` of `createFastKernels` splits the rows across
+   * threads and rounds each term once where it runs on the hardware FMA
+   * (`fusedReferenceMatmul`: the results differ from the default in the last bits).
    */
   readonly matmul?: Matmul;
   /**
-   * Allocates the parameters and their gradients (zero-filled Float32Arrays). Default
-   * `new Float32Array(length)`; pass `fast.allocate` of `createFastKernels` so that an
-   * optimizer using `fast.kernels` updates them in place, without copies.
+   * Allocates the parameters, their gradients and the working arrays of the passes
+   * (zero-filled Float32Arrays; the working arrays again only for a larger batch, at least
+   * twice the previous one). Default `new Float32Array(length)`; pass `fast.allocate` of
+   * `createFastKernels` so that an optimizer using `fast.kernels` updates the parameters in
+   * place and `fast.matmul` reads the passes' arrays in place, without copies.
    */
   readonly allocate?: (length: number) => Float32Array;
 }
@@ -59,7 +63,8 @@ function activationSlope(kind: Activation, z: number, a: number): number {
  * Every dense-layer product (forward, weight gradients, gradients of the layer
  * below) goes through one {@link Matmul}: float32 products and sums in a fixed
  * order, by default in WebAssembly SIMD ({@link fastMatmul}), bit-for-bit equal
- * to the plain-loop {@link referenceMatmul}.
+ * to the plain-loop {@link referenceMatmul} (`fast.matmul` on the hardware FMA: to
+ * `fusedReferenceMatmul`).
  * Initialisation is seeded, core's `initialMlpWeights`: Glorot (Xavier) uniform
  * for tanh/sigmoid, He uniform for relu, zero biases.
  *
