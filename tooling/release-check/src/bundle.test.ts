@@ -14,6 +14,8 @@ import { root } from './pack.js';
 const bundle = join(dirname(fileURLToPath(import.meta.url)), '../bundle');
 /** Minified + gzip budgets (bytes); raise them deliberately, with a reason in the commit. */
 // engine 16_000 -> 17_000: the WebAssembly SIMD dense-layer kernels (matmul), which Mlp uses by default.
+// engine 17_000 -> 18_500: the kernels twice, with relaxed SIMD's fused multiply-add and with its exact float64
+// emulation (measured 17.0 KiB), chosen at start-up by a self-check.
 // core 24_000 -> 30_000: the one training loop (train, checkpoints, early stopping, the MLP spec), moved into core from the engine and ONNX Runtime.
 // core 30_000 -> 32_000: resume validates every checkpoint value and counter (float32 range, signs of second moments) before touching a backend; measured 30,176 B.
 // core 32_000 -> 32_500: the learning-rate range test (findLearningRate and fastai's four suggestions) in core, out of the demo; measured 32,225 B (30,366 B without it).
@@ -27,7 +29,7 @@ const bundle = join(dirname(fileURLToPath(import.meta.url)), '../bundle');
 // core 42_000 -> 46_500: muon and adafactor (optimizerFromJSON knows every type) with what their math needs: shapes in
 //   the state (recorded, checked, in JSON), float32Ops' matmul, sumAxis and reshape, the bfloat16 rounding and the
 //   Newton-Schulz iteration; measured 44.6 KiB (40.2 KiB before).
-const BUDGET = { core: 46_500, engine: 17_000 };
+const BUDGET = { core: 46_500, engine: 18_500 };
 const CHROMIUM = '/usr/bin/chromium';
 const chromiumAvailable = existsSync(CHROMIUM);
 if (!chromiumAvailable) console.warn(`browser bundle pages not run: ${CHROMIUM} is absent (apt-get install chromium; CI installs it)`);
