@@ -292,7 +292,10 @@ export interface FastKernelOptions {
    * (`threads` of the result is 1, whatever is asked).
    */
   readonly threads?: number;
-  /** Parameters with fewer elements run on this thread alone. Default 262144. */
+  /**
+   * Parameters with fewer elements run on this thread alone. Default 131072 (an Mlp 784-256-10
+   * weight, 200,704 elements, is split: Adam on it 0.28 -> 0.17 ms on 2 threads).
+   */
   readonly minParallelLength?: number;
   /** Smallest chunk (elements, a multiple of 16) that a thread claims of a parallel update. Default 16384. */
   readonly parallelChunkLength?: number;
@@ -463,7 +466,7 @@ class Engine {
   readonly scratch: Float32Array[];
   workers: WorkerHandle[] = [];
   sequence = 0;
-  minParallelLength = 262144;
+  minParallelLength = 131072;
   minChunk = 16384;
 
   /** `fixedPages`: an ordinary memory of that many pages (the module must import a non-shared memory). */
