@@ -64,7 +64,7 @@ for (const backend of ['cpu', 'wasm']) {
   await tf.setBackend(backend);
   await tf.ready();
   for (const [name, [builtIn, ours]] of Object.entries(pairs)) {
-    const [builtInMs, ...oursMs] = await time(builtIn, ours, backend, backend === 'cpu' ? 15 : 81);
+    const [builtInMs, ...oursMs] = await time(builtIn, ours, backend, backend === 'cpu' ? 31 : 81);
     Object.keys(variants).forEach((variant, i) => {
       rows.push({ backend, name, variant, builtInMs, stepsizeMs: oursMs[i], ratio: oursMs[i] / builtInMs });
     });
