@@ -1,9 +1,8 @@
-import { dAdaptAdamW, dog, type Optimizer, prodigy, train } from '@stepsize/core';
-import { engineTrainingBackend } from '@stepsize/engine';
+import { dAdaptAdamW, dog, type Optimizer, prodigy } from '@stepsize/core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tfjsTrainingBackend } from './training-backend.js';
+import { expectTrainsLikeEngine } from './test-support/engine-agreement.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -23,24 +22,7 @@ describe('learning-rate-free optimizers on the tfjs training backend', () => {
     ['dog', () => dog({ weightDecay: 1e-4 })],
   ] as [string, () => Optimizer][]) {
     it(`${name}: trains as the engine does (its estimate read back each update), with a constant tensor count`, async () => {
-      const backend = await tfjsTrainingBackend({ mlp });
-      const reference = await train({ backend: await engineTrainingBackend({ mlp }), optimizer: make(), data, batchSize: 8, steps: 30 });
-      const tensors = { before: 0 };
-      const result = await train({
-        backend,
-        optimizer: make(),
-        data,
-        batchSize: 8,
-        steps: 30,
-        onStep: (record) => {
-          if (record.step === 5) tensors.before = tf.memory().numTensors;
-        },
-      });
-      expect(tf.memory().numTensors).toBe(tensors.before);
-      result.history.forEach((record, i) => {
-        const expected = reference.history[i]?.loss as number;
-        expect(Math.abs(record.loss - expected) / Math.abs(expected), `update ${i}`).toBeLessThan(1e-4);
-      });
+      const { backend } = await expectTrainsLikeEngine({ mlp, data, make, steps: 30, tolerance: 1e-4 });
       // The estimate (DoG: the distance) grew from about 1e-6: the rate was learned, not given.
       const state = await backend.readOptimizerState();
       const group = state.groups[0] ?? {};

@@ -1,10 +1,9 @@
-import { adafactor, muon, type Optimizer, train } from '@stepsize/core';
-import { engineTrainingBackend } from '@stepsize/engine';
+import { adafactor, muon, type Optimizer } from '@stepsize/core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StepsizeOptimizer } from './optimizer.js';
-import { tfjsTrainingBackend } from './training-backend.js';
+import { expectTrainsLikeEngine, restartThroughWeights } from './test-support/engine-agreement.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -26,24 +25,8 @@ const cases: [string, () => Optimizer][] = [
 describe('the matrix optimizers on tfjs', () => {
   for (const [name, make] of cases) {
     it(`${name}: trains as the engine does, with a constant tensor count`, async () => {
-      const backend = await tfjsTrainingBackend({ mlp });
-      const reference = await train({ backend: await engineTrainingBackend({ mlp }), optimizer: make(), data, batchSize: 8, steps: 25 });
-      const tensors = { before: 0 };
-      const result = await train({
-        backend,
-        optimizer: make(),
-        data,
-        batchSize: 8,
-        steps: 25,
-        onStep: (record) => {
-          if (record.step === 5) tensors.before = tf.memory().numTensors;
-        },
-      });
-      expect(tf.memory().numTensors).toBe(tensors.before);
-      result.history.forEach((record, i) => {
-        const expected = reference.history[i]?.loss as number;
-        expect(Math.abs(record.loss - expected) / Math.abs(expected), `update ${i}`).toBeLessThan(name.includes('bfloat16') ? 2e-2 : 1e-4);
-      });
+      const tolerance = name.includes('bfloat16') ? 2e-2 : 1e-4;
+      const { result, backend } = await expectTrainsLikeEngine({ mlp, data, make, steps: 25, tolerance });
       expect(result.history.at(-1)?.loss).toBeLessThan(result.history[0]?.loss as number);
       backend.dispose();
     });
@@ -57,14 +40,7 @@ describe('the matrix optimizers on tfjs', () => {
         let optimizer = new StepsizeOptimizer(make());
         const loss = (): tf.Scalar => tf.sum(tf.square(tf.sub(tf.add(tf.mul(w, w), b), 1)));
         for (let i = 0; i < 12; i += 1) {
-          if (i === restoreAt) {
-            const saved = await optimizer.getWeights();
-            const copies = saved.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
-            optimizer.dispose();
-            optimizer = new StepsizeOptimizer(make());
-            await optimizer.setWeights(copies);
-            for (const c of copies) c.tensor.dispose();
-          }
+          if (i === restoreAt) optimizer = await restartThroughWeights(optimizer, make);
           optimizer.minimize(loss);
         }
         const values = [...w.dataSync(), ...b.dataSync()];

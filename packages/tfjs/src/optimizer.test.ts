@@ -5,6 +5,7 @@ import { iris } from '@stepsize/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { learningRateScheduler } from './fit/callbacks.js';
 import { StepsizeOptimizer, registerStepsizeOptimizer } from './optimizer.js';
+import { restartThroughWeights } from './test-support/engine-agreement.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -114,14 +115,7 @@ describe('StepsizeOptimizer is a tf.Optimizer', () => {
       const w = tf.variable(tf.tensor1d([1, -2, 3]), true, `full_state_w_${restoreAt ?? 'full'}`);
       let optimizer = new StepsizeOptimizer(make());
       for (let i = 0; i < 20; i += 1) {
-        if (i === restoreAt) {
-          const saved = await optimizer.getWeights();
-          const copies = saved.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
-          optimizer.dispose();
-          optimizer = new StepsizeOptimizer(make());
-          await optimizer.setWeights(copies);
-          for (const c of copies) c.tensor.dispose();
-        }
+        if (i === restoreAt) optimizer = await restartThroughWeights(optimizer, make);
         optimizer.applyGradients({ [w.name]: tf.tensor1d(gradient(i)) });
       }
       const weights = await optimizer.getWeights();
