@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@stepsize/core';
 import type { LossName } from './losses.js';
-import { Mlp, type Activation } from './mlp.js';
+import { Mlp, reluBackwardInto, reluInto, type Activation } from './mlp.js';
 
 /** Central finite differences in float64 around each float32 parameter. */
 function checkGradients(activation: Activation, loss: LossName, width: number): void {
@@ -84,5 +84,26 @@ describe('Mlp', () => {
       /options\.allocate must be a function/,
     );
     expect(() => new Mlp({ inputSize: 3, layers: [2], matmul: 'fast' as unknown as never })).toThrow(/options\.matmul must be a function/);
+  });
+});
+
+describe('the branch-free relu loops', () => {
+  // The definitions they replace: relu(z) = z > 0 ? z : 0, and its slope z > 0 ? 1 : 0.
+  const specials = [0, -0, 1e-45, -1e-45, 1, -1, 3.4028234663852886e38, -3.4028234663852886e38, Infinity, -Infinity, NaN];
+  const next = seededRandom(17);
+  const z = Float32Array.from([...specials, ...Array.from({ length: 1000 }, () => (next() - 0.5) * 10 ** (next() * 6 - 3))]);
+  const sum = Float32Array.from(z, (_, i) => (i % 7 === 0 ? specials[i % specials.length] : next() - 0.5) as number);
+  const bits = (x: Float32Array): number[] => Array.from(new Uint32Array(x.buffer.slice(0)));
+
+  it('reluInto gives z > 0 ? z : 0 bit for bit (+0 for -0, negatives, NaN and -Infinity)', () => {
+    const a = new Float32Array(z.length);
+    reluInto(z, a);
+    expect(bits(a)).toEqual(bits(Float32Array.from(z, (v) => (v > 0 ? v : 0))));
+  });
+
+  it('reluBackwardInto gives sum · (z > 0 ? 1 : 0) bit for bit', () => {
+    const below = new Float32Array(z.length);
+    reluBackwardInto(sum, z, below);
+    expect(bits(below)).toEqual(bits(Float32Array.from(z, (v, i) => (sum[i] as number) * (v > 0 ? 1 : 0))));
   });
 });

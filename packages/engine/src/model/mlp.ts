@@ -48,6 +48,30 @@ function activate(kind: Activation, z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
+/**
+ * `a[i] = activate('relu', z[i])` for every i, without a branch on the sign (half the signs
+ * of a layer's pre-activations are negative, and a mispredicted branch per element costs
+ * about 5x the loop): z · [z > 0] + 0 is z for z > 0 and +0 for z <= 0 and -0; only NaN and
+ * -Infinity, where the product is NaN, take the (predictable) branch to 0.
+ * @internal
+ */
+export function reluInto(z: Float32Array, a: Float32Array): void {
+  for (let i = 0; i < z.length; i += 1) {
+    const v = z[i] as number;
+    const r = v * +(v > 0) + 0;
+    a[i] = Number.isNaN(r) ? 0 : r;
+  }
+}
+
+/**
+ * `below[i] = sum[i] · activationSlope('relu', z[i])` for every i, branch-free: the slope is
+ * the number of `z[i] > 0` (1 or 0), so the product is the same.
+ * @internal
+ */
+export function reluBackwardInto(sum: Float32Array, z: Float32Array, below: Float32Array): void {
+  for (let i = 0; i < below.length; i += 1) below[i] = (sum[i] as number) * +((z[i] as number) > 0);
+}
+
 /** d(activation)/dz expressed with the activation's output `a` (and `z` for relu). */
 function activationSlope(kind: Activation, z: number, a: number): number {
   if (kind === 'relu') return z > 0 ? 1 : 0;
@@ -221,6 +245,7 @@ export class Mlp {
       for (let b = 0; b < batch; b += 1) z.set(bias, b * fanOut);
       this.matmul({ c: z, a: input, b: weight, rows: batch, depth: fanIn, columns: fanOut, aRowStride: fanIn, aDepthStride: 1 });
       if (layer === last) a.set(z);
+      else if (this.activation === 'relu') reluInto(z, a);
       else for (let i = 0; i < z.length; i += 1) a[i] = activate(this.activation, z[i] as number);
       input = a;
       fanIn = fanOut;
@@ -265,8 +290,10 @@ export class Mlp {
       const below = delta[layer - 1] as Float32Array;
       const z = pre[layer - 1] as Float32Array;
       const a = post[layer - 1] as Float32Array;
-      for (let i = 0; i < below.length; i += 1)
-        below[i] = (sum[i] as number) * activationSlope(this.activation, z[i] as number, a[i] as number);
+      if (this.activation === 'relu') reluBackwardInto(sum, z, below);
+      else
+        for (let i = 0; i < below.length; i += 1)
+          below[i] = (sum[i] as number) * activationSlope(this.activation, z[i] as number, a[i] as number);
     }
     return { loss: value, gradients: this.gradients };
   }
