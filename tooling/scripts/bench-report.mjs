@@ -7,6 +7,15 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * A bench's target row with `met`: whether `value` is `comparison` (`>=` or `<=`) `target`, or
+ * undefined when the bench could not measure it. Every package bench builds its rows with it.
+ */
+export function targetRow(row) {
+  const met = row.value === undefined ? undefined : row.comparison === '>=' ? row.value >= row.target : row.value <= row.target;
+  return { ...row, met };
+}
+
 /** The targets of every results file in `directory`, in file order, each with its file's name. */
 export function readTargets(directory) {
   if (!existsSync(directory)) return [];

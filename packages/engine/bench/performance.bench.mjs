@@ -21,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { adam, adamW, OptimizerRunner, sgd } from '@stepsize/core';
+import { targetRow } from '../../../tooling/scripts/bench-report.mjs';
 import { createFastKernels, float32Ops, fusedKernels, Mlp, referenceMatmul } from '../dist/index.js';
 
 const started = Date.now();
@@ -244,10 +245,7 @@ const M = (x) => (x / 1e6).toFixed(1);
 const torchFusedRate = (name) => (torchFused.error ? undefined : torchFused.paramsPerSecond[`${name}/${n}`]);
 /** The targets this bench measures (issue "the engine at the hardware limit"), each with `met`. */
 const rows = [];
-const target = (row) => {
-  const met = row.value === undefined ? undefined : row.comparison === '>=' ? row.value >= row.target : row.value <= row.target;
-  rows.push({ ...row, met });
-};
+const target = (row) => rows.push(targetRow(row));
 for (const name of ['adam', 'adamW', 'sgdMomentum']) {
   target({
     id: `${name}StreamingLimit`,

@@ -11,6 +11,7 @@ import { adam } from '@stepsize/core';
 import { Mlp, createFastKernels } from '@stepsize/engine';
 import { OptimizerRunner, seededRandom } from '@stepsize/core';
 import { StepsizeOptimizer } from '@stepsize/tfjs';
+import { targetRow } from '../../../tooling/scripts/bench-report.mjs';
 import { buildMlpTrainingModel, onnxruntimeTrainingBackend } from '../dist/index.js';
 
 const INPUT = 784;
@@ -183,7 +184,7 @@ const benchTargets = [
     target: TARGET,
     unit: '%',
   },
-].map((row) => ({ ...row, met: row.value === undefined ? undefined : row.value <= row.target }));
+].map(targetRow);
 writeFileSync(
   join(resultsDirectory, 'training.json'),
   `${JSON.stringify({ bench: 'onnxruntime-training', node: process.version, date: new Date().toISOString(), rounds: ROUNDS, block: BLOCK, warm: WARM, target: TARGET, rows, engineToOnnxRuntime: engineRatio, targets: benchTargets }, null, 2)}\n`,

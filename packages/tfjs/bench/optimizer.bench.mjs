@@ -10,6 +10,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { adam, cosineAnnealing, sgd, warmup } from '@stepsize/core';
+import { targetRow } from '../../../tooling/scripts/bench-report.mjs';
 import { StepsizeOptimizer } from '../dist/index.js';
 
 const SIZE = 1_000_000;
@@ -91,7 +92,7 @@ const targets = [
     unit: 'x',
     note: `${worst.backend} ${worst.name}`,
   },
-].map((row) => ({ ...row, met: row.value <= row.target }));
+].map(targetRow);
 const resultsDirectory = process.env.STEPSIZE_BENCH_RESULTS ?? fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(resultsDirectory, { recursive: true });
 writeFileSync(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script of the repository's tooling (no types)
-import { formatValue, readTargets, report } from '../../scripts/bench-report.mjs';
+import { formatValue, readTargets, report, targetRow } from '../../scripts/bench-report.mjs';
 
 const script = new URL('../../scripts/bench-report.mjs', import.meta.url).pathname;
 
@@ -40,6 +40,15 @@ describe('bench-report (the targets table of npm run bench)', () => {
     ]);
     expect(readTargets('/nonexistent/folder')).toEqual([]);
     expect(report([{ label: 'a', targets: [] }]).rows).toEqual([]);
+  });
+
+  it('marks a target met by its comparison, and leaves it undecided when it was not measured', () => {
+    const at = { id: 'x', measure: 'x', target: 1.5, unit: 'x' };
+    expect(targetRow({ ...at, comparison: '>=', value: 1.5 }).met).toBe(true);
+    expect(targetRow({ ...at, comparison: '>=', value: 1.49 }).met).toBe(false);
+    expect(targetRow({ ...at, comparison: '<=', value: 1.51 }).met).toBe(false);
+    expect(targetRow({ ...at, comparison: '<=', value: 1.2 }).met).toBe(true);
+    expect(targetRow({ ...at, comparison: '<=', value: undefined }).met).toBeUndefined();
   });
 
   it('refuses to run without a folder and a runtime', () => {

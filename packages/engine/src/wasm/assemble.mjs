@@ -18,11 +18,58 @@ const PRIVATE_IMPORT = '(import "env" "memory" (memory 1 65536))';
  * `$fma32x4` (float64 lanes rounded to odd: the same single rounding on any runtime).
  */
 export function expandFma(source, fused) {
+  source = expandPairs(source);
   const madd = expandMacro(source, 'MADD32', (a, b, c) =>
     fused ? `(f32x4.relaxed_madd ${b} ${c} ${a})` : `(f32x4.add ${a} (f32x4.mul ${b} ${c}))`,
   );
   if (fused) return expandMacro(madd, 'FMA32', (a, b, c) => `(f32x4.relaxed_madd ${b} ${c} ${a})`);
   return withFmaLocals(expandMacro(madd, 'FMA32', emulatedFma));
+}
+
+/** The balanced s-expression starting at `source[start]` ('('): its end index (exclusive). */
+function closing(source, start) {
+  let depth = 0;
+  let index = start;
+  do {
+    if (source[index] === '(') depth += 1;
+    else if (source[index] === ')') depth -= 1;
+    index += 1;
+  } while (depth > 0 && index < source.length);
+  if (depth > 0) throw new Error(`kernels.wat: unbalanced parentheses from ${start}`);
+  return index;
+}
+
+/**
+ * `(BY_PAIRS ($x $y ...) body)`: the loop over [0, $end) in steps of 16 bytes ($o), two vectors
+ * per iteration up to $end2 (the body, then a copy with the listed locals renamed `$x2`, `$y2`
+ * and every v128 load and store 16 bytes on), then the body alone for the last vector.
+ */
+function expandPairs(source) {
+  const open = '(BY_PAIRS ';
+  const at = source.indexOf(open);
+  if (at < 0) return source;
+  const end = closing(source, at);
+  const listStart = source.indexOf('(', at + 1);
+  const listEnd = closing(source, listStart);
+  const names = source
+    .slice(listStart + 1, listEnd - 1)
+    .trim()
+    .split(/\s+/);
+  const body = source.slice(listEnd, end - 1);
+  const code = body.replace(/;;[^\n]*\n/g, '\n');
+  const renamed = names.reduce((text, name) => text.replaceAll(new RegExp(`\\${name}\\b`, 'g'), `${name}2`), code);
+  const second = renamed.replaceAll('(v128.load (', '(v128.load offset=16 (').replaceAll('(v128.store (', '(v128.store offset=16 (');
+  const loops = [
+    '(local.set $end2 (i32.and (local.get $end) (i32.const -32)))',
+    '(block $pairsDone (loop $pairs (br_if $pairsDone (i32.ge_u (local.get $o) (local.get $end2)))',
+    body,
+    second,
+    '(local.set $o (i32.add (local.get $o) (i32.const 32))) (br $pairs)))',
+    '(block $done (loop $next (br_if $done (i32.ge_u (local.get $o) (local.get $end)))',
+    body,
+    '(local.set $o (i32.add (local.get $o) (i32.const 16))) (br $next)))',
+  ].join('\n');
+  return expandPairs(source.slice(0, at) + loops + source.slice(end));
 }
 
 /** Half of a float32 vector (lanes 0-1, or 2-3 when `high`) promoted to float64. */

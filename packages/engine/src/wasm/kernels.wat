@@ -152,72 +152,29 @@
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $o (i32.const 0))
     ;; Two vectors per iteration (independent work for the out-of-order core while loads are in
-    ;; flight), then the last one when n / 4 is odd.
-    (local.set $end2 (i32.and (local.get $end) (i32.const -32)))
-    (block $pairsDone
-      (loop $pairs
-        (br_if $pairsDone (i32.ge_u (local.get $o) (local.get $end2)))
-        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
-        ;; mi = r(r(m * b1) + g * c1)
-        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
-        (local.set $mi
-          (FMA32 (local.get $a) (local.get $gv) (local.get $C1)))
-        (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
-        ;; vi = r(r(v * b2) + r(g * c2) * g)
-        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
-        (local.set $t (f32x4.mul (local.get $gv) (local.get $C2)))
-        (local.set $vi
-          (FMA32 (local.get $a) (local.get $t) (local.get $gv)))
-        (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
-        ;; p = r(r(p * decay) + r(r(mi * step) / r(r(r(sqrt(vi)) / bc2) + eps)))
-        (v128.store (i32.add (local.get $p) (local.get $o))
-          (f32x4.add
-            (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $DECAY))
-            (f32x4.div
-              (f32x4.mul (local.get $mi) (local.get $STEP))
-              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $BC2)) (local.get $EPS)))))
-        (local.set $gv2 (v128.load offset=16 (i32.add (local.get $g) (local.get $o))))
-                (local.set $a2 (f32x4.mul (v128.load offset=16 (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
-        (local.set $mi2
-          (FMA32 (local.get $a2) (local.get $gv2) (local.get $C1)))
-        (v128.store offset=16 (i32.add (local.get $m) (local.get $o)) (local.get $mi2))
-                (local.set $a2 (f32x4.mul (v128.load offset=16 (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
-        (local.set $t2 (f32x4.mul (local.get $gv2) (local.get $C2)))
-        (local.set $vi2
-          (FMA32 (local.get $a2) (local.get $t2) (local.get $gv2)))
-        (v128.store offset=16 (i32.add (local.get $v) (local.get $o)) (local.get $vi2))
-                (v128.store offset=16 (i32.add (local.get $p) (local.get $o))
-          (f32x4.add
-            (f32x4.mul (v128.load offset=16 (i32.add (local.get $p) (local.get $o))) (local.get $DECAY))
-            (f32x4.div
-              (f32x4.mul (local.get $mi2) (local.get $STEP))
-              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi2)) (local.get $BC2)) (local.get $EPS)))))
-        (local.set $o (i32.add (local.get $o) (i32.const 32)))
-        (br $pairs)))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
-        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
-        ;; mi = r(r(m * b1) + g * c1)
-        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
-        (local.set $mi
-          (FMA32 (local.get $a) (local.get $gv) (local.get $C1)))
-        (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
-        ;; vi = r(r(v * b2) + r(g * c2) * g)
-        (local.set $a (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
-        (local.set $t (f32x4.mul (local.get $gv) (local.get $C2)))
-        (local.set $vi
-          (FMA32 (local.get $a) (local.get $t) (local.get $gv)))
-        (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
-        ;; p = r(r(p * decay) + r(r(mi * step) / r(r(r(sqrt(vi)) / bc2) + eps)))
-        (v128.store (i32.add (local.get $p) (local.get $o))
-          (f32x4.add
-            (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $DECAY))
-            (f32x4.div
-              (f32x4.mul (local.get $mi) (local.get $STEP))
-              (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $BC2)) (local.get $EPS)))))
-        (local.set $o (i32.add (local.get $o) (i32.const 16)))
-        (br $next))))
+    ;; flight), then the last one when n / 4 is odd: assemble.mjs writes both loops from this body
+    ;; (the second vector's copy has the listed locals renamed with a 2 and every access 16 bytes
+    ;; on; $end2, $o and the renamed locals are declared above).
+    (BY_PAIRS ($gv $t $a $mi $vi)
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+      ;; mi = r(r(m * b1) + g * c1)
+      (local.set $a (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $B1)))
+      (local.set $mi
+        (FMA32 (local.get $a) (local.get $gv) (local.get $C1)))
+      (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
+      ;; vi = r(r(v * b2) + r(g * c2) * g)
+      (local.set $a (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $B2)))
+      (local.set $t (f32x4.mul (local.get $gv) (local.get $C2)))
+      (local.set $vi
+        (FMA32 (local.get $a) (local.get $t) (local.get $gv)))
+      (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
+      ;; p = r(r(p * decay) + r(r(mi * step) / r(r(r(sqrt(vi)) / bc2) + eps)))
+      (v128.store (i32.add (local.get $p) (local.get $o))
+        (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $DECAY))
+          (f32x4.div
+            (f32x4.mul (local.get $mi) (local.get $STEP))
+            (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $BC2)) (local.get $EPS)))))))
 
   ;; SGD with plain momentum (no maximize, weight decay, dampening or nesterov):
   ;; b = r(r(b * decay) + g); p = r(p + b * lr).
