@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@stepsize/core';
 import { fastMatmul } from '../wasm/fast-matmul.js';
 import { fastKernelsSupported } from '../wasm/fast-kernels.js';
 import { Mlp } from './mlp.js';
-import { referenceMatmul, type Matmul, type MatmulArgs } from './matmul.js';
+import { fusedReferenceMatmul, referenceMatmul, type Matmul, type MatmulArgs } from './matmul.js';
 
 const SPECIAL = [0, -0, NaN, Infinity, -Infinity, 1e-45, 3.4028235e38, -3.4028235e38, 1e-30];
 
@@ -54,6 +55,36 @@ describe('referenceMatmul', () => {
     const fused = Math.fround(x * x - 1);
     expect(unfused).not.toBe(fused);
     expect(c[0]).toBe(unfused);
+  });
+
+  it('fusedReferenceMatmul rounds each term once, as PyTorch addcmul does on the ties of torch_fma_ties.py', () => {
+    const fixture = JSON.parse(readFileSync(new URL('../../../core/fixtures/torch-fma-ties.json', import.meta.url), 'utf8')) as {
+      cases: { a: string; b: string; c: string; addcmul: string; double: string }[];
+    };
+    const view = new DataView(new ArrayBuffer(4));
+    const float = (hex: string): number => {
+      view.setUint32(0, Number.parseInt(hex, 16));
+      return view.getFloat32(0);
+    };
+    let ties = 0;
+    for (const row of fixture.cases) {
+      // A 1x1x1 product: c = a, A = b, B = c, so c + A·B is torch.addcmul(a, b, c).
+      const one = {
+        a: Float32Array.of(float(row.b)),
+        b: Float32Array.of(float(row.c)),
+        rows: 1,
+        depth: 1,
+        columns: 1,
+        aRowStride: 1,
+        aDepthStride: 1,
+      };
+      if (float(row.b) === 0) continue; // a zero A(i, k) is skipped, by definition
+      const c = Float32Array.of(float(row.a));
+      fusedReferenceMatmul({ ...one, c });
+      expect(c[0], `${row.a} ${row.b} ${row.c}`).toBe(float(row.addcmul));
+      if (row.addcmul !== row.double) ties += 1;
+    }
+    expect(ties).toBeGreaterThan(30);
   });
 
   it('names bad arguments', () => {
