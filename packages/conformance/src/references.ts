@@ -137,13 +137,15 @@ export function optaxOptimizerSpec(reference: string, options: Record<string, un
 
 /**
  * Updates checked of the learning-rate-free cases, whose step size is estimated from the
- * trajectory itself: while the estimate grows (1e-6 to about 1e-3 in these 20 updates) a
- * float32 rounding difference of one element (optax's reductions and powers are XLA's) is
- * fed back through the estimate and amplified about twofold every two updates. Measured on
- * the engine: within 1e-5 up to update 23 (prodigy) and 21 (dadapt_adamw), 2.6e-3 and
- * 1.8e-3 at worst over all 60 (`references.test.ts` keeps that bound).
+ * trajectory itself: while the estimate grows (Prodigy: 1e-6 to 0.93 over the 60 updates) a
+ * float32 rounding difference of one element (optax's reductions are XLA's, in an order
+ * not reproduced) is fed back through the estimate and amplified. With the bias
+ * correction's power taken as optax's eager update takes it (binary exponentiation in float32),
+ * measured: within 1e-5 up to update 45 (prodigy) and 51 (dadapt_adamw) on the engine,
+ * and 40 and 37 on every backend (tfjs wasm's reductions cross first); over all 60, 3.0e-5
+ * and 2.1e-5 at worst on the engine (`references.test.ts` holds them to 5e-5).
  */
-export const ESTIMATE_PREFIX: Readonly<Record<string, number>> = { prodigy: 20, dadapt_adamw: 20 };
+export const ESTIMATE_PREFIX: Readonly<Record<string, number>> = { prodigy: 40, dadapt_adamw: 36 };
 
 /**
  * Relative tolerances of the cases whose reference is PyTorch's bfloat16 Newton-Schulz

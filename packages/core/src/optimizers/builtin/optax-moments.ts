@@ -25,11 +25,37 @@ export function optaxBiasCorrection(decay: number, count: number): number {
 }
 
 /**
+ * `decay^count` as jax's `lax.integer_pow` computes it in float32: binary exponentiation
+ * from the lowest bit (`result *= x` for each set bit, `x *= x` between bits), each product
+ * rounded to float32. That is what `jnp.power` runs when the exponent is a concrete integer.
+ */
+export function integerPowerFloat32(decay: number, count: number): number {
+  let square = Math.fround(decay);
+  let result: number | undefined;
+  for (let bits = count; bits > 0; bits = Math.floor(bits / 2)) {
+    if (bits % 2 === 1) result = result === undefined ? square : Math.fround(result * square);
+    if (bits > 1) square = Math.fround(square * square);
+  }
+  return result ?? 1;
+}
+
+/**
  * The learning-rate-free step size's bias correction `√(1 - b2^t) / (1 - b1^t)` as optax
- * computes it in float32 (Prodigy, D-Adaptation), with {@link optaxBiasCorrection}'s guard.
+ * computes it in float32 (Prodigy, D-Adaptation). Those two write `beta2**count_inc`
+ * inline in their update (not through the jitted `tree_bias_correction`), so when the
+ * update runs eagerly, as the reference trajectories were made, the count is concrete and
+ * jax takes `lax.integer_pow` ({@link integerPowerFloat32}); under `jax.jit` it would be
+ * XLA's `pow`, as {@link optaxBiasCorrection}. Measured against optax 0.2.8 over 60
+ * updates: 3.0e-5 (Prodigy) and 2.1e-5 (D-Adaptation) with the integer power, 2.6e-3 and
+ * 1.8e-3 with the correctly rounded one. A decay that rounds the difference to 0 takes
+ * {@link optaxBiasCorrection}'s guard.
  */
 export function optaxRateCorrection(beta1: number, beta2: number, count: number): number {
-  return Math.fround(Math.fround(Math.sqrt(optaxBiasCorrection(beta2, count))) / optaxBiasCorrection(beta1, count));
+  const correction = (decay: number): number => {
+    const float32 = Math.fround(1 - integerPowerFloat32(decay, count));
+    return float32 > 0 ? float32 : optaxBiasCorrection(decay, count);
+  };
+  return Math.fround(Math.fround(Math.sqrt(correction(beta2))) / correction(beta1));
 }
 
 /**
