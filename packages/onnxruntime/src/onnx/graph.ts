@@ -20,7 +20,13 @@ const ELEMENT_TYPE: Record<ElementType, number> = {
 };
 
 /** An attribute value: integer (use `{ int: n }` for integers), float, integer list, string, tensor. */
-export type AttributeValue = number | { readonly int: number } | { readonly ints: readonly number[] } | string;
+export type AttributeValue =
+  | number
+  | { readonly int: number }
+  | { readonly ints: readonly number[] }
+  | { readonly floats: readonly number[] }
+  | { readonly tensor: onnxProto.onnx.ITensorProto }
+  | string;
 
 function valueInfo(name: string, type: ElementType, dims: readonly Dimension[]): onnxProto.onnx.IValueInfoProto {
   return {
@@ -39,6 +45,8 @@ function attribute(name: string, value: AttributeValue): onnxProto.onnx.IAttribu
   if (typeof value === 'number') return { name, type: types.FLOAT, f: value };
   if (typeof value === 'string') return { name, type: types.STRING, s: new TextEncoder().encode(value) };
   if ('int' in value) return { name, type: types.INT, i: value.int };
+  if ('floats' in value) return { name, type: types.FLOATS, floats: [...value.floats] };
+  if ('tensor' in value) return { name, type: types.TENSOR, t: value.tensor };
   return { name, type: types.INTS, ints: [...value.ints] };
 }
 
@@ -81,6 +89,21 @@ export class GraphBuilder {
     if (this.used.has(name)) throw new Error(`GraphBuilder: the name "${name}" is already used`);
     this.used.add(name);
     return name;
+  }
+
+  /** Marks names as taken (the values of a graph copied in with {@link addNode}). */
+  reserve(names: Iterable<string>): void {
+    for (const name of names) this.used.add(name);
+  }
+
+  /** Appends a node as it is (copied from another graph; its names must be reserved). */
+  addNode(node: onnxProto.onnx.INodeProto): void {
+    this.nodes.push(node);
+  }
+
+  /** Adds an initializer as it is (copied from another graph; its name must be reserved). */
+  addInitializer(tensor: onnxProto.onnx.ITensorProto): void {
+    this.initializers.push(tensor);
   }
 
   /** Declares a graph input and returns its name. */

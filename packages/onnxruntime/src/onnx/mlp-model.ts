@@ -1,6 +1,7 @@
 import { readMlpSpec, StepsizeError } from '@stepsize/core';
 import type { ParameterData } from '../parameters.js';
 import { GraphBuilder } from './graph.js';
+import { appendLoss } from './loss-head.js';
 
 /**
  * Options of {@link buildMlpTrainingModel} and {@link buildMlpInferenceModel}: core's
@@ -41,7 +42,6 @@ export interface MlpModel {
 }
 
 const FLOAT = 1;
-const INT64 = 7;
 
 function check(options: MlpModelOptions, training: boolean, where: string): void {
   if (typeof options !== 'object' || options === null) throw new StepsizeError(where, 'must be an options object', options);
@@ -201,43 +201,7 @@ export function generateMlpTrainingModel(options: MlpModelOptions, where: string
   const { graph, params, pre, post, input } = forward(options, 'stepsize_mlp_training');
   const logits = post[post.length - 1] as string;
   const loss = options.loss as NonNullable<MlpModelOptions['loss']>;
-  const target = graph.input('target', 'float32', loss === 'softmaxCrossEntropy' ? ['batch'] : ['batch', width]);
-  const count = (x: string): string => graph.op('Cast', [graph.op('Size', [x])], { to: { int: FLOAT } });
-  const batch = graph.op(
-    'Cast',
-    [graph.op('Gather', [graph.op('Shape', [logits]), graph.constant('zero', 'int64', [], [0])], { axis: { int: 0 } })],
-    { to: { int: FLOAT } },
-  );
-  let value: string;
-  let dLogits: string;
-  if (loss === 'mse') {
-    const difference = graph.op('Sub', [logits, target]);
-    value = graph.op('ReduceMean', [graph.op('Mul', [difference, difference])], { keepdims: { int: 0 } });
-    dLogits = graph.op('Div', [graph.op('Mul', [difference, graph.scalar(2)]), count(difference)]);
-  } else if (loss === 'binaryCrossEntropy') {
-    const terms = graph.op('Add', [
-      graph.op('Sub', [graph.op('Relu', [logits]), graph.op('Mul', [logits, target])]),
-      graph.op('Softplus', [graph.op('Neg', [graph.op('Abs', [logits])])]),
-    ]);
-    value = graph.op('ReduceMean', [terms], { keepdims: { int: 0 } });
-    dLogits = graph.op('Div', [graph.op('Sub', [graph.op('Sigmoid', [logits]), target]), count(logits)]);
-  } else {
-    const oneHot = graph.op(
-      'OneHot',
-      [
-        graph.op('Cast', [target], { to: { int: INT64 } }),
-        graph.constant('depth', 'int64', [], [width]),
-        graph.constant('off_on', 'float32', [2], [0, 1]),
-      ],
-      { axis: { int: -1 } },
-    );
-    const logProbabilities = graph.op('LogSoftmax', [logits], { axis: { int: 1 } });
-    value = graph.op('Div', [
-      graph.op('Neg', [graph.op('ReduceSum', [graph.op('Mul', [oneHot, logProbabilities])], { keepdims: { int: 0 } })]),
-      batch,
-    ]);
-    dLogits = graph.op('Div', [graph.op('Sub', [graph.op('Softmax', [logits], { axis: { int: 1 } }), oneHot]), batch]);
-  }
+  const { value, gradient: dLogits } = appendLoss(graph, logits, ['batch', width], loss);
   graph.output(value, 'loss', 'float32', []);
   graph.output(logits, 'output', 'float32', ['batch', width]);
   const batchAxis = graph.ints([0], 'batch_axis');
