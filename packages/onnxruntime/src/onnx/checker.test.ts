@@ -1,10 +1,11 @@
 import { adamW, compileOptimizer, nadam, rmsprop, sgd, type Optimizer } from '@stepsize/core';
 import { float32Ops } from '@stepsize/engine';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildTrainingModel } from '../autodiff/build-training-model.js';
 import { traceUpdate } from '../update/trace-update.js';
 import { GraphBuilder } from './graph.js';
 import { buildMlpInferenceModel, buildMlpTrainingModel } from './mlp-model.js';
@@ -52,6 +53,24 @@ describe.skipIf(!available)('generated ONNX models pass onnx.checker (full check
     }
     const version = check(models);
     console.log(`onnx.checker (onnx ${version}, full_check): ${Object.keys(models).length} MLP models pass`);
+  });
+
+  it('training models buildTrainingModel makes from torch-exported inference models, every loss', () => {
+    const directory = new URL('../../fixtures/inference-models/', import.meta.url);
+    const read = (name: string): Uint8Array => readFileSync(new URL(`${name}.onnx`, directory));
+    const version = check({
+      mlp: buildTrainingModel(read('mlp'), { loss: 'softmaxCrossEntropy' }).model,
+      mlpOneHot: buildTrainingModel(read('mlp'), { loss: 'softmaxCrossEntropy', target: 'oneHot' }).model,
+      cnn: buildTrainingModel(read('cnn'), { loss: 'softmaxCrossEntropy' }).model,
+      cnnLastLayer: buildTrainingModel(read('cnn'), { loss: 'mse', trainable: ['7.weight', '7.bias'] }).model,
+      transformer: buildTrainingModel(read('transformer'), { loss: 'mse' }).model,
+      batchnorm: buildTrainingModel(read('batchnorm'), { loss: 'binaryCrossEntropy' }).model,
+      mlpFromBuilder: buildTrainingModel(
+        buildMlpInferenceModel({ inputSize: 5, layers: [7, 3], activation: 'sigmoid', parameters: 'initializers' }).model,
+        { loss: 'mse' },
+      ).model,
+    });
+    expect(version).toMatch(/^1\./);
   });
 
   it('traced optimizer update graphs', () => {

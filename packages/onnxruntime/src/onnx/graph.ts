@@ -123,6 +123,12 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A float32 initializer under exactly `name` (a model's weights), and returns its name. */
+  initializer(name: string, dims: readonly number[], values: ArrayLike<number>): string {
+    this.initializers.push({ name: this.claim(name), dims: [...dims], dataType: ELEMENT_TYPE.float32, floatData: Array.from(values) });
+    return name;
+  }
+
   /** A float32 scalar constant. */
   scalar(value: number, prefix = 'const'): string {
     return this.constant(prefix, 'float32', [], [value]);

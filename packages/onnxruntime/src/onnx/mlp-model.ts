@@ -28,6 +28,12 @@ export interface MlpModelOptions {
   readonly seed?: number | undefined;
   /** Dense layers as one `Gemm` node (default) or `MatMul` + `Add`. */
   readonly matmul?: 'Gemm' | 'MatMul';
+  /**
+   * {@link buildMlpInferenceModel} only: the parameters as inputs fed at every run
+   * (`'inputs'`, default) or as initializers holding the initial weights (`'initializers'`:
+   * a self-contained model, such as `buildTrainingModel` takes).
+   */
+  readonly parameters?: 'inputs' | 'initializers';
 }
 
 /**
@@ -69,6 +75,12 @@ function check(options: MlpModelOptions, training: boolean, where: string): void
       options.loss,
     );
   }
+  if (options.parameters !== undefined && (training || (options.parameters !== 'inputs' && options.parameters !== 'initializers'))) {
+    const message = training
+      ? 'applies to buildMlpInferenceModel only'
+      : `must be "inputs" or "initializers", got ${JSON.stringify(options.parameters)}`;
+    throw new StepsizeError(`${where}.parameters`, message, options.parameters);
+  }
   if (options.matmul !== undefined && options.matmul !== 'Gemm' && options.matmul !== 'MatMul') {
     throw new StepsizeError(`${where}.matmul`, `must be "Gemm" or "MatMul", got ${JSON.stringify(options.matmul)}`, options.matmul);
   }
@@ -107,7 +119,20 @@ interface Forward {
   readonly input: string;
 }
 
-function forward(options: MlpModelOptions, name: string): Forward {
+/** The parameters' names and shapes, in layer order. */
+function layout(options: MlpModelOptions): { name: string; shape: number[] }[] {
+  let fanIn = options.inputSize;
+  return options.layers.flatMap((fanOut, i) => {
+    const layer = [
+      { name: `dense${i}.weight`, shape: [fanIn, fanOut] },
+      { name: `dense${i}.bias`, shape: [fanOut] },
+    ];
+    fanIn = fanOut;
+    return layer;
+  });
+}
+
+function forward(options: MlpModelOptions, name: string, weights?: Readonly<Record<string, ParameterData>>): Forward {
   const { inputSize, layers, activation, matmul = 'Gemm' } = options;
   const graph = new GraphBuilder(name);
   const input = graph.input('input', 'float32', ['batch', inputSize]);
@@ -118,8 +143,12 @@ function forward(options: MlpModelOptions, name: string): Forward {
   let fanIn = inputSize;
   const act = { relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' }[activation];
   layers.forEach((fanOut, i) => {
-    const weight = graph.input(`dense${i}.weight`, 'float32', [fanIn, fanOut]);
-    const bias = graph.input(`dense${i}.bias`, 'float32', [fanOut]);
+    const declare = (parameter: string, shape: number[]): string =>
+      weights
+        ? graph.initializer(parameter, shape, (weights[parameter] as ParameterData).values)
+        : graph.input(parameter, 'float32', shape);
+    const weight = declare(`dense${i}.weight`, [fanIn, fanOut]);
+    const bias = declare(`dense${i}.bias`, [fanOut]);
     params.push({ name: weight, shape: [fanIn, fanOut] }, { name: bias, shape: [fanOut] });
     const z = matmul === 'Gemm' ? graph.op('Gemm', [h, weight, bias]) : graph.op('Add', [graph.op('MatMul', [h, weight]), bias]);
     pre.push(z);
@@ -148,9 +177,10 @@ function forward(options: MlpModelOptions, name: string): Forward {
 export function buildMlpInferenceModel(options: MlpModelOptions): MlpModel {
   const where = 'buildMlpInferenceModel options';
   check(options, false, where);
-  const { graph, params, post } = forward(options, 'stepsize_mlp_inference');
+  const params = initialParameters(options, layout(options), where);
+  const { graph, post } = forward(options, 'stepsize_mlp_inference', options.parameters === 'initializers' ? params : undefined);
   graph.output(post[post.length - 1] as string, 'output', 'float32', ['batch', options.layers[options.layers.length - 1] as number]);
-  return { model: graph.toModel('stepsize MLP, forward'), params: initialParameters(options, params, where) };
+  return { model: graph.toModel('stepsize MLP, forward'), params };
 }
 
 /**
