@@ -33,6 +33,10 @@ Files, in packages/onnxruntime/fixtures/inference-models/:
   batchnorm.onnx    Conv2d(3,4,3) -> BatchNorm2d(4) (eval: running statistics) -> ReLU ->
                     AdaptiveAvgPool2d(1) -> Flatten -> Linear(4,1); input float32
                     [batch, 3, 6, 6]; binary cross-entropy with logits, 0/1 targets [batch, 1]
+  reshape.onnx      Linear(3,5) on [batch, 4, 3] (MatMul + Add) -> tanh -> x.view(x.size(0), -1)
+                    (the exporter's Shape/Gather/Unsqueeze/Concat chain into Reshape) ->
+                    cat([h, sqrt(s**2 + 1) - exp(-s)]) with s = h[:, 2:9] (Slice, Concat,
+                    Pow, Sqrt, Neg, Exp, Sub) -> Linear(27,2); mean squared error
 
 batchnorm.onnx is exported with training=TrainingMode.PRESERVE (the module is
 in eval mode all the same, so BatchNormalization has training_mode=0 and uses
@@ -153,6 +157,23 @@ class TinyTransformer(nn.Module):
         return self.head(x.mean(dim=1))
 
 
+class ReshapeNet(nn.Module):
+    """Linear on a 3-D input (MatMul + Add), x.view(x.size(0), -1) (the exporter's
+    Shape/Gather/Unsqueeze/Concat chain into Reshape), Concat with a Slice of itself,
+    sqrt/pow/neg/exp elementwise, and a Linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(3, 5)
+        self.head = nn.Linear(4 * 5 + 7, 2)
+
+    def forward(self, input):
+        h = torch.tanh(self.inner(input))
+        h = h.view(h.size(0), -1)
+        side = torch.sqrt(h[:, 2:9] ** 2 + 1.0) - torch.exp(-h[:, 2:9])
+        return self.head(torch.cat([h, side], dim=1))
+
+
 class BatchNormNet(nn.Sequential):
     def __init__(self):
         super().__init__(
@@ -216,7 +237,16 @@ def batchnorm_case():
                 mode=torch.onnx.TrainingMode.PRESERVE)
 
 
-CASES = [mlp_case, cnn_case, transformer_case, batchnorm_case]
+def reshape_case():
+    torch.manual_seed(20261205)
+    model = ReshapeNet()
+    batch_input = torch.randn(BATCH, 4, 3)
+    target = torch.randn(BATCH, 2)
+    return dict(stem="reshape", model=model, input=batch_input, target=target, loss="mse",
+                target_kind="values", loss_fn=F.mse_loss, mode=torch.onnx.TrainingMode.EVAL)
+
+
+CASES = [mlp_case, cnn_case, transformer_case, batchnorm_case, reshape_case]
 
 
 # ------------------------------------------- a minimal ONNX (protobuf) reader

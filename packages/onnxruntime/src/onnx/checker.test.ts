@@ -65,6 +65,7 @@ describe.skipIf(!available)('generated ONNX models pass onnx.checker (full check
       cnnLastLayer: buildTrainingModel(read('cnn'), { loss: 'mse', trainable: ['7.weight', '7.bias'] }).model,
       transformer: buildTrainingModel(read('transformer'), { loss: 'mse' }).model,
       batchnorm: buildTrainingModel(read('batchnorm'), { loss: 'binaryCrossEntropy' }).model,
+      reshape: buildTrainingModel(read('reshape'), { loss: 'mse' }).model,
       mlpFromBuilder: buildTrainingModel(
         buildMlpInferenceModel({ inputSize: 5, layers: [7, 3], activation: 'sigmoid', parameters: 'initializers' }).model,
         { loss: 'mse' },
