@@ -1,8 +1,29 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildTrainingModel } from './build-training-model.js';
 import { directory, errorsAgainst, type Fixture, MODELS, type Truth, truthValues } from './test-support/torch-fixtures.js';
+
+const repository = fileURLToPath(new URL('../../../../', import.meta.url));
+const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
+if (!torchAvailable)
+  console.log('torch-models: skipping the regeneration check: /usr/bin/python3 cannot import torch (apt-get install python3-torch)');
+
+describe('the inference-model fixtures', () => {
+  it.runIf(torchAvailable)(
+    'are exactly what tooling/goldens/torch_onnx_inference_models.py exports',
+    () => {
+      const result = spawnSync('/usr/bin/python3', ['tooling/goldens/torch_onnx_inference_models.py', '--check'], {
+        cwd: repository,
+        encoding: 'utf8',
+      });
+      expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    },
+    120_000,
+  );
+});
 
 describe('buildTrainingModel on models exported by torch.onnx.export (gradients against torch autograd)', () => {
   for (const name of MODELS) {
