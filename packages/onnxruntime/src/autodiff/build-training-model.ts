@@ -19,6 +19,13 @@ export interface BuildTrainingModelOptions {
   readonly frozen?: readonly string[];
   /** The graph output holding the predictions. Default: the first output. */
   readonly output?: string;
+  /**
+   * `Dropout` in the training graph: `'identity'` (default: its inference behaviour, so
+   * training is deterministic) or `'active'` (a new random mask at every run, the kept
+   * values scaled by 1 / (1 - ratio), and the gradient through the same mask, as
+   * `nn.Dropout` in `train()` mode; evaluations then also run with dropout).
+   */
+  readonly dropout?: 'identity' | 'active';
 }
 
 /** A training model made by {@link buildTrainingModel}, with its parameters' initial values. */
@@ -68,6 +75,12 @@ function checkOptions(options: BuildTrainingModelOptions): void {
     );
   if (options.target !== undefined && options.loss !== 'softmaxCrossEntropy')
     throw new StepsizeError(`${WHERE} options.target`, 'applies to the softmaxCrossEntropy loss only', options.target);
+  if (options.dropout !== undefined && options.dropout !== 'identity' && options.dropout !== 'active')
+    throw new StepsizeError(
+      `${WHERE} options.dropout`,
+      `must be "identity" or "active", got ${JSON.stringify(options.dropout)}`,
+      options.dropout,
+    );
   if (options.trainable !== undefined && options.frozen !== undefined)
     throw new StepsizeError(`${WHERE} options`, 'give trainable or frozen, not both', Object.keys(options));
   for (const key of ['trainable', 'frozen'] as const) {
@@ -115,7 +128,8 @@ function ancestors(nodes: readonly NodeProto[], target: string): Set<string> {
  * Operators on the path from a parameter to the predictions must be among
  * {@link DIFFERENTIATED_OPERATORS}; any other one gets an error naming it, its node and
  * that list, and nothing is built. Operators off that path (shape computations, constants)
- * are kept as they are. `Dropout` is the identity (its inference behaviour); BatchNormalization
+ * are kept as they are. `Dropout` is the identity (its inference behaviour) unless
+ * `dropout: 'active'`; BatchNormalization
  * keeps its running statistics (inference mode), and its scale and bias train.
  *
  * @example
@@ -242,12 +256,24 @@ export function buildTrainingModel(inferenceModel: Uint8Array, options: BuildTra
     params[name] = { values: floatValues(tensor, `${WHERE} inferenceModel initializer "${name}"`), shape };
   }
   for (const [name, tensor] of initializers) if (!params[name]) graph.addInitializer({ ...tensor, name: renamed(name) });
-  for (const node of nodes)
-    graph.addNode({
+  // Active dropout: each Dropout runs in training mode and keeps its mask for the gradient.
+  const dropoutMasks = new Map<NodeProto, { mask: string; scale: string }>();
+  for (const node of nodes) {
+    const copy: NodeProto = {
       ...node,
       input: (node.input ?? []).map((n) => (n ? renamed(n) : n)),
       output: (node.output ?? []).map((n) => (n ? renamed(n) : n)),
-    });
+    };
+    if (node.opType === 'Dropout' && options.dropout === 'active') {
+      const ratio = copy.input?.[1] ? (copy.input[1] as string) : graph.scalar(0.5, 'dropout_ratio');
+      const mask = copy.output?.[1] ? (copy.output[1] as string) : graph.fresh('dropout_mask');
+      copy.input = [copy.input?.[0] as string, ratio, graph.constant('training_mode', 'bool', [], [1])];
+      copy.output = [copy.output?.[0] as string, mask];
+      const scale = graph.op('Reciprocal', [graph.op('Sub', [graph.scalar(1), ratio])]);
+      dropoutMasks.set(node, { mask, scale });
+    }
+    graph.addNode(copy);
+  }
 
   // Loss and its gradient with respect to the predictions.
   const prediction = renamed(outputName);
@@ -278,6 +304,15 @@ export function buildTrainingModel(inferenceModel: Uint8Array, options: BuildTra
       (name, i) => name !== '' && reached.has(name) && !skip.includes(i) && facts.get(name)?.type === DataType.FLOAT,
     );
     if (!needs.some(Boolean)) continue;
+    const dropout = dropoutMasks.get(node);
+    if (dropout) {
+      const g = gradients.get(outputs[0] as string);
+      if (g && needs[0]) {
+        const kept = graph.op('Cast', [dropout.mask], { to: { int: DataType.FLOAT } });
+        accumulate(inputs[0] as string, graph.op('Mul', [graph.op('Mul', [g, kept]), dropout.scale]));
+      }
+      continue;
+    }
     const rule = GRADIENT_RULES[node.opType as string];
     if (!rule)
       throw nodeError(
