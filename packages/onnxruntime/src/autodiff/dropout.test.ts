@@ -31,7 +31,7 @@ async function run(dropout: 'identity' | 'active'): Promise<{ output: Float32Arr
   const results = await session.run({
     input: new ort.Tensor('float32', input, [BATCH, WIDTH]),
     target: new ort.Tensor('float32', target, [BATCH, WIDTH]),
-    w: new ort.Tensor('float32', params.w?.values as Float32Array, [WIDTH]),
+    w: new ort.Tensor('float32', (params.w as { values: Float32Array }).values, [WIDTH]),
   });
   await session.release();
   return {
@@ -56,8 +56,12 @@ function expectedGradient(output: Float32Array, scaleOf: (b: number, j: number) 
 describe('buildTrainingModel dropout option', () => {
   it("'identity' (default): the inference behaviour, y = x · w", async () => {
     const { output, gradient } = await run('identity');
-    output.forEach((value, i) => expect(value).toBeCloseTo((input[i] as number) * (0.5 + 0.1 * (i % WIDTH)), 5));
-    expectedGradient(output, () => 1).forEach((value, j) => expect(gradient[j]).toBeCloseTo(value, 5));
+    output.forEach((value, i) => {
+      expect(value).toBeCloseTo((input[i] as number) * (0.5 + 0.1 * (i % WIDTH)), 5);
+    });
+    expectedGradient(output, () => 1).forEach((value, j) => {
+      expect(gradient[j]).toBeCloseTo(value, 5);
+    });
   });
 
   it("'active': random masks, kept values scaled by 1 / (1 - ratio), the gradient through the same mask", async () => {
@@ -72,7 +76,9 @@ describe('buildTrainingModel dropout option', () => {
     expect(dropped).toBeLessThan(BATCH * WIDTH);
     expect(Array.from(first.output)).not.toEqual(Array.from(second.output));
     const expected = expectedGradient(first.output, (b, j) => (kept(first.output, b * WIDTH + j) ? 1 / (1 - RATIO) : 0));
-    expected.forEach((value, j) => expect(first.gradient[j]).toBeCloseTo(value, 5));
+    expected.forEach((value, j) => {
+      expect(first.gradient[j]).toBeCloseTo(value, 5);
+    });
   });
 
   it('rejects another value, naming the option', () => {
