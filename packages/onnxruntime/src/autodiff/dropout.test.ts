@@ -37,7 +37,7 @@ async function run(dropout: 'identity' | 'active'): Promise<{ output: Float32Arr
   return {
     output: results.output?.data as Float32Array,
     gradient: results.w_grad?.data as Float32Array,
-    loss: (results.loss?.data as Float32Array)[0] as number,
+    loss: (results.loss as ort.Tensor).data[0] as number,
   };
 }
 
