@@ -271,6 +271,9 @@ export function buildTrainingModel(inferenceModel: Uint8Array, options: BuildTra
       copy.output = [copy.output?.[0] as string, mask];
       const scale = graph.op('Reciprocal', [graph.op('Sub', [graph.scalar(1), ratio])]);
       dropoutMasks.set(node, { mask, scale });
+    } else if (node.opType === 'Dropout') {
+      // Identity: without its training_mode input (a model exported in train() mode sets it) Dropout is inference mode.
+      copy.input = (copy.input ?? []).slice(0, 2);
     }
     graph.addNode(copy);
   }

@@ -85,3 +85,33 @@ describe('buildTrainingModel dropout option', () => {
     expect(() => buildTrainingModel(dropoutModel(), { loss: 'mse', dropout: 'on' as 'active' })).toThrow(/options\.dropout.*"on"/);
   });
 });
+
+describe('a Dropout exported in train() mode (training_mode input true)', () => {
+  it("is the identity under 'identity' even with ONNX Runtime's graph optimizations disabled", async () => {
+    const graph = new GraphBuilder('dropout_train_mode');
+    const x = graph.input('x', 'float32', ['batch', WIDTH]);
+    const w = graph.initializer(
+      'w',
+      [WIDTH],
+      Array.from({ length: WIDTH }, (_, i) => 0.5 + 0.1 * i),
+    );
+    const dropped = graph.op('Dropout', [
+      graph.op('Mul', [x, w]),
+      graph.scalar(RATIO, 'ratio'),
+      graph.constant('training', 'bool', [], [1]),
+    ]);
+    graph.output(dropped, 'y', 'float32', ['batch', WIDTH]);
+    const { model, params } = buildTrainingModel(graph.toModel(), { loss: 'mse' });
+    const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled' });
+    const results = await session.run({
+      input: new ort.Tensor('float32', input, [BATCH, WIDTH]),
+      target: new ort.Tensor('float32', target, [BATCH, WIDTH]),
+      w: new ort.Tensor('float32', (params.w as { values: Float32Array }).values, [WIDTH]),
+    });
+    await session.release();
+    const output = results.output?.data as Float32Array;
+    output.forEach((value, i) => {
+      expect(value).toBeCloseTo((input[i] as number) * (0.5 + 0.1 * (i % WIDTH)), 5);
+    });
+  });
+});
