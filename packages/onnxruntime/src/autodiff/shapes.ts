@@ -115,6 +115,26 @@ const UNARY = new Set([
   'Round',
   'IsNaN',
   'IsInf',
+  // Elementwise operators without a gradient rule: their shapes let the error name the operator.
+  'Cos',
+  'Sin',
+  'Tan',
+  'Acos',
+  'Asin',
+  'Atan',
+  'Cosh',
+  'Sinh',
+  'Acosh',
+  'Asinh',
+  'Atanh',
+  'HardSwish',
+  'Selu',
+  'Celu',
+  'Mish',
+  'Softsign',
+  'ThresholdedRelu',
+  'Shrink',
+  'Clip',
 ]);
 const BINARY = new Set([
   'Add',
@@ -132,6 +152,7 @@ const BINARY = new Set([
   'And',
   'Or',
   'Mod',
+  'PRelu',
 ]);
 const COMPARISON = new Set(['Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'And', 'Or', 'Not', 'IsNaN', 'IsInf']);
 const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceSumSquare']);
