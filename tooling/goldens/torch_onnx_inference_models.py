@@ -37,6 +37,13 @@ Files, in packages/onnxruntime/fixtures/inference-models/:
                     (the exporter's Shape/Gather/Unsqueeze/Concat chain into Reshape) ->
                     cat([h, sqrt(s**2 + 1) - exp(-s)]) with s = h[:, 2:9] (Slice, Concat,
                     Pow, Sqrt, Neg, Exp, Sub) -> Linear(27,2); mean squared error
+  activations.onnx  Conv2d(2,4,3,pad 2,dilation 2) -> LeakyReLU(0.1) -> MaxPool2d(3, stride 2,
+                    pad 1); then s = sum over the plane (ReduceSum, keepdims, Squeeze),
+                    m = mean of |h| (Abs, ReduceMean), m <- where(m > 0.65, m, m*m) (Where),
+                    sigmoid(s * scale) (a per-channel nn.Parameter) and
+                    log(softplus(m) + 1) / (1 + m) (Softplus, Log, Div), Concat,
+                    Linear(8,5) -> log_softmax (LogSoftmax); input float32 [batch, 2, 8, 8];
+                    mean squared error against float targets [batch, 5]
 
 batchnorm.onnx is exported with training=TrainingMode.PRESERVE (the module is
 in eval mode all the same, so BatchNormalization has training_mode=0 and uses
@@ -174,6 +181,27 @@ class ReshapeNet(nn.Module):
         return self.head(torch.cat([h, side], dim=1))
 
 
+class ActivationsNet(nn.Module):
+    """The operators the other models leave out: a dilated Conv, LeakyRelu, a strided and
+    padded MaxPool, ReduceSum with Squeeze, Abs, ReduceMean, Where, Sigmoid, Softplus, Log,
+    Div, a broadcast Mul by a free parameter, and LogSoftmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, kernel_size=3, padding=2, dilation=2)
+        self.scale = nn.Parameter(0.05 + 0.1 * torch.rand(4))  # s * scale of order 1: sigmoid not saturated
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, input):
+        h = F.leaky_relu(self.conv(input), 0.1)
+        h = F.max_pool2d(h, kernel_size=3, stride=2, padding=1)  # 8 -> 4
+        s = h.sum(dim=(2, 3), keepdim=True).squeeze(3).squeeze(2)
+        m = h.abs().mean(dim=(2, 3))
+        m = torch.where(m > 0.65, m, m * m)  # both branches taken on the batch
+        z = torch.cat([torch.sigmoid(s * self.scale), torch.log(F.softplus(m) + 1.0) / (1.0 + m)], dim=1)
+        return F.log_softmax(self.head(z), dim=1)
+
+
 class BatchNormNet(nn.Sequential):
     def __init__(self):
         super().__init__(
@@ -246,7 +274,16 @@ def reshape_case():
                 target_kind="values", loss_fn=F.mse_loss, mode=torch.onnx.TrainingMode.EVAL)
 
 
-CASES = [mlp_case, cnn_case, transformer_case, batchnorm_case, reshape_case]
+def activations_case():
+    torch.manual_seed(20261206)
+    model = ActivationsNet()
+    batch_input = torch.randn(BATCH, 2, 8, 8)
+    target = torch.randn(BATCH, 5)
+    return dict(stem="activations", model=model, input=batch_input, target=target, loss="mse",
+                target_kind="values", loss_fn=F.mse_loss, mode=torch.onnx.TrainingMode.EVAL)
+
+
+CASES = [mlp_case, cnn_case, transformer_case, batchnorm_case, reshape_case, activations_case]
 
 
 # ------------------------------------------- a minimal ONNX (protobuf) reader

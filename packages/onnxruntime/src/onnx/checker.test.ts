@@ -66,6 +66,7 @@ describe.skipIf(!available)('generated ONNX models pass onnx.checker (full check
       transformer: buildTrainingModel(read('transformer'), { loss: 'mse' }).model,
       batchnorm: buildTrainingModel(read('batchnorm'), { loss: 'binaryCrossEntropy' }).model,
       reshape: buildTrainingModel(read('reshape'), { loss: 'mse' }).model,
+      activations: buildTrainingModel(read('activations'), { loss: 'mse' }).model,
       mlpFromBuilder: buildTrainingModel(
         buildMlpInferenceModel({ inputSize: 5, layers: [7, 3], activation: 'sigmoid', parameters: 'initializers' }).model,
         { loss: 'mse' },

@@ -19,7 +19,7 @@ export interface Fixture {
 }
 
 export const directory = fileURLToPath(new URL('../../../fixtures/inference-models/', import.meta.url));
-export const MODELS = ['mlp', 'cnn', 'transformer', 'batchnorm', 'reshape'] as const;
+export const MODELS = ['mlp', 'cnn', 'transformer', 'batchnorm', 'reshape', 'activations'] as const;
 
 /** The largest error relative to the larger of the value and a hundredth of the tensor's scale (as the conformance suite). */
 export function worstRelativeError(actual: ArrayLike<number>, expected: readonly number[]): number {
