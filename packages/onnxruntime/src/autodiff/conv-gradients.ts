@@ -1,4 +1,4 @@
-import { type GradientContext, type GradientRule, reduceSum, reshapeLike, sizeOf } from './gradient-context.js';
+import { type GradientContext, type GradientRule, reduceSum, scatterAddLike, sizeOf } from './gradient-context.js';
 
 interface Window {
   readonly spatial: number;
@@ -115,16 +115,16 @@ const maxPool: GradientRule = (c) => {
     indices = names[1] as string;
   }
   if (c.attributes.int('storage_order', 0) !== 0) throw c.fail('MaxPool with storage_order 1 is not differentiated');
-  const flat = graph.ints([-1], 'flat');
-  const zeros = graph.op('ConstantOfShape', [graph.op('Unsqueeze', [graph.op('Size', [x]), graph.ints([0], 'axes')])]);
-  const scattered = graph.op('ScatterElements', [zeros, graph.op('Reshape', [indices, flat]), graph.op('Reshape', [g, flat])], {
-    axis: { int: 0 },
-    reduction: 'add',
-  });
-  return [reshapeLike(graph, scattered, x)];
+  return [scatterAddLike(graph, g, indices, x)];
 };
 
-/** AveragePool: each window's gradient, divided by its count, spread back by a depthwise ConvTranspose of ones. */
+/**
+ * AveragePool: each window's gradient, divided by its count, spread back by a depthwise
+ * ConvTranspose of ones. With `ceil_mode` 1 the last windows may run past the padded input:
+ * the end padding is widened to cover them, and each window's divisor is read off the pool
+ * itself (the pool of ones over the in-bounds elements it counts), whatever
+ * `count_include_pad` makes of the partial windows.
+ */
 const averagePool: GradientRule = (c) => {
   const g = c.outputGradient(0);
   if (!g || !c.needs(0)) return [undefined];
@@ -132,36 +132,52 @@ const averagePool: GradientRule = (c) => {
   const shape = c.shape(x);
   const channels = shape[1];
   if (typeof channels !== 'number') throw c.fail('its channel count must be fixed to be differentiated');
-  if (c.attributes.int('ceil_mode', 0) === 1) throw c.fail('AveragePool with ceil_mode 1 is not differentiated yet');
   const kernel = c.attributes.ints('kernel_shape') ?? [];
   const win = windowOf(c, kernel);
   const graph = c.graph;
   const windowSize = kernel.reduce((p, k) => p * k, 1);
-  const padded = win.pads.some((p) => p > 0);
-  let scaled: string;
-  if (c.attributes.int('count_include_pad', 0) === 1 || !padded) scaled = graph.op('Div', [g, graph.scalar(windowSize)]);
-  else {
-    // The elements inside each window: the pool of ones, with padding counted as zeros, times the window size.
+  const ceil = c.attributes.int('ceil_mode', 0) === 1;
+  const includePad = c.attributes.int('count_include_pad', 0) === 1;
+  // The pads that make every window lie inside the padded input (more at the end only with ceil_mode).
+  const pads = [...win.pads];
+  const outputPadding = win.outputPadding.map((extra, i) => {
+    if (extra >= 0) return extra;
+    pads[i + win.spatial] = (pads[i + win.spatial] as number) - extra;
+    return 0;
+  });
+  const onesLike = (): string => {
     const onesShape = graph.op('Concat', [graph.ints([1, 1], 'ones_shape'), graph.op('Shape', [x], { start: { int: 2 } })], {
       axis: { int: 0 },
     });
-    const ones = graph.op('ConstantOfShape', [onesShape], { value: { tensor: { dims: [1], dataType: 1, floatData: [1] } } });
-    const counted = graph.op('AveragePool', [ones], {
-      kernel_shape: { ints: kernel },
-      strides: { ints: win.strides },
+    return graph.op('ConstantOfShape', [onesShape], { value: { tensor: { dims: [1], dataType: 1, floatData: [1] } } });
+  };
+  const window = { kernel_shape: { ints: kernel }, strides: { ints: win.strides } };
+  let scaled: string;
+  if (ceil) {
+    // 1 / divisor = (the pool of ones) / (the in-bounds elements of the window, a sum of ones).
+    const ones = onesLike();
+    const pooled = graph.op('AveragePool', [ones], {
+      ...window,
       pads: { ints: win.pads },
-      count_include_pad: { int: 1 },
+      ceil_mode: { int: 1 },
+      count_include_pad: { int: includePad ? 1 : 0 },
     });
+    const kernelOnes = graph.constant('pool_ones', 'float32', [1, 1, ...kernel], new Float32Array(windowSize).fill(1));
+    const inBounds = graph.op('Conv', [ones, kernelOnes], { ...window, pads: { ints: pads } });
+    scaled = graph.op('Mul', [g, graph.op('Div', [pooled, graph.op('Max', [inBounds, graph.scalar(1)])])]);
+  } else if (includePad || !win.pads.some((p) => p > 0)) scaled = graph.op('Div', [g, graph.scalar(windowSize)]);
+  else {
+    // The elements inside each window: the pool of ones, with padding counted as zeros, times the window size.
+    const counted = graph.op('AveragePool', [onesLike()], { ...window, pads: { ints: win.pads }, count_include_pad: { int: 1 } });
     scaled = graph.op('Div', [g, graph.op('Mul', [counted, graph.scalar(windowSize)])]);
   }
   const ones = graph.constant('pool_ones', 'float32', [channels, 1, ...kernel], new Float32Array(channels * windowSize).fill(1));
   return [
     graph.op('ConvTranspose', [scaled, ones], {
-      strides: { ints: win.strides },
-      pads: { ints: win.pads },
+      ...window,
+      pads: { ints: pads },
       group: { int: channels },
-      kernel_shape: { ints: kernel },
-      output_padding: { ints: win.outputPadding },
+      output_padding: { ints: outputPadding },
     }),
   ];
 };

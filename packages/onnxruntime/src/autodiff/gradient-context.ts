@@ -86,3 +86,26 @@ export function sizeOf(graph: GraphBuilder, x: string): string {
 export function axisOf(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
+
+/** `0, 1, …, Size(x) − 1` in int64, shaped like `x`: each element's flat (row-major) index. */
+export function flatIndices(graph: GraphBuilder, x: string): string {
+  const zero = graph.constant('zero', 'int64', [], [0]);
+  const one = graph.constant('one', 'int64', [], [1]);
+  return graph.op('Reshape', [graph.op('Range', [zero, graph.op('Size', [x]), one]), graph.op('Shape', [x])]);
+}
+
+/**
+ * The gradient of an operator that picks elements of `x`: each element of `gradient`
+ * added to the element of `x` whose flat index `indices` holds at the same position
+ * (ScatterElements with `reduction: 'add'` into zeros shaped like `x`; an element picked
+ * twice gets the sum).
+ */
+export function scatterAddLike(graph: GraphBuilder, gradient: string, indices: string, x: string): string {
+  const flat = graph.ints([-1], 'flat');
+  const zeros = graph.op('ConstantOfShape', [graph.op('Unsqueeze', [graph.op('Size', [x]), graph.ints([0], 'axes')])]);
+  const scattered = graph.op('ScatterElements', [zeros, graph.op('Reshape', [indices, flat]), graph.op('Reshape', [gradient, flat])], {
+    axis: { int: 0 },
+    reduction: 'add',
+  });
+  return reshapeLike(graph, scattered, x);
+}

@@ -1,26 +1,46 @@
 import { type GradientRule, transposeLastTwo, unbroadcast } from './gradient-context.js';
+import { broadcastShapes } from './shapes.js';
 
 /** `MatMul` (numpy matmul with broadcast batch axes) and `Gemm` (`alpha A' B' + beta C`). */
 export const linearGradients: Readonly<Record<string, GradientRule>> = {
   MatMul: (c) => {
     const g = c.outputGradient(0);
     if (!g) return [undefined, undefined];
-    const [a, b] = c.inputs as [string, string];
-    const shapeA = c.shape(a);
-    const shapeB = c.shape(b);
-    if (shapeA.length < 2 || shapeB.length < 2) throw c.fail('a 1-D MatMul operand is not differentiated yet: reshape it to 2-D');
-    const out = c.shape(c.outputs[0] as string);
     const graph = c.graph;
-    const batch = out.slice(0, -2);
-    return [
-      // dA = g Bᵀ, dB = Aᵀ g, each summed over the batch axes its operand was broadcast along.
-      c.needs(0)
-        ? unbroadcast(graph, graph.op('MatMul', [g, transposeLastTwo(graph, b, shapeB.length)]), [...batch, ...shapeA.slice(-2)], shapeA)
-        : undefined,
-      c.needs(1)
-        ? unbroadcast(graph, graph.op('MatMul', [transposeLastTwo(graph, a, shapeA.length), g]), [...batch, ...shapeB.slice(-2)], shapeB)
-        : undefined,
-    ];
+    const [a, b] = c.inputs as [string, string];
+    // numpy's 1-D operands: a [k] is a [1,k] whose row axis the output drops, b [k] a [k,1]
+    // whose column axis it drops; the gradients are taken on the 2-D forms, then squeezed.
+    const vectorA = c.shape(a).length === 1;
+    const vectorB = c.shape(b).length === 1;
+    const shapeA = vectorA ? [1, ...c.shape(a)] : c.shape(a);
+    const shapeB = vectorB ? [...c.shape(b), 1] : c.shape(b);
+    const left = vectorA ? graph.op('Unsqueeze', [a, graph.ints([0], 'axes')]) : a;
+    const right = vectorB ? graph.op('Unsqueeze', [b, graph.ints([1], 'axes')]) : b;
+    let gradient = vectorB ? graph.op('Unsqueeze', [g, graph.ints([-1], 'axes')]) : g;
+    if (vectorA) gradient = graph.op('Unsqueeze', [gradient, graph.ints([-2], 'axes')]);
+    const batch = broadcastShapes(shapeA.slice(0, -2), shapeB.slice(0, -2));
+    // dA = g Bᵀ, dB = Aᵀ g, each summed over the batch axes its operand was broadcast along.
+    let dA: string | undefined;
+    let dB: string | undefined;
+    if (c.needs(0)) {
+      dA = unbroadcast(
+        graph,
+        graph.op('MatMul', [gradient, transposeLastTwo(graph, right, shapeB.length)]),
+        [...batch, ...shapeA.slice(-2)],
+        shapeA,
+      );
+      if (vectorA) dA = graph.op('Squeeze', [dA, graph.ints([0], 'axes')]);
+    }
+    if (c.needs(1)) {
+      dB = unbroadcast(
+        graph,
+        graph.op('MatMul', [transposeLastTwo(graph, left, shapeA.length), gradient]),
+        [...batch, ...shapeB.slice(-2)],
+        shapeB,
+      );
+      if (vectorB) dB = graph.op('Squeeze', [dB, graph.ints([1], 'axes')]);
+    }
+    return [dA, dB];
   },
   Gemm: (c) => {
     const g = c.outputGradient(0);

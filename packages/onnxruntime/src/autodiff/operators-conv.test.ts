@@ -154,6 +154,26 @@ const POOLS: readonly PoolCase[] = [
     output: ['batch', 2, 3, 3],
   },
   {
+    label: 'AveragePool kernel 3, stride 2, ceil_mode 1 (a partial last row of windows), count_include_pad 0',
+    op: 'AveragePool',
+    input: [2, 6, 7],
+    attributes: { kernel_shape: { ints: [3, 3] }, strides: { ints: [2, 2] }, ceil_mode: { int: 1 } },
+    output: ['batch', 2, 3, 3],
+  },
+  {
+    label: 'AveragePool kernel [2,3], stride 2, pads 1, ceil_mode 1, count_include_pad 1',
+    op: 'AveragePool',
+    input: [2, 6, 8],
+    attributes: {
+      kernel_shape: { ints: [2, 3] },
+      strides: { ints: [2, 2] },
+      pads: { ints: [1, 1, 1, 1] },
+      ceil_mode: { int: 1 },
+      count_include_pad: { int: 1 },
+    },
+    output: ['batch', 2, 4, 5],
+  },
+  {
     label: 'AveragePool 1-D kernel 2, stride 1, no pads',
     op: 'AveragePool',
     input: [3, 5],

@@ -47,6 +47,30 @@ describe('MatMul gradients against finite differences', () => {
     });
     await expectGradients('MatMul [batch,1,3,4] @ [2,4,5]', { model, input: randomTensor(random, [BATCH, 1, 3, 4]) });
   });
+
+  it('1-D right operand: (x [batch,3,4] · s) @ v [4] -> [batch,3]', async () => {
+    const model = inferenceModel(['batch', 3, 4], (graph, x) => {
+      const scaled = graph.op('Mul', [x, graph.initializer('s', [4], values([4]))]);
+      graph.output(graph.op('MatMul', [scaled, graph.initializer('v', [4], values([4]))]), 'y', 'float32', ['batch', 3]);
+    });
+    await expectGradients('MatMul [batch,3,4] @ [4]', { model, input: randomTensor(random, [BATCH, 3, 4]) });
+  });
+
+  it('1-D left operand: u [3] @ (x [batch,3,5] · s) -> [batch,5]', async () => {
+    const model = inferenceModel(['batch', 3, 5], (graph, x) => {
+      const scaled = graph.op('Mul', [x, graph.initializer('s', [5], values([5]))]);
+      graph.output(graph.op('MatMul', [graph.initializer('u', [3], values([3])), scaled]), 'y', 'float32', ['batch', 5]);
+    });
+    await expectGradients('MatMul [3] @ [batch,3,5]', { model, input: randomTensor(random, [BATCH, 3, 5]) });
+  });
+
+  it('both 1-D: u [4] @ v [4], a scalar that scales x [batch,2]', async () => {
+    const model = inferenceModel(['batch', 2], (graph, x) => {
+      const dot = graph.op('MatMul', [graph.initializer('u', [4], values([4])), graph.initializer('v', [4], values([4]))]);
+      graph.output(graph.op('Mul', [x, dot]), 'y', 'float32', ['batch', 2]);
+    });
+    await expectGradients('MatMul [4] @ [4]', { model, input: randomTensor(random, [BATCH, 2]) });
+  });
 });
 
 const M = 3;

@@ -134,6 +134,48 @@ describe('shape operator gradients against finite differences', () => {
     }
   });
 
+  it('Slice with steps: 2 and 3, a reversal (step -1), step -2 from the end', async () => {
+    const cases: [string, number[], (number | string)[], number[], number[], number[]][] = [
+      // label, starts, ends, axes, steps, output [rows, columns] of the [3, 7] input
+      ['steps [2, 3]', [0, 1], [TO_THE_END, TO_THE_END], [1, 2], [2, 3], [2, 2]],
+      ['reversed rows, step -1', [-1], ['-9223372036854775808'], [1], [-1], [3, 7]],
+      ['columns from the end, step -2', [5, 0], [-9, 2], [2, 1], [-2, 1], [2, 3]],
+    ];
+    for (const [label, starts, ends, axes, steps, [rows, columns]] of cases) {
+      const model = movedModel(
+        ['batch', 3, 7],
+        [7],
+        (graph, s) =>
+          graph.op('Slice', [
+            s,
+            graph.ints(starts, 'starts'),
+            int64s(graph, 'ends', ends),
+            graph.ints(axes, 'axes'),
+            graph.ints(steps, 'steps'),
+          ]),
+        [columns as number],
+        ['batch', rows as number, columns as number],
+      );
+      await expectGradients(`Slice ${label}`, { model, input: input([BATCH, 3, 7]) });
+    }
+  });
+
+  it('Slice with bounds known only when the model runs (rows 1 to the batch size, columns 1 to size − 1)', async () => {
+    const model = movedModel(
+      ['batch', 3, 6],
+      [6],
+      (graph, s) => {
+        const dims = graph.op('Shape', [s]);
+        const at = (axis: number): string => graph.op('Slice', [dims, graph.ints([axis], 'start'), graph.ints([axis + 1], 'end')]);
+        const ends = graph.op('Concat', [at(0), graph.op('Sub', [at(2), graph.ints([1], 'one')])], { axis: { int: 0 } });
+        return graph.op('Slice', [s, graph.ints([1, 1], 'starts'), ends, graph.ints([0, 2], 'axes')]);
+      },
+      [4],
+      ['rows', 3, 4],
+    );
+    await expectGradients('Slice run-time bounds', { model, input: input([3, 3, 6]) });
+  });
+
   it('Pad (constant 0.5) with pads [0,1,2, 0,2,1]', async () => {
     const model = movedModel(
       ['batch', 3, 4],
@@ -163,6 +205,21 @@ describe('shape operator gradients against finite differences', () => {
     const ids = [1, 5, 1, -2, 3, 3, 0, 6, 5, -7, 2, 5];
     await expectGradients('Gather token ids', { model, input: tensor([3, 4], (i) => ids[i] as number) });
   });
+
+  for (const axis of [1, -1])
+    it(`Gather along axis ${axis} of a [3,5] parameter and of the data, indices [2,3] with repeats and a negative one`, async () => {
+      const model = inferenceModel(['batch', 3, 5], (graph, x) => {
+        const indices = graph.constant('indices', 'int64', [2, 3], [4, 0, 4, -2, 1, 0]);
+        const fromParameter = graph.op('Gather', [graph.initializer('P', [3, 5], values([3, 5])), indices], { axis: { int: axis } });
+        const scaled = graph.op('Mul', [x, graph.initializer('w', [5], values([5]))]);
+        const dataAxis = axis === 1 ? 2 : -1;
+        const fromData = graph.op('Gather', [scaled, indices], { axis: { int: dataAxis } });
+        // [3,2,3] broadcast against [batch,3,2,3].
+        graph.output(graph.op('Mul', [fromParameter, fromData]), 'y', 'float32', ['batch', 3, 2, 3]);
+      });
+      const result = await expectGradients(`Gather axis ${axis}`, { model, input: input([BATCH, 3, 5]) });
+      expect(Object.keys(result.analytic).sort()).toEqual(['P', 'w']);
+    });
 
   it('Identity, Dropout (ratio 0.3: the identity) and Cast float to float', async () => {
     const model = movedModel(

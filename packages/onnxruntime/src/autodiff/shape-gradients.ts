@@ -1,4 +1,45 @@
-import { axisOf, type GradientRule, reshapeLike, unbroadcast } from './gradient-context.js';
+import {
+  axisOf,
+  flatIndices,
+  type GradientContext,
+  type GradientRule,
+  reshapeLike,
+  scatterAddLike,
+  unbroadcast,
+} from './gradient-context.js';
+
+/**
+ * The Pad that puts a Slice's gradient back in place, when the slice is a box known before
+ * the model runs (constant bounds, steps of 1, each sliced axis of static size or taken
+ * whole); otherwise `undefined`.
+ */
+function slicePads(c: GradientContext): number[] | undefined {
+  const shape = c.shape(c.inputs[0] as string);
+  const known = (i: number): readonly (number | string)[] | undefined => (c.inputs[i] ? c.facts(c.inputs[i] as string)?.ints : undefined);
+  const starts = known(1);
+  const ends = known(2);
+  const axes = c.inputs[3] ? known(3) : shape.map((_, i) => i);
+  const steps = c.inputs[4] ? known(4) : undefined;
+  if (!starts || !ends || !axes || (c.inputs[4] && !steps)) return undefined;
+  const pads = new Array<number>(shape.length * 2).fill(0);
+  for (let k = 0; k < axes.length; k += 1) {
+    const axis = axisOf(axes[k] as number, shape.length);
+    if (((steps?.[k] as number | undefined) ?? 1) !== 1) return undefined;
+    const size = shape[axis];
+    const start = starts[k];
+    const end = ends[k];
+    if (typeof start !== 'number' || typeof end !== 'number') return undefined;
+    if (typeof size !== 'number') {
+      if (start === 0 && end >= 2 ** 31 - 1) continue;
+      return undefined;
+    }
+    const clamp = (v: number): number => Math.min(size, Math.max(0, v < 0 ? v + size : v));
+    const from = clamp(start);
+    pads[axis] = from;
+    pads[axis + shape.length] = size - Math.max(from, clamp(end));
+  }
+  return pads;
+}
 
 /** Gradients of the operators that move values without changing them. */
 export const shapeGradients: Readonly<Record<string, GradientRule>> = {
@@ -60,42 +101,26 @@ export const shapeGradients: Readonly<Record<string, GradientRule>> = {
     const g = c.outputGradient(0);
     if (!g || !c.needs(0)) return c.inputs.map(() => undefined);
     const x = c.inputs[0] as string;
-    const shape = c.shape(x);
-    const known = (i: number): readonly (number | string)[] | undefined => (c.inputs[i] ? c.facts(c.inputs[i] as string)?.ints : undefined);
-    const starts = known(1);
-    const ends = known(2);
-    const axes = c.inputs[3] ? known(3) : shape.map((_, i) => i);
-    const steps = c.inputs[4] ? known(4) : undefined;
-    if (!starts || !ends || !axes || (c.inputs[4] && !steps))
-      throw c.fail('Slice needs constant starts, ends, axes and steps to be differentiated');
-    const pads = new Array<number>(shape.length * 2).fill(0);
-    axes.forEach((axisValue, k) => {
-      const axis = axisOf(axisValue as number, shape.length);
-      const step = (steps?.[k] as number | undefined) ?? 1;
-      if (step !== 1) throw c.fail(`Slice with step ${step} is not differentiated yet (steps of 1 are)`);
-      const size = shape[axis];
-      const start = starts[k] as number;
-      const end = ends[k] as number;
-      if (typeof size !== 'number') {
-        if (start === 0 && end >= 2 ** 31 - 1) return;
-        throw c.fail(`Slice of the run-time sized axis ${axis} is not differentiated`);
-      }
-      const clamp = (v: number): number => Math.min(size, Math.max(0, v < 0 ? v + size : v));
-      const from = clamp(start);
-      const to = Math.max(from, clamp(end));
-      pads[axis] = from;
-      pads[axis + shape.length] = size - to;
-    });
-    return [c.graph.op('Pad', [g, c.graph.ints(pads, 'pads')]), undefined, undefined, undefined, undefined];
+    const none = c.inputs.slice(1).map(() => undefined);
+    const pads = slicePads(c);
+    if (pads) return [c.graph.op('Pad', [g, c.graph.ints(pads, 'pads')]), ...none];
+    // Any other slice (steps other than 1, negative steps, run-time bounds): the same Slice of
+    // the elements' flat indices says where each gradient element goes.
+    const picked = c.graph.op('Slice', [flatIndices(c.graph, x), ...c.inputs.slice(1)]);
+    return [scatterAddLike(c.graph, g, picked, x), ...none];
   },
   Gather: (c) => {
     const g = c.outputGradient(0);
     if (!g || !c.needs(0)) return [undefined, undefined];
     const [data, indices] = c.inputs as [string, string];
     const axis = axisOf(c.attributes.int('axis', 0), c.shape(data).length);
-    if (axis !== 0) throw c.fail('Gather is differentiated along axis 0 (embeddings); transpose the data for another axis');
     const graph = c.graph;
-    // Rows gathered more than once get the sum of their gradients.
+    if (axis !== 0) {
+      // The same Gather of the elements' flat indices (negative indices read as Gather reads them).
+      const picked = graph.op('Gather', [flatIndices(graph, data), indices], { axis: { int: axis } });
+      return [scatterAddLike(graph, g, picked, data), undefined];
+    }
+    // Embeddings: whole rows, without an index per element. Rows gathered more than once get the sum of their gradients.
     const zeros = graph.op('ConstantOfShape', [graph.op('Shape', [data])]);
     const index = graph.op('Cast', [indices], { to: { int: 7 } });
     const rows = graph.op('Gather', [graph.op('Shape', [data]), graph.constant('zero', 'int64', [], [0])], { axis: { int: 0 } });
