@@ -244,7 +244,7 @@ for (const batch of BATCHES) {
   // the threads, parameters and gradients in the kernels' memory, the SIMD Adam in place.
   for (const [label, setup] of [
     ['reference', { matmul: referenceMatmul, kernels: fusedKernels, ops: float32Ops }],
-    ['fast', { matmul: fast.matmul, allocate: fast.allocate, kernels: fast.kernels, ops: fast.ops }],
+    ['fast', { matmul: fast.matmul, allocate: fast.allocate, relu: fast.relu, kernels: fast.kernels, ops: fast.ops }],
   ]) {
     const { kernels, ops, ...modelOptions } = setup;
     const model = new Mlp({ inputSize: 784, layers: [256, 10], seed: 1, ...modelOptions });

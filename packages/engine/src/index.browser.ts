@@ -4,6 +4,7 @@
 export { float32Ops } from './ops.js';
 export { fusedKernels } from './kernels.js';
 export { Mlp, type MlpOptions, type Activation, type LossAndGradients } from './model/mlp.js';
+export { referenceRelu, type ReluKernels } from './model/relu.js';
 export { fusedReferenceMatmul, referenceMatmul, type Matmul, type MatmulArgs } from './model/matmul.js';
 export { fastMatmul } from './wasm/fast-matmul.js';
 export { lossAndGradient, type LossName } from './model/losses.js';

@@ -48,7 +48,15 @@ async function onnxRunner(update) {
 /** The engine at full speed: SIMD products split across the threads, SIMD Adam in place. */
 async function engineRunner() {
   const fast = await createFastKernels();
-  const mlp = new Mlp({ inputSize: INPUT, layers: LAYERS, activation: 'relu', seed: 1, matmul: fast.matmul, allocate: fast.allocate });
+  const mlp = new Mlp({
+    inputSize: INPUT,
+    layers: LAYERS,
+    activation: 'relu',
+    seed: 1,
+    matmul: fast.matmul,
+    allocate: fast.allocate,
+    relu: fast.relu,
+  });
   const runner = new OptimizerRunner({ optimizer: optimizer(), ops: fast.ops, params: mlp.params, kernels: fast.kernels });
   const args = { inputs, targets, batch: BATCH, loss: 'softmaxCrossEntropy' };
   return {

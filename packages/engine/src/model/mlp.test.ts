@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@stepsize/core';
 import type { LossName } from './losses.js';
-import { Mlp, reluBackwardInto, reluInto, type Activation } from './mlp.js';
+import { Mlp, type Activation } from './mlp.js';
+import { reluBackwardInto, reluInto } from './relu.js';
 
 /** Central finite differences in float64 around each float32 parameter. */
 function checkGradients(activation: Activation, loss: LossName, width: number): void {

@@ -2,6 +2,7 @@ import { initialMlpWeights, StepsizeError } from '@stepsize/core';
 import { fastMatmul } from '../wasm/fast-matmul.js';
 import { lossAndGradient, type LossName } from './losses.js';
 import type { Matmul } from './matmul.js';
+import { type ReluKernels, referenceRelu } from './relu.js';
 
 /** Hidden-layer activations. */
 export type Activation = 'relu' | 'tanh' | 'sigmoid';
@@ -32,6 +33,12 @@ export interface MlpOptions {
    * place and `fast.matmul` reads the passes' arrays in place, without copies.
    */
   readonly allocate?: (length: number) => Float32Array;
+  /**
+   * The relu of the hidden layers and its backward pass (with `activation: 'relu'`). Default
+   * {@link referenceRelu} (plain loops); `fast.relu` of `createFastKernels` runs them in
+   * WebAssembly SIMD on the arrays of `fast.allocate`, bit for bit the same.
+   */
+  readonly relu?: ReluKernels;
 }
 
 /** Loss and gradients of one batch. */
@@ -46,30 +53,6 @@ function activate(kind: Activation, z: number): number {
   if (kind === 'relu') return z > 0 ? z : 0;
   if (kind === 'tanh') return Math.tanh(z);
   return 1 / (1 + Math.exp(-z));
-}
-
-/**
- * `a[i] = activate('relu', z[i])` for every i, without a branch on the sign (half the signs
- * of a layer's pre-activations are negative, and a mispredicted branch per element costs
- * about 5x the loop): z · [z > 0] + 0 is z for z > 0 and +0 for z <= 0 and -0; only NaN and
- * -Infinity, where the product is NaN, take the (predictable) branch to 0.
- * @internal
- */
-export function reluInto(z: Float32Array, a: Float32Array): void {
-  for (let i = 0; i < z.length; i += 1) {
-    const v = z[i] as number;
-    const r = v * +(v > 0) + 0;
-    a[i] = Number.isNaN(r) ? 0 : r;
-  }
-}
-
-/**
- * `below[i] = sum[i] · activationSlope('relu', z[i])` for every i, branch-free: the slope is
- * the number of `z[i] > 0` (1 or 0), so the product is the same.
- * @internal
- */
-export function reluBackwardInto(sum: Float32Array, z: Float32Array, below: Float32Array): void {
-  for (let i = 0; i < below.length; i += 1) below[i] = (sum[i] as number) * +((z[i] as number) > 0);
 }
 
 /** d(activation)/dz expressed with the activation's output `a` (and `z` for relu). */
@@ -117,6 +100,7 @@ export class Mlp {
   private workspace: { capacity: number; arrays: Float32Array[] } | undefined;
   private readonly allocateZeros: (length: number) => Float32Array;
   private readonly matmul: Matmul;
+  private readonly relu: ReluKernels;
   /** Transposed weights (layers after the first), rebuilt for each backward pass. */
   private readonly transposed: Float32Array[];
 
@@ -127,6 +111,7 @@ export class Mlp {
       activation = 'relu',
       seed = 0,
       matmul = fastMatmul,
+      relu = referenceRelu,
       allocate = (length: number) => new Float32Array(length),
     } = options;
     if (typeof allocate !== 'function')
@@ -146,6 +131,13 @@ export class Mlp {
         matmul,
       );
     this.matmul = matmul;
+    if (typeof relu?.forward !== 'function' || typeof relu.backward !== 'function')
+      throw new StepsizeError(
+        'Mlp options.relu',
+        `must be { forward, backward } such as referenceRelu or fast.relu, got ${String(relu)}`,
+        relu,
+      );
+    this.relu = relu;
     const positive = (value: unknown, path: string): void => {
       if (!Number.isSafeInteger(value) || (value as number) < 1) {
         throw new StepsizeError(`Mlp options.${path}`, `must be an integer >= 1, got ${String(value)}`, value);
@@ -198,7 +190,8 @@ export class Mlp {
       // `allocate`, so that fast.matmul uses them in place; views of the first `batch` rows. A
       // larger batch allocates anew, at least twice the previous capacity, so that arrays the
       // allocator cannot take back stay under the final size.
-      const widths = [...this.layers, ...this.layers, ...this.layers, ...this.layers, this.inputSize];
+      // The last width, 1: a row of ones, the left operand of the bias gradients' product.
+      const widths = [...this.layers, ...this.layers, ...this.layers, ...this.layers, this.inputSize, 1];
       if (this.workspace === undefined || this.workspace.capacity < batch) {
         const capacity = Math.max(batch, 2 * (this.workspace?.capacity ?? 0));
         this.workspace = { capacity, arrays: widths.map((w) => this.allocateZeros(capacity * w)) };
@@ -214,12 +207,15 @@ export class Mlp {
         sums: views.slice(3 * count, 4 * count),
       };
       this.staged = views[4 * count] as Float32Array;
+      this.ones = (views[4 * count + 1] as Float32Array).fill(1);
     }
     return this.buffers;
   }
 
   /** The inputs copied into the workspace (read by two products per step, in place there). */
   private staged: Float32Array | undefined;
+  /** `batch` ones in the workspace. */
+  private ones: Float32Array | undefined;
 
   /** Forward pass: logits for `batch` examples of `inputs` (row-major batch × inputSize). */
   predict(inputs: Float32Array, batch: number): Float32Array {
@@ -245,7 +241,7 @@ export class Mlp {
       for (let b = 0; b < batch; b += 1) z.set(bias, b * fanOut);
       this.matmul({ c: z, a: input, b: weight, rows: batch, depth: fanIn, columns: fanOut, aRowStride: fanIn, aDepthStride: 1 });
       if (layer === last) a.set(z);
-      else if (this.activation === 'relu') reluInto(z, a);
+      else if (this.activation === 'relu') this.relu.forward({ input: z, output: a });
       else for (let i = 0; i < z.length; i += 1) a[i] = activate(this.activation, z[i] as number);
       input = a;
       fanIn = fanOut;
@@ -274,9 +270,18 @@ export class Mlp {
       const gradBias = this.gradients[`dense${layer}.bias`] as Float32Array;
       gradWeight.fill(0);
       gradBias.fill(0);
-      for (let b = 0; b < batch; b += 1) {
-        for (let j = 0; j < fanOut; j += 1) gradBias[j] = (gradBias[j] as number) + (d[b * fanOut + j] as number);
-      }
+      // gradBias = onesᵀ · d: each term 1 · d is exact, so every product rounds like the plain
+      // sum over the batch in order (and a multiply-add of an exact product is that sum).
+      this.matmul({
+        c: gradBias,
+        a: this.ones as Float32Array,
+        b: d,
+        rows: 1,
+        depth: batch,
+        columns: fanOut,
+        aRowStride: batch,
+        aDepthStride: 1,
+      });
       // gradWeight = inputᵀ · d (the input read transposed, summed over the batch in order)
       this.matmul({ c: gradWeight, a: input, b: d, rows: fanIn, depth: batch, columns: fanOut, aRowStride: 1, aDepthStride: fanIn });
       if (layer === 0) break;
@@ -290,7 +295,7 @@ export class Mlp {
       const below = delta[layer - 1] as Float32Array;
       const z = pre[layer - 1] as Float32Array;
       const a = post[layer - 1] as Float32Array;
-      if (this.activation === 'relu') reluBackwardInto(sum, z, below);
+      if (this.activation === 'relu') this.relu.backward({ gradient: sum, input: z, output: below });
       else
         for (let i = 0; i < below.length; i += 1)
           below[i] = (sum[i] as number) * activationSlope(this.activation, z[i] as number, a[i] as number);

@@ -599,6 +599,40 @@
 
   ;; Adam's memory traffic with the cheapest arithmetic (m += g, v += g, p -= g), for the
   ;; benchmark's streaming limit.
+  ;; An Mlp's relu over x[0, n) into y (n a multiple of 4): y = x > 0 ? x : +0, the reference's
+  ;; reluInto (NaN and -0 give +0), as a mask: the lanes where x > 0 keep x's bits, the others 0.
+  (func (export "relu") (param $x i32) (param $y i32) (param $n i32)
+    (local $o i32) (local $end i32) (local $v v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $o))))
+        (v128.store (i32.add (local.get $y) (local.get $o))
+          (v128.and (local.get $v) (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next))))
+
+  ;; Its backward pass over [0, n) (n a multiple of 4): out = sum · (z > 0 ? 1 : 0), the
+  ;; reference's reluBackwardInto: a true float product by 1 or +0, so that a negative sum gives
+  ;; -0 and a non-finite one NaN where z <= 0, as there.
+  (func (export "reluBackward") (param $sum i32) (param $z i32) (param $out i32) (param $n i32)
+    (local $o i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $o))
+          (f32x4.mul
+            (v128.load (i32.add (local.get $sum) (local.get $o)))
+            (v128.and
+              (v128.const f32x4 1 1 1 1)
+              (f32x4.gt (v128.load (i32.add (local.get $z) (local.get $o))) (v128.const f32x4 0 0 0 0)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next))))
+
   (func (export "stream") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
     (local $o i32) (local $end i32) (local $gv v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
