@@ -1,4 +1,5 @@
 import { axisOf, type GradientRule, reduceSum, unbroadcast } from './gradient-context.js';
+import { SLICE_TO_END } from './shapes.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
@@ -89,7 +90,7 @@ const pad: GradientRule = (c) => {
     g,
     graph.ints(begins, 'start'),
     graph.ints(
-      ends.map((e) => (e > 0 ? -e : 2 ** 31 - 1)),
+      ends.map((e) => (e > 0 ? -e : SLICE_TO_END)),
       'end',
     ),
     graph.ints(axes, 'axes'),

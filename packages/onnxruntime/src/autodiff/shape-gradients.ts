@@ -7,6 +7,7 @@ import {
   scatterAddLike,
   unbroadcast,
 } from './gradient-context.js';
+import { SLICE_TO_END } from './shapes.js';
 
 /**
  * The Pad that puts a Slice's gradient back in place, when the slice is a box known before
@@ -23,14 +24,13 @@ function slicePads(c: GradientContext): number[] | undefined {
   if (!starts || !ends || !axes || (c.inputs[4] && !steps)) return undefined;
   const pads = new Array<number>(shape.length * 2).fill(0);
   for (let k = 0; k < axes.length; k += 1) {
-    const axis = axisOf(axes[k] as number, shape.length);
+    const [axisValue, start, end] = [axes[k], starts[k], ends[k]];
+    if (typeof axisValue !== 'number' || typeof start !== 'number' || typeof end !== 'number') return undefined;
     if (((steps?.[k] as number | undefined) ?? 1) !== 1) return undefined;
+    const axis = axisOf(axisValue, shape.length);
     const size = shape[axis];
-    const start = starts[k];
-    const end = ends[k];
-    if (typeof start !== 'number' || typeof end !== 'number') return undefined;
     if (typeof size !== 'number') {
-      if (start === 0 && end >= 2 ** 31 - 1) continue;
+      if (start === 0 && end >= SLICE_TO_END) continue;
       return undefined;
     }
     const clamp = (v: number): number => Math.min(size, Math.max(0, v < 0 ? v + size : v));

@@ -26,7 +26,7 @@ export interface ValueFacts {
 }
 
 /** Values at or above this in a Slice's `ends` mean "to the end". */
-const END = 2 ** 31 - 1;
+export const SLICE_TO_END = 2 ** 31 - 1;
 
 let symbolCounter = 0;
 function symbol(hint: string): string {
@@ -347,7 +347,7 @@ function inferNode(
       const start = starts[k] as number;
       const end = ends[k] as number;
       if (typeof size !== 'number') {
-        out[axis] = start === 0 && end >= END && step === 1 ? size : symbol('slice');
+        out[axis] = start === 0 && end >= SLICE_TO_END && step === 1 ? size : symbol('slice');
         ints = undefined;
         return;
       }
