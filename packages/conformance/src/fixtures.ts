@@ -22,3 +22,15 @@ export const referenceOptimizerFixturePath = fileURLToPath(new URL('../fixtures/
 export function referenceOptimizerCases(): ConformanceFile {
   return referenceConformanceFile(JSON.parse(readFileSync(referenceOptimizerFixturePath, 'utf8')) as ReferenceOptimizerFixture);
 }
+
+/** Path of the committed optax 0.2.8 fixture of other option sets and shapes (tooling/goldens/optax_trajectories.py). */
+export const optaxOptimizerFixturePath = fileURLToPath(new URL('../fixtures/optax-optimizer-trajectories.json', import.meta.url));
+
+/**
+ * optax 0.2.8 trajectories beyond the shared reference file's option sets and shapes (Nesterov,
+ * clipping off, epsilon roots, safeguard warmup, DoG's other initial steps, Muon's Adam settings,
+ * a 3-D leaf and a 40-element one), as a conformance file, Node only.
+ */
+export function optaxOptimizerCases(): ConformanceFile {
+  return referenceConformanceFile(JSON.parse(readFileSync(optaxOptimizerFixturePath, 'utf8')) as ReferenceOptimizerFixture);
+}

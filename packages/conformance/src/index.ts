@@ -19,7 +19,14 @@ export {
   type TorchOptimizerCase,
   type TorchOptimizerFixture,
 } from './torch.js';
-export { pytorchOptimizerCases, pytorchOptimizerFixturePath, referenceOptimizerCases, referenceOptimizerFixturePath } from './fixtures.js';
+export {
+  optaxOptimizerCases,
+  optaxOptimizerFixturePath,
+  pytorchOptimizerCases,
+  pytorchOptimizerFixturePath,
+  referenceOptimizerCases,
+  referenceOptimizerFixturePath,
+} from './fixtures.js';
 export {
   ESTIMATE_PREFIX,
   optaxOptimizerSpec,

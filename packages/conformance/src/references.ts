@@ -39,6 +39,12 @@ const optaxNames: Record<string, string> = {
   estim_lr0: 'initialEstimate',
   estim_lr_coef: 'estimateCoefficient',
   safeguard_warmup: 'safeguardWarmup',
+  ns_steps: 'newtonSchulzSteps',
+  ns_coeffs: 'newtonSchulzCoefficients',
+  adam_b1: 'adamBeta1',
+  adam_b2: 'adamBeta2',
+  adam_eps_root: 'adamEpsilonRoot',
+  adam_weight_decay: 'adamWeightDecay',
 };
 
 /** stepsize optimizer type by reference function. */
@@ -105,7 +111,8 @@ function torchOptimizerSpec(type: string, options: Record<string, unknown>): Rec
  * `warmup_steps=W` (schedule-free) is optax's `warmup_constant_schedule(0, rate, W)`, that
  * is stepsize's `linear({ initialValue: 0, endValue: rate, steps: W })`; `use_clipping` is `clipping`;
  * `betas` are `beta1` and `beta2`; `estim_lr0` is `initialEstimate`; DoG's `init_step: (kind, value)` is
- * `initialStep` and `initialStepValue`; Muon's `beta` is `momentum`. PyTorch 2.x references
+ * `initialStep` and `initialStepValue`; Muon's `beta` is `momentum` and its `consistent_rms=x` is
+ * `learningRateAdjustment: 'matchRmsAdamW', consistentRms: x`. PyTorch 2.x references
  * (`torch.optim.Muon (torch 2.13)`) map through their own names.
  */
 export function optaxOptimizerSpec(reference: string, options: Record<string, unknown>): Record<string, unknown> {
@@ -121,6 +128,12 @@ export function optaxOptimizerSpec(reference: string, options: Record<string, un
       const [kind, size] = value as [string, number];
       spec.initialStep = kind === 'learning_rate' ? 'learningRate' : kind;
       spec.initialStepValue = size;
+    } else if (key === 'consistent_rms') {
+      // optax scales by consistent_rms only when it is given: that is the matchRmsAdamW adjustment.
+      if (value !== null) {
+        spec.learningRateAdjustment = 'matchRmsAdamW';
+        spec.consistentRms = value;
+      }
     } else if (key === 'betas') {
       const [beta1, beta2] = value as [number, number];
       spec.beta1 = beta1;

@@ -1,4 +1,11 @@
-import { formatResults, pytorchOptimizerCases, referenceOptimizerCases, runSuite, type ConformanceBackend } from '@stepsize/conformance';
+import {
+  formatResults,
+  optaxOptimizerCases,
+  pytorchOptimizerCases,
+  referenceOptimizerCases,
+  runSuite,
+  type ConformanceBackend,
+} from '@stepsize/conformance';
 import { describe, expect, it } from 'vitest';
 import { conformanceBackend } from './conformance-backend.js';
 
@@ -23,6 +30,17 @@ describe('the engine passes the torch 2.13 and optax 0.2.8 reference trajectorie
       const results = await runSuite(backend, referenceOptimizerCases());
       console.log(formatResults(backend.name, results));
       expect(results.length).toBeGreaterThanOrEqual(8);
+      for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
+    });
+  }
+});
+
+describe('the engine passes the optax 0.2.8 trajectories of other option sets and shapes', () => {
+  for (const backend of [base, { ...conformanceBackend, name: 'engine (fused kernels)' }]) {
+    it(backend.name, async () => {
+      const results = await runSuite(backend, optaxOptimizerCases());
+      console.log(formatResults(backend.name, results));
+      expect(results.length).toBeGreaterThanOrEqual(16);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });
   }

@@ -318,12 +318,13 @@ const lamb: FusedKernel<LambScalar, LambFlags, LambSlot> = ({ param: p, grad: g,
   const b2 = r(s.beta2);
   const c2 = r(s.oneMinusBeta2);
   const eps = r(s.epsilon);
+  const epsRoot = r(s.epsilonRoot);
   const wd = r(s.weightDecay);
   const bc1 = r(s.biasCorrection1);
   const bc2 = r(s.biasCorrection2);
   const lr = r(s.negativeLearningRate);
   const direction = (i: number): number => {
-    const adam = r(r((m[i] as number) / bc1) / r(r(Math.sqrt(r((v[i] as number) / bc2))) + eps));
+    const adam = r(r((m[i] as number) / bc1) / r(r(Math.sqrt(r(r((v[i] as number) / bc2) + epsRoot))) + eps));
     return useWeightDecay ? r(adam + r((p[i] as number) * wd)) : adam;
   };
   let weightSquares = 0;

@@ -1,4 +1,4 @@
-import { formatResults, pytorchOptimizerCases, referenceOptimizerCases, runSuite } from '@stepsize/conformance';
+import { formatResults, optaxOptimizerCases, pytorchOptimizerCases, referenceOptimizerCases, runSuite } from '@stepsize/conformance';
 import { describe, expect, it } from 'vitest';
 import { createConformanceBackend } from './conformance-backend.js';
 
@@ -12,7 +12,10 @@ describe('ONNX Runtime passes the conformance suite (PyTorch optimizer trajector
       const references = await runSuite(backend, referenceOptimizerCases());
       console.log(formatResults(backend.name, references));
       expect(references.length).toBeGreaterThanOrEqual(8);
-      results.push(...references);
+      const optax = await runSuite(backend, optaxOptimizerCases());
+      console.log(formatResults(backend.name, optax));
+      expect(optax.length).toBeGreaterThanOrEqual(16);
+      results.push(...references, ...optax);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });
   }

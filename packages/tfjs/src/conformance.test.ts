@@ -1,4 +1,4 @@
-import { formatResults, pytorchOptimizerCases, referenceOptimizerCases, runSuite } from '@stepsize/conformance';
+import { formatResults, optaxOptimizerCases, pytorchOptimizerCases, referenceOptimizerCases, runSuite } from '@stepsize/conformance';
 import {
   OptimizerRunner,
   adam,
@@ -35,7 +35,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const references = await runSuite(conformanceBackend, referenceOptimizerCases());
       console.log(formatResults(conformanceBackend.name, references));
       expect(references.length).toBeGreaterThanOrEqual(8);
-      results.push(...references);
+      const optax = await runSuite(conformanceBackend, optaxOptimizerCases());
+      console.log(formatResults(conformanceBackend.name, optax));
+      expect(optax.length).toBeGreaterThanOrEqual(16);
+      results.push(...references, ...optax);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });
 

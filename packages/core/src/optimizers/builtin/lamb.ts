@@ -9,6 +9,7 @@ export interface LambHyper {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  readonly epsilonRoot: number;
   readonly weightDecay: number;
   readonly biasCorrection: boolean;
   readonly maximize: boolean;
@@ -22,6 +23,7 @@ export type LambScalar =
   | 'beta2'
   | 'oneMinusBeta2'
   | 'epsilon'
+  | 'epsilonRoot'
   | 'weightDecay'
   | 'biasCorrection1'
   | 'biasCorrection2'
@@ -38,7 +40,7 @@ export type LambSlot = 'expAvg' | 'expAvgSq';
 /**
  * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning: Training
  * BERT in 76 minutes", Algorithm 2): `m`, `v` as Adam (bias-corrected unless
- * `biasCorrection` is off); `r = m̂ / (√v̂ + eps) + wd p`;
+ * `biasCorrection` is off); `r = m̂ / (√(v̂ + epsRoot) + eps) + wd p` (optax `eps_root`);
  * trust ratio `φ = ‖p‖ / ‖r‖` (1 when either norm is 0); `p -= lr φ r`.
  */
 export const lambMath: OptimizerMath<LambHyper, LambScalar, LambSlot> = {
@@ -51,6 +53,7 @@ export const lambMath: OptimizerMath<LambHyper, LambScalar, LambSlot> = {
       beta2: h.beta2,
       oneMinusBeta2: 1 - h.beta2,
       epsilon: h.epsilon,
+      epsilonRoot: h.epsilonRoot,
       weightDecay: h.weightDecay,
       biasCorrection1: h.biasCorrection ? 1 - h.beta1 ** step : 1,
       biasCorrection2: h.biasCorrection ? 1 - h.beta2 ** step : 1,
@@ -63,7 +66,10 @@ export const lambMath: OptimizerMath<LambHyper, LambScalar, LambSlot> = {
   update: ({ ops, s, h, param, grad, slots }) => {
     const g = h.maximize ? ops.neg(grad) : grad;
     const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof param, slots.expAvgSq as typeof param);
-    const adamStep = ops.div(ops.div(expAvg, s.biasCorrection1), ops.add(ops.sqrt(ops.div(expAvgSq, s.biasCorrection2)), s.epsilon));
+    const adamStep = ops.div(
+      ops.div(expAvg, s.biasCorrection1),
+      ops.add(ops.sqrt(ops.add(ops.div(expAvgSq, s.biasCorrection2), s.epsilonRoot)), s.epsilon),
+    );
     const r = h.useWeightDecay ? ops.add(adamStep, ops.mul(param, s.weightDecay)) : adamStep;
     const weightNorm = ops.sqrt(ops.sum(ops.mul(param, param)));
     const updateNorm = ops.sqrt(ops.sum(ops.mul(r, r)));
@@ -84,6 +90,7 @@ export const lambDefinition = define(
     beta1: beta(0.9, 'decay of the first moment'),
     beta2: beta(0.999, 'decay of the second moment'),
     epsilon: epsilon(1e-6),
+    epsilonRoot: { kind: 'number', min: 0, default: 0, description: 'added to v̂ inside the square root (optax eps_root)' },
     weightDecay: weightDecay(0),
     biasCorrection: { kind: 'boolean', default: true, description: 'bias-correct the moments' },
     maximize: flag('maximize the objective'),
@@ -94,6 +101,7 @@ export const lambDefinition = define(
     beta1: numberValue(v, 'beta1'),
     beta2: numberValue(v, 'beta2'),
     epsilon: numberValue(v, 'epsilon'),
+    epsilonRoot: numberValue(v, 'epsilonRoot'),
     weightDecay: numberValue(v, 'weightDecay'),
     biasCorrection: booleanValue(v, 'biasCorrection'),
     maximize: booleanValue(v, 'maximize'),
@@ -111,6 +119,8 @@ export interface LambOptions extends CommonOptimizerOptions {
   readonly beta2?: Hyperparameter;
   /** Default 1e-6. */
   readonly epsilon?: number;
+  /** Added to `v̂` inside the square root, as optax's `eps_root`. Default 0. */
+  readonly epsilonRoot?: number;
   /** Weight decay inside the trust-ratio update. Default 0. */
   readonly weightDecay?: Hyperparameter;
   /** Bias-correct the moments (Algorithm 2 of the paper). Default true. */
@@ -121,10 +131,10 @@ export interface LambOptions extends CommonOptimizerOptions {
 
 /**
  * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning",
- * Algorithm 2): Adam's direction `r = m̂ / (√v̂ + eps) + wd p`, scaled per
+ * Algorithm 2): Adam's direction `r = m̂ / (√(v̂ + epsRoot) + eps) + wd p`, scaled per
  * parameter tensor by the trust ratio `‖p‖ / ‖r‖` (1 if either is 0):
  * `p -= lr ‖p‖ / ‖r‖ · r`. Defaults: learningRate 1e-3, beta1 0.9, beta2 0.999,
- * epsilon 1e-6, weightDecay 0, biasCorrection true.
+ * epsilon 1e-6, epsilonRoot 0 (optax `eps_root`), weightDecay 0, biasCorrection true.
  *
  * @example
  * ```ts
