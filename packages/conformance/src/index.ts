@@ -29,6 +29,7 @@ export {
 } from './fixtures.js';
 export {
   ESTIMATE_PREFIX,
+  ESTIMATE_TOLERANCE,
   optaxOptimizerSpec,
   referenceCase,
   referenceConformanceFile,

@@ -149,16 +149,24 @@ export function optaxOptimizerSpec(reference: string, options: Record<string, un
 }
 
 /**
- * Updates checked of the learning-rate-free cases, whose step size is estimated from the
- * trajectory itself: while the estimate grows (Prodigy: 1e-6 to 0.93 over the 60 updates) a
- * float32 rounding difference of one element (optax's reductions are XLA's, in an order
- * not reproduced) is fed back through the estimate and amplified. With the bias
- * correction's power taken as optax's eager update takes it (binary exponentiation in float32),
- * measured: within 1e-5 up to update 45 (prodigy) and 51 (dadapt_adamw) on the engine,
- * and 40 and 37 on every backend (tfjs wasm's reductions cross first); over all 60, 3.0e-5
- * and 2.1e-5 at worst on the engine (`references.test.ts` holds them to 5e-5).
+ * Updates checked at 1e-5 of the learning-rate-free cases, whose step size is estimated from
+ * sums over every element: one float32 rounding in those sums comes back amplified through the
+ * estimate (Prodigy's grows from 1e-6 to 0.93 over the 60 updates). optax's sums are XLA's, in
+ * an order that depends on the array's shape (on this fixture: `w`'s 6x10 absolute values summed
+ * in order; its 60 products by windows of 32 padded with 2 zeros at each end; `b`'s 10 as fused
+ * multiply-adds in order); a float32 model with exactly those orders reproduces optax's Prodigy
+ * bit for bit over all 60 updates, but they are the compiler's, not optax's: optax itself, on
+ * the same gradients with `w` flattened to 60 elements, leaves its own reference by 3.07e-5
+ * (Prodigy, first above 1e-5 at update 44) and 4.03e-5 (D-Adaptation, update 39), and under
+ * `jax.jit` by 2.6e-3 and 1.8e-3 (`tooling/goldens/optax_trajectories.py --spread`). stepsize's
+ * backends, over all 60: 2.96e-5 and 2.05e-5 (engine, tfjs cpu, ONNX Runtime's engine path),
+ * 3.47e-5 and 3.85e-5 (tfjs wasm), 2.97e-5 and 4.36e-5 (ONNX Runtime's update graph); the whole
+ * trajectory is checked at {@link ESTIMATE_TOLERANCE}.
  */
 export const ESTIMATE_PREFIX: Readonly<Record<string, number>> = { prodigy: 40, dadapt_adamw: 36 };
+
+/** The tolerance of the learning-rate-free cases' whole trajectories (see {@link ESTIMATE_PREFIX}). */
+export const ESTIMATE_TOLERANCE = 5e-5;
 
 /**
  * Relative tolerances of the cases whose reference is PyTorch's bfloat16 Newton-Schulz
@@ -187,12 +195,19 @@ export function referenceCase(c: ReferenceOptimizerCase, steps = c.gradients.len
   };
 }
 
-/** The reference fixture as a stepsize conformance file (relative tolerance 1e-5, as the PyTorch cases). */
+/**
+ * The reference fixture as a stepsize conformance file (relative tolerance 1e-5, as the PyTorch
+ * cases); a learning-rate-free case comes twice, its first {@link ESTIMATE_PREFIX} updates at
+ * 1e-5 and all of them at {@link ESTIMATE_TOLERANCE}.
+ */
 export function referenceConformanceFile(fixture: ReferenceOptimizerFixture): ConformanceFile {
   return {
     format: 'stepsize-conformance/1',
     source: fixture.provenance,
     tolerance: 1e-5,
-    cases: fixture.cases.map((c) => referenceCase(c, ESTIMATE_PREFIX[c.name])),
+    cases: fixture.cases.flatMap((c) => {
+      const prefix = ESTIMATE_PREFIX[c.name];
+      return prefix === undefined ? [referenceCase(c)] : [referenceCase(c, prefix), { ...referenceCase(c), tolerance: ESTIMATE_TOLERANCE }];
+    }),
   };
 }
