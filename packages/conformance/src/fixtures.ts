@@ -34,3 +34,15 @@ export const optaxOptimizerFixturePath = fileURLToPath(new URL('../fixtures/opta
 export function optaxOptimizerCases(): ConformanceFile {
   return referenceConformanceFile(JSON.parse(readFileSync(optaxOptimizerFixturePath, 'utf8')) as ReferenceOptimizerFixture);
 }
+
+/** Path of the committed torch.optim.Adafactor fixture of other option sets and shapes (tooling/goldens/torch_adafactor_trajectories.py). */
+export const torchAdafactorFixturePath = fileURLToPath(new URL('../fixtures/torch-adafactor-trajectories.json', import.meta.url));
+
+/**
+ * torch.optim.Adafactor (Debian 13's torch 2.6) beyond the shared reference file: maximize, an
+ * explicit eps1, a clipping threshold above 1, a 3-D tensor, matrices with an axis of 1, a vector
+ * and a 0-D tensor, as a conformance file, Node only.
+ */
+export function torchAdafactorCases(): ConformanceFile {
+  return referenceConformanceFile(JSON.parse(readFileSync(torchAdafactorFixturePath, 'utf8')) as ReferenceOptimizerFixture);
+}

@@ -26,6 +26,8 @@ export {
   pytorchOptimizerFixturePath,
   referenceOptimizerCases,
   referenceOptimizerFixturePath,
+  torchAdafactorCases,
+  torchAdafactorFixturePath,
 } from './fixtures.js';
 export {
   ESTIMATE_PREFIX,

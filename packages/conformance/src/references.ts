@@ -79,6 +79,7 @@ const torchNames: Record<string, string> = {
   ns_coefficients: 'newtonSchulzCoefficients',
   beta2_decay: 'beta2Decay',
   d: 'clipThreshold',
+  maximize: 'maximize',
 };
 
 /**

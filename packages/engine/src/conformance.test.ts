@@ -4,6 +4,7 @@ import {
   pytorchOptimizerCases,
   referenceOptimizerCases,
   runSuite,
+  torchAdafactorCases,
   type ConformanceBackend,
 } from '@stepsize/conformance';
 import { describe, expect, it } from 'vitest';
@@ -35,12 +36,13 @@ describe('the engine passes the torch 2.13 and optax 0.2.8 reference trajectorie
   }
 });
 
-describe('the engine passes the optax 0.2.8 trajectories of other option sets and shapes', () => {
+describe('the engine passes the optax 0.2.8 and torch 2.6 Adafactor trajectories of other option sets and shapes', () => {
   for (const backend of [base, { ...conformanceBackend, name: 'engine (fused kernels)' }]) {
     it(backend.name, async () => {
       const results = await runSuite(backend, optaxOptimizerCases());
+      results.push(...(await runSuite(backend, torchAdafactorCases())));
       console.log(formatResults(backend.name, results));
-      expect(results.length).toBeGreaterThanOrEqual(16);
+      expect(results.length).toBeGreaterThanOrEqual(20);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });
   }

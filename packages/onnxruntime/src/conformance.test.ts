@@ -1,4 +1,11 @@
-import { formatResults, optaxOptimizerCases, pytorchOptimizerCases, referenceOptimizerCases, runSuite } from '@stepsize/conformance';
+import {
+  formatResults,
+  optaxOptimizerCases,
+  pytorchOptimizerCases,
+  referenceOptimizerCases,
+  runSuite,
+  torchAdafactorCases,
+} from '@stepsize/conformance';
 import { describe, expect, it } from 'vitest';
 import { createConformanceBackend } from './conformance-backend.js';
 
@@ -13,8 +20,9 @@ describe('ONNX Runtime passes the conformance suite (PyTorch optimizer trajector
       console.log(formatResults(backend.name, references));
       expect(references.length).toBeGreaterThanOrEqual(8);
       const optax = await runSuite(backend, optaxOptimizerCases());
+      optax.push(...(await runSuite(backend, torchAdafactorCases())));
       console.log(formatResults(backend.name, optax));
-      expect(optax.length).toBeGreaterThanOrEqual(16);
+      expect(optax.length).toBeGreaterThanOrEqual(20);
       results.push(...references, ...optax);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });

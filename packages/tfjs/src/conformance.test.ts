@@ -1,4 +1,11 @@
-import { formatResults, optaxOptimizerCases, pytorchOptimizerCases, referenceOptimizerCases, runSuite } from '@stepsize/conformance';
+import {
+  formatResults,
+  optaxOptimizerCases,
+  pytorchOptimizerCases,
+  referenceOptimizerCases,
+  runSuite,
+  torchAdafactorCases,
+} from '@stepsize/conformance';
 import {
   OptimizerRunner,
   adam,
@@ -36,8 +43,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       console.log(formatResults(conformanceBackend.name, references));
       expect(references.length).toBeGreaterThanOrEqual(8);
       const optax = await runSuite(conformanceBackend, optaxOptimizerCases());
+      optax.push(...(await runSuite(conformanceBackend, torchAdafactorCases())));
       console.log(formatResults(conformanceBackend.name, optax));
-      expect(optax.length).toBeGreaterThanOrEqual(16);
+      expect(optax.length).toBeGreaterThanOrEqual(20);
       results.push(...references, ...optax);
       for (const result of results) expect(result.passed, `${result.name}: ${result.maxError} ${result.error ?? ''}`).toBe(true);
     });

@@ -85,7 +85,14 @@ describe('adafactor', () => {
     expect(error.message).toMatch(/must have 8 elements/);
   });
 
-  it('refuses an epsilon1 whose square is not a normal float32', () => {
-    expectStepsizeError(() => adafactor({ epsilon1: 1e-20 }), 'adafactor options.epsilon1');
+  it('refuses an epsilon1 whose square underflows float32, and takes the smallest whose square does not', () => {
+    expect(Math.fround(2 ** -74 * 2 ** -74)).toBeGreaterThan(0);
+    expect(Math.fround(2 ** -75 * 2 ** -75)).toBe(0);
+    for (const epsilon1 of [1e-30, 2 ** -75, 0]) expectStepsizeError(() => adafactor({ epsilon1 }), 'adafactor options.epsilon1');
+    const params = { w: Float32Array.of(1, -2, 3, 0.5, 0, 4) };
+    const runner = new OptimizerRunner({ optimizer: adafactor({ epsilon1: 2 ** -74 }), ops: float32Ops, params, shapes: { w: [2, 3] } });
+    // A zero gradient: V = max(0, eps1²) stays positive, so the update is 0, not 0 · ∞.
+    runner.step({ w: new Float32Array(6) });
+    expect(Array.from(runner.params.w as Float32Array)).toEqual([1, -2, 3, 0.5, 0, 4]);
   });
 });

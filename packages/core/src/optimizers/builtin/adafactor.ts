@@ -147,8 +147,8 @@ export const adafactorDefinition = define(
     beta2Decay: { kind: 'number', max: 0, default: -0.8, description: 'the exponent of 1 - β̂ = t^beta2Decay' },
     epsilon1: {
       kind: 'number',
-      // eps1² must stay a normal float32 (2^-126) or a zero gradient gives 0 · ∞.
-      min: 2 ** -63,
+      // eps1² must not underflow float32 (2^-148 is its second smallest subnormal) or a zero gradient gives 0 · ∞.
+      min: 2 ** -74,
       optional: true,
       description: "floor of the variance estimate's row mean and root (default float32's epsilon, 2^-23)",
     },
@@ -177,8 +177,10 @@ export interface AdafactorOptions extends CommonOptimizerOptions {
   /** `1 - β̂ = t^beta2Decay`, at most 0. Default -0.8. */
   readonly beta2Decay?: number;
   /**
-   * PyTorch `eps[0]`, at least 2^-63 ≈ 1.1e-19 so that `eps1²` is a normal float32 (PyTorch
-   * also takes 0 and tinier values, which turn a zero gradient into NaN).
+   * PyTorch `eps[0]`, at least 2^-74 ≈ 5.3e-23 so that `eps1²` does not underflow float32
+   * (PyTorch also takes 0 and tinier values, such as Hugging Face's 1e-30, which turn a zero
+   * gradient into NaN; checked against torch 2.6 with `eps1² = 2^-148`, a subnormal, and zero
+   * gradients on every backend).
    * Default float32's epsilon, 2^-23 (PyTorch's `None`).
    */
   readonly epsilon1?: number;
