@@ -83,6 +83,11 @@ CASES = [
      {"learning_rate": 0.05, "beta": 0.9, "eps": 1e-7, "weight_decay": 0.02, "nesterov": False,
       "ns_steps": 3, "adam_b1": 0.8, "adam_b2": 0.99, "adam_eps_root": 1e-8, "adam_weight_decay": 0.01},
      {"kernel": [7, 5], "conv": [3, 4, 5], "bias": [7]}, 20),
+    # optax's 'dion' preset, one (a, b, c) per iteration, spelled out (ns_steps is then ignored).
+    ("muon_dion_per_iteration", "optax.contrib.muon", C.muon,
+     {"learning_rate": 0.03, "ns_coeffs": [[4.0848, -6.8946, 2.9270], [3.9505, -6.3029, 2.6377], [3.7418, -5.5913, 2.3037],
+                                           [2.8769, -3.1427, 1.2046], [2.8366, -3.0525, 1.2012]]},
+     {"wide": [6, 9], "tall": [9, 4], "bias": [9]}, 20),
     ("muon_consistent_rms", "optax.contrib.muon", C.muon,
      {"learning_rate": 0.02, "consistent_rms": 0.2},
      {"kernel": [4, 9], "bias": [40]}, 20),

@@ -40,7 +40,6 @@ const optaxNames: Record<string, string> = {
   estim_lr_coef: 'estimateCoefficient',
   safeguard_warmup: 'safeguardWarmup',
   ns_steps: 'newtonSchulzSteps',
-  ns_coeffs: 'newtonSchulzCoefficients',
   adam_b1: 'adamBeta1',
   adam_b2: 'adamBeta2',
   adam_eps_root: 'adamEpsilonRoot',
@@ -135,6 +134,11 @@ export function optaxOptimizerSpec(reference: string, options: Record<string, un
         spec.learningRateAdjustment = 'matchRmsAdamW';
         spec.consistentRms = value;
       }
+    } else if (key === 'ns_coeffs') {
+      // optax: (a, b, c), one per iteration ((n, 3)), or the preset 'standard' (the default triple).
+      if (value === 'standard') continue;
+      if (typeof value === 'string') throw new Error(`no mapping for ns_coeffs ${value}`);
+      spec.newtonSchulzCoefficients = (value as (number | number[])[]).flat();
     } else if (key === 'betas') {
       const [beta1, beta2] = value as [number, number];
       spec.beta1 = beta1;

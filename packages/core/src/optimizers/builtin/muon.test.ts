@@ -88,7 +88,33 @@ describe('muon', () => {
     expect(muonShapeScale({ ...torch, learningRateAdjustment: 'matchRmsAdamW' }, 8, 8)).toBeCloseTo(0.2 * Math.sqrt(8), 15);
   });
 
-  it('refuses coefficient lists other than three numbers', () => {
-    expectStepsizeError(() => muon({ newtonSchulzCoefficients: [1, 2] }), 'muon options.newtonSchulzCoefficients');
+  it('refuses coefficient lists that are not triples, and a step count the triples contradict', () => {
+    for (const newtonSchulzCoefficients of [[1, 2], [1, 2, 3, 4], Array.from({ length: 300 }, () => 1)])
+      expectStepsizeError(() => muon({ newtonSchulzCoefficients }), 'muon options.newtonSchulzCoefficients');
+    const error = expectStepsizeError(
+      () => muon({ newtonSchulzCoefficients: [3, -4, 2, 3, -4, 2], newtonSchulzSteps: 5 }),
+      'muon options.newtonSchulzSteps',
+    );
+    expect(error.message).toMatch(/must be 2 \(or left out\) with 2 triples/);
+  });
+
+  it('takes one triple per iteration (optax ns_coeffs of shape (n, 3)): the same triple n times is the triple with n steps', () => {
+    const triple = [3.4445, -4.775, 2.0315];
+    const run = (options: Parameters<typeof muon>[0]) => {
+      const runner = new OptimizerRunner({
+        optimizer: muon({ learningRate: 0.02, ...options }),
+        ops: float32Ops,
+        params: params(),
+        shapes,
+      });
+      for (let t = 1; t <= 3; t += 1) runner.step(gradients(t));
+      return Array.from(runner.params.w as Float32Array);
+    };
+    const repeated = run({ newtonSchulzCoefficients: [...triple, ...triple, ...triple] });
+    expect(repeated).toEqual(run({ newtonSchulzCoefficients: triple, newtonSchulzSteps: 3 }));
+    expect(repeated).not.toEqual(run({ newtonSchulzCoefficients: triple }));
+    // Different triples per iteration change the result (the first iteration's alone is the 1-step run).
+    const varied = run({ newtonSchulzCoefficients: [4.0848, -6.8946, 2.927, 3.9505, -6.3029, 2.6377] });
+    expect(varied).not.toEqual(run({ newtonSchulzCoefficients: [4.0848, -6.8946, 2.927], newtonSchulzSteps: 2 }));
   });
 });

@@ -26,7 +26,8 @@ export interface MuonHyper {
   readonly useWeightDecay: boolean;
   readonly epsilon: number;
   readonly newtonSchulzSteps: number;
-  readonly newtonSchulzCoefficients: readonly [number, number, number];
+  /** One `[a, b, c]` per iteration (`newtonSchulzSteps` of them). */
+  readonly newtonSchulzCoefficients: readonly (readonly [number, number, number])[];
   readonly newtonSchulzPrecision: NewtonSchulzPrecision;
   readonly learningRateAdjustment: MuonLearningRateAdjustment;
   readonly consistentRms: number;
@@ -52,9 +53,6 @@ export type MuonScalar =
   | 'decayFactor'
   | 'weightDecay'
   | 'epsilon'
-  | 'coefficientA'
-  | 'coefficientB'
-  | 'coefficientC'
   | 'negativeLearningRate'
   | 'adamBeta1'
   | 'adamOneMinusBeta1'
@@ -91,15 +89,16 @@ function orthogonalize<T>(ops: Ops<T>, s: Readonly<Record<MuonScalar, T>>, h: Mu
   const norm = round(ops.sqrt(ops.sum(ops.mul(x, x))));
   // optax: X / (‖X‖ + eps); PyTorch: X / max(‖X‖, eps).
   const denominator = h.convention === 'optax' ? ops.add(norm, s.epsilon) : round(ops.maximum(norm, s.epsilon));
-  const coefficients = [s.coefficientA, s.coefficientB, s.coefficientC] as const;
+  const perIteration = h.newtonSchulzCoefficients.map(([a, b, c]) => [ops.scalar(a), ops.scalar(b), ops.scalar(c)] as const);
   return newtonSchulz({
     ops,
     type: 'muon',
     x: round(ops.div(x, denominator)),
     rows,
     columns,
-    coefficients,
+    coefficients: perIteration[0] as (typeof perIteration)[number],
     steps: h.newtonSchulzSteps,
+    perIteration,
     precision: h.newtonSchulzPrecision,
   });
 }
@@ -157,9 +156,6 @@ export const muonMath: OptimizerMath<MuonHyper, MuonScalar, MuonSlot> = {
         decayFactor: 1 - h.learningRate * h.weightDecay,
         weightDecay: h.weightDecay,
         epsilon: h.epsilon,
-        coefficientA: h.newtonSchulzCoefficients[0],
-        coefficientB: h.newtonSchulzCoefficients[1],
-        coefficientC: h.newtonSchulzCoefficients[2],
         negativeLearningRate: -h.learningRate,
         adamBeta1: h.adamBeta1,
         adamOneMinusBeta1: 1 - h.adamBeta1,
@@ -239,12 +235,19 @@ export const muonDefinition = define(
       description: 'weight decay of the Muon parameters (optax 0, PyTorch 0.1)',
     },
     epsilon: { kind: 'number', min: 0, optional: true, description: 'stabilizes the normalization (optax 1e-8, PyTorch 1e-7)' },
-    newtonSchulzSteps: { kind: 'number', integer: true, min: 1, max: 99, default: 5, description: 'Newton-Schulz iterations' },
+    newtonSchulzSteps: {
+      kind: 'number',
+      integer: true,
+      min: 1,
+      max: 99,
+      optional: true,
+      description: 'Newton-Schulz iterations (default 5, or one per triple of newtonSchulzCoefficients)',
+    },
     newtonSchulzCoefficients: {
       kind: 'numberList',
       minLength: 3,
       default: [3.4445, -4.775, 2.0315],
-      description: 'the quintic iteration coefficients a, b, c',
+      description: 'the quintic iteration coefficients a, b, c (every iteration), or a1, b1, c1, a2, ... (one triple per iteration)',
     },
     newtonSchulzPrecision: {
       kind: 'enum',
@@ -288,6 +291,11 @@ export const muonDefinition = define(
     const defaults = CONVENTION_DEFAULTS[convention];
     const weightDecay = v.weightDecay === undefined ? defaults.weightDecay : numberValue(v, 'weightDecay');
     const coefficients = v.newtonSchulzCoefficients as readonly number[];
+    const triples = Array.from(
+      { length: coefficients.length / 3 },
+      (_, i) => coefficients.slice(3 * i, 3 * i + 3) as unknown as readonly [number, number, number],
+    );
+    const steps = triples.length > 1 ? triples.length : v.newtonSchulzSteps === undefined ? 5 : numberValue(v, 'newtonSchulzSteps');
     return {
       convention,
       learningRate: numberValue(v, 'learningRate'),
@@ -296,8 +304,9 @@ export const muonDefinition = define(
       weightDecay,
       useWeightDecay: o.weightDecay === undefined ? weightDecay !== 0 : isActive(o.weightDecay),
       epsilon: v.epsilon === undefined ? defaults.epsilon : numberValue(v, 'epsilon'),
-      newtonSchulzSteps: numberValue(v, 'newtonSchulzSteps'),
-      newtonSchulzCoefficients: [coefficients[0], coefficients[1], coefficients[2]] as [number, number, number],
+      newtonSchulzSteps: steps,
+      newtonSchulzCoefficients:
+        triples.length > 1 ? triples : Array.from({ length: steps }, () => triples[0] as readonly [number, number, number]),
       newtonSchulzPrecision: (v.newtonSchulzPrecision as NewtonSchulzPrecision | undefined) ?? defaults.newtonSchulzPrecision,
       learningRateAdjustment: v.learningRateAdjustment as MuonLearningRateAdjustment,
       consistentRms: numberValue(v, 'consistentRms'),
@@ -312,8 +321,16 @@ export const muonDefinition = define(
   },
   (options, path) => {
     const coefficients = options.newtonSchulzCoefficients;
-    if (Array.isArray(coefficients) && coefficients.length !== 3)
-      fail(`${path}.newtonSchulzCoefficients`, 'must hold exactly three numbers a, b, c', coefficients);
+    if (!Array.isArray(coefficients)) return;
+    if (coefficients.length % 3 !== 0 || coefficients.length > 3 * 99)
+      fail(`${path}.newtonSchulzCoefficients`, 'must hold three numbers a, b, c, or three per iteration (at most 99)', coefficients);
+    const steps = options.newtonSchulzSteps;
+    if (coefficients.length > 3 && steps !== undefined && steps !== coefficients.length / 3)
+      fail(
+        `${path}.newtonSchulzSteps`,
+        `must be ${coefficients.length / 3} (or left out) with ${coefficients.length / 3} triples of newtonSchulzCoefficients`,
+        steps,
+      );
   },
 );
 
@@ -331,9 +348,14 @@ export interface MuonOptions extends CommonOptimizerOptions {
   readonly weightDecay?: Hyperparameter;
   /** Stabilizes the normalization. Default 1e-8 (optax; also its AdamW part's epsilon) or 1e-7 (PyTorch). */
   readonly epsilon?: number;
-  /** Newton-Schulz iterations, 1 to 99. Default 5. */
+  /** Newton-Schulz iterations, 1 to 99. Default 5, or one per triple of `newtonSchulzCoefficients`. */
   readonly newtonSchulzSteps?: number;
-  /** The iteration's coefficients `[a, b, c]`. Default `[3.4445, -4.775, 2.0315]`. */
+  /**
+   * The iteration's coefficients `[a, b, c]`, the same every iteration, or one triple per
+   * iteration flattened, `[a1, b1, c1, a2, b2, c2, ...]` (optax's `ns_coeffs` of shape
+   * `(n, 3)`; then the iteration count is `n` and `newtonSchulzSteps` may be left out). Default
+   * `[3.4445, -4.775, 2.0315]`.
+   */
   readonly newtonSchulzCoefficients?: readonly number[];
   /** Precision of the iteration. Default `'float32'` (optax) or `'bfloat16'` (PyTorch, to reproduce its numbers). */
   readonly newtonSchulzPrecision?: NewtonSchulzPrecision;

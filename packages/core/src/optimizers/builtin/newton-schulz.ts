@@ -31,15 +31,21 @@ export interface NewtonSchulzInput<T> {
   readonly x: T;
   readonly rows: number;
   readonly columns: number;
-  /** The polynomial's coefficients `a`, `b`, `c` as scalars. */
+  /** The polynomial's coefficients `a`, `b`, `c` as scalars, for every iteration. */
   readonly coefficients: readonly [T, T, T];
   readonly steps: number;
+  /**
+   * One `[a, b, c]` per iteration instead (optax's `ns_coeffs` of shape `(n, 3)`, such as its
+   * `'dion'` preset): iteration `i` uses `perIteration[i]`; its length must be `steps`.
+   */
+  readonly perIteration?: readonly (readonly [T, T, T])[];
   readonly precision: NewtonSchulzPrecision;
 }
 
 /**
  * The Newton-Schulz iteration of Muon (Jordan et al. 2024), on an already normalized matrix:
- * `steps` times `A = X Xᵀ`, `B = b A + (c A) A`, `X = a X + B X` (Python's `c * A @ A` scales
+ * `steps` times `A = X Xᵀ`, `B = b A + (c A) A`, `X = a X + B X` (`a`, `b`, `c` the same every
+ * iteration, or `perIteration[i]` at iteration `i`; Python's `c * A @ A` scales
  * first: `*` and `@` bind alike, left to right), on the wide orientation
  * (`Xᵀ` when `rows > columns`, as optax and PyTorch transpose; here the products are written
  * on `X` with transposed operands, which computes the same sums). With `'bfloat16'` every
@@ -47,15 +53,17 @@ export interface NewtonSchulzInput<T> {
  * float32, then rounded).
  */
 export function newtonSchulz<T>(input: NewtonSchulzInput<T>): T {
-  const { ops, rows, columns, coefficients, steps, precision } = input;
+  const { ops, rows, columns, coefficients, steps, precision, perIteration } = input;
+  if (perIteration !== undefined && perIteration.length !== steps)
+    fail(`${input.type} newtonSchulz perIteration`, `must hold one [a, b, c] per iteration (${steps})`, perIteration.length);
   const { matmul } = matrixOps(ops, input.type);
   const round = precision === 'bfloat16' ? (v: T) => roundToBfloat16(ops, v) : (v: T) => v;
-  const [a, b, c] = coefficients;
   const wide = rows <= columns;
   const small = wide ? rows : columns;
   const product = (p: T, q: T, dims: MatmulDims): T => round(matmul(p, q, dims));
   let x = input.x;
   for (let i = 0; i < steps; i += 1) {
+    const [a, b, c] = perIteration?.[i] ?? coefficients;
     // wide: A = X Xᵀ; tall: A = (Xᵀ)(Xᵀ)ᵀ = Xᵀ X. Either is small x small.
     const gram = wide
       ? product(x, x, { rows, inner: columns, columns: rows, transposeB: true })
