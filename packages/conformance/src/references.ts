@@ -124,7 +124,8 @@ export function optaxOptimizerSpec(reference: string, options: Record<string, un
   if (torchType !== undefined) return torchOptimizerSpec(torchType, options);
   const type = optaxTypes[reference];
   if (type === undefined) throw new Error(`no mapping for reference ${reference}`);
-  const spec: Record<string, unknown> = { type };
+  // Lion and LAMB round as optax does under their optax convention (the paper's is their default).
+  const spec: Record<string, unknown> = { type, ...((type === 'lion' || type === 'lamb') && { convention: 'optax' }) };
   for (const [key, value] of Object.entries(options)) {
     if (key === 'warmup_steps' || key === 'note') continue;
     if (key === 'use_clipping') spec.clipping = value;

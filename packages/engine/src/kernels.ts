@@ -296,13 +296,22 @@ const lion: FusedKernel<LionScalar, LionFlags, LionSlot> = ({ param: p, grad: g,
   const b2 = r(s.beta2);
   const c2 = r(s.oneMinusBeta2);
   const decay = r(s.decayFactor);
+  const wd = r(s.weightDecay);
   const lr = r(s.negativeLearningRate);
+  const optax = h.convention === 'optax';
   for (let i = 0; i < p.length; i += 1) {
     const gi = maximize ? -(g[i] as number) : (g[i] as number);
     const mi = m[i] as number;
+    const pi = p[i] as number;
     const direction = sign(r(r(mi * b1) + r(gi * c1)));
-    const decayed = useWeightDecay ? r((p[i] as number) * decay) : (p[i] as number);
-    p[i] = r(decayed + r(direction * lr));
+    if (optax) {
+      // optax: p + (-lr) (sign(c) + wd p).
+      const update = useWeightDecay ? r(direction + r(pi * wd)) : direction;
+      p[i] = r(pi + r(update * lr));
+    } else {
+      const decayed = useWeightDecay ? r(pi * decay) : pi;
+      p[i] = r(decayed + r(direction * lr));
+    }
     m[i] = r(r(mi * b2) + r(gi * c2));
   }
 };
@@ -327,12 +336,19 @@ const lamb: FusedKernel<LambScalar, LambFlags, LambSlot> = ({ param: p, grad: g,
     const adam = r(r((m[i] as number) / bc1) / r(r(Math.sqrt(r(r((v[i] as number) / bc2) + epsRoot))) + eps));
     return useWeightDecay ? r(adam + r((p[i] as number) * wd)) : adam;
   };
+  const optax = h.convention === 'optax';
   let weightSquares = 0;
   let updateSquares = 0;
   for (let i = 0; i < p.length; i += 1) {
     const gi = maximize ? -(g[i] as number) : (g[i] as number);
-    m[i] = fma32(r((m[i] as number) * b1), gi, c1);
-    v[i] = fma32(r((v[i] as number) * b2), r(gi * c2), gi);
+    if (optax) {
+      // optax: (1 - b1) g + b1 m and (1 - b2) g² + b2 v, two products and a sum each.
+      m[i] = r(r(gi * c1) + r((m[i] as number) * b1));
+      v[i] = r(r(r(gi * gi) * c2) + r((v[i] as number) * b2));
+    } else {
+      m[i] = fma32(r((m[i] as number) * b1), gi, c1);
+      v[i] = fma32(r((v[i] as number) * b2), r(gi * c2), gi);
+    }
     const pi = p[i] as number;
     weightSquares += r(pi * pi);
     const ri = direction(i);
@@ -342,6 +358,11 @@ const lamb: FusedKernel<LambScalar, LambFlags, LambSlot> = ({ param: p, grad: g,
   const weightNorm = r(Math.sqrt(r(weightSquares)));
   const updateNorm = r(Math.sqrt(r(updateSquares)));
   const trust = weightNorm > 0 && updateNorm > 0 ? r(weightNorm / updateNorm) : 1;
+  if (optax) {
+    // optax: the trust ratio first, then -lr.
+    for (let i = 0; i < p.length; i += 1) p[i] = r((p[i] as number) + r(r(direction(i) * trust) * lr));
+    return;
+  }
   const scale = r(trust * lr);
   for (let i = 0; i < p.length; i += 1) p[i] = r((p[i] as number) + r(direction(i) * scale));
 };

@@ -13,6 +13,8 @@ import { layerDecayGroups } from './optimizer.js';
 import { OptimizerRunner } from './runner.js';
 import { optimizerFromJSON } from './spec.js';
 import { arrayOps } from './test-support/array-ops.js';
+import { float32Ops } from './float32-ops.js';
+import { expectStepsizeError } from '../test-support/stepsize-error.js';
 
 const close = (actual: number[], expected: number[]): void => {
   expect(actual.length).toBe(expected.length);
@@ -72,6 +74,46 @@ describe('Lion, LAMB and Rprop by hand', () => {
     // r = sign(g) = [1, -1], ‖r‖ = √2, step = 0.1 * 5 / √2 * r
     const step = (0.1 * 5) / Math.SQRT2;
     close(w, [3 - step, 4 + step]);
+  });
+
+  it("Lion's optax convention: p + (-lr) (sign(c) + wd p), bit for bit as float32 computes it; without decay the two agree", () => {
+    const f = Math.fround;
+    const p0 = Float32Array.of(0.7, -1.3, 2.9);
+    const g = Float32Array.of(0.2, 0.5, -0.1);
+    const run = (convention: 'paper' | 'optax', weightDecay: number) => {
+      const w = Float32Array.from(p0);
+      new OptimizerRunner({ optimizer: lion({ learningRate: 0.03, weightDecay, convention }), ops: float32Ops, params: { w } }).step({
+        w: g,
+      });
+      return Array.from(w);
+    };
+    // First step: m = 0, so c = (1 - b1) g and sign(c) = sign(g).
+    const lr = f(-0.03);
+    const wd = f(0.1);
+    expect(run('optax', 0.1)).toEqual(Array.from(p0, (p, i) => f(p + f(f(Math.sign(g[i] as number) + f(p * wd)) * lr))));
+    const decay = f(1 - 0.03 * 0.1);
+    expect(run('paper', 0.1)).toEqual(Array.from(p0, (p, i) => f(f(p * decay) + f(Math.sign(g[i] as number) * lr))));
+    expect(run('optax', 0)).toEqual(run('paper', 0));
+    expectStepsizeError(() => lion({ convention: 'keras' as 'optax' }), 'lion options.convention');
+  });
+
+  it("LAMB's optax convention: optax's moments and float32 bias corrections, the trust ratio before -lr", () => {
+    const f = Math.fround;
+    const w = Float32Array.of(3, 4);
+    const g = Float32Array.of(0.5, -0.25);
+    new OptimizerRunner({ optimizer: lamb({ learningRate: 0.1, convention: 'optax' }), ops: float32Ops, params: { w } }).step({ w: g });
+    // optax, step 1: m = (1 - b1) g, v = (1 - b2) g², m̂ = m / (1 - b1), v̂ = v / (1 - b2), all in float32.
+    const c1 = f(1 - 0.9);
+    const c2 = f(1 - 0.999);
+    const r = Array.from(g, (gi) => {
+      const m = f(f(gi * c1) + f(0 * f(0.9)));
+      const v = f(f(f(gi * gi) * c2) + f(0 * f(0.999)));
+      return f(f(m / f(1 - f(0.9))) / f(f(Math.sqrt(f(f(v / f(1 - f(0.999))) + 0))) + f(1e-6)));
+    });
+    const [r0, r1] = r as [number, number];
+    const trust = f(f(5) / f(Math.sqrt(f(f(r0 * r0) + f(r1 * r1)))));
+    const expected = [3, 4].map((p, i) => f(p + f(f((r[i] as number) * trust) * f(-0.1))));
+    expect(Array.from(w)).toEqual(expected);
   });
 
   it('Rprop grows the step on agreement, shrinks and skips on a sign flip', () => {

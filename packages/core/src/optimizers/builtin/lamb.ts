@@ -1,10 +1,15 @@
 import { updateMoments } from './moments.js';
+import { optaxBiasCorrection, optaxMoment, optaxSquareMoment } from './optax-moments.js';
 import type { OptimizerMath } from '../definition.js';
 import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
 import { beta, define, epsilon, flag, learningRate, weightDecay, numberValue, booleanValue } from './options.js';
 
+/** Whose rounding: PyTorch-style moments (the paper's Algorithm 2) or optax's `lamb` operation by operation. */
+export type LambConvention = 'paper' | 'optax';
+
 /** Resolved LAMB hyperparameters for one step. */
 export interface LambHyper {
+  readonly convention: LambConvention;
   readonly learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -32,7 +37,7 @@ export type LambScalar =
   | 'one';
 
 /** The structural flags of LAMB: the part of {@link LambHyper} a fused kernel branches on. */
-export type LambFlags = Pick<LambHyper, 'biasCorrection' | 'maximize' | 'useWeightDecay'>;
+export type LambFlags = Pick<LambHyper, 'biasCorrection' | 'maximize' | 'useWeightDecay' | 'convention'>;
 
 /** LAMB's state slots per parameter. */
 export type LambSlot = 'expAvg' | 'expAvgSq';
@@ -55,8 +60,8 @@ export const lambMath: OptimizerMath<LambHyper, LambScalar, LambSlot> = {
       epsilon: h.epsilon,
       epsilonRoot: h.epsilonRoot,
       weightDecay: h.weightDecay,
-      biasCorrection1: h.biasCorrection ? 1 - h.beta1 ** step : 1,
-      biasCorrection2: h.biasCorrection ? 1 - h.beta2 ** step : 1,
+      biasCorrection1: h.biasCorrection ? (h.convention === 'optax' ? optaxBiasCorrection(h.beta1, step) : 1 - h.beta1 ** step) : 1,
+      biasCorrection2: h.biasCorrection ? (h.convention === 'optax' ? optaxBiasCorrection(h.beta2, step) : 1 - h.beta2 ** step) : 1,
       negativeLearningRate: -h.learningRate,
       zero: 0,
       one: 1,
@@ -65,7 +70,12 @@ export const lambMath: OptimizerMath<LambHyper, LambScalar, LambSlot> = {
   }),
   update: ({ ops, s, h, param, grad, slots }) => {
     const g = h.maximize ? ops.neg(grad) : grad;
-    const { expAvg, expAvgSq } = updateMoments(ops, s, g, slots.expAvg as typeof param, slots.expAvgSq as typeof param);
+    const optax = h.convention === 'optax';
+    const m = slots.expAvg as typeof param;
+    const v = slots.expAvgSq as typeof param;
+    const { expAvg, expAvgSq } = optax
+      ? { expAvg: optaxMoment(ops, g, m, s.beta1, s.oneMinusBeta1), expAvgSq: optaxSquareMoment(ops, g, v, s.beta2, s.oneMinusBeta2) }
+      : updateMoments(ops, s, g, m, v);
     const adamStep = ops.div(
       ops.div(expAvg, s.biasCorrection1),
       ops.add(ops.sqrt(ops.add(ops.div(expAvgSq, s.biasCorrection2), s.epsilonRoot)), s.epsilon),
@@ -75,8 +85,10 @@ export const lambMath: OptimizerMath<LambHyper, LambScalar, LambSlot> = {
     const updateNorm = ops.sqrt(ops.sum(ops.mul(r, r)));
     const bothPositive = ops.mul(ops.greater(weightNorm, s.zero), ops.greater(updateNorm, s.zero));
     const trust = ops.where(bothPositive, ops.div(weightNorm, updateNorm), s.one);
+    // optax scales by the trust ratio, then by -lr (scale_by_trust_ratio, scale_by_learning_rate).
+    const step = optax ? ops.mul(ops.mul(r, trust), s.negativeLearningRate) : ops.mul(r, ops.mul(trust, s.negativeLearningRate));
     return {
-      param: ops.add(param, ops.mul(r, ops.mul(trust, s.negativeLearningRate))),
+      param: ops.add(param, step),
       slots: { expAvg, expAvgSq },
     };
   },
@@ -94,9 +106,16 @@ export const lambDefinition = define(
     weightDecay: weightDecay(0),
     biasCorrection: { kind: 'boolean', default: true, description: 'bias-correct the moments' },
     maximize: flag('maximize the objective'),
+    convention: {
+      kind: 'enum',
+      values: ['paper', 'optax'],
+      default: 'paper',
+      description: "rounding: PyTorch-style moments (the paper's), or optax's lamb operation by operation",
+    },
   },
   lambMath,
   (v, o) => ({
+    convention: v.convention as LambConvention,
     learningRate: numberValue(v, 'learningRate'),
     beta1: numberValue(v, 'beta1'),
     beta2: numberValue(v, 'beta2'),
@@ -127,6 +146,13 @@ export interface LambOptions extends CommonOptimizerOptions {
   readonly biasCorrection?: boolean;
   /** Default false. */
   readonly maximize?: boolean;
+  /**
+   * `'paper'` (default): moments as PyTorch rounds them (`m b1 + (1 - b1) g` as one fused
+   * multiply-add), bias corrections in float64, `p + r (φ · -lr)`; `'optax'`: optax's `lamb`
+   * operation by operation (`(1 - b1) g + b1 m`, float32 bias corrections, `p + (r φ) · -lr`).
+   * Equal but for float32 rounding.
+   */
+  readonly convention?: LambConvention;
 }
 
 /**

@@ -2,8 +2,12 @@ import type { OptimizerMath } from '../definition.js';
 import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
 import { beta, define, flag, learningRate, weightDecay, numberValue, booleanValue } from './options.js';
 
+/** Whose rounding of the decoupled weight decay: the paper's `p (1 - lr wd) - lr sign(c)` or optax's `p - lr (sign(c) + wd p)`. */
+export type LionConvention = 'paper' | 'optax';
+
 /** Resolved Lion hyperparameters for one step. */
 export interface LionHyper {
+  readonly convention: LionConvention;
   readonly learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -13,10 +17,10 @@ export interface LionHyper {
 }
 
 /** Lion's per-step scalars (from its math's `scalars`): the names its fused kernels read. */
-export type LionScalar = 'beta1' | 'oneMinusBeta1' | 'beta2' | 'oneMinusBeta2' | 'decayFactor' | 'negativeLearningRate';
+export type LionScalar = 'beta1' | 'oneMinusBeta1' | 'beta2' | 'oneMinusBeta2' | 'decayFactor' | 'weightDecay' | 'negativeLearningRate';
 
 /** The structural flags of Lion: the part of {@link LionHyper} a fused kernel branches on. */
-export type LionFlags = Pick<LionHyper, 'maximize' | 'useWeightDecay'>;
+export type LionFlags = Pick<LionHyper, 'maximize' | 'useWeightDecay' | 'convention'>;
 
 /** Lion's state slots per parameter. */
 export type LionSlot = 'expAvg';
@@ -36,6 +40,7 @@ export const lionMath: OptimizerMath<LionHyper, LionScalar, LionSlot> = {
       beta2: h.beta2,
       oneMinusBeta2: 1 - h.beta2,
       decayFactor: 1 - h.learningRate * h.weightDecay,
+      weightDecay: h.weightDecay,
       negativeLearningRate: -h.learningRate,
     },
     host,
@@ -44,9 +49,17 @@ export const lionMath: OptimizerMath<LionHyper, LionScalar, LionSlot> = {
     const g = h.maximize ? ops.neg(grad) : grad;
     const m = slots.expAvg as typeof param;
     const direction = ops.sign(ops.add(ops.mul(m, s.beta1), ops.mul(g, s.oneMinusBeta1)));
-    const decayed = h.useWeightDecay ? ops.mul(param, s.decayFactor) : param;
+    let next: typeof param;
+    if (h.convention === 'optax') {
+      // optax: add_decayed_weights then scale_by_learning_rate, p + (-lr) (sign(c) + wd p).
+      const update = h.useWeightDecay ? ops.add(direction, ops.mul(param, s.weightDecay)) : direction;
+      next = ops.add(param, ops.mul(update, s.negativeLearningRate));
+    } else {
+      const decayed = h.useWeightDecay ? ops.mul(param, s.decayFactor) : param;
+      next = ops.add(decayed, ops.mul(direction, s.negativeLearningRate));
+    }
     return {
-      param: ops.add(decayed, ops.mul(direction, s.negativeLearningRate)),
+      param: next,
       slots: { expAvg: ops.add(ops.mul(m, s.beta2), ops.mul(g, s.oneMinusBeta2)) },
     };
   },
@@ -61,9 +74,16 @@ export const lionDefinition = define(
     beta2: beta(0.99, 'decay of the momentum'),
     weightDecay: weightDecay(0),
     maximize: flag('maximize the objective'),
+    convention: {
+      kind: 'enum',
+      values: ['paper', 'optax'],
+      default: 'paper',
+      description: "the weight decay's rounding: the paper's p (1 - lr wd) - lr sign(c), or optax's p - lr (sign(c) + wd p)",
+    },
   },
   lionMath,
   (v, o) => ({
+    convention: v.convention as LionConvention,
     learningRate: numberValue(v, 'learningRate'),
     beta1: numberValue(v, 'beta1'),
     beta2: numberValue(v, 'beta2'),
@@ -85,6 +105,11 @@ export interface LionOptions extends CommonOptimizerOptions {
   readonly weightDecay?: Hyperparameter;
   /** Default false. */
   readonly maximize?: boolean;
+  /**
+   * `'paper'` (default): `p = p (1 - lr wd) - lr sign(c)`; `'optax'`: optax's order,
+   * `p = p + (-lr) (sign(c) + wd p)`. Equal but for float32 rounding (and equal without weight decay).
+   */
+  readonly convention?: LionConvention;
 }
 
 /**
