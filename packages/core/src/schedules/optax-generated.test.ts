@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleSpec } from './schedule.js';
+import { reduceOnPlateau } from './metric-driven.js';
 import { scheduleFromJSON } from './spec.js';
 
 interface GeneratedSchedule {
@@ -18,9 +19,19 @@ interface GeneratedSchedule {
   readonly values: readonly number[];
 }
 
+interface GeneratedPlateau {
+  readonly name: string;
+  readonly options: Record<string, number>;
+  /** The loss fed to each update. */
+  readonly metrics: readonly number[];
+  /** optax's scale after each update. */
+  readonly values: readonly number[];
+}
+
 const fixture = JSON.parse(readFileSync(new URL('./test-support/optax-generated-schedules.json', import.meta.url), 'utf8')) as {
   readonly provenance: string;
   readonly schedules: readonly GeneratedSchedule[];
+  readonly plateaus: readonly GeneratedPlateau[];
 };
 
 type Kwargs = Record<string, unknown>;
@@ -179,6 +190,51 @@ describe('optax 0.2.8 schedules run by optax itself, mapped by the core README t
         const actual = schedule(step);
         const bound = 1e-6 * Math.abs(expected) + unit;
         expect(Math.abs(actual - expected), `step ${step}: stepsize ${actual}, optax ${expected}`).toBeLessThanOrEqual(bound);
+      });
+    });
+  }
+});
+
+/**
+ * optax `contrib.reduce_on_plateau(factor, patience, rtol, atol, cooldown, min_scale)` as the core
+ * README maps it: a reduction after `patience` observations without improvement (PyTorch's, and
+ * stepsize's, after more than `patience`: so `patience - 1`), improvement `v < (1 - rtol) best - atol`
+ * (`thresholdMode: 'rel'` with `rtol` when `atol` is 0, `'abs'` with `atol` when `rtol` is 0), the
+ * floor `min_scale`, and no `eps` (optax reduces whenever the floor allows).
+ */
+function plateauFromOptax(k: Record<string, number>) {
+  const rtol = k.rtol ?? 1e-4;
+  const atol = k.atol ?? 0;
+  if (rtol !== 0 && atol !== 0) throw new Error('optax rtol and atol together have no stepsize equivalent');
+  return reduceOnPlateau({
+    initialValue: 1,
+    factor: k.factor ?? 0.1,
+    patience: (k.patience ?? 10) - 1,
+    threshold: atol !== 0 ? atol : rtol,
+    thresholdMode: atol !== 0 ? 'abs' : 'rel',
+    cooldown: k.cooldown ?? 0,
+    minValue: k.min_scale ?? 0,
+    eps: 0,
+  });
+}
+
+describe('optax 0.2.8 contrib.reduce_on_plateau, fed the same losses, as reduceOnPlateau', () => {
+  it('holds four runs that reduce several times', () => {
+    expect(fixture.plateaus.map((p) => p.name)).toEqual(['plateau_defaults', 'plateau_patient', 'plateau_cooldown_floor', 'plateau_one']);
+    for (const p of fixture.plateaus) expect(new Set(p.values).size, p.name).toBeGreaterThan(2);
+  });
+
+  for (const reference of fixture.plateaus) {
+    it(`${reference.name}: the scale after each of ${reference.metrics.length} losses`, () => {
+      const schedule = plateauFromOptax(reference.options);
+      reference.metrics.forEach((metric, step) => {
+        schedule.observe({ step, metric });
+        const expected = reference.values[step] as number;
+        // optax multiplies its float32 scale by the factor in float32; stepsize in float64.
+        expect(
+          Math.abs(schedule(step + 1) - expected),
+          `after loss ${step}: stepsize ${schedule(step + 1)}, optax ${expected}`,
+        ).toBeLessThanOrEqual(1e-6 * expected);
       });
     });
   }
