@@ -12,12 +12,12 @@ as optax computes them, and `contrib.reduce_on_plateau` fed loss curves that fal
 
 import json
 import pathlib
-import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from fixture_file import write_or_check
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TARGET = ROOT / "packages" / "core" / "src" / "schedules" / "test-support" / "optax-generated-schedules.json"
@@ -129,13 +129,7 @@ def fixture():
 
 def main():
     text = json.dumps(fixture(), indent=1) + "\n"
-    if "--check" in sys.argv:
-        if TARGET.read_text() != text:
-            raise SystemExit(f"{TARGET.relative_to(ROOT)} differs from a fresh run")
-        print(f"{TARGET.relative_to(ROOT)} matches a fresh run")
-        return
-    TARGET.write_text(text)
-    print(f"wrote {len(CASES)} schedules and {len(PLATEAU_CASES)} reduce_on_plateau runs to {TARGET.relative_to(ROOT)}")
+    write_or_check(ROOT, TARGET, text, f"{len(CASES)} schedules and {len(PLATEAU_CASES)} reduce_on_plateau runs")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from fixture_file import write_or_check
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TARGET = ROOT / "packages" / "conformance" / "fixtures" / "optax-optimizer-trajectories.json"
@@ -263,14 +264,7 @@ def main():
         muon_spread()
         return
     data = fixture()
-    text = json.dumps(data, separators=(",", ":")) + "\n"
-    if "--check" in sys.argv:
-        if TARGET.read_text() != text:
-            raise SystemExit(f"{TARGET.relative_to(ROOT)} differs from a fresh run")
-        print(f"{TARGET.relative_to(ROOT)} matches a fresh run ({len(data['cases'])} cases)")
-        return
-    TARGET.write_text(text)
-    print(f"wrote {len(data['cases'])} cases to {TARGET.relative_to(ROOT)}")
+    write_or_check(ROOT, TARGET, json.dumps(data, separators=(",", ":")) + "\n", f"{len(data['cases'])} cases")
 
 
 if __name__ == "__main__":
