@@ -98,6 +98,34 @@ describe('muon', () => {
     expect(error.message).toMatch(/must be 2 \(or left out\) with 2 triples/);
   });
 
+  it("adaptive (optax): the orthogonalized update times its inner product with the momentum; refused for PyTorch's convention", () => {
+    const step = (adaptive: boolean) => {
+      const w = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i) / 2);
+      const runner = new OptimizerRunner({
+        optimizer: muon({ learningRate: 0.02, nesterov: false, adaptive }),
+        ops: float32Ops,
+        params: { w },
+        shapes: { w: [3, 4] },
+      });
+      runner.step({ w: gradients(1).w });
+      return Array.from(w, (value, i) => Math.sin(i) / 2 - value);
+    };
+    // First update without Nesterov: u = μ / (1 - β) = g; plain: Δ = lr s O; adaptive: Δ = lr s ⟨g, O⟩ O.
+    const plain = step(false);
+    const adaptive = step(true);
+    const g = gradients(1).w;
+    const scale = 0.02 * muonShapeScale({ convention: 'optax', learningRateAdjustment: 'original', consistentRms: 0.2 }, 3, 4);
+    const inner = plain.reduce((total, d, i) => total + (g[i] as number) * (d / scale), 0);
+    // Far from 1, or the check could not tell the adaptive step from the plain one.
+    expect(Math.abs(inner - 1)).toBeGreaterThan(0.5);
+    // Each Δ carries the parameters' float32 rounding (|p| < 0.5: at most 2^-25 each, 2^-24 per difference).
+    const rounding = 2 ** -24;
+    adaptive.forEach((d, i) =>
+      expect(Math.abs(d - inner * (plain[i] as number))).toBeLessThanOrEqual(rounding * (1 + Math.abs(inner)) + 1e-6 * Math.abs(d)),
+    );
+    expectStepsizeError(() => muon({ convention: 'pytorch', adaptive: true }), 'muon options.adaptive');
+  });
+
   it('takes one triple per iteration (optax ns_coeffs of shape (n, 3)): the same triple n times is the triple with n steps', () => {
     const triple = [3.4445, -4.775, 2.0315];
     const run = (options: Parameters<typeof muon>[0]) => {

@@ -29,6 +29,8 @@ export interface MuonHyper {
   /** One `[a, b, c]` per iteration (`newtonSchulzSteps` of them). */
   readonly newtonSchulzCoefficients: readonly (readonly [number, number, number])[];
   readonly newtonSchulzPrecision: NewtonSchulzPrecision;
+  /** optax `adaptive`: the orthogonalized update times its inner product with the momentum. */
+  readonly adaptive: boolean;
   readonly learningRateAdjustment: MuonLearningRateAdjustment;
   readonly consistentRms: number;
   readonly route: MuonRoute;
@@ -127,7 +129,7 @@ export function muonShapeScale(
  * Muon, "MomentUm Orthogonalized by Newton-Schulz" (Jordan et al. 2024). On a matrix
  * parameter (`rows x columns`):
  * - optax `contrib.muon`: `μ = (1 - β) g + β μ`; `u = β μ / (1 - β^(t+1)) + (1 - β) g / (1 - β^t)`
- *   (Nesterov; else `μ / (1 - β^t)`); `O = NS(u / (‖u‖ + eps))`; `p = p - lr (s O + wd p)`;
+ *   (Nesterov; else `μ / (1 - β^t)`); `O = NS(u / (‖u‖ + eps))` (`adaptive`: `⟨u, O⟩ O`); `p = p - lr (s O + wd p)`;
  * - PyTorch `torch.optim.Muon`: `B = lerp(B, g, 1 - μ)`; `u = lerp(g, B, μ)` (Nesterov; else `B`);
  *   `O = NS(u / max(‖u‖, eps))`; `p = (1 - lr wd) p - lr s O`;
  *
@@ -198,7 +200,10 @@ export const muonMath: OptimizerMath<MuonHyper, MuonScalar, MuonSlot> = {
             ops.mul(ops.div(grad, s.biasCorrection), s.oneMinusMomentum),
           )
         : ops.div(momentumBuffer, s.biasCorrection);
-      const scaled = ops.mul(orthogonalize(ops, s, h, u, rows, columns), scale);
+      const orthogonal = orthogonalize(ops, s, h, u, rows, columns);
+      // adaptive (optax; Pethick et al. 2024): O times the dual norm <u, O>.
+      const direction = h.adaptive ? ops.mul(ops.sum(ops.mul(u, orthogonal)), orthogonal) : orthogonal;
+      const scaled = ops.mul(direction, scale);
       const decayed = h.useWeightDecay ? ops.add(scaled, ops.mul(param, s.weightDecay)) : scaled;
       return { param: ops.add(param, ops.mul(decayed, s.negativeLearningRate)), slots: { momentumBuffer } };
     }
@@ -255,6 +260,11 @@ export const muonDefinition = define(
       optional: true,
       description: 'precision of the iteration (optax float32, PyTorch bfloat16)',
     },
+    adaptive: {
+      kind: 'boolean',
+      default: false,
+      description: "scale the orthogonalized update by its inner product with the momentum (optax adaptive; convention 'optax')",
+    },
     learningRateAdjustment: {
       kind: 'enum',
       values: ['original', 'matchRmsAdamW'],
@@ -308,6 +318,7 @@ export const muonDefinition = define(
       newtonSchulzCoefficients:
         triples.length > 1 ? triples : Array.from({ length: steps }, () => triples[0] as readonly [number, number, number]),
       newtonSchulzPrecision: (v.newtonSchulzPrecision as NewtonSchulzPrecision | undefined) ?? defaults.newtonSchulzPrecision,
+      adaptive: booleanValue(v, 'adaptive'),
       learningRateAdjustment: v.learningRateAdjustment as MuonLearningRateAdjustment,
       consistentRms: numberValue(v, 'consistentRms'),
       route: v.route as MuonRoute,
@@ -320,6 +331,8 @@ export const muonDefinition = define(
     };
   },
   (options, path) => {
+    if (options.adaptive === true && options.convention === 'pytorch')
+      fail(`${path}.adaptive`, "is optax's (torch.optim.Muon has no adaptive scaling): use convention 'optax'", options.adaptive);
     const coefficients = options.newtonSchulzCoefficients;
     if (!Array.isArray(coefficients)) return;
     if (coefficients.length % 3 !== 0 || coefficients.length > 3 * 99)
@@ -359,6 +372,12 @@ export interface MuonOptions extends CommonOptimizerOptions {
   readonly newtonSchulzCoefficients?: readonly number[];
   /** Precision of the iteration. Default `'float32'` (optax) or `'bfloat16'` (PyTorch, to reproduce its numbers). */
   readonly newtonSchulzPrecision?: NewtonSchulzPrecision;
+  /**
+   * optax's `adaptive` (Pethick et al. 2024): the orthogonalized update `O` times `⟨u, O⟩`, its
+   * inner product with the momentum it came from, before the shape scaling. `convention: 'optax'`
+   * only. Default false.
+   */
+  readonly adaptive?: boolean;
   /** Shape scaling (PyTorch `adjust_lr_fn`; optax `consistent_rms`). Default `'original'`. */
   readonly learningRateAdjustment?: MuonLearningRateAdjustment;
   /** The factor of `'matchRmsAdamW'` (optax `consistent_rms`). Default 0.2. */
