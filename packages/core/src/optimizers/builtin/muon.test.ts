@@ -120,9 +120,9 @@ describe('muon', () => {
     expect(Math.abs(inner - 1)).toBeGreaterThan(0.5);
     // Each Δ carries the parameters' float32 rounding (|p| < 0.5: at most 2^-25 each, 2^-24 per difference).
     const rounding = 2 ** -24;
-    adaptive.forEach((d, i) =>
-      expect(Math.abs(d - inner * (plain[i] as number))).toBeLessThanOrEqual(rounding * (1 + Math.abs(inner)) + 1e-6 * Math.abs(d)),
-    );
+    adaptive.forEach((d, i) => {
+      expect(Math.abs(d - inner * (plain[i] as number))).toBeLessThanOrEqual(rounding * (1 + Math.abs(inner)) + 1e-6 * Math.abs(d));
+    });
     expectStepsizeError(() => muon({ convention: 'pytorch', adaptive: true }), 'muon options.adaptive');
   });
 
