@@ -44,6 +44,7 @@ const optaxNames: Record<string, string> = {
   estim_lr_coef: 'estimateCoefficient',
   safeguard_warmup: 'safeguardWarmup',
   adaptive: 'adaptive',
+  preconditioning: 'preconditioning',
   ns_steps: 'newtonSchulzSteps',
   adam_b1: 'adamBeta1',
   adam_b2: 'adamBeta2',

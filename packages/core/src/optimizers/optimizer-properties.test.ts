@@ -82,8 +82,8 @@ function validSpec(type: string, options: Readonly<Record<string, OptionSpec>>):
     // SGD: PyTorch's nesterov needs momentum > 0 and no dampening.
     if (type === 'sgd' && spec.nesterov === true) Object.assign(spec, { momentum: 0.9, dampening: 0 });
     if (type === 'sgd' && spec.learningRate === undefined) spec.learningRate = 0.01;
-    // Muon: adaptive is optax's (torch.optim.Muon has none).
-    if (type === 'muon' && spec.adaptive === true) spec.convention = 'optax';
+    // Muon: adaptive and the aol and schatten preconditionings are optax's (torch.optim.Muon has none).
+    if (type === 'muon' && (spec.adaptive === true || (spec.preconditioning ?? 'frobenius') !== 'frobenius')) spec.convention = 'optax';
     return spec;
   });
 }

@@ -126,6 +126,26 @@ describe('muon', () => {
     expectStepsizeError(() => muon({ convention: 'pytorch', adaptive: true }), 'muon options.adaptive');
   });
 
+  it("takes optax's aol and schatten preconditioning, refuses spectral and PyTorch's convention with them", () => {
+    const run = (preconditioning: 'frobenius' | 'aol' | 'schatten') => {
+      const w = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i) / 2);
+      const runner = new OptimizerRunner({
+        optimizer: muon({ learningRate: 0.02, preconditioning }),
+        ops: float32Ops,
+        params: { w },
+        shapes: { w: [3, 4] },
+      });
+      runner.step({ w: gradients(1).w });
+      return Array.from(w);
+    };
+    const [frobenius, aol, schatten] = [run('frobenius'), run('aol'), run('schatten')];
+    expect(aol).not.toEqual(frobenius);
+    expect(schatten).not.toEqual(frobenius);
+    expect(aol.every(Number.isFinite) && schatten.every(Number.isFinite)).toBe(true);
+    expectStepsizeError(() => muon({ preconditioning: 'spectral' as 'aol' }), 'muon options.preconditioning');
+    expectStepsizeError(() => muon({ convention: 'pytorch', preconditioning: 'aol' }), 'muon options.preconditioning');
+  });
+
   it('takes one triple per iteration (optax ns_coeffs of shape (n, 3)): the same triple n times is the triple with n steps', () => {
     const triple = [3.4445, -4.775, 2.0315];
     const run = (options: Parameters<typeof muon>[0]) => {

@@ -2,7 +2,7 @@ import { fail } from '../../schedules/options.js';
 import type { OptimizerMath } from '../definition.js';
 import type { Ops } from '../ops.js';
 import { createOptimizer, isActive, type CommonOptimizerOptions, type Hyperparameter, type Optimizer } from '../optimizer.js';
-import { matrixOps, newtonSchulz, type NewtonSchulzPrecision, roundToBfloat16 } from './newton-schulz.js';
+import { matrixOps, newtonSchulz, type NewtonSchulzFirstStep, type NewtonSchulzPrecision, roundToBfloat16 } from './newton-schulz.js';
 import { optaxBiasCorrection, optaxMoment, optaxSquareMoment } from './optax-moments.js';
 import { beta, booleanValue, define, learningRate, numberValue } from './options.js';
 import { torchLerp, torchLerpScalars } from './torch-lerp.js';
@@ -31,6 +31,8 @@ export interface MuonHyper {
   readonly newtonSchulzPrecision: NewtonSchulzPrecision;
   /** optax `adaptive`: the orthogonalized update times its inner product with the momentum. */
   readonly adaptive: boolean;
+  /** optax `preconditioning`: `'frobenius'` (normalize first) or a rescaled first iteration. */
+  readonly preconditioning: 'frobenius' | NewtonSchulzFirstStep;
   readonly learningRateAdjustment: MuonLearningRateAdjustment;
   readonly consistentRms: number;
   readonly route: MuonRoute;
@@ -88,21 +90,23 @@ function orthogonalize<T>(ops: Ops<T>, s: Readonly<Record<MuonScalar, T>>, h: Mu
   const bfloat16 = h.newtonSchulzPrecision === 'bfloat16';
   const round = (v: T): T => (bfloat16 ? roundToBfloat16(ops, v) : v);
   const x = round(u);
-  const norm = round(ops.sqrt(ops.sum(ops.mul(x, x))));
-  // optax: X / (‖X‖ + eps); PyTorch: X / max(‖X‖, eps).
-  const denominator = h.convention === 'optax' ? ops.add(norm, s.epsilon) : round(ops.maximum(norm, s.epsilon));
   const perIteration = h.newtonSchulzCoefficients.map(([a, b, c]) => [ops.scalar(a), ops.scalar(b), ops.scalar(c)] as const);
-  return newtonSchulz({
+  const iteration = {
     ops,
     type: 'muon',
-    x: round(ops.div(x, denominator)),
     rows,
     columns,
     coefficients: perIteration[0] as (typeof perIteration)[number],
     steps: h.newtonSchulzSteps,
     perIteration,
     precision: h.newtonSchulzPrecision,
-  });
+  };
+  // optax's aol and schatten rescale within the first iteration instead of normalizing.
+  if (h.preconditioning !== 'frobenius') return newtonSchulz({ ...iteration, x, firstStep: h.preconditioning });
+  const norm = round(ops.sqrt(ops.sum(ops.mul(x, x))));
+  // optax: X / (‖X‖ + eps); PyTorch: X / max(‖X‖, eps).
+  const denominator = h.convention === 'optax' ? ops.add(norm, s.epsilon) : round(ops.maximum(norm, s.epsilon));
+  return newtonSchulz({ ...iteration, x: round(ops.div(x, denominator)) });
 }
 
 /**
@@ -129,7 +133,8 @@ export function muonShapeScale(
  * Muon, "MomentUm Orthogonalized by Newton-Schulz" (Jordan et al. 2024). On a matrix
  * parameter (`rows x columns`):
  * - optax `contrib.muon`: `μ = (1 - β) g + β μ`; `u = β μ / (1 - β^(t+1)) + (1 - β) g / (1 - β^t)`
- *   (Nesterov; else `μ / (1 - β^t)`); `O = NS(u / (‖u‖ + eps))` (`adaptive`: `⟨u, O⟩ O`); `p = p - lr (s O + wd p)`;
+ *   (Nesterov; else `μ / (1 - β^t)`); `O = NS(u / (‖u‖ + eps))` (`preconditioning` `'aol'` or
+ *   `'schatten'`: `NS(u)` with a rescaled first iteration; `adaptive`: `⟨u, O⟩ O`); `p = p - lr (s O + wd p)`;
  * - PyTorch `torch.optim.Muon`: `B = lerp(B, g, 1 - μ)`; `u = lerp(g, B, μ)` (Nesterov; else `B`);
  *   `O = NS(u / max(‖u‖, eps))`; `p = (1 - lr wd) p - lr s O`;
  *
@@ -265,6 +270,12 @@ export const muonDefinition = define(
       default: false,
       description: "scale the orthogonalized update by its inner product with the momentum (optax adaptive; convention 'optax')",
     },
+    preconditioning: {
+      kind: 'enum',
+      values: ['frobenius', 'aol', 'schatten'],
+      default: 'frobenius',
+      description: "optax's normalization: divide by the Frobenius norm first, or rescale the first iteration (aol, schatten)",
+    },
     learningRateAdjustment: {
       kind: 'enum',
       values: ['original', 'matchRmsAdamW'],
@@ -319,6 +330,7 @@ export const muonDefinition = define(
         triples.length > 1 ? triples : Array.from({ length: steps }, () => triples[0] as readonly [number, number, number]),
       newtonSchulzPrecision: (v.newtonSchulzPrecision as NewtonSchulzPrecision | undefined) ?? defaults.newtonSchulzPrecision,
       adaptive: booleanValue(v, 'adaptive'),
+      preconditioning: v.preconditioning as MuonHyper['preconditioning'],
       learningRateAdjustment: v.learningRateAdjustment as MuonLearningRateAdjustment,
       consistentRms: numberValue(v, 'consistentRms'),
       route: v.route as MuonRoute,
@@ -331,6 +343,12 @@ export const muonDefinition = define(
     };
   },
   (options, path) => {
+    if (options.preconditioning !== 'frobenius' && options.convention === 'pytorch')
+      fail(
+        `${path}.preconditioning`,
+        "is optax's (torch.optim.Muon normalizes by the Frobenius norm): use convention 'optax'",
+        options.preconditioning,
+      );
     if (options.adaptive === true && options.convention === 'pytorch')
       fail(`${path}.adaptive`, "is optax's (torch.optim.Muon has no adaptive scaling): use convention 'optax'", options.adaptive);
     const coefficients = options.newtonSchulzCoefficients;
@@ -378,6 +396,12 @@ export interface MuonOptions extends CommonOptimizerOptions {
    * only. Default false.
    */
   readonly adaptive?: boolean;
+  /**
+   * optax's `preconditioning`: `'frobenius'` (default) divides by `‖u‖ + eps` first; `'aol'` and
+   * `'schatten'` skip that and rescale within the first iteration (see `NewtonSchulzFirstStep`).
+   * `convention: 'optax'` only; optax's `'spectral'` (the largest singular value) is not offered.
+   */
+  readonly preconditioning?: 'frobenius' | NewtonSchulzFirstStep;
   /** Shape scaling (PyTorch `adjust_lr_fn`; optax `consistent_rms`). Default `'original'`. */
   readonly learningRateAdjustment?: MuonLearningRateAdjustment;
   /** The factor of `'matchRmsAdamW'` (optax `consistent_rms`). Default 0.2. */

@@ -4,6 +4,17 @@ import type { MatmulDims, Ops } from '../ops.js';
 /** The precision of the Newton-Schulz iteration: float32 (optax) or bfloat16 (PyTorch's `torch.optim.Muon`). */
 export type NewtonSchulzPrecision = 'float32' | 'bfloat16';
 
+/**
+ * optax's rescaling of the first iteration (`preconditioning`), for a matrix not normalized
+ * beforehand: `'aol'` ("almost orthogonal layer") scales row `i` of the wide `X` by
+ * `s_i = 1 / √max(Σ_j |A_ij|, 1e-8)` and `A` to `s_i A_ij s_j`; `'schatten'` scales `X` by
+ * `s = 1 / √max(‖A‖_F, 1e-8)` and `A` by `s²` (`A = X Xᵀ`).
+ */
+export type NewtonSchulzFirstStep = 'aol' | 'schatten';
+
+/** optax's floor of the first step's rescaling (its own `eps` default, not Muon's). */
+const FIRST_STEP_FLOOR = 1e-8;
+
 /** The shape-aware primitives the matrix optimizers need, or an error naming the backend. */
 export function matrixOps<T>(ops: Ops<T>, type: string): Required<Pick<Ops<T>, 'matmul' | 'sumAxis' | 'reshape'>> {
   const { matmul, sumAxis, reshape } = ops;
@@ -39,6 +50,8 @@ export interface NewtonSchulzInput<T> {
    * `'dion'` preset): iteration `i` uses `perIteration[i]`; its length must be `steps`.
    */
   readonly perIteration?: readonly (readonly [T, T, T])[];
+  /** optax's rescaled first iteration ({@link NewtonSchulzFirstStep}); default none (the input is normalized). */
+  readonly firstStep?: NewtonSchulzFirstStep;
   readonly precision: NewtonSchulzPrecision;
 }
 
@@ -53,21 +66,41 @@ export interface NewtonSchulzInput<T> {
  * float32, then rounded).
  */
 export function newtonSchulz<T>(input: NewtonSchulzInput<T>): T {
-  const { ops, rows, columns, coefficients, steps, precision, perIteration } = input;
+  const { ops, rows, columns, coefficients, steps, precision, perIteration, firstStep } = input;
   if (perIteration !== undefined && perIteration.length !== steps)
     fail(`${input.type} newtonSchulz perIteration`, `must hold one [a, b, c] per iteration (${steps})`, perIteration.length);
-  const { matmul } = matrixOps(ops, input.type);
+  const { matmul, sumAxis, reshape } = matrixOps(ops, input.type);
   const round = precision === 'bfloat16' ? (v: T) => roundToBfloat16(ops, v) : (v: T) => v;
   const wide = rows <= columns;
   const small = wide ? rows : columns;
   const product = (p: T, q: T, dims: MatmulDims): T => round(matmul(p, q, dims));
+  const big = wide ? columns : rows;
+  /** `u ⊗ v` (an `m x n` matrix; one exact product per element where a factor is 1). */
+  const outer = (u: T, m: number, v: T, n: number): T => matmul(reshape(u, [m, 1]), reshape(v, [1, n]), { rows: m, inner: 1, columns: n });
+  /** optax's first-step rescaling of `x` and its Gram matrix. */
+  const precondition = (x: T, gram: T, kind: NewtonSchulzFirstStep): { x: T; gram: T } => {
+    const floor = ops.scalar(FIRST_STEP_FLOOR);
+    const one = ops.scalar(1);
+    if (kind === 'schatten') {
+      const scale = ops.div(one, ops.sqrt(ops.maximum(ops.sqrt(ops.sum(ops.mul(gram, gram))), floor)));
+      return { x: round(ops.mul(x, scale)), gram: round(ops.mul(gram, ops.mul(scale, scale))) };
+    }
+    const rowScale = ops.div(one, ops.sqrt(ops.maximum(sumAxis(ops.abs(gram), [small, small], 1), floor)));
+    const onesBig = ops.fullLike(sumAxis(x, [rows, columns], wide ? 0 : 1), one);
+    const onesSmall = ops.fullLike(rowScale, one);
+    // wide: row i of X times s_i; tall: column i (a row of Xᵀ).
+    const scaledX = wide ? ops.mul(x, outer(rowScale, small, onesBig, big)) : ops.mul(x, outer(onesBig, big, rowScale, small));
+    const scaledGram = ops.mul(ops.mul(gram, outer(rowScale, small, onesSmall, small)), outer(onesSmall, small, rowScale, small));
+    return { x: round(scaledX), gram: round(scaledGram) };
+  };
   let x = input.x;
   for (let i = 0; i < steps; i += 1) {
     const [a, b, c] = perIteration?.[i] ?? coefficients;
     // wide: A = X Xᵀ; tall: A = (Xᵀ)(Xᵀ)ᵀ = Xᵀ X. Either is small x small.
-    const gram = wide
+    let gram = wide
       ? product(x, x, { rows, inner: columns, columns: rows, transposeB: true })
       : product(x, x, { rows: columns, inner: rows, columns, transposeA: true });
+    if (i === 0 && firstStep !== undefined) ({ x, gram } = precondition(x, gram, firstStep));
     const square = product(round(ops.mul(gram, c)), gram, { rows: small, inner: small, columns: small });
     const update = round(ops.add(round(ops.mul(gram, b)), square));
     // wide: B X; tall: (B Xᵀ)ᵀ = X Bᵀ.
