@@ -43,6 +43,12 @@ const cases: Record<string, () => Optimizer> = {
   'lion weight decay': () => lion({ learningRate: 1e-3, weightDecay: 0.1 }),
   'lamb weight decay': () => lamb({ learningRate: 1e-2, weightDecay: 0.01 }),
   'lamb no bias correction maximize': () => lamb({ biasCorrection: false, maximize: true }),
+  'lion optax convention weight decay maximize': () => lion({ learningRate: 1e-3, weightDecay: 0.1, maximize: true, convention: 'optax' }),
+  'lion optax convention': () => lion({ learningRate: 1e-3, convention: 'optax' }),
+  'lamb optax convention epsilonRoot weight decay': () =>
+    lamb({ learningRate: 1e-2, weightDecay: 0.01, epsilonRoot: 1e-8, convention: 'optax' }),
+  'lamb optax convention no bias correction': () => lamb({ biasCorrection: false, convention: 'optax' }),
+  'lamb epsilonRoot': () => lamb({ learningRate: 1e-2, epsilonRoot: 1e-6 }),
 };
 
 function run(make: () => Optimizer, fused: boolean, seed: number): { params: Float32Array; slots: Float32Array[] } {
