@@ -88,6 +88,18 @@ def rate_correction(b1, b2, count):
     return f32(f32(np.sqrt(f32(1 - integer_power(b2, count)))) / f32(1 - integer_power(b1, count)))
 
 
+def zeros(tree):
+    return {k: np.zeros_like(x) for k, x in tree.items()}
+
+
+def over_leaves(tree, term):
+    """optax's tree sums: 0 + the first leaf's + the next's ..., leaves in sorted key order, in float32."""
+    result = f32(0)
+    for k in sorted(tree):
+        result = f32(result + term(k))
+    return result
+
+
 def prodigy(case, total, dot):
     o = case["options"]
     lr, (b1, b2), wd = o["learning_rate"], o["betas"], o.get("weight_decay", 0.0)
@@ -95,23 +107,17 @@ def prodigy(case, total, dot):
     b3 = f32(math.sqrt(b2))
     p0 = params(case)
     p = {k: v.copy() for k, v in p0.items()}
-    m = {k: np.zeros_like(v) for k, v in p.items()}
-    v = {k: np.zeros_like(x) for k, x in p.items()}
-    s = {k: np.zeros_like(x) for k, x in p.items()}
+    m, v, s = zeros(p), zeros(p), zeros(p)
     d, numerator = f32(d0), f32(0)
     for t, g in enumerate(gradients(case)):
         dlr = f32(f32(d * f32(lr)) * rate_correction(b1, b2, t + 1))
         dg = {k: (d * g[k]).astype(f32) for k in p}
-        acc = f32(0)
-        for k in sorted(p):
-            acc = f32(acc + dot(g[k], (p0[k] - p[k]).astype(f32)))
+        acc = over_leaves(p, lambda k: dot(g[k], (p0[k] - p[k]).astype(f32)))
         m = {k: (f32(b1) * m[k] + f32(1 - b1) * dg[k]).astype(f32) for k in p}
         v = {k: (f32(b2) * v[k] + (f32(1 - b2) * dg[k]).astype(f32) * dg[k]).astype(f32) for k in p}
         s = {k: (b3 * s[k] + ((dlr * dg[k]).astype(f32) / f32(d0)).astype(f32)).astype(f32) for k in p}
         numerator = f32(f32(b3 * numerator) + f32(f32(f32(d / f32(d0)) * dlr) * acc))
-        l1 = f32(0)
-        for k in sorted(p):
-            l1 = f32(l1 + total(np.abs(s[k])))
+        l1 = over_leaves(s, lambda k: total(np.abs(s[k])))
         d = max(d, f32(f32(f32(coef) * numerator) / l1))
         for k in p:
             step = ((dlr * m[k]).astype(f32) / (np.sqrt(v[k]) + f32(d * f32(eps))).astype(f32)).astype(f32)
@@ -125,22 +131,16 @@ def dadapt_adamw(case, total, dot):
     eps, d0 = o.get("eps", 1e-8), o.get("estim_lr0", 1e-6)
     sb2 = math.sqrt(b2)
     p = params(case)
-    m = {k: np.zeros_like(x) for k, x in p.items()}
-    v = {k: np.zeros_like(x) for k, x in p.items()}
-    s = {k: np.zeros_like(x) for k, x in p.items()}
+    m, v, s = zeros(p), zeros(p), zeros(p)
     d, numerator = f32(d0), f32(0)
     for t, g in enumerate(gradients(case)):
         dlr = f32(f32(d * f32(lr)) * rate_correction(b1, b2, t + 1))
         weighted = {k: (s[k] / (np.sqrt(v[k]) + f32(eps)).astype(f32)).astype(f32) for k in p}
-        acc = f32(0)
-        for k in sorted(p):
-            acc = f32(acc + dot(g[k], weighted[k]))
+        acc = over_leaves(p, lambda k: dot(g[k], weighted[k]))
         m = {k: (f32(b1) * m[k] + (f32(f32(1 - b1) * dlr) * g[k]).astype(f32)).astype(f32) for k in p}
         v = {k: (f32(b2) * v[k] + (f32(1 - b2) * g[k]).astype(f32) * g[k]).astype(f32) for k in p}
         s = {k: (f32(sb2) * s[k] + (f32(f32(1 - sb2) * dlr) * g[k]).astype(f32)).astype(f32) for k in p}
-        l1 = f32(0)
-        for k in sorted(p):
-            l1 = f32(l1 + total(np.abs(s[k])))
+        l1 = over_leaves(s, lambda k: total(np.abs(s[k])))
         numerator = f32(f32(f32(sb2) * numerator) + f32(f32(f32(1 - sb2) * dlr) * acc))
         d = max(d, f32(numerator / f32(f32(1 - sb2) * l1)))
         for k in p:
